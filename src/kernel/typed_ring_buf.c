@@ -1,0 +1,103 @@
+/*
+ * Typed ring buffer: the shared ring core with element-sized units, so every
+ * count and index is in whole elements (RB09) and the single-element calls
+ * are the core's batch calls with n = 1.
+ */
+#include <squall/typed_ring_buf.h>
+#include "ring_core.h"
+
+sq_status_t sq_typed_ring_buf_init(sq_typed_ring_buf_t *rb, void *storage,
+                                   size_t storage_size, size_t elem_size)
+{
+    if (rb == NULL) {
+        return SQ_ERR_NULL;
+    }
+    return sq_ring_core_init(&rb->core, (uint8_t *)storage, storage_size, elem_size);
+}
+
+void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb)
+{
+    sq_ring_core_reset(&rb->core);
+}
+
+sq_status_t sq_typed_ring_buf_write_element(sq_typed_ring_buf_t *rb, const void *elem)
+{
+    uint32_t moved;
+    return sq_ring_core_write(&rb->core, (const uint8_t *)elem, 1u, &moved);
+}
+
+sq_status_t sq_typed_ring_buf_read_element(sq_typed_ring_buf_t *rb, void *elem)
+{
+    uint32_t moved;
+    return sq_ring_core_read(&rb->core, (uint8_t *)elem, 1u, &moved, true);
+}
+
+sq_status_t sq_typed_ring_buf_write(sq_typed_ring_buf_t *rb, const void *elems,
+                                    uint32_t n, uint32_t *written)
+{
+    return sq_ring_core_write(&rb->core, (const uint8_t *)elems, n, written);
+}
+
+sq_status_t sq_typed_ring_buf_read(sq_typed_ring_buf_t *rb, void *elems, uint32_t n,
+                                   uint32_t *read)
+{
+    return sq_ring_core_read(&rb->core, (uint8_t *)elems, n, read, true);
+}
+
+sq_status_t sq_typed_ring_buf_write_claim(sq_typed_ring_buf_t *rb, void **slot)
+{
+    if (slot == NULL) {
+        return SQ_ERR_NULL;
+    }
+    uint8_t *span;
+    uint32_t claimed;
+    sq_status_t st = sq_ring_core_write_claim(&rb->core, &span, 1u, &claimed);
+    if (st == SQ_OK) {
+        *slot = span;
+    }
+    return st;
+}
+
+sq_status_t sq_typed_ring_buf_write_commit(sq_typed_ring_buf_t *rb)
+{
+    return sq_ring_core_write_commit(&rb->core, rb->core.write_claim);
+}
+
+sq_status_t sq_typed_ring_buf_read_borrow(sq_typed_ring_buf_t *rb, const void **elem)
+{
+    if (elem == NULL) {
+        return SQ_ERR_NULL;
+    }
+    uint8_t *span;
+    uint32_t claimed;
+    sq_status_t st = sq_ring_core_read_claim(&rb->core, &span, 1u, &claimed);
+    if (st == SQ_OK) {
+        *elem = span;
+    }
+    return st;
+}
+
+sq_status_t sq_typed_ring_buf_read_release(sq_typed_ring_buf_t *rb)
+{
+    return sq_ring_core_read_release(&rb->core, rb->core.read_claim);
+}
+
+uint32_t sq_typed_ring_buf_elements_available(const sq_typed_ring_buf_t *rb)
+{
+    return sq_ring_core_used(&rb->core);
+}
+
+uint32_t sq_typed_ring_buf_space_available(const sq_typed_ring_buf_t *rb)
+{
+    return sq_ring_core_free(&rb->core);
+}
+
+uint32_t sq_typed_ring_buf_capacity(const sq_typed_ring_buf_t *rb)
+{
+    return rb->core.capacity;
+}
+
+uint32_t sq_typed_ring_buf_elem_size(const sq_typed_ring_buf_t *rb)
+{
+    return rb->core.unit_size;
+}
