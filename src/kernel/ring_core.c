@@ -188,10 +188,31 @@ sq_status_t sq_ring_core_read(struct sq_ring_core *r, uint8_t *dst, uint32_t n,
     uint32_t to_end = r->capacity - slot;
     uint32_t first = count < to_end ? count : to_end;
     uint32_t unit = r->unit_size;
+    /* Byte view, as in sq_ring_core_write. */
+    //@ assert slot + first <= r->capacity;
+    //@ assert (slot + first) * unit <= r->capacity * unit;
+    //@ assert to_end * unit == r->size_bytes - slot * unit;
+    //@ assert (count - first) * unit == count * unit - first * unit;
+    //@ assert count * unit <= n * unit;
+    //@ assert count * unit <= r->size_bytes;
+    /*@ assert r_pos: \forall integer k; 0 <= k < count * unit ==>
+            \at(sq_ring_byte(r, k), Pre) ==
+            (k < first * unit ? slot * unit + k : k - first * unit); */
     sq_copy_bytes(dst, r->storage + slot * unit, first * unit);
+    //@ assert r_first: \forall integer k; 0 <= k < first * unit ==> dst[k] == r->storage[slot * unit + k];
     if (count > first) {
         sq_copy_bytes(dst + first * unit, r->storage, (count - first) * unit);
+        //@ assert r_second: \forall integer k; 0 <= k < (count - first) * unit ==> dst[first * unit + k] == r->storage[k];
+        //@ assert r_first2: \forall integer k; 0 <= k < first * unit ==> dst[k] == r->storage[slot * unit + k];
+        /*@ assert r_all: \forall integer k; 0 <= k < count * unit ==>
+                dst[k] == r->storage[k < first * unit ? slot * unit + k : k - first * unit]; */
+    } else {
+        //@ assert count * unit == first * unit;
+        /*@ assert r_all_1: \forall integer k; 0 <= k < count * unit ==>
+                dst[k] == r->storage[k < first * unit ? slot * unit + k : k - first * unit]; */
     }
+    /*@ assert r_fifo: \forall integer k; 0 <= k < count * unit ==>
+            dst[k] == r->storage[\at(sq_ring_byte(r, k), Pre)]; */
     if (consume) {
         /* Hand the slots back only after the data has been copied out. */
         sq_atomic_store_release(&r->tail, ring_advance(r, tail, count));
