@@ -70,11 +70,13 @@ struct sq_ring_core {
   logic integer sq_ring_free(struct sq_ring_core *r) =
       r->capacity - sq_ring_used(r);
 
+  // Byte offset k past offset off in storage of size bytes, wrapping once.
+  logic integer sq_wrap(integer off, integer k, integer size) =
+      off + k < size ? off + k : off + k - size;
+
   // Storage index of the k-th stored byte, counting from the oldest unit.
   logic integer sq_ring_byte(struct sq_ring_core *r, integer k) =
-      sq_ring_pos(r, r->tail) * r->unit_size + k < r->size_bytes
-          ? sq_ring_pos(r, r->tail) * r->unit_size + k
-          : sq_ring_pos(r, r->tail) * r->unit_size + k - r->size_bytes;
+      sq_wrap(sq_ring_pos(r, r->tail) * r->unit_size, k, r->size_bytes);
 
   // Index advanced by n units, wrapping at 2*capacity.
   logic integer sq_ring_advance(struct sq_ring_core *r, integer i, integer n) =

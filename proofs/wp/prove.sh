@@ -21,7 +21,7 @@ timeout=${SQ_WP_TIMEOUT:-20}
 # ILP32 like the Cortex-M targets the library ships on.
 frama-c -machdep x86_32 -cpp-extra-args="-Iinclude -Isrc/kernel" \
     -warn-unsigned-overflow \
-    -wp -wp-rte -wp-prover cvc4,z3 -wp-timeout "$timeout" -wp-par "$(nproc)" \
+    -wp -wp-rte -wp-split -wp-prover cvc4,z3 -wp-timeout "$timeout" -wp-par "$(nproc)" \
     "${sources[@]}" \
     -then -report-csv "$out/wp.csv" > "$out/wp.log" 2>&1 || {
     tail -n 30 "$out/wp.log"; echo "prove: frama-c failed (log: $out/wp.log)"; exit 1; }

@@ -94,6 +94,50 @@ uint32_t sq_ring_core_free(const struct sq_ring_core *r)
     return r->capacity - sq_ring_core_used(r);
 }
 
+/* Byte-level copies between a caller buffer and nbytes of storage starting at
+ * byte offset off, wrapping once at the end of storage. All the unit
+ * arithmetic stays in the callers; these see bytes only. */
+/*@ requires sq_ring_ok(r);
+    requires off < r->size_bytes && nbytes <= r->size_bytes;
+    requires \valid_read(src + (0 .. nbytes - 1));
+    requires \separated(src + (0 .. nbytes - 1), r, r->storage + (0 .. r->size_bytes - 1));
+    assigns r->storage[0 .. r->size_bytes - 1];
+    ensures in_copied: \forall integer k; 0 <= k < nbytes ==>
+        r->storage[sq_wrap(off, k, r->size_bytes)] == src[k];
+    ensures in_kept: \forall integer j; 0 <= j < r->size_bytes ==>
+        (j < off || j >= off + nbytes) && j + r->size_bytes >= off + nbytes ==>
+        r->storage[j] == \old(r->storage[j]);
+*/
+static void ring_copy_in(struct sq_ring_core *r, uint32_t off, const uint8_t *src,
+                         uint32_t nbytes)
+{
+    uint32_t to_end = r->size_bytes - off;
+    uint32_t first = nbytes < to_end ? nbytes : to_end;
+    sq_copy_bytes(r->storage + off, src, first);
+    if (nbytes > first) {
+        sq_copy_bytes(r->storage, src + first, nbytes - first);
+    }
+}
+
+/*@ requires sq_ring_ok(r);
+    requires off < r->size_bytes && nbytes <= r->size_bytes;
+    requires \valid(dst + (0 .. nbytes - 1));
+    requires \separated(dst + (0 .. nbytes - 1), r, r->storage + (0 .. r->size_bytes - 1));
+    assigns dst[0 .. nbytes - 1];
+    ensures out_copied: \forall integer k; 0 <= k < nbytes ==>
+        dst[k] == r->storage[sq_wrap(off, k, r->size_bytes)];
+*/
+static void ring_copy_out(const struct sq_ring_core *r, uint32_t off, uint8_t *dst,
+                          uint32_t nbytes)
+{
+    uint32_t to_end = r->size_bytes - off;
+    uint32_t first = nbytes < to_end ? nbytes : to_end;
+    sq_copy_bytes(dst, r->storage + off, first);
+    if (nbytes > first) {
+        sq_copy_bytes(dst + first, r->storage, nbytes - first);
+    }
+}
+
 sq_status_t sq_ring_core_write(struct sq_ring_core *r, const uint8_t *src,
                                uint32_t n, uint32_t *moved)
 {
@@ -109,58 +153,51 @@ sq_status_t sq_ring_core_write(struct sq_ring_core *r, const uint8_t *src,
     }
     uint32_t head = sq_atomic_load_relaxed(&r->head);
     uint32_t tail = sq_atomic_load_acquire(&r->tail);
-    uint32_t space = r->capacity - ring_used(r, head, tail);
+    uint32_t used = ring_used(r, head, tail);
+    //@ assert w_used: used == \at(sq_ring_used(r), Pre);
+    uint32_t space = r->capacity - used;
+    //@ assert w_space: space == \at(sq_ring_free(r), Pre);
     if (space == 0u) {
         return SQ_ERR_FULL;
     }
     uint32_t count = n < space ? n : space;
     uint32_t slot = ring_pos(r, head);
-    uint32_t to_end = r->capacity - slot;
-    uint32_t first = count < to_end ? count : to_end;
     uint32_t unit = r->unit_size;
-    /* Byte view of the unit arithmetic: the provers reason linearly over
-     * these products once they are stated. */
-    /*@ assert slot == sq_ring_pos(r, r->tail) + sq_ring_used(r) ||
-               slot == sq_ring_pos(r, r->tail) + sq_ring_used(r) - r->capacity; */
-    /*@ assert slot * unit == sq_ring_pos(r, r->tail) * unit + sq_ring_used(r) * unit ||
-               slot * unit == sq_ring_pos(r, r->tail) * unit + sq_ring_used(r) * unit - r->size_bytes; */
-    //@ assert slot + first <= r->capacity;
-    //@ assert (slot + first) * unit <= r->capacity * unit;
-    //@ assert to_end * unit == r->size_bytes - slot * unit;
-    //@ assert (count - first) * unit == count * unit - first * unit;
+    /* The unit-to-byte products, stated for the provers, which reason
+     * linearly once they are given. */
+    //@ assert slot + 1 <= r->capacity;
+    //@ assert (slot + 1) * unit <= r->capacity * unit;
     //@ assert count * unit <= n * unit;
-    //@ assert count * unit + sq_ring_used(r) * unit <= r->size_bytes;
-    /* The free units are [slot, slot + space) modulo capacity: the copies
-     * below stay inside them, so no stored byte is touched (RB11). */
-    /*@ assert w_outside: \forall integer k; 0 <= k < sq_ring_used(r) * unit ==>
-            sq_ring_byte(r, k) < slot * unit ||
-            sq_ring_byte(r, k) >= slot * unit + first * unit; */
-    /*@ assert w_outside2: count > first ==> \forall integer k;
-            0 <= k < sq_ring_used(r) * unit ==>
-            sq_ring_byte(r, k) >= (count - first) * unit; */
-    //@ assert count > first ==> count - first <= slot;
-    //@ assert count > first ==> (count - first) * unit <= slot * unit;
-    /*@ assert w_pos: \forall integer k; 0 <= k < count * unit ==>
-            \at(sq_ring_byte(r, sq_ring_used(r) * r->unit_size + k), Pre) ==
-            (k < first * unit ? slot * unit + k : k - first * unit); */
-    sq_copy_bytes(r->storage + slot * unit, src, first * unit);
-    //@ assert w_first: \forall integer k; 0 <= k < first * unit ==> r->storage[slot * unit + k] == src[k];
-    if (count > first) {
-        sq_copy_bytes(r->storage, src + first * unit, (count - first) * unit);
-        //@ assert w_second: \forall integer k; 0 <= k < (count - first) * unit ==> r->storage[k] == src[first * unit + k];
-        //@ assert w_first2: \forall integer k; 0 <= k < first * unit ==> r->storage[slot * unit + k] == src[k];
-        /*@ assert w_all: \forall integer k; 0 <= k < count * unit ==>
-                r->storage[k < first * unit ? slot * unit + k : k - first * unit] == src[k]; */
-    } else {
-        //@ assert count * unit == first * unit;
-        /*@ assert w_all_1: \forall integer k; 0 <= k < count * unit ==>
-                r->storage[k < first * unit ? slot * unit + k : k - first * unit] == src[k]; */
-    }
+    //@ assert count * unit + used * unit <= r->size_bytes;
+    /*@ assert slot == sq_ring_pos(r, r->tail) + used ||
+               slot == sq_ring_pos(r, r->tail) + used - r->capacity; */
+    /*@ assert slot * unit == sq_ring_pos(r, r->tail) * unit + used * unit ||
+               slot * unit == sq_ring_pos(r, r->tail) * unit + used * unit - r->size_bytes; */
+    //@ assert sq_ring_pos(r, r->tail) + 1 <= r->capacity;
+    //@ assert (sq_ring_pos(r, r->tail) + 1) * unit <= r->capacity * unit;
+    /* Where the new bytes land, in the stored-sequence view (FIFO). */
+    /*@ assert w_landing: \forall integer k; 0 <= k < count * unit ==>
+            sq_ring_byte(r, used * unit + k) == sq_wrap(slot * unit, k, r->size_bytes); */
+    /* ...and they miss every stored byte (RB11: nothing stored is touched). */
+    /*@ assert w_outside: \forall integer k; 0 <= k < used * unit ==>
+            (sq_ring_byte(r, k) < slot * unit ||
+             sq_ring_byte(r, k) >= slot * unit + count * unit) &&
+            sq_ring_byte(r, k) + r->size_bytes >= slot * unit + count * unit; */
+    ring_copy_in(r, slot * unit, src, count * unit);
+    /*@ assert w_kept: \forall integer k; 0 <= k < used * unit ==>
+            r->storage[sq_ring_byte(r, k)] == \at(r->storage[sq_ring_byte(r, k)], Pre); */
     /*@ assert w_fifo: \forall integer k; 0 <= k < count * unit ==>
-            r->storage[\at(sq_ring_byte(r, sq_ring_used(r) * r->unit_size + k), Pre)] == src[k]; */
+            r->storage[sq_ring_byte(r, used * unit + k)] == src[k]; */
+    //@ ghost copied: ;
     /* Publish only after the data is in place. */
     sq_atomic_store_release(&r->head, ring_advance(r, head, count));
     *moved = count;
+    //@ assert w_same: \forall integer k; sq_ring_byte(r, k) == \at(sq_ring_byte(r, k), copied);
+    /*@ assert w_done: \forall integer k; 0 <= k < count * unit ==>
+            r->storage[sq_ring_byte(r, used * unit + k)] == src[k]; */
+    //@ assert w_bytes: *moved * r->unit_size == count * unit;
+    /*@ assert w_kept_done: \forall integer k; 0 <= k < used * unit ==>
+            r->storage[sq_ring_byte(r, k)] == \at(r->storage[sq_ring_byte(r, k)], Pre); */
     return SQ_OK;
 }
 
@@ -185,34 +222,13 @@ sq_status_t sq_ring_core_read(struct sq_ring_core *r, uint8_t *dst, uint32_t n,
     }
     uint32_t count = n < stored ? n : stored;
     uint32_t slot = ring_pos(r, tail);
-    uint32_t to_end = r->capacity - slot;
-    uint32_t first = count < to_end ? count : to_end;
     uint32_t unit = r->unit_size;
     /* Byte view, as in sq_ring_core_write. */
-    //@ assert slot + first <= r->capacity;
-    //@ assert (slot + first) * unit <= r->capacity * unit;
-    //@ assert to_end * unit == r->size_bytes - slot * unit;
-    //@ assert (count - first) * unit == count * unit - first * unit;
+    //@ assert slot + 1 <= r->capacity;
+    //@ assert (slot + 1) * unit <= r->capacity * unit;
     //@ assert count * unit <= n * unit;
     //@ assert count * unit <= r->size_bytes;
-    /*@ assert r_pos: \forall integer k; 0 <= k < count * unit ==>
-            \at(sq_ring_byte(r, k), Pre) ==
-            (k < first * unit ? slot * unit + k : k - first * unit); */
-    sq_copy_bytes(dst, r->storage + slot * unit, first * unit);
-    //@ assert r_first: \forall integer k; 0 <= k < first * unit ==> dst[k] == r->storage[slot * unit + k];
-    if (count > first) {
-        sq_copy_bytes(dst + first * unit, r->storage, (count - first) * unit);
-        //@ assert r_second: \forall integer k; 0 <= k < (count - first) * unit ==> dst[first * unit + k] == r->storage[k];
-        //@ assert r_first2: \forall integer k; 0 <= k < first * unit ==> dst[k] == r->storage[slot * unit + k];
-        /*@ assert r_all: \forall integer k; 0 <= k < count * unit ==>
-                dst[k] == r->storage[k < first * unit ? slot * unit + k : k - first * unit]; */
-    } else {
-        //@ assert count * unit == first * unit;
-        /*@ assert r_all_1: \forall integer k; 0 <= k < count * unit ==>
-                dst[k] == r->storage[k < first * unit ? slot * unit + k : k - first * unit]; */
-    }
-    /*@ assert r_fifo: \forall integer k; 0 <= k < count * unit ==>
-            dst[k] == r->storage[\at(sq_ring_byte(r, k), Pre)]; */
+    ring_copy_out(r, slot * unit, dst, count * unit);
     if (consume) {
         /* Hand the slots back only after the data has been copied out. */
         sq_atomic_store_release(&r->tail, ring_advance(r, tail, count));

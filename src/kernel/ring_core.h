@@ -113,9 +113,9 @@ uint32_t sq_ring_core_free(const struct sq_ring_core *r);
       ensures *moved == \min(n, \old(sq_ring_free(r)));
       ensures r->head == sq_ring_advance(r, \old(r->head), *moved);
       ensures sq_ring_used(r) == \old(sq_ring_used(r)) + *moved;
-      ensures kept: sq_ring_kept{Old, Here}(r, \old(sq_ring_used(r)) * r->unit_size);
-      ensures appended: \forall integer k; 0 <= k < *moved * r->unit_size ==>
-          r->storage[\old(sq_ring_byte(r, sq_ring_used(r) * r->unit_size + k))] == src[k];
+      ensures RB11: sq_ring_kept{Old, Here}(r, \old(sq_ring_used(r)) * r->unit_size);
+      ensures FIFO: \forall integer k; 0 <= k < *moved * r->unit_size ==>
+          r->storage[sq_ring_byte(r, \old(sq_ring_used(r)) * r->unit_size + k)] == src[k];
     complete behaviors;
     disjoint behaviors;
 */
@@ -155,7 +155,7 @@ sq_status_t sq_ring_core_write(struct sq_ring_core *r, const uint8_t *src,
       assigns r->tail, dst[0 .. n * r->unit_size - 1], *moved;
       ensures \result == SQ_OK;
       ensures *moved == \min(n, \old(sq_ring_used(r)));
-      ensures copied: \forall integer k; 0 <= k < *moved * r->unit_size ==>
+      ensures FIFO: \forall integer k; 0 <= k < *moved * r->unit_size ==>
           dst[k] == \at(r->storage[sq_ring_byte(r, k)], Pre);
       ensures consume ==> r->tail == sq_ring_advance(r, \old(r->tail), *moved);
       ensures !consume ==> r->tail == \old(r->tail);

@@ -1,0 +1,100 @@
+# Thin driver over CMake and the proof tools. `make demo` and `make check`
+# are the two entry points; the rest are their parts.
+.PHONY: all deps build demo test test-clang asan tsan prove spin coq ledger \
+        target target-m3 target-m33 bench check clean
+
+JOBS ?= $(shell nproc)
+BUILD := build
+# Debian packages the targets below use; `make deps` installs what is missing
+# (as root), so a fresh machine needs nothing else.
+PACKAGES := cmake gcc clang lld libcmocka-dev frama-c-base why3 z3 cvc4 \
+            coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
+            qemu-system-arm valgrind binutils-arm-none-eabi
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" != 0 ]; then echo "deps: missing $$missing (run as root to install)"; exit 1; fi; \
+	    echo "deps: installing $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@[ -f $$HOME/.why3.conf ] && grep -q CVC4 $$HOME/.why3.conf || why3 config detect >/dev/null
+
+# Host build with gcc: library, unit tests, stress test, demo.
+build:
+	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD)/host -j$(JOBS)
+
+demo: deps build
+	$(BUILD)/host/examples/demo
+
+test: build
+	ctest --test-dir $(BUILD)/host --output-on-failure
+
+test-clang:
+	CC=clang cmake -S . -B $(BUILD)/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD)/clang -j$(JOBS)
+	ctest --test-dir $(BUILD)/clang --output-on-failure
+
+asan:
+	cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug \
+	    -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" >/dev/null
+	cmake --build $(BUILD)/asan -j$(JOBS)
+	ctest --test-dir $(BUILD)/asan --output-on-failure
+
+# Two real threads, one producer and one consumer, under ThreadSanitizer.
+tsan:
+	CC=clang cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_C_FLAGS="-fsanitize=thread" >/dev/null
+	cmake --build $(BUILD)/tsan -j$(JOBS) --target stress_spsc
+	$(BUILD)/tsan/tests/stress_spsc
+
+prove: deps
+	proofs/wp/prove.sh
+
+spin: deps
+	proofs/spin/check.sh | tee $(BUILD)/spin.out
+
+coq: deps
+	proofs/coq/check.sh | tee $(BUILD)/coq.out
+
+# Regenerate the ledger from the tools' output (after prove, spin, coq).
+ledger:
+	proofs/ledger.sh > docs/VERIFICATION.md
+
+target: target-m3 target-m33
+target-m3: deps
+	port/cortex-m/run-tests.sh m3
+target-m33: deps
+	port/cortex-m/run-tests.sh m33
+
+bench: deps
+	bench/run.sh
+
+# Everything, each step's verdict kept, then one summary table. Fails if any
+# step failed or if the committed ledger is not what the tools just printed.
+CHECK_STEPS := test test-clang asan tsan prove spin coq target-m3 target-m33
+check: deps
+	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; \
+	for s in $(CHECK_STEPS); do \
+	    start=$$(date +%s); \
+	    if $(MAKE) --no-print-directory $$s > $(BUILD)/check/$$s.log 2>&1; then r=pass; else r=FAIL; fi; \
+	    echo "$$s $$r $$(( $$(date +%s) - start ))" >> $(BUILD)/check/summary; \
+	    echo "== $$s: $$r"; [ $$r = pass ] || tail -n 40 $(BUILD)/check/$$s.log; \
+	done; \
+	if proofs/ledger.sh > $(BUILD)/check/VERIFICATION.md 2> $(BUILD)/check/ledger.log && \
+	   diff -u docs/VERIFICATION.md $(BUILD)/check/VERIFICATION.md > $(BUILD)/check/ledger.diff; \
+	then echo "ledger pass 0" >> $(BUILD)/check/summary; \
+	else echo "ledger FAIL 0" >> $(BUILD)/check/summary; cat $(BUILD)/check/ledger.log $(BUILD)/check/ledger.diff | head -40; fi; \
+	echo; echo "make check summary"; \
+	printf '  %-12s %-6s %s\n' step result seconds; \
+	while read s r t; do printf '  %-12s %-6s %s\n' $$s $$r $$t; done < $(BUILD)/check/summary; \
+	grep -h '^properties:' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
+	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-m3*.log | sed 's/^/  /'; \
+	! grep -q FAIL $(BUILD)/check/summary
+
+clean:
+	rm -rf $(BUILD)
