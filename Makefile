@@ -3,6 +3,8 @@
 .PHONY: all deps build demo test test-clang asan tsan prove spin coq ledger \
         target target-m3 target-m33 bench check clean
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 JOBS ?= $(shell nproc)
 BUILD := build
 # Debian packages the targets below use; `make deps` installs what is missing
@@ -56,9 +58,11 @@ prove: deps
 	proofs/wp/prove.sh
 
 spin: deps
+	@mkdir -p $(BUILD)
 	proofs/spin/check.sh | tee $(BUILD)/spin.out
 
 coq: deps
+	@mkdir -p $(BUILD)
 	proofs/coq/check.sh | tee $(BUILD)/coq.out
 
 # Regenerate the ledger from the tools' output (after prove, spin, coq).
@@ -76,7 +80,7 @@ bench: deps
 
 # Everything, each step's verdict kept, then one summary table. Fails if any
 # step failed or if the committed ledger is not what the tools just printed.
-CHECK_STEPS := test test-clang asan tsan prove spin coq target-m3 target-m33
+CHECK_STEPS := test test-clang asan tsan demo prove spin coq target-m3 target-m33
 check: deps
 	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; \
 	for s in $(CHECK_STEPS); do \

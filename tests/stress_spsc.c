@@ -108,7 +108,7 @@ static int consumer(void)
     }
     uint8_t chunk[64];
     for (uint64_t received = 0; received < total_bytes;) {
-        uint8_t *span;
+        char *span;
         uint32_t n;
         if (sq_ring_buf_get_claim(&bytes, &span, 64, &n) != SQ_OK) {
             sched_yield();

@@ -11,7 +11,7 @@
 /* Snapshot of everything a failed call must leave alone. */
 struct ring_state {
     uint32_t size, space;
-    uint8_t bytes[64];
+    char bytes[64];
 };
 
 static void snapshot(sq_ring_buf_t *rb, struct ring_state *s)
@@ -36,7 +36,7 @@ static void init_rejects_bad_arguments(void **state)
 {
     (void)state;
     sq_ring_buf_t rb;
-    uint8_t storage[8];
+    char storage[8];
     SQ_CHECK_EQ(sq_ring_buf_init(NULL, storage, sizeof storage), SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, NULL, sizeof storage), SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, 0), SQ_ERR_CAPACITY);
@@ -54,7 +54,7 @@ SQ_RING_BUF_DEFINE(static_ring, 5);
 static void static_definition_is_ready(void **state)
 {
     (void)state;
-    uint8_t out[5];
+    char out[5];
     uint32_t n;
     SQ_CHECK_EQ(sq_ring_buf_capacity(&static_ring), 5);
     SQ_CHECK_EQ(sq_ring_buf_size(&static_ring), 0);
@@ -69,8 +69,8 @@ static void put_get_wraps_at_odd_capacity(void **state)
 {
     (void)state;
     sq_ring_buf_t rb;
-    uint8_t storage[7];
-    uint8_t out[7];
+    char storage[7];
+    char out[7];
     uint32_t n;
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     SQ_CHECK_EQ(sq_ring_buf_put(&rb, "abcde", 5, &n), SQ_OK);
@@ -91,8 +91,8 @@ static void put_stores_what_fits(void **state)
 {
     (void)state;
     sq_ring_buf_t rb;
-    uint8_t storage[4];
-    uint8_t out[4];
+    char storage[4];
+    char out[4];
     uint32_t n = 99;
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     SQ_CHECK_EQ(sq_ring_buf_put(&rb, "xyz", 3, &n), SQ_OK);
@@ -115,8 +115,8 @@ static void peek_does_not_consume(void **state)
 {
     (void)state;
     sq_ring_buf_t rb;
-    uint8_t storage[6];
-    uint8_t out[6] = {0};
+    char storage[6];
+    char out[6] = {0};
     uint32_t n;
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     SQ_CHECK_EQ(sq_ring_buf_put(&rb, "peek", 4, &n), SQ_OK);
@@ -132,9 +132,9 @@ static void zero_length_and_null_are_refused(void **state)
 {
     (void)state;
     sq_ring_buf_t rb;
-    uint8_t storage[6];
-    uint8_t out[2];
-    uint8_t *span;
+    char storage[6];
+    char out[2];
+    char *span;
     uint32_t n = 7;
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     SQ_CHECK_EQ(sq_ring_buf_put(&rb, "ab", 2, &n), SQ_OK);
@@ -159,9 +159,9 @@ static void claims_hand_out_contiguous_spans(void **state)
 {
     (void)state;
     sq_ring_buf_t rb;
-    uint8_t storage[8];
-    uint8_t out[8];
-    uint8_t *span;
+    char storage[8];
+    char out[8];
+    char *span;
     uint32_t n;
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     SQ_CHECK_EQ(sq_ring_buf_put(&rb, "012345", 6, &n), SQ_OK);
@@ -194,9 +194,9 @@ static void claim_misuse_is_refused(void **state)
 {
     (void)state;
     sq_ring_buf_t rb;
-    uint8_t storage[8];
-    uint8_t out[8];
-    uint8_t *span;
+    char storage[8];
+    char out[8];
+    char *span;
     uint32_t n;
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     SQ_CHECK_EQ(sq_ring_buf_put_finish(&rb, 1), SQ_ERR_NOT_CLAIMED);
@@ -233,8 +233,8 @@ static void reset_empties_and_drops_claims(void **state)
 {
     (void)state;
     sq_ring_buf_t rb;
-    uint8_t storage[4];
-    uint8_t *span;
+    char storage[4];
+    char *span;
     uint32_t n;
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     SQ_CHECK_EQ(sq_ring_buf_put(&rb, "ab", 2, &n), SQ_OK);
@@ -250,13 +250,13 @@ static void random_run_matches_reference(void **state)
 {
     (void)state;
     enum { CAP = 13 };
-    static uint8_t model[4096];
+    static char model[4096];
     sq_ring_buf_t rb;
-    uint8_t storage[CAP];
-    uint8_t buf[CAP + 3];
-    uint8_t *span;
+    char storage[CAP];
+    char buf[CAP + 3];
+    char *span;
     uint32_t head = 0, tail = 0, n, seed = 12345u;
-    uint8_t next = 0;
+    char next = 0;
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     for (int step = 0; step < 20000; step++) {
         seed = seed * 1103515245u + 12345u;
@@ -265,24 +265,24 @@ static void random_run_matches_reference(void **state)
         uint32_t used = head - tail;
         sq_status_t st;
         if (op == 0u || op == 1u) {                 /* put */
-            for (uint32_t i = 0; i < len; i++) buf[i] = (uint8_t)(next + i);
+            for (uint32_t i = 0; i < len; i++) buf[i] = (char)(next + i);
             st = sq_ring_buf_put(&rb, buf, len, &n);
             uint32_t want = len < CAP - used ? len : CAP - used;
             SQ_CHECK_EQ(st, want == 0u ? SQ_ERR_FULL : SQ_OK);
             SQ_CHECK_EQ(n, want);
             for (uint32_t i = 0; i < n; i++) model[(head + i) % sizeof model] = buf[i];
             head += n;
-            next = (uint8_t)(next + n);
+            next = (char)(next + n);
         } else if (op == 2u) {                      /* claim/finish write */
             st = sq_ring_buf_put_claim(&rb, &span, len, &n);
             SQ_CHECK_EQ(st, used == CAP ? SQ_ERR_FULL : SQ_OK);
             if (st == SQ_OK) {
                 uint32_t keep = n - (seed >> 4) % (n + 1u) / 2u;
-                for (uint32_t i = 0; i < n; i++) span[i] = (uint8_t)(next + i);
+                for (uint32_t i = 0; i < n; i++) span[i] = (char)(next + i);
                 SQ_CHECK_EQ(sq_ring_buf_put_finish(&rb, keep), SQ_OK);
-                for (uint32_t i = 0; i < keep; i++) model[(head + i) % sizeof model] = (uint8_t)(next + i);
+                for (uint32_t i = 0; i < keep; i++) model[(head + i) % sizeof model] = (char)(next + i);
                 head += keep;
-                next = (uint8_t)(next + keep);
+                next = (char)(next + keep);
             }
         } else if (op == 3u || op == 4u) {          /* get or peek */
             bool peek = op == 4u && (seed & 1u);

@@ -36,7 +36,7 @@ static void init_rejects_bad_sizes(void **state)
 {
     (void)state;
     sq_typed_ring_buf_t rb;
-    static uint8_t storage[4 * sizeof(struct record)];
+    static char storage[4 * sizeof(struct record)];
     SQ_CHECK_EQ(sq_typed_ring_buf_init(NULL, storage, sizeof storage, sizeof(struct record)),
                 SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_typed_ring_buf_init(&rb, NULL, sizeof storage, sizeof(struct record)),

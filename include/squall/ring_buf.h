@@ -31,7 +31,7 @@ typedef struct sq_ring_buf {
 #define SQ_RING_BUF_DEFINE(name, size_bytes)                                  \
     _Static_assert(SQ_RING_CORE_SIZE_OK((size_bytes), 1u),                    \
                    "ring size out of range");                                 \
-    static uint8_t name##_storage[(size_bytes)];                              \
+    static char name##_storage[(size_bytes)];                                 \
     sq_ring_buf_t name = {SQ_RING_CORE_INITIALIZER(name##_storage, (size_bytes), 1u)}
 
 /*@ predicate sq_ring_buf_ok(sq_ring_buf_t *rb) =
@@ -45,8 +45,8 @@ typedef struct sq_ring_buf {
  */
 /*@ requires rb == \null || \valid(rb);
     requires storage == \null || size == 0 || size > SQ_RING_MAX_BYTES ||
-             (\valid((uint8_t *)storage + (0 .. size - 1)) &&
-              \separated(rb, (uint8_t *)storage + (0 .. size - 1)));
+             (\valid((char *)storage + (0 .. size - 1)) &&
+              \separated(rb, (char *)storage + (0 .. size - 1)));
     assigns *rb;
     behavior null_arg:
       assumes rb == \null || storage == \null;
@@ -82,8 +82,8 @@ void sq_ring_buf_reset(sq_ring_buf_t *rb);
  * SQ_ERR_ZERO_LENGTH (len 0), SQ_ERR_FULL (no byte fits).
  */
 /*@ requires sq_ring_buf_ok(rb);
-    requires data == \null || (\valid_read((uint8_t *)data + (0 .. len - 1)) &&
-             \separated((uint8_t *)data + (0 .. len - 1), rb,
+    requires data == \null || (\valid_read((char *)data + (0 .. len - 1)) &&
+             \separated((char *)data + (0 .. len - 1), rb,
                         rb->core.storage + (0 .. rb->core.size_bytes - 1)));
     requires written == \null || (\valid(written) &&
              \separated(written, rb, rb->core.storage + (0 .. rb->core.size_bytes - 1)));
@@ -126,13 +126,13 @@ sq_status_t sq_ring_buf_put(sq_ring_buf_t *rb, const void *data, uint32_t len,
  * SQ_ERR_ZERO_LENGTH, SQ_ERR_EMPTY.
  */
 /*@ requires sq_ring_buf_ok(rb);
-    requires data == \null || (\valid((uint8_t *)data + (0 .. len - 1)) &&
-             \separated((uint8_t *)data + (0 .. len - 1), rb,
+    requires data == \null || (\valid((char *)data + (0 .. len - 1)) &&
+             \separated((char *)data + (0 .. len - 1), rb,
                         rb->core.storage + (0 .. rb->core.size_bytes - 1)));
     requires read == \null || (\valid(read) &&
              \separated(read, rb, rb->core.storage + (0 .. rb->core.size_bytes - 1),
-                        (uint8_t *)data + (0 .. len - 1)));
-    assigns rb->core.tail, ((uint8_t *)data)[0 .. len - 1], *read;
+                        (char *)data + (0 .. len - 1)));
+    assigns rb->core.tail, ((char *)data)[0 .. len - 1], *read;
     ensures sq_ring_buf_ok(rb);
     ensures RB01: 0 <= sq_ring_used(&rb->core) <= rb->core.capacity;
     ensures RB02: sq_ring_pos(&rb->core, rb->core.head) < rb->core.capacity &&
@@ -169,13 +169,13 @@ sq_status_t sq_ring_buf_get(sq_ring_buf_t *rb, void *data, uint32_t len, uint32_
  * SQ_ERR_NULL, SQ_ERR_ZERO_LENGTH, SQ_ERR_EMPTY. Allowed during a get_claim.
  */
 /*@ requires sq_ring_buf_ok(rb);
-    requires data == \null || (\valid((uint8_t *)data + (0 .. len - 1)) &&
-             \separated((uint8_t *)data + (0 .. len - 1), rb,
+    requires data == \null || (\valid((char *)data + (0 .. len - 1)) &&
+             \separated((char *)data + (0 .. len - 1), rb,
                         rb->core.storage + (0 .. rb->core.size_bytes - 1)));
     requires copied == \null || (\valid(copied) &&
              \separated(copied, rb, rb->core.storage + (0 .. rb->core.size_bytes - 1),
-                        (uint8_t *)data + (0 .. len - 1)));
-    assigns ((uint8_t *)data)[0 .. len - 1], *copied;
+                        (char *)data + (0 .. len - 1)));
+    assigns ((char *)data)[0 .. len - 1], *copied;
     ensures sq_ring_buf_ok(rb);
     ensures RB04: rb->core.tail == \old(rb->core.tail);
     behavior null_arg:
@@ -237,7 +237,7 @@ sq_status_t sq_ring_buf_peek(sq_ring_buf_t *rb, void *data, uint32_t len, uint32
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_ring_buf_put_claim(sq_ring_buf_t *rb, uint8_t **data, uint32_t len,
+sq_status_t sq_ring_buf_put_claim(sq_ring_buf_t *rb, char **data, uint32_t len,
                                   uint32_t *claimed);
 
 /**
@@ -303,7 +303,7 @@ sq_status_t sq_ring_buf_put_finish(sq_ring_buf_t *rb, uint32_t len);
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_ring_buf_get_claim(sq_ring_buf_t *rb, uint8_t **data, uint32_t len,
+sq_status_t sq_ring_buf_get_claim(sq_ring_buf_t *rb, char **data, uint32_t len,
                                   uint32_t *claimed);
 
 /**

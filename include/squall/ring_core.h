@@ -29,7 +29,7 @@
 #define SQ_RING_MAX_BYTES 0xFFFFFFFFu
 
 struct sq_ring_core {
-    uint8_t *storage;        /* size_bytes bytes of caller memory */
+    char *storage;           /* size_bytes bytes of caller memory */
     uint32_t capacity;       /* in units, 1 .. SQ_RING_MAX_UNITS */
     uint32_t unit_size;      /* bytes per unit, >= 1 */
     uint32_t size_bytes;     /* capacity * unit_size, kept to avoid multiplying */

@@ -33,7 +33,8 @@ typedef struct sq_typed_ring_buf {
 #define SQ_TYPED_RING_BUF_DEFINE(name, elem_size, capacity)                    \
     _Static_assert(SQ_RING_CORE_SIZE_OK((capacity), (elem_size)),              \
                    "typed ring size out of range");                            \
-    static uint8_t name##_storage[(size_t)(elem_size) * (size_t)(capacity)];   \
+    static _Alignas(max_align_t) char                                          \
+        name##_storage[(size_t)(elem_size) * (size_t)(capacity)];              \
     sq_typed_ring_buf_t name = {                                               \
         SQ_RING_CORE_INITIALIZER(name##_storage, (capacity), (elem_size))}
 
@@ -50,12 +51,14 @@ typedef struct sq_typed_ring_buf {
  * (elem_size 0), SQ_ERR_CAPACITY (storage_size 0, or more than
  * SQ_RING_MAX_UNITS elements), SQ_ERR_OVERFLOW (storage_size above
  * SQ_RING_MAX_BYTES), SQ_ERR_NOT_MULTIPLE (storage_size not a whole number
- * of elements).
+ * of elements). Slots sit at storage + i * elem_size, so storage aligned for
+ * the element type gives aligned borrowed and claimed pointers; the DEFINE
+ * macro aligns its storage to max_align_t.
  */
 /*@ requires rb == \null || \valid(rb);
     requires storage == \null || storage_size == 0 || storage_size > SQ_RING_MAX_BYTES ||
-             (\valid((uint8_t *)storage + (0 .. storage_size - 1)) &&
-              \separated(rb, (uint8_t *)storage + (0 .. storage_size - 1)));
+             (\valid((char *)storage + (0 .. storage_size - 1)) &&
+              \separated(rb, (char *)storage + (0 .. storage_size - 1)));
     assigns *rb;
     behavior null_arg:
       assumes rb == \null || storage == \null;
@@ -98,8 +101,8 @@ void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb);
  * outstanding), SQ_ERR_FULL.
  */
 /*@ requires sq_typed_ok(rb);
-    requires elem == \null || (\valid_read((uint8_t *)elem + (0 .. rb->core.unit_size - 1)) &&
-             \separated((uint8_t *)elem + (0 .. rb->core.unit_size - 1), rb,
+    requires elem == \null || (\valid_read((char *)elem + (0 .. rb->core.unit_size - 1)) &&
+             \separated((char *)elem + (0 .. rb->core.unit_size - 1), rb,
                         rb->core.storage + (0 .. rb->core.size_bytes - 1)));
     assigns rb->core.head, rb->core.storage[0 .. rb->core.size_bytes - 1];
     ensures sq_typed_ok(rb);
@@ -125,7 +128,7 @@ void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb);
                         \old(sq_ring_used(&rb->core)) * rb->core.unit_size);
       ensures FIFO: \forall integer k; 0 <= k < rb->core.unit_size ==>
           rb->core.storage[sq_typed_byte(rb, \old(sq_ring_used(&rb->core)), k)] ==
-          ((uint8_t *)elem)[k];
+          ((char *)elem)[k];
     complete behaviors;
     disjoint behaviors;
 */
@@ -134,10 +137,10 @@ sq_status_t sq_typed_ring_buf_write_element(sq_typed_ring_buf_t *rb, const void 
 /** Copy the oldest element out and consume it. SQ_ERR_NULL,
  *  SQ_ERR_CLAIM_PENDING (a read_borrow is outstanding), SQ_ERR_EMPTY. */
 /*@ requires sq_typed_ok(rb);
-    requires elem == \null || (\valid((uint8_t *)elem + (0 .. rb->core.unit_size - 1)) &&
-             \separated((uint8_t *)elem + (0 .. rb->core.unit_size - 1), rb,
+    requires elem == \null || (\valid((char *)elem + (0 .. rb->core.unit_size - 1)) &&
+             \separated((char *)elem + (0 .. rb->core.unit_size - 1), rb,
                         rb->core.storage + (0 .. rb->core.size_bytes - 1)));
-    assigns rb->core.tail, ((uint8_t *)elem)[0 .. rb->core.unit_size - 1];
+    assigns rb->core.tail, ((char *)elem)[0 .. rb->core.unit_size - 1];
     ensures sq_typed_ok(rb);
     ensures RB10: sq_ring_used(&rb->core) + sq_ring_free(&rb->core) == rb->core.capacity &&
                   0 <= sq_ring_free(&rb->core);
@@ -158,7 +161,7 @@ sq_status_t sq_typed_ring_buf_write_element(sq_typed_ring_buf_t *rb, const void 
       ensures \result == SQ_OK;
       ensures RB09: sq_ring_used(&rb->core) == \old(sq_ring_used(&rb->core)) - 1;
       ensures FIFO: \forall integer k; 0 <= k < rb->core.unit_size ==>
-          ((uint8_t *)elem)[k] == \at(rb->core.storage[sq_typed_byte(rb, 0, k)], Pre);
+          ((char *)elem)[k] == \at(rb->core.storage[sq_typed_byte(rb, 0, k)], Pre);
     complete behaviors;
     disjoint behaviors;
 */
@@ -171,8 +174,8 @@ sq_status_t sq_typed_ring_buf_read_element(sq_typed_ring_buf_t *rb, void *elem);
  */
 /*@ requires sq_typed_ok(rb);
     requires elems == \null ||
-             (\valid_read((uint8_t *)elems + (0 .. n * rb->core.unit_size - 1)) &&
-              \separated((uint8_t *)elems + (0 .. n * rb->core.unit_size - 1), rb,
+             (\valid_read((char *)elems + (0 .. n * rb->core.unit_size - 1)) &&
+              \separated((char *)elems + (0 .. n * rb->core.unit_size - 1), rb,
                          rb->core.storage + (0 .. rb->core.size_bytes - 1)));
     requires written == \null || (\valid(written) &&
              \separated(written, rb, rb->core.storage + (0 .. rb->core.size_bytes - 1)));
@@ -209,13 +212,13 @@ sq_status_t sq_typed_ring_buf_write(sq_typed_ring_buf_t *rb, const void *elems,
  */
 /*@ requires sq_typed_ok(rb);
     requires elems == \null ||
-             (\valid((uint8_t *)elems + (0 .. n * rb->core.unit_size - 1)) &&
-              \separated((uint8_t *)elems + (0 .. n * rb->core.unit_size - 1), rb,
+             (\valid((char *)elems + (0 .. n * rb->core.unit_size - 1)) &&
+              \separated((char *)elems + (0 .. n * rb->core.unit_size - 1), rb,
                          rb->core.storage + (0 .. rb->core.size_bytes - 1)));
     requires read == \null || (\valid(read) &&
              \separated(read, rb, rb->core.storage + (0 .. rb->core.size_bytes - 1),
-                        (uint8_t *)elems + (0 .. n * rb->core.unit_size - 1)));
-    assigns rb->core.tail, ((uint8_t *)elems)[0 .. n * rb->core.unit_size - 1], *read;
+                        (char *)elems + (0 .. n * rb->core.unit_size - 1)));
+    assigns rb->core.tail, ((char *)elems)[0 .. n * rb->core.unit_size - 1], *read;
     ensures sq_typed_ok(rb);
     ensures RB10: sq_ring_used(&rb->core) + sq_ring_free(&rb->core) == rb->core.capacity &&
                   0 <= sq_ring_free(&rb->core);

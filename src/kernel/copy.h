@@ -17,9 +17,9 @@
     ensures \forall integer k; 0 <= k < n ==> dst[k] == src[k];
 */
 #if defined(__FRAMAC__)
-void sq_copy_bytes(uint8_t *dst, const uint8_t *src, uint32_t n);
+void sq_copy_bytes(char *dst, const char *src, uint32_t n);
 #else
-static inline void sq_copy_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
+static inline void sq_copy_bytes(char *dst, const char *src, uint32_t n)
 {
     memcpy(dst, src, n);
 }

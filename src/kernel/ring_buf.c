@@ -10,7 +10,7 @@ sq_status_t sq_ring_buf_init(sq_ring_buf_t *rb, void *storage, size_t size)
     if (rb == NULL) {
         return SQ_ERR_NULL;
     }
-    return sq_ring_core_init(&rb->core, (uint8_t *)storage, size, 1u);
+    return sq_ring_core_init(&rb->core, (char *)storage, size, 1u);
 }
 
 void sq_ring_buf_reset(sq_ring_buf_t *rb)
@@ -21,20 +21,20 @@ void sq_ring_buf_reset(sq_ring_buf_t *rb)
 sq_status_t sq_ring_buf_put(sq_ring_buf_t *rb, const void *data, uint32_t len,
                             uint32_t *written)
 {
-    return sq_ring_core_write(&rb->core, (const uint8_t *)data, len, written);
+    return sq_ring_core_write(&rb->core, (const char *)data, len, written);
 }
 
 sq_status_t sq_ring_buf_get(sq_ring_buf_t *rb, void *data, uint32_t len, uint32_t *read)
 {
-    return sq_ring_core_read(&rb->core, (uint8_t *)data, len, read, true);
+    return sq_ring_core_read(&rb->core, (char *)data, len, read, true);
 }
 
 sq_status_t sq_ring_buf_peek(sq_ring_buf_t *rb, void *data, uint32_t len, uint32_t *copied)
 {
-    return sq_ring_core_read(&rb->core, (uint8_t *)data, len, copied, false);
+    return sq_ring_core_read(&rb->core, (char *)data, len, copied, false);
 }
 
-sq_status_t sq_ring_buf_put_claim(sq_ring_buf_t *rb, uint8_t **data, uint32_t len,
+sq_status_t sq_ring_buf_put_claim(sq_ring_buf_t *rb, char **data, uint32_t len,
                                   uint32_t *claimed)
 {
     return sq_ring_core_write_claim(&rb->core, data, len, claimed);
@@ -45,7 +45,7 @@ sq_status_t sq_ring_buf_put_finish(sq_ring_buf_t *rb, uint32_t len)
     return sq_ring_core_write_commit(&rb->core, len);
 }
 
-sq_status_t sq_ring_buf_get_claim(sq_ring_buf_t *rb, uint8_t **data, uint32_t len,
+sq_status_t sq_ring_buf_get_claim(sq_ring_buf_t *rb, char **data, uint32_t len,
                                   uint32_t *claimed)
 {
     return sq_ring_core_read_claim(&rb->core, data, len, claimed);

@@ -42,7 +42,7 @@ static inline uint32_t ring_used(const struct sq_ring_core *r, uint32_t head, ui
     return head >= tail ? head - tail : (2u * r->capacity - tail) + head;
 }
 
-sq_status_t sq_ring_core_init(struct sq_ring_core *r, uint8_t *storage,
+sq_status_t sq_ring_core_init(struct sq_ring_core *r, char *storage,
                               size_t storage_size, size_t unit_size)
 {
     if (storage == NULL) {
@@ -108,7 +108,7 @@ uint32_t sq_ring_core_free(const struct sq_ring_core *r)
         (j < off || j >= off + nbytes) && j + r->size_bytes >= off + nbytes ==>
         r->storage[j] == \old(r->storage[j]);
 */
-static void ring_copy_in(struct sq_ring_core *r, uint32_t off, const uint8_t *src,
+static void ring_copy_in(struct sq_ring_core *r, uint32_t off, const char *src,
                          uint32_t nbytes)
 {
     uint32_t to_end = r->size_bytes - off;
@@ -127,7 +127,7 @@ static void ring_copy_in(struct sq_ring_core *r, uint32_t off, const uint8_t *sr
     ensures out_copied: \forall integer k; 0 <= k < nbytes ==>
         dst[k] == r->storage[sq_wrap(off, k, r->size_bytes)];
 */
-static void ring_copy_out(const struct sq_ring_core *r, uint32_t off, uint8_t *dst,
+static void ring_copy_out(const struct sq_ring_core *r, uint32_t off, char *dst,
                           uint32_t nbytes)
 {
     uint32_t to_end = r->size_bytes - off;
@@ -138,7 +138,7 @@ static void ring_copy_out(const struct sq_ring_core *r, uint32_t off, uint8_t *d
     }
 }
 
-sq_status_t sq_ring_core_write(struct sq_ring_core *r, const uint8_t *src,
+sq_status_t sq_ring_core_write(struct sq_ring_core *r, const char *src,
                                uint32_t n, uint32_t *moved)
 {
     if (src == NULL || moved == NULL) {
@@ -201,7 +201,7 @@ sq_status_t sq_ring_core_write(struct sq_ring_core *r, const uint8_t *src,
     return SQ_OK;
 }
 
-sq_status_t sq_ring_core_read(struct sq_ring_core *r, uint8_t *dst, uint32_t n,
+sq_status_t sq_ring_core_read(struct sq_ring_core *r, char *dst, uint32_t n,
                               uint32_t *moved, bool consume)
 {
     if (dst == NULL || moved == NULL) {
@@ -237,7 +237,7 @@ sq_status_t sq_ring_core_read(struct sq_ring_core *r, uint8_t *dst, uint32_t n,
     return SQ_OK;
 }
 
-sq_status_t sq_ring_core_write_claim(struct sq_ring_core *r, uint8_t **span,
+sq_status_t sq_ring_core_write_claim(struct sq_ring_core *r, char **span,
                                      uint32_t n, uint32_t *claimed)
 {
     if (span == NULL || claimed == NULL) {
@@ -280,7 +280,7 @@ sq_status_t sq_ring_core_write_commit(struct sq_ring_core *r, uint32_t n)
     return SQ_OK;
 }
 
-sq_status_t sq_ring_core_read_claim(struct sq_ring_core *r, uint8_t **span,
+sq_status_t sq_ring_core_read_claim(struct sq_ring_core *r, char **span,
                                     uint32_t n, uint32_t *claimed)
 {
     if (span == NULL || claimed == NULL) {

@@ -57,7 +57,7 @@
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_ring_core_init(struct sq_ring_core *r, uint8_t *storage,
+sq_status_t sq_ring_core_init(struct sq_ring_core *r, char *storage,
                               size_t storage_size, size_t unit_size);
 
 /*@ requires sq_ring_ok(r);
@@ -119,7 +119,7 @@ uint32_t sq_ring_core_free(const struct sq_ring_core *r);
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_ring_core_write(struct sq_ring_core *r, const uint8_t *src,
+sq_status_t sq_ring_core_write(struct sq_ring_core *r, const char *src,
                                uint32_t n, uint32_t *moved);
 
 /* Copy out up to n units; consume them unless `consume` is false (peek). */
@@ -163,7 +163,7 @@ sq_status_t sq_ring_core_write(struct sq_ring_core *r, const uint8_t *src,
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_ring_core_read(struct sq_ring_core *r, uint8_t *dst, uint32_t n,
+sq_status_t sq_ring_core_read(struct sq_ring_core *r, char *dst, uint32_t n,
                               uint32_t *moved, bool consume);
 
 /* Claim up to n contiguous free units in place. */
@@ -203,7 +203,7 @@ sq_status_t sq_ring_core_read(struct sq_ring_core *r, uint8_t *dst, uint32_t n,
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_ring_core_write_claim(struct sq_ring_core *r, uint8_t **span,
+sq_status_t sq_ring_core_write_claim(struct sq_ring_core *r, char **span,
                                      uint32_t n, uint32_t *claimed);
 
 /* Publish the first n claimed units and end the claim (n == 0 abandons it). */
@@ -266,7 +266,7 @@ sq_status_t sq_ring_core_write_commit(struct sq_ring_core *r, uint32_t n);
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_ring_core_read_claim(struct sq_ring_core *r, uint8_t **span,
+sq_status_t sq_ring_core_read_claim(struct sq_ring_core *r, char **span,
                                     uint32_t n, uint32_t *claimed);
 
 /* Consume the first n borrowed units and end the borrow (n == 0 keeps them). */

@@ -12,7 +12,7 @@ sq_status_t sq_typed_ring_buf_init(sq_typed_ring_buf_t *rb, void *storage,
     if (rb == NULL) {
         return SQ_ERR_NULL;
     }
-    return sq_ring_core_init(&rb->core, (uint8_t *)storage, storage_size, elem_size);
+    return sq_ring_core_init(&rb->core, (char *)storage, storage_size, elem_size);
 }
 
 void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb)
@@ -23,25 +23,25 @@ void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb)
 sq_status_t sq_typed_ring_buf_write_element(sq_typed_ring_buf_t *rb, const void *elem)
 {
     uint32_t moved;
-    return sq_ring_core_write(&rb->core, (const uint8_t *)elem, 1u, &moved);
+    return sq_ring_core_write(&rb->core, (const char *)elem, 1u, &moved);
 }
 
 sq_status_t sq_typed_ring_buf_read_element(sq_typed_ring_buf_t *rb, void *elem)
 {
     uint32_t moved;
-    return sq_ring_core_read(&rb->core, (uint8_t *)elem, 1u, &moved, true);
+    return sq_ring_core_read(&rb->core, (char *)elem, 1u, &moved, true);
 }
 
 sq_status_t sq_typed_ring_buf_write(sq_typed_ring_buf_t *rb, const void *elems,
                                     uint32_t n, uint32_t *written)
 {
-    return sq_ring_core_write(&rb->core, (const uint8_t *)elems, n, written);
+    return sq_ring_core_write(&rb->core, (const char *)elems, n, written);
 }
 
 sq_status_t sq_typed_ring_buf_read(sq_typed_ring_buf_t *rb, void *elems, uint32_t n,
                                    uint32_t *read)
 {
-    return sq_ring_core_read(&rb->core, (uint8_t *)elems, n, read, true);
+    return sq_ring_core_read(&rb->core, (char *)elems, n, read, true);
 }
 
 sq_status_t sq_typed_ring_buf_write_claim(sq_typed_ring_buf_t *rb, void **slot)
@@ -49,7 +49,7 @@ sq_status_t sq_typed_ring_buf_write_claim(sq_typed_ring_buf_t *rb, void **slot)
     if (slot == NULL) {
         return SQ_ERR_NULL;
     }
-    uint8_t *span;
+    char *span;
     uint32_t claimed;
     sq_status_t st = sq_ring_core_write_claim(&rb->core, &span, 1u, &claimed);
     if (st == SQ_OK) {
@@ -68,7 +68,7 @@ sq_status_t sq_typed_ring_buf_read_borrow(sq_typed_ring_buf_t *rb, const void **
     if (elem == NULL) {
         return SQ_ERR_NULL;
     }
-    uint8_t *span;
+    char *span;
     uint32_t claimed;
     sq_status_t st = sq_ring_core_read_claim(&rb->core, &span, 1u, &claimed);
     if (st == SQ_OK) {

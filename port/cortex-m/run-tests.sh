@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Build the unit tests for one core and run each image under qemu-system-arm.
+# Usage: port/cortex-m/run-tests.sh m3|m33
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+core=${1:?usage: run-tests.sh m3|m33}
+case "$core" in
+    m3) machine=mps2-an385 ;;
+    m33) machine=mps2-an505 ;;
+    *) echo "run-tests.sh: unknown core $core" >&2; exit 2 ;;
+esac
+dir=build/target-$core
+cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="cmake/arm-none-eabi-cortex-$core.cmake" \
+    -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
+cmake --build "$dir" -j"$(nproc)"
+status=0
+ctest --test-dir "$dir" -V > "$dir/ctest.log" 2>&1 || status=$?
+# One line per image: the verdict its own test runner printed.
+sed -n 's/^[0-9]*: \([0-9]* passed, [0-9]* failed\)$/\1/p' "$dir/ctest.log" > "$dir/counts"
+paste -d' ' <(sed -n 's/^ *Start *[0-9]*: //p' "$dir/ctest.log") "$dir/counts" |
+    sed "s/^/QEMU $machine /; s/ \([0-9]* passed\)/: \1/"
+[ "$status" = 0 ] || { grep -E "FAIL|failed" "$dir/ctest.log"; echo "QEMU $machine: FAILED"; }
+exit "$status"

@@ -1,0 +1,84 @@
+/*
+ * Bare-metal start-up for the QEMU MPS2 boards (Cortex-M3 on mps2-an385,
+ * Cortex-M33 on mps2-an505): the vector table, the reset handler that lays
+ * out .data and .bss and calls main, and semihosting for output and exit.
+ *
+ * Semihosting is the debugger channel QEMU implements for `bkpt 0xAB`:
+ * characters go to QEMU's stdout, and SYS_EXIT ends QEMU with status 0 for
+ * "application exit" and 1 for any other reason, which is how a failed test
+ * image fails its CTest run.
+ */
+#include <stdint.h>
+#include <string.h>
+
+int main(void);
+void sq_port_reset(void);
+int _write(int fd, const char *buf, int len);
+void _exit(int status);
+
+/* Symbols placed by the linker script (port/cortex-m/sections.ld). */
+extern uint32_t __stack_top;
+extern uint32_t __data_load[], __data_start[], __data_end[];
+extern uint32_t __bss_start[], __bss_end[];
+
+enum {
+    SEMIHOST_WRITEC = 0x03,
+    SEMIHOST_EXIT = 0x18,
+    ADP_STOPPED_APPLICATION_EXIT = 0x20026,
+    ADP_STOPPED_RUNTIME_ERROR = 0x20023,
+};
+
+static uintptr_t semihost(uintptr_t op, uintptr_t arg)
+{
+    register uintptr_t r0 __asm__("r0") = op;
+    register uintptr_t r1 __asm__("r1") = arg;
+    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+    return r0;
+}
+
+int _write(int fd, const char *buf, int len)
+{
+    (void)fd;  /* stdout and stderr both go to QEMU's stdout */
+    for (int i = 0; i < len; i++) {
+        char c = buf[i];
+        semihost(SEMIHOST_WRITEC, (uintptr_t)&c);
+    }
+    return len;
+}
+
+void _exit(int status)
+{
+    for (;;) {
+        semihost(SEMIHOST_EXIT, status == 0 ? ADP_STOPPED_APPLICATION_EXIT
+                                            : ADP_STOPPED_RUNTIME_ERROR);
+    }
+}
+
+static void fault_handler(void)
+{
+    static const char msg[] = "FAIL: fault exception\n";
+    _write(1, msg, (int)sizeof msg - 1);
+    _exit(1);
+}
+
+void sq_port_reset(void)
+{
+    memcpy(__data_start, __data_load, (size_t)((char *)__data_end - (char *)__data_start));
+    memset(__bss_start, 0, (size_t)((char *)__bss_end - (char *)__bss_start));
+    _exit(main());
+}
+
+/* The initial stack pointer, then reset, NMI, HardFault, MemManage,
+ * BusFault, UsageFault, SecureFault (M33), reserved..., SVC, DebugMon,
+ * reserved, PendSV, SysTick. Unused entries fault loudly. */
+struct vector_table {
+    const void *initial_sp;
+    void (*handlers[15])(void);
+};
+
+__attribute__((section(".vectors"), used)) static const struct vector_table vectors = {
+    .initial_sp = &__stack_top,
+    .handlers = {sq_port_reset, fault_handler, fault_handler, fault_handler, fault_handler,
+                 fault_handler, fault_handler, 0, 0, 0, fault_handler, fault_handler, 0,
+                 fault_handler, fault_handler},
+};

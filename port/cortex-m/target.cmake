@@ -1,0 +1,24 @@
+# Cross build (a toolchain file from cmake/): every tests/test_*.c becomes a
+# bare-metal image with the start-up code, and a CTest test that runs it on
+# SQUALL_QEMU_MACHINE. An image passes when it exits 0 through semihosting
+# and prints no failure.
+set(SQUALL_PORT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/port/cortex-m)
+enable_testing()
+file(GLOB SQUALL_TARGET_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_*.c)
+foreach(src ${SQUALL_TARGET_TESTS})
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name}.elf ${src} ${SQUALL_PORT_DIR}/startup.c)
+    target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET)
+    target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
+    target_link_libraries(${name}.elf PRIVATE squall)
+    set_target_properties(${name}.elf PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+    target_compile_options(${name}.elf PRIVATE -Wall -Wextra -Werror -pedantic)
+    target_link_options(${name}.elf PRIVATE
+        -T${SQUALL_PORT_DIR}/${SQUALL_QEMU_MACHINE}.ld -L${SQUALL_PORT_DIR}
+        -nostartfiles --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections)
+    add_test(NAME ${name}
+        COMMAND qemu-system-arm -M ${SQUALL_QEMU_MACHINE} -nographic -monitor none -serial none
+                -semihosting-config enable=on,target=native -kernel $<TARGET_FILE:${name}.elf>)
+    set_tests_properties(${name} PROPERTIES TIMEOUT 300
+        FAIL_REGULAR_EXPRESSION "FAIL|[1-9][0-9]* failed")
+endforeach()
