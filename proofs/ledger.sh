@@ -58,6 +58,13 @@ cat <<'MID'
 - WP runs with the x86_32 machine model (ILP32, as on Cortex-M). On the 64-bit
   host, size_t is wider: the SQ_ERR_OVERFLOW branch of init becomes reachable
   and is covered by the unit tests.
+- "A refused call changes nothing": for every ring call this is proven on the
+  core function the public call forwards to (src/kernel/ring_core.h, an
+  `assigns \nothing` per error behaviour; `make prove` fails if any of those
+  goals fails). The public wrappers state the result codes and their global
+  frame; WP's call rule does not carry behaviour-level frames through a call,
+  so the wrappers do not repeat that clause. init is the exception: it checks
+  before it writes, and its wrappers prove the frame themselves.
 
 Contracts WP took as assumed (status "Considered valid"):
 

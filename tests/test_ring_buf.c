@@ -44,6 +44,12 @@ static void init_rejects_bad_arguments(void **state)
 #if SIZE_MAX > 0xFFFFFFFFu
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, (size_t)SQ_RING_MAX_BYTES + 1u), SQ_ERR_OVERFLOW);
 #endif
+    /* A refused init leaves the object as it was. */
+    sq_ring_buf_t before;
+    memset(&rb, 0x5A, sizeof rb);
+    memcpy(&before, &rb, sizeof rb);
+    SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, 0), SQ_ERR_CAPACITY);
+    SQ_CHECK_MEM_EQ(&rb, &before, sizeof rb);
     SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
     SQ_CHECK_EQ(sq_ring_buf_capacity(&rb), 8);
     SQ_CHECK(sq_ring_buf_is_empty(&rb));

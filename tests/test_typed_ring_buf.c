@@ -52,6 +52,12 @@ static void init_rejects_bad_sizes(void **state)
     SQ_CHECK_EQ(sq_typed_ring_buf_init(&rb, storage, (size_t)SQ_RING_MAX_BYTES + 1u, 1),
                 SQ_ERR_OVERFLOW);
 #endif
+    /* A refused init leaves the object as it was. */
+    sq_typed_ring_buf_t before;
+    memset(&rb, 0x5A, sizeof rb);
+    memcpy(&before, &rb, sizeof rb);
+    SQ_CHECK_EQ(sq_typed_ring_buf_init(&rb, storage, 7, 2), SQ_ERR_NOT_MULTIPLE);
+    SQ_CHECK_MEM_EQ(&rb, &before, sizeof rb);
     SQ_CHECK_EQ(sq_typed_ring_buf_init(&rb, storage, sizeof storage, sizeof(struct record)),
                 SQ_OK);
     SQ_CHECK_EQ(sq_typed_ring_buf_capacity(&rb), 4);

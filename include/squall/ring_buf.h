@@ -94,18 +94,15 @@ void sq_ring_buf_reset(sq_ring_buf_t *rb);
                   sq_ring_pos(&rb->core, rb->core.tail) < rb->core.capacity;
     behavior null_arg:
       assumes data == \null || written == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior refused:
       assumes data != \null && written != \null;
       assumes rb->core.write_claim != 0 || len == 0;
-      assigns *written;
       ensures \result == SQ_ERR_CLAIM_PENDING || \result == SQ_ERR_ZERO_LENGTH;
       ensures *written == 0;
     behavior full:
       assumes data != \null && written != \null && rb->core.write_claim == 0 && len != 0;
       assumes sq_ring_free(&rb->core) == 0;
-      assigns *written;
       ensures RB05: \result == SQ_ERR_FULL && *written == 0;
     behavior ok:
       assumes data != \null && written != \null && rb->core.write_claim == 0 && len != 0;
@@ -139,18 +136,15 @@ sq_status_t sq_ring_buf_put(sq_ring_buf_t *rb, const void *data, uint32_t len,
                   sq_ring_pos(&rb->core, rb->core.tail) < rb->core.capacity;
     behavior null_arg:
       assumes data == \null || read == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior refused:
       assumes data != \null && read != \null;
       assumes rb->core.read_claim != 0 || len == 0;
-      assigns *read;
       ensures \result == SQ_ERR_CLAIM_PENDING || \result == SQ_ERR_ZERO_LENGTH;
       ensures *read == 0;
     behavior empty:
       assumes data != \null && read != \null && rb->core.read_claim == 0 && len != 0;
       assumes sq_ring_used(&rb->core) == 0;
-      assigns *read;
       ensures RB06: \result == SQ_ERR_EMPTY && *read == 0;
     behavior ok:
       assumes data != \null && read != \null && rb->core.read_claim == 0 && len != 0;
@@ -180,15 +174,12 @@ sq_status_t sq_ring_buf_get(sq_ring_buf_t *rb, void *data, uint32_t len, uint32_
     ensures RB04: rb->core.tail == \old(rb->core.tail);
     behavior null_arg:
       assumes data == \null || copied == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior refused:
       assumes data != \null && copied != \null && len == 0;
-      assigns *copied;
       ensures \result == SQ_ERR_ZERO_LENGTH && *copied == 0;
     behavior empty:
       assumes data != \null && copied != \null && len != 0 && sq_ring_used(&rb->core) == 0;
-      assigns *copied;
       ensures RB06: \result == SQ_ERR_EMPTY && *copied == 0;
     behavior ok:
       assumes data != \null && copied != \null && len != 0 && sq_ring_used(&rb->core) != 0;
@@ -214,18 +205,15 @@ sq_status_t sq_ring_buf_peek(sq_ring_buf_t *rb, void *data, uint32_t len, uint32
     ensures sq_ring_buf_ok(rb);
     behavior null_arg:
       assumes data == \null || claimed == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior refused:
       assumes data != \null && claimed != \null;
       assumes rb->core.write_claim != 0 || len == 0;
-      assigns *claimed;
       ensures \result == SQ_ERR_CLAIM_PENDING || \result == SQ_ERR_ZERO_LENGTH;
       ensures *claimed == 0;
     behavior full:
       assumes data != \null && claimed != \null && rb->core.write_claim == 0 && len != 0;
       assumes sq_ring_free(&rb->core) == 0;
-      assigns *claimed;
       ensures RB05: \result == SQ_ERR_FULL && *claimed == 0;
     behavior ok:
       assumes data != \null && claimed != \null && rb->core.write_claim == 0 && len != 0;
@@ -251,11 +239,9 @@ sq_status_t sq_ring_buf_put_claim(sq_ring_buf_t *rb, char **data, uint32_t len,
     ensures RB01: 0 <= sq_ring_used(&rb->core) <= rb->core.capacity;
     behavior not_claimed:
       assumes rb->core.write_claim == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_NOT_CLAIMED;
     behavior too_many:
       assumes rb->core.write_claim != 0 && len > rb->core.write_claim;
-      assigns \nothing;
       ensures \result == SQ_ERR_RANGE;
     behavior ok:
       assumes rb->core.write_claim != 0 && len <= rb->core.write_claim;
@@ -280,18 +266,15 @@ sq_status_t sq_ring_buf_put_finish(sq_ring_buf_t *rb, uint32_t len);
     ensures sq_ring_buf_ok(rb);
     behavior null_arg:
       assumes data == \null || claimed == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior refused:
       assumes data != \null && claimed != \null;
       assumes rb->core.read_claim != 0 || len == 0;
-      assigns *claimed;
       ensures \result == SQ_ERR_CLAIM_PENDING || \result == SQ_ERR_ZERO_LENGTH;
       ensures *claimed == 0;
     behavior empty:
       assumes data != \null && claimed != \null && rb->core.read_claim == 0 && len != 0;
       assumes sq_ring_used(&rb->core) == 0;
-      assigns *claimed;
       ensures RB06: \result == SQ_ERR_EMPTY && *claimed == 0;
     behavior ok:
       assumes data != \null && claimed != \null && rb->core.read_claim == 0 && len != 0;
@@ -316,11 +299,9 @@ sq_status_t sq_ring_buf_get_claim(sq_ring_buf_t *rb, char **data, uint32_t len,
     ensures RB01: 0 <= sq_ring_used(&rb->core) <= rb->core.capacity;
     behavior not_claimed:
       assumes rb->core.read_claim == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_NOT_CLAIMED;
     behavior too_many:
       assumes rb->core.read_claim != 0 && len > rb->core.read_claim;
-      assigns \nothing;
       ensures \result == SQ_ERR_RANGE;
     behavior ok:
       assumes rb->core.read_claim != 0 && len <= rb->core.read_claim;

@@ -110,15 +110,12 @@ void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb);
                   0 <= sq_ring_free(&rb->core);
     behavior null_arg:
       assumes elem == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior claim_pending:
       assumes elem != \null && rb->core.write_claim != 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_CLAIM_PENDING;
     behavior full:
       assumes elem != \null && rb->core.write_claim == 0 && sq_ring_free(&rb->core) == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_FULL;
     behavior ok:
       assumes elem != \null && rb->core.write_claim == 0 && sq_ring_free(&rb->core) != 0;
@@ -146,15 +143,12 @@ sq_status_t sq_typed_ring_buf_write_element(sq_typed_ring_buf_t *rb, const void 
                   0 <= sq_ring_free(&rb->core);
     behavior null_arg:
       assumes elem == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior claim_pending:
       assumes elem != \null && rb->core.read_claim != 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_CLAIM_PENDING;
     behavior empty:
       assumes elem != \null && rb->core.read_claim == 0 && sq_ring_used(&rb->core) == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_EMPTY;
     behavior ok:
       assumes elem != \null && rb->core.read_claim == 0 && sq_ring_used(&rb->core) != 0;
@@ -185,12 +179,10 @@ sq_status_t sq_typed_ring_buf_read_element(sq_typed_ring_buf_t *rb, void *elem);
                   0 <= sq_ring_free(&rb->core);
     behavior null_arg:
       assumes elems == \null || written == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior refused:
       assumes elems != \null && written != \null;
       assumes rb->core.write_claim != 0 || n == 0 || sq_ring_free(&rb->core) == 0;
-      assigns *written;
       ensures \result == SQ_ERR_CLAIM_PENDING || \result == SQ_ERR_ZERO_LENGTH ||
               \result == SQ_ERR_FULL;
       ensures *written == 0;
@@ -224,12 +216,10 @@ sq_status_t sq_typed_ring_buf_write(sq_typed_ring_buf_t *rb, const void *elems,
                   0 <= sq_ring_free(&rb->core);
     behavior null_arg:
       assumes elems == \null || read == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior refused:
       assumes elems != \null && read != \null;
       assumes rb->core.read_claim != 0 || n == 0 || sq_ring_used(&rb->core) == 0;
-      assigns *read;
       ensures \result == SQ_ERR_CLAIM_PENDING || \result == SQ_ERR_ZERO_LENGTH ||
               \result == SQ_ERR_EMPTY;
       ensures *read == 0;
@@ -257,15 +247,12 @@ sq_status_t sq_typed_ring_buf_read(sq_typed_ring_buf_t *rb, void *elems, uint32_
     ensures sq_typed_ok(rb);
     behavior null_arg:
       assumes slot == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior claim_pending:
       assumes slot != \null && rb->core.write_claim != 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_CLAIM_PENDING;
     behavior full:
       assumes slot != \null && rb->core.write_claim == 0 && sq_ring_free(&rb->core) == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_FULL;
     behavior ok:
       assumes slot != \null && rb->core.write_claim == 0 && sq_ring_free(&rb->core) != 0;
@@ -290,7 +277,6 @@ sq_status_t sq_typed_ring_buf_write_claim(sq_typed_ring_buf_t *rb, void **slot);
                   0 <= sq_ring_free(&rb->core);
     behavior not_claimed:
       assumes rb->core.write_claim == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_NOT_CLAIMED;
     behavior ok:
       assumes rb->core.write_claim != 0;
@@ -313,15 +299,12 @@ sq_status_t sq_typed_ring_buf_write_commit(sq_typed_ring_buf_t *rb);
     ensures sq_typed_ok(rb);
     behavior null_arg:
       assumes elem == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior claim_pending:
       assumes elem != \null && rb->core.read_claim != 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_CLAIM_PENDING;
     behavior empty:
       assumes elem != \null && rb->core.read_claim == 0 && sq_ring_used(&rb->core) == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_EMPTY;
     behavior ok:
       assumes elem != \null && rb->core.read_claim == 0 && sq_ring_used(&rb->core) != 0;
@@ -342,7 +325,6 @@ sq_status_t sq_typed_ring_buf_read_borrow(sq_typed_ring_buf_t *rb, const void **
                   0 <= sq_ring_free(&rb->core);
     behavior not_claimed:
       assumes rb->core.read_claim == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_NOT_CLAIMED;
     behavior ok:
       assumes rb->core.read_claim != 0;

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 out=${SQ_PROVE_OUT:-build/prove}
 mkdir -p "$out"
 sources=(src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.c)
-timeout=${SQ_WP_TIMEOUT:-20}
+timeout=${SQ_WP_TIMEOUT:-60}
 
 # ILP32 like the Cortex-M targets the library ships on.
 frama-c -machdep x86_32 -cpp-extra-args="-Iinclude -Isrc/kernel" \

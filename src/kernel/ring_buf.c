@@ -10,7 +10,12 @@ sq_status_t sq_ring_buf_init(sq_ring_buf_t *rb, void *storage, size_t size)
     if (rb == NULL) {
         return SQ_ERR_NULL;
     }
-    return sq_ring_core_init(&rb->core, (char *)storage, size, 1u);
+    /* Checked first, so a refused init leaves *rb as it was. */
+    sq_status_t st = sq_ring_core_check((const char *)storage, size, 1u);
+    if (st == SQ_OK) {
+        sq_ring_core_setup(&rb->core, (char *)storage, size, 1u);
+    }
+    return st;
 }
 
 void sq_ring_buf_reset(sq_ring_buf_t *rb)

@@ -42,8 +42,7 @@ static inline uint32_t ring_used(const struct sq_ring_core *r, uint32_t head, ui
     return head >= tail ? head - tail : (2u * r->capacity - tail) + head;
 }
 
-sq_status_t sq_ring_core_init(struct sq_ring_core *r, char *storage,
-                              size_t storage_size, size_t unit_size)
+sq_status_t sq_ring_core_check(const char *storage, size_t storage_size, size_t unit_size)
 {
     if (storage == NULL) {
         return SQ_ERR_NULL;
@@ -63,6 +62,12 @@ sq_status_t sq_ring_core_init(struct sq_ring_core *r, char *storage,
     if (storage_size / unit_size > SQ_RING_MAX_UNITS) {
         return SQ_ERR_CAPACITY;
     }
+    return SQ_OK;
+}
+
+void sq_ring_core_setup(struct sq_ring_core *r, char *storage, size_t storage_size,
+                        size_t unit_size)
+{
     r->storage = storage;
     r->capacity = (uint32_t)(storage_size / unit_size);
     r->unit_size = (uint32_t)unit_size;
@@ -71,7 +76,6 @@ sq_status_t sq_ring_core_init(struct sq_ring_core *r, char *storage,
     r->read_claim = 0u;
     sq_atomic_store_release(&r->tail, 0u);
     sq_atomic_store_release(&r->head, 0u);
-    return SQ_OK;
 }
 
 void sq_ring_core_reset(struct sq_ring_core *r)

@@ -11,54 +11,57 @@
 #include <squall/ring_core.h>
 #include <squall/status.h>
 
-/*@ requires \valid(r);
-    requires storage == \null || storage_size == 0 || storage_size > SQ_RING_MAX_BYTES ||
-             (\valid(storage + (0 .. storage_size - 1)) &&
-              \separated(r, storage + (0 .. storage_size - 1)));
-    assigns *r;
+/*@ predicate sq_ring_size_ok(integer storage_size, integer unit_size) =
+      unit_size != 0 && storage_size != 0 && storage_size <= SQ_RING_MAX_BYTES &&
+      storage_size % unit_size == 0 && storage_size / unit_size <= SQ_RING_MAX_UNITS;
+*/
+
+/* Validate init arguments without touching anything, so a failed init
+ * provably changes nothing; the wrappers call this, then sq_ring_core_setup. */
+/*@ assigns \nothing;
     behavior null_arg:
       assumes storage == \null;
-      assigns \nothing;
       ensures \result == SQ_ERR_NULL;
     behavior zero_unit:
       assumes storage != \null && unit_size == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_ZERO_LENGTH;
     behavior zero_size:
       assumes storage != \null && unit_size != 0 && storage_size == 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_CAPACITY;
     behavior too_big:
       assumes storage != \null && unit_size != 0 && storage_size != 0;
       assumes storage_size > SQ_RING_MAX_BYTES;
-      assigns \nothing;
       ensures \result == SQ_ERR_OVERFLOW;
     behavior not_multiple:
       assumes storage != \null && unit_size != 0 && storage_size != 0;
       assumes storage_size <= SQ_RING_MAX_BYTES && storage_size % unit_size != 0;
-      assigns \nothing;
       ensures \result == SQ_ERR_NOT_MULTIPLE;
     behavior too_many_units:
       assumes storage != \null && unit_size != 0 && storage_size != 0;
       assumes storage_size <= SQ_RING_MAX_BYTES && storage_size % unit_size == 0;
       assumes storage_size / unit_size > SQ_RING_MAX_UNITS;
-      assigns \nothing;
       ensures \result == SQ_ERR_CAPACITY;
     behavior ok:
-      assumes storage != \null && unit_size != 0 && storage_size != 0;
-      assumes storage_size <= SQ_RING_MAX_BYTES && storage_size % unit_size == 0;
-      assumes storage_size / unit_size <= SQ_RING_MAX_UNITS;
-      assigns *r;
+      assumes storage != \null && sq_ring_size_ok(storage_size, unit_size);
       ensures \result == SQ_OK;
-      ensures sq_ring_ok(r);
-      ensures r->storage == storage && r->unit_size == unit_size;
-      ensures r->capacity == storage_size / unit_size && r->size_bytes == storage_size;
-      ensures sq_ring_used(r) == 0 && r->write_claim == 0 && r->read_claim == 0;
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_ring_core_init(struct sq_ring_core *r, char *storage,
-                              size_t storage_size, size_t unit_size);
+sq_status_t sq_ring_core_check(const char *storage, size_t storage_size, size_t unit_size);
+
+/* Lay out an empty ring over checked arguments. */
+/*@ requires \valid(r) && sq_ring_size_ok(storage_size, unit_size);
+    requires \valid(storage + (0 .. storage_size - 1)) &&
+             \separated(r, storage + (0 .. storage_size - 1));
+    assigns *r;
+    ensures sq_ring_ok(r);
+    ensures r->storage == storage && r->unit_size == unit_size;
+    ensures r->capacity == storage_size / unit_size && r->size_bytes == storage_size;
+    ensures r->head == 0 && r->tail == 0;
+    ensures sq_ring_used(r) == 0 && r->write_claim == 0 && r->read_claim == 0;
+*/
+void sq_ring_core_setup(struct sq_ring_core *r, char *storage, size_t storage_size,
+                        size_t unit_size);
 
 /*@ requires sq_ring_ok(r);
     assigns r->head, r->tail, r->write_claim, r->read_claim;

@@ -12,7 +12,12 @@ sq_status_t sq_typed_ring_buf_init(sq_typed_ring_buf_t *rb, void *storage,
     if (rb == NULL) {
         return SQ_ERR_NULL;
     }
-    return sq_ring_core_init(&rb->core, (char *)storage, storage_size, elem_size);
+    /* Checked first, so a refused init leaves *rb as it was. */
+    sq_status_t st = sq_ring_core_check((const char *)storage, storage_size, elem_size);
+    if (st == SQ_OK) {
+        sq_ring_core_setup(&rb->core, (char *)storage, storage_size, elem_size);
+    }
+    return st;
 }
 
 void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb)
