@@ -65,6 +65,11 @@ cat <<'MID'
   frame; WP's call rule does not carry behaviour-level frames through a call,
   so the wrappers do not repeat that clause. init is the exception: it checks
   before it writes, and its wrappers prove the frame themselves.
+- `sq_ring_buf_peek` names `tail` in its `assigns` frame because it shares
+  get's code path; its RB04 clause proves `tail` keeps its value.
+- Claim RB11 (`sq_ring_outside`, include/squall/ring_core.h) is stated on the
+  ring as it was when the claim was made; a claim changes neither index, so
+  the stored bytes it speaks of are the ones still stored.
 
 Contracts WP took as assumed (status "Considered valid"):
 

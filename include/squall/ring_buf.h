@@ -169,7 +169,9 @@ sq_status_t sq_ring_buf_get(sq_ring_buf_t *rb, void *data, uint32_t len, uint32_
     requires copied == \null || (\valid(copied) &&
              \separated(copied, rb, rb->core.storage + (0 .. rb->core.size_bytes - 1),
                         (char *)data + (0 .. len - 1)));
-    assigns ((char *)data)[0 .. len - 1], *copied;
+    // tail is in the frame only because peek shares get's code path; RB04
+    // proves it keeps its value.
+    assigns ((char *)data)[0 .. len - 1], *copied, rb->core.tail;
     ensures sq_ring_buf_ok(rb);
     ensures RB04: rb->core.tail == \old(rb->core.tail);
     behavior null_arg:

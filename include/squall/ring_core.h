@@ -108,6 +108,28 @@ struct sq_ring_core {
   lemma sq_mul_split: \forall integer a, b, c;
       (a - b) * c == a * c - b * c;
 
+  // The free units right after the stored ones hold no stored byte: with
+  // `used` units stored from slot t, the next slot is h, and n more units
+  // from h on (n <= free) are disjoint from every stored byte. RB11 of a
+  // write claim rests on it.
+  lemma sq_free_span_outside: \forall integer t, used, n, cap, u, h, k;
+      0 <= t < cap && 0 <= used && 0 <= n && used + n <= cap && 1 <= u &&
+      h == (t + used < cap ? t + used : t + used - cap) && 0 <= k < used * u ==>
+      sq_wrap(t * u, k, cap * u) < h * u || sq_wrap(t * u, k, cap * u) >= (h + n) * u;
+
+  // No stored byte lies in the n units from the head's slot on.
+  predicate sq_ring_outside{L}(struct sq_ring_core *r, integer n) =
+      \forall integer k; 0 <= k < sq_ring_used(r) * r->unit_size ==>
+          sq_ring_byte(r, k) < sq_ring_pos(r, r->head) * r->unit_size ||
+          sq_ring_byte(r, k) >= (sq_ring_pos(r, r->head) + n) * r->unit_size;
+
+  // On a ring, that holds for any n up to the free count.
+  lemma sq_ring_free_outside{L}: \forall struct sq_ring_core *r, integer n;
+      1 <= r->unit_size && r->size_bytes == r->capacity * r->unit_size &&
+      0 <= r->head < 2 * r->capacity && 0 <= r->tail < 2 * r->capacity &&
+      0 <= sq_ring_used(r) && 0 <= n <= sq_ring_free(r) ==>
+      sq_ring_outside(r, n);
+
   // The stored bytes [0, n) are the same in states L1 and L2 (tail fixed).
   predicate sq_ring_kept{L1, L2}(struct sq_ring_core *r, integer n) =
       \forall integer k; 0 <= k < n ==>

@@ -259,10 +259,8 @@ sq_status_t sq_typed_ring_buf_read(sq_typed_ring_buf_t *rb, void *elems, uint32_
       ensures \result == SQ_OK && rb->core.write_claim == 1;
       ensures RB09: *slot == rb->core.storage +
                     sq_ring_pos(&rb->core, rb->core.head) * rb->core.unit_size;
-      ensures RB11: \forall integer k; 0 <= k < sq_ring_used(&rb->core) * rb->core.unit_size ==>
-          sq_ring_byte(&rb->core, k) < sq_ring_pos(&rb->core, rb->core.head) * rb->core.unit_size ||
-          sq_ring_byte(&rb->core, k) >=
-              (sq_ring_pos(&rb->core, rb->core.head) + 1) * rb->core.unit_size;
+      // The claimed slot holds no byte of any stored element.
+      ensures RB11: sq_ring_outside{Pre}(&rb->core, 1);
     complete behaviors;
     disjoint behaviors;
 */

@@ -135,6 +135,7 @@ sq_status_t sq_ring_core_write(struct sq_ring_core *r, const char *src,
                         dst + (0 .. n * r->unit_size - 1)));
     assigns r->tail, dst[0 .. n * r->unit_size - 1], *moved;
     ensures sq_ring_ok(r);
+    ensures !consume ==> r->tail == \old(r->tail);
     behavior null_arg:
       assumes dst == \null || moved == \null;
       assigns \nothing;
@@ -161,7 +162,6 @@ sq_status_t sq_ring_core_write(struct sq_ring_core *r, const char *src,
       ensures FIFO: \forall integer k; 0 <= k < *moved * r->unit_size ==>
           dst[k] == \at(r->storage[sq_ring_byte(r, k)], Pre);
       ensures consume ==> r->tail == sq_ring_advance(r, \old(r->tail), *moved);
-      ensures !consume ==> r->tail == \old(r->tail);
       ensures sq_ring_used(r) == \old(sq_ring_used(r)) - (consume ? *moved : 0);
     complete behaviors;
     disjoint behaviors;
@@ -203,6 +203,7 @@ sq_status_t sq_ring_core_read(struct sq_ring_core *r, char *dst, uint32_t n,
       ensures *claimed == \min(n, \min(sq_ring_free(r), r->capacity - sq_ring_pos(r, r->head)));
       ensures r->write_claim == *claimed;
       ensures *span == r->storage + sq_ring_pos(r, r->head) * r->unit_size;
+      ensures RB11: sq_ring_outside{Pre}(r, *claimed);
     complete behaviors;
     disjoint behaviors;
 */

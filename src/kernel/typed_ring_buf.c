@@ -65,7 +65,7 @@ sq_status_t sq_typed_ring_buf_write_claim(sq_typed_ring_buf_t *rb, void **slot)
 
 sq_status_t sq_typed_ring_buf_write_commit(sq_typed_ring_buf_t *rb)
 {
-    return sq_ring_core_write_commit(&rb->core, rb->core.write_claim);
+    return sq_ring_core_write_commit(&rb->core, 1u);
 }
 
 sq_status_t sq_typed_ring_buf_read_borrow(sq_typed_ring_buf_t *rb, const void **elem)
@@ -84,7 +84,7 @@ sq_status_t sq_typed_ring_buf_read_borrow(sq_typed_ring_buf_t *rb, const void **
 
 sq_status_t sq_typed_ring_buf_read_release(sq_typed_ring_buf_t *rb)
 {
-    return sq_ring_core_read_release(&rb->core, rb->core.read_claim);
+    return sq_ring_core_read_release(&rb->core, 1u);
 }
 
 uint32_t sq_typed_ring_buf_elements_available(const sq_typed_ring_buf_t *rb)
