@@ -38,6 +38,19 @@ the proof assistant's own summaries.
 | RB10 | elements_available + space_available == capacity |
 | RB11 | a borrowed element is the oldest element's slot and the writer cannot change it until release |
 | FIFO | what is read is what was written, in order |
+| TO01 | a deadline is never before the tick at which the timeout was taken |
+| TO02 | a finite timeout's deadline is now + timeout |
+| TO04 | a deadline is reached exactly when it is <= now |
+| TO05 | tick arithmetic never overflows: finite deadlines stay below SQ_TICK_NEVER |
+| TO06 | the time left converts back exactly: now + remaining == deadline |
+| TO07 | SQ_FOREVER's deadline is SQ_TICK_NEVER, which is never reached |
+| TO08 | SQ_NO_WAIT's deadline is now: it expires at once |
+
+Not built yet, so stated nowhere and checked by nothing: TO03 (abort of a
+pending timeout) and the timeout list that fires expired timeouts (TO04 as
+"announce fires exactly these"), and all of SC01-SC16, TH01-TH06, P01-P10,
+EV01-EV08, TM01-TM08 (issue 3). TO01, TO02 and TO04-TO08 above are the tick
+arithmetic (include/squall/tick.h) that list will use.
 
 ## WP (Frama-C, on the shipped C)
 

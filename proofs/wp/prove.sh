@@ -7,15 +7,15 @@
 # named clause or any other goal (RTE guard, assertion, assigns, unnamed
 # clause) is not proven. No prover cache is used: every run proves afresh.
 #
-# Named clauses are those labelled with a property ID (RB01, P03, ...) or
-# FIFO. RB08 ("no index or size arithmetic overflows") is the set of
+# Named clauses are those labelled with a property ID (RB01, TO04, P03, ...)
+# or FIFO. RB08 ("no index or size arithmetic overflows") is the set of
 # unsigned-overflow guards that -warn-unsigned-overflow adds to the ring
-# sources: one line per function.
+# sources, TO05 the same for the tick sources: one line per function.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${SQ_PROVE_OUT:-build/prove}
 mkdir -p "$out"
-sources=(src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.c)
+sources=(src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.c src/kernel/tick.c)
 timeout=${SQ_WP_TIMEOUT:-60}
 
 # ILP32 like the Cortex-M targets the library ships on.
@@ -39,15 +39,16 @@ function proven(st) { return st == "Valid" || st ~ /^Valid under/ }
     # Frama-C libc specifications the sources do not call are loaded too;
     # only contracts from this repository are listed as assumptions.
     if (st == "Considered valid") { if (file ~ /^FRAMAC_SHARE/) next; assumed++; print "ASSUMED " file ":" $3 " " $4 " " prop > (report ".assumed"); next }
-    if (match(prop, /^(RB[0-9][0-9]|FIFO)(:|$)/)) {
+    if (match(prop, /^([A-Z][A-Z]?[0-9][0-9]|FIFO)(:|$)/)) {
         id = substr(prop, 1, RLENGTH); sub(/:$/, "", id)
         if (proven(st)) { printf "%s proven %s:%s\n", id, file, $3 > report; np++ }
         else { printf "%s UNPROVEN %s:%s (%s)\n", id, file, $3, st > report; nu++ }
         next
     }
-    if (kind == "unsigned_overflow" && file ~ /ring/) {
+    ovid = file ~ /ring/ ? "RB08" : file ~ /tick/ ? "TO05" : ""
+    if (kind == "unsigned_overflow" && ovid != "") {
         key = file ":" $4
-        if (!(key in ovl)) { ovl[key] = $3; order[++n_ovl] = key }
+        if (!(key in ovl)) { ovl[key] = $3; order[++n_ovl] = key; ovname[key] = ovid }
         ovn[key]++; if (!proven(st)) ovbad[key]++
     }
     total++; if (!proven(st)) { other_bad++; print "UNPROVEN-GOAL " file ":" $3 " " $4 " " kind " (" st ") " prop > (report ".other") }
@@ -55,8 +56,8 @@ function proven(st) { return st == "Valid" || st ~ /^Valid under/ }
 END {
     for (i = 1; i <= n_ovl; i++) {
         key = order[i]; split(key, parts, ":")
-        if (ovbad[key] > 0) { printf "RB08 UNPROVEN %s:%s (%d of %d overflow guards in %s)\n", parts[1], ovl[key], ovbad[key], ovn[key], parts[2] > report; nu++ }
-        else { printf "RB08 proven %s:%s (%d overflow guards in %s)\n", parts[1], ovl[key], ovn[key], parts[2] > report; np++ }
+        if (ovbad[key] > 0) { printf "%s UNPROVEN %s:%s (%d of %d overflow guards in %s)\n", ovname[key], parts[1], ovl[key], ovbad[key], ovn[key], parts[2] > report; nu++ }
+        else { printf "%s proven %s:%s (%d overflow guards in %s)\n", ovname[key], parts[1], ovl[key], ovn[key], parts[2] > report; np++ }
     }
     printf "properties: %d proven, %d unproven\n", np, nu > report
     printf "other goals: %d proven, %d unproven; %d assumed contracts\n", total - other_bad, other_bad, assumed > report
