@@ -108,16 +108,8 @@ struct sq_ring_core {
   lemma sq_mul_split: \forall integer a, b, c;
       (a - b) * c == a * c - b * c;
 
-  // The free units right after the stored ones hold no stored byte: with
-  // `used` units stored from slot t, the next slot is h, and n more units
-  // from h on (n <= free) are disjoint from every stored byte. RB11 of a
-  // write claim rests on it.
-  lemma sq_free_span_outside: \forall integer t, used, n, cap, u, h, k;
-      0 <= t < cap && 0 <= used && 0 <= n && used + n <= cap && 1 <= u &&
-      h == (t + used < cap ? t + used : t + used - cap) && 0 <= k < used * u ==>
-      sq_wrap(t * u, k, cap * u) < h * u || sq_wrap(t * u, k, cap * u) >= (h + n) * u;
-
-  // No stored byte lies in the n units from the head's slot on.
+  // No stored byte lies in the n units from the head's slot on (the free
+  // units a write claim hands out: RB11 of a claim is stated with it).
   predicate sq_ring_outside{L}(struct sq_ring_core *r, integer n) =
       \forall integer k; 0 <= k < sq_ring_used(r) * r->unit_size ==>
           sq_ring_byte(r, k) < sq_ring_pos(r, r->head) * r->unit_size ||

@@ -264,8 +264,6 @@ sq_status_t sq_ring_core_write_claim(struct sq_ring_core *r, char **span,
     uint32_t to_end = r->capacity - slot;
     uint32_t count = n < space ? n : space;
     count = count < to_end ? count : to_end;
-    /* RB11: no stored byte lies in the claimed units. */
-    //@ assert claim_outside: sq_ring_outside{Pre}(r, count);
     r->write_claim = count;
     *span = r->storage + slot * r->unit_size;
     *claimed = count;

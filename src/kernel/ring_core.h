@@ -17,7 +17,9 @@
 */
 
 /* Validate init arguments without touching anything, so a failed init
- * provably changes nothing; the wrappers call this, then sq_ring_core_setup. */
+ * provably changes nothing; the wrappers call this, then sq_ring_core_setup.
+ * (One core init doing both would lose that proof: WP does not carry a
+ * callee's per-behaviour frame into the caller.) */
 /*@ assigns \nothing;
     behavior null_arg:
       assumes storage == \null;
