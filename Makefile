@@ -47,12 +47,15 @@ asan:
 	cmake --build $(BUILD)/asan -j$(JOBS)
 	ctest --test-dir $(BUILD)/asan --output-on-failure
 
-# Two real threads, one producer and one consumer, under ThreadSanitizer.
+# Under ThreadSanitizer: two real threads, one producer and one consumer;
+# then the kernel suite on the host port (kernel threads, the interrupt
+# thread and preemption signals really running concurrently).
 tsan:
 	CC=clang cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_C_FLAGS="-fsanitize=thread" >/dev/null
-	cmake --build $(BUILD)/tsan -j$(JOBS) --target stress_spsc
+	cmake --build $(BUILD)/tsan -j$(JOBS) --target stress_spsc test_kernel
 	$(BUILD)/tsan/tests/stress_spsc
+	$(BUILD)/tsan/tests/test_kernel
 
 prove: deps
 	proofs/wp/prove.sh

@@ -20,7 +20,8 @@ typedef enum sq_status {
     SQ_ERR_CAPACITY = -4,
     /** The sizes given do not fit the object's 32-bit offset arithmetic. */
     SQ_ERR_OVERFLOW = -5,
-    /** No room for even one byte or element. */
+    /** No room: for even one byte or element in a ring, or for one more
+     *  thread or timeout in the kernel's bounded tables. */
     SQ_ERR_FULL = -6,
     /** Nothing stored to read. */
     SQ_ERR_EMPTY = -7,
@@ -29,7 +30,27 @@ typedef enum sq_status {
     /** Refused because a zero-copy claim is outstanding on that side. */
     SQ_ERR_CLAIM_PENDING = -9,
     /** A finish of more than was claimed. */
-    SQ_ERR_RANGE = -10
+    SQ_ERR_RANGE = -10,
+    /** A wait ran out of time before its condition came true. */
+    SQ_ERR_TIMEOUT = -11,
+    /** Not available now and the caller asked not to wait; or an object
+     *  that still has waiters was to be re-initialised. */
+    SQ_ERR_BUSY = -12,
+    /** The object was reset while the caller waited on it: try again. */
+    SQ_ERR_AGAIN = -13,
+    /** An argument is out of its documented range (priority, option bits,
+     *  a limit of zero, a count above the limit). */
+    SQ_ERR_INVALID = -14,
+    /** The thread or object is not in a state that allows the operation
+     *  (resume of a thread that is not suspended, join of a thread never
+     *  started, a kernel call before sq_kernel_init). */
+    SQ_ERR_STATE = -15,
+    /** A call that may block was made from an interrupt with a wait. */
+    SQ_ERR_IN_ISR = -16,
+    /** The call would wait for the caller itself (a thread joining itself). */
+    SQ_ERR_DEADLOCK = -17,
+    /** The object was destroyed, before the call or while it waited. */
+    SQ_ERR_DESTROYED = -18
 } sq_status_t;
 
 #endif /* SQUALL_STATUS_H */

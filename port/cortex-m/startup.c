@@ -13,6 +13,10 @@
 
 int main(void);
 void sq_port_reset(void);
+/* Defined by the port (port/cortex-m/port.c). */
+void PendSV_Handler(void);
+void SysTick_Handler(void);
+void SquallSoft_IRQHandler(void);
 int _write(int fd, const char *buf, int len);
 void _exit(int status);
 
@@ -70,15 +74,22 @@ void sq_port_reset(void)
 
 /* The initial stack pointer, then reset, NMI, HardFault, MemManage,
  * BusFault, UsageFault, SecureFault (M33), reserved..., SVC, DebugMon,
- * reserved, PendSV, SysTick. Unused entries fault loudly. */
+ * reserved, PendSV, SysTick; then the external interrupts 0-31, as many as
+ * the an385 has. Only line 31 is used: the port's soft interrupt
+ * (SQ_PORT_SOFT_IRQ). Unused entries fault loudly. */
 struct vector_table {
     const void *initial_sp;
     void (*handlers[15])(void);
+    void (*irqs[32])(void);
 };
+
+#define FAULT4 fault_handler, fault_handler, fault_handler, fault_handler
 
 __attribute__((section(".vectors"), used)) static const struct vector_table vectors = {
     .initial_sp = &__stack_top,
     .handlers = {sq_port_reset, fault_handler, fault_handler, fault_handler, fault_handler,
                  fault_handler, fault_handler, 0, 0, 0, fault_handler, fault_handler, 0,
-                 fault_handler, fault_handler},
+                 PendSV_Handler, SysTick_Handler},
+    .irqs = {FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4,
+             fault_handler, fault_handler, fault_handler, SquallSoft_IRQHandler},
 };

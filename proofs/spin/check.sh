@@ -1,22 +1,45 @@
 #!/usr/bin/env bash
-# Model-checks proofs/spin/ring_spsc.pml with SPIN, exhaustively (full state
-# space with partial-order reduction, never bitstate hashing):
+# Model-checks the SPIN models of proofs/spin, exhaustively (full state
+# space with partial-order reduction, never bitstate hashing).
+#
+# ring_spsc.pml, the two-sided lock-free protocol of the ring:
 #   - the protocol as the C implements it, at each capacity in SPIN_CAPS
 #     (default "2 3 4"): must give 0 errors, leave no model code unreached,
 #     and not hit the search-depth limit;
 #   - two deliberately broken variants (producer publishes head before its
 #     copy; consumer publishes tail before its copy): each must give an error,
 #     which shows the assertions can fail at all.
+#
+# kernel_wakeup.pml, the kernel's blocking protocol (a condition tested
+# under the kernel lock, the wait, the wake by give, post, reset or timeout:
+# no lost wake-up, no lost unit, wake order, event matching, wait results):
+#   - the protocol as the kernel implements it, with 3 threads, in two
+#     configurations (semaphore limit 2 and priorities 1,0,1, so two threads
+#     tie and arrival order decides; limit 1 and priorities 2,1,0): must give
+#     0 errors, not hit the depth limit, and leave no model code unreached
+#     except the "-end-" of the processes that loop forever (thread, isr,
+#     tick, monitor);
+#   - eight deliberately broken variants (BROKEN_TAKE is the classic lost
+#     wake-up: the count tested outside the lock): each must give an error,
+#     and the assertion SPIN reports violated must carry the tag of the
+#     property the variant breaks. That shows each of those assertions can
+#     fail, and that it is the one that catches the bug.
+#   The kernel runs are independent and run SPIN_JOBS at a time (default:
+#   the number of processors); their lines are printed in a fixed order.
+#
 # One line per run on stdout; exit status 1 if any expectation fails.
 # Work files go to build/spin/<run>/ under the repository root.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-model=$here/ring_spsc.pml
+ring_model=$here/ring_spsc.pml
+kernel_model=$here/kernel_wakeup.pml
 out=$root/build/spin
 caps=${SPIN_CAPS:-2 3 4}
-depth=1000000    # -m: DFS stack depth; CAP=5 reaches about 4100
+jobs=${SPIN_JOBS:-$(nproc 2> /dev/null || echo 2)}
+depth=1000000          # -m: DFS stack depth; ring CAP=5 reaches about 4100
+kernel_depth=3000000   # the kernel model reaches about 1.1 million
 
 for tool in spin gcc; do
     command -v "$tool" > /dev/null || { echo "check.sh: $tool not found" >&2; exit 2; }
@@ -24,12 +47,12 @@ done
 mkdir -p "$out"
 status=0
 
-# run <dir name> <spin -D options...>
-# Generates, compiles and runs the verifier in $out/<dir name>. Sets the
-# globals errors, states, log. Aborts the script if spin or gcc fails, since
-# then nothing was checked.
-run() {
-    local name=$1; shift
+# verify <model> <dir name> <gcc optimisation> <depth> <spin -D options...>
+# Generates, compiles and runs the verifier in $out/<dir name>. Exits with
+# status 2 if spin or gcc fails, since then nothing was checked (in a
+# background job, its wait reports that status).
+verify() {
+    local model=$1 name=$2 opt=$3 max=$4; shift 4
     local dir=$out/$name
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -37,19 +60,47 @@ run() {
     if ! (cd "$dir" && spin "$@" -a model.pml > spin.log 2>&1); then
         echo "check.sh: spin failed for $name:" >&2; cat "$dir/spin.log" >&2; exit 2
     fi
-    if ! (cd "$dir" && gcc -O2 -DSAFETY -o pan pan.c > gcc.log 2>&1); then
+    if ! (cd "$dir" && gcc "$opt" -DSAFETY -o pan pan.c > gcc.log 2>&1); then
         echo "check.sh: gcc failed for $name:" >&2; cat "$dir/gcc.log" >&2; exit 2
     fi
-    log=$dir/pan.log
     # pan's exit status does not reflect whether errors were found; the log does.
-    (cd "$dir" && ./pan -m"$depth" > pan.log 2>&1) || true
+    (cd "$dir" && ./pan -m"$max" > pan.log 2>&1) || true
+}
+
+# result <dir name>
+# Sets the globals errors, states, log from the run's pan log. Aborts the
+# script if pan gave no result.
+result() {
+    log=$out/$1/pan.log
     errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
     states=$(sed -n 's/^ *\([0-9][0-9.e+]*\) states, stored.*/\1/p' "$log" | tail -n 1)
     if [ -z "$errors" ] || [ -z "$states" ]; then
-        echo "check.sh: no result from pan for $name (see $log)" >&2; exit 2
+        echo "check.sh: no result from pan for $1 (see $log)" >&2; exit 2
     fi
 }
 
+# run <model> <dir name> <spin -D options...>
+run() {
+    verify "$1" "$2" -O2 "$depth" "${@:3}"
+    result "$2"
+}
+
+# unreached [process names...]
+# The unreached statements pan lists in $log, one per line, except the
+# "-end-" of the named processes (those loop forever by design).
+unreached() {
+    awk -v allow=" $* " '
+        /^unreached in / { proc = $NF; next }
+        /^\t\([0-9]+ of [0-9]+ states\)$/ { next }
+        /^\t/ && proc != "" {
+            if (!(index(allow, " " proc " ") > 0 && $0 ~ /"-end-"$/)) print proc ": " $0
+            next
+        }
+        { proc = "" }
+    ' "$log"
+}
+
+# incomplete [process names that may leave their "-end-" unreached...]
 # Problems that make a run's "0 errors" meaningless: the search was cut short
 # by the depth limit, was not a full search, or left model code unexplored.
 incomplete() {
@@ -57,13 +108,13 @@ incomplete() {
         echo "search depth too small"
     elif ! grep -q "Full statespace search" "$log"; then
         echo "not a full state-space search"
-    elif grep -A1 "^unreached in" "$log" | grep -qv -e "^unreached in" -e "(0 of " -e "^--$"; then
+    elif [ -n "$(unreached "$@")" ]; then
         echo "model code unreached"
     fi
 }
 
 for cap in $caps; do
-    run "cap$cap" -DCAP="$cap"
+    run "$ring_model" "cap$cap" -DCAP="$cap"
     why=$(incomplete)
     if [ "$errors" = 0 ] && [ -z "$why" ]; then
         echo "SPIN ring_spsc CAP=$cap: 0 errors, $states states (ok)"
@@ -76,7 +127,7 @@ done
 # broken <label> <cap> <define>
 broken() {
     local label=$1 cap=$2 def=$3
-    run "$(echo "$label" | tr 'A-Z' 'a-z')-cap$cap" -DCAP="$cap" -D"$def"
+    run "$ring_model" "$(echo "$label" | tr 'A-Z' 'a-z')-cap$cap" -DCAP="$cap" -D"$def"
     if [ "$errors" -gt 0 ] && ls "$(dirname "$log")"/*.trail > /dev/null 2>&1; then
         echo "SPIN ring_spsc $label CAP=$cap: violation found (expected)"
     else
@@ -88,5 +139,86 @@ broken() {
 broken BROKEN 2 BROKEN
 broken BROKEN 3 BROKEN
 broken BROKEN_CONSUMER 2 BROKEN_CONSUMER
+
+# ---- kernel_wakeup.pml ------------------------------------------------------
+
+# The correct configurations: <label>:<dir name>:<spin -D options>.
+kernel_configs=(
+    "NT=3 LIMIT=2 PRIO=1,0,1:kernel-limit2:-DNT=3 -DLIMIT=2 -DPRIO0=1 -DPRIO1=0 -DPRIO2=1"
+    "NT=3 LIMIT=1 PRIO=2,1,0:kernel-limit1:-DNT=3 -DLIMIT=1 -DPRIO0=2 -DPRIO1=1 -DPRIO2=0"
+)
+# The broken variants, in the default configuration: <define>:<tag of the
+# assertion it must violate>.
+kernel_broken=(
+    BROKEN_TAKE:no-lost-wakeup
+    BROKEN_GIVE:unit-balance
+    BROKEN_ORDER:wake-order
+    BROKEN_POST:post-wakes-all
+    BROKEN_MATCH:post-wakes-only-satisfied
+    BROKEN_CLEAR:post-wakes-all
+    BROKEN_DISARM:timeout-only-waiting
+    BROKEN_RESET:result
+)
+
+broken_dir() { echo "kernel-$(echo "$1" | tr 'A-Z_' 'a-z-')"; }
+
+# start <dir name> <gcc optimisation> <spin -D options...>
+# verify in the background, with at most $jobs runs at once.
+pids=()
+start() {
+    if [ "${#pids[@]}" -ge "$jobs" ]; then
+        wait "${pids[0]}" || exit 2
+        pids=("${pids[@]:1}")
+    fi
+    verify "$kernel_model" "$1" "$2" "$kernel_depth" "${@:3}" &
+    pids+=("$!")
+}
+
+for c in "${kernel_configs[@]}"; do
+    IFS=: read -r _ name defs <<< "$c"
+    # shellcheck disable=SC2086 # defs is a list of options
+    start "$name" -O2 $defs
+done
+# A broken variant stops at its first counterexample, after a few thousand
+# states: compiling pan without optimisation is quicker than the search.
+for b in "${kernel_broken[@]}"; do
+    start "$(broken_dir "${b%%:*}")" -O0 -D"${b%%:*}"
+done
+for p in "${pids[@]}"; do
+    wait "$p" || exit 2
+done
+
+for c in "${kernel_configs[@]}"; do
+    IFS=: read -r label name _ <<< "$c"
+    result "$name"
+    why=$(incomplete thread isr tick monitor)
+    if [ "$errors" = 0 ] && [ -z "$why" ]; then
+        echo "SPIN kernel_wakeup $label: 0 errors, $states states (ok)"
+    else
+        echo "SPIN kernel_wakeup $label: $errors errors, $states states${why:+, $why} (FAIL, see $log)"
+        status=1
+    fi
+done
+
+# A broken variant must fail on an assertion whose line in the model carries
+# its [tag]: SPIN replays the trail and names the line of the violated one.
+for b in "${kernel_broken[@]}"; do
+    def=${b%%:*} tag=${b#*:} dir=$out/$(broken_dir "${b%%:*}") line=""
+    result "$(basename "$dir")"
+    if [ "$errors" -gt 0 ] && ls "$dir"/*.trail > /dev/null 2>&1; then
+        line=$(cd "$dir" && { spin -D"$def" -t model.pml 2>&1 || true; } |
+               sed -n 's/^spin: model\.pml:\([0-9][0-9]*\), Error: assertion violated.*/\1/p' |
+               head -n 1)
+    fi
+    if [ "$errors" = 0 ]; then
+        echo "SPIN kernel_wakeup $def: no violation found (FAIL: the check cannot fail)"
+        status=1
+    elif [ -n "$line" ] && sed -n "${line}p" "$dir/model.pml" | grep -qF "[$tag]"; then
+        echo "SPIN kernel_wakeup $def: violation of [$tag] found (expected)"
+    else
+        echo "SPIN kernel_wakeup $def: violation found${line:+ at model.pml:$line}, not of [$tag] (FAIL, see $log)"
+        status=1
+    fi
+done
 
 exit "$status"

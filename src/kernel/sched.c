@@ -1,0 +1,262 @@
+/*
+ * squall: scheduler decisions, queues, kernel start (include/squall/kernel.h,
+ * src/kernel/sched.h).
+ */
+#include "port.h"
+#include "sched.h"
+
+struct sq_kernel sq_kernel;
+sq_thread_t sq_idle_thread;
+sq_wait_queue_t sq_ready_queue;
+
+int32_t sq_queue_first(const sq_wait_queue_t *q)
+{
+    int32_t best = -1;
+    /*@ loop invariant 0 <= i <= sq_kernel.thread_count;
+        loop invariant -1 <= best < (integer)i;
+        loop invariant best == -1 <==>
+          (\forall integer j; 0 <= j < i ==> sq_kernel.threads[j]->queue != q);
+        loop invariant best >= 0 ==> sq_kernel.threads[best]->queue == q &&
+          (\forall integer j; 0 <= j < i && sq_kernel.threads[j]->queue == q && j != best ==>
+             sq_before(sq_kernel.threads[best], sq_kernel.threads[j]));
+        loop assigns i, best;
+        loop variant sq_kernel.thread_count - i;
+    */
+    for (uint32_t i = 0; i < sq_kernel.thread_count; i++) {
+        const sq_thread_t *t = sq_kernel.threads[i];
+        if (t->queue != q) {
+            continue;
+        }
+        /* Tickets are unique, so "before" is a strict total order on a
+         * queue and the first is well defined. */
+        if (best < 0 || t->prio < sq_kernel.threads[best]->prio ||
+            (t->prio == sq_kernel.threads[best]->prio &&
+             t->ticket < sq_kernel.threads[best]->ticket)) {
+            best = (int32_t)i;
+        }
+    }
+    return best;
+}
+
+bool sq_queue_has_waiters(const sq_wait_queue_t *q)
+{
+    return sq_queue_first(q) >= 0;
+}
+
+void sq_queue_join(sq_thread_t *t, const sq_wait_queue_t *q, uint8_t state)
+{
+    /* The one assumption of the scheduling proofs: fewer than 2^64 - 2
+     * queue joins in a run (over 500 years at one join per nanosecond), so
+     * tickets stay unique and ordered. */
+    /*@ admit ticket_bound: sq_kernel.next_ticket < 0xfffffffffffffffe; */
+    t->queue = q;
+    t->state = state;
+    t->ticket = sq_kernel.next_ticket;
+    sq_kernel.next_ticket++;
+}
+
+void sq_queue_leave(sq_thread_t *t, uint8_t state)
+{
+    t->queue = NULL;
+    t->state = state;
+}
+
+sq_thread_t *sq_sched_next(void)
+{
+    sq_thread_t *cur = sq_kernel.current;
+    if (cur->state == SQ_THREAD_READY && (cur->options & SQ_THREAD_COOPERATIVE) != 0u &&
+        !sq_kernel.yielding) {
+        return cur;
+    }
+    /* The idle thread is always ready, so there is a first. */
+    return sq_kernel.threads[sq_queue_first(&sq_ready_queue)];
+}
+
+void sq_sched_reschedule(void)
+{
+    /* Before sq_kernel_run there is nothing to switch to yet. */
+    if (sq_kernel.running && sq_sched_next() != sq_kernel.current) {
+        sq_port_switch_request();
+    }
+}
+
+sq_thread_t *sq_sched_switch(void)
+{
+    sq_kernel.current = sq_sched_next();
+    sq_kernel.yielding = false;
+    return sq_kernel.current;
+}
+
+sq_thread_t *sq_sched_current(void)
+{
+    return sq_kernel.current;
+}
+
+int32_t sq_thread_index(sq_thread_t *t)
+{
+    /*@ loop invariant 0 <= i <= sq_kernel.thread_count;
+        loop invariant \forall integer j; 0 <= j < i ==> sq_kernel.threads[j] != t;
+        loop assigns i;
+        loop variant sq_kernel.thread_count - i;
+    */
+    for (uint32_t i = 0; i < sq_kernel.thread_count; i++) {
+        if (sq_kernel.threads[i] == t) {
+            return (int32_t)i;
+        }
+    }
+    return -1;
+}
+
+void sq_sched_wake(uint32_t i, sq_status_t result)
+{
+    sq_thread_t *t = sq_kernel.threads[i];
+    sq_timeout_disarm(&t->timeout);
+    t->wait_result = (int32_t)result;
+    sq_queue_join(t, &sq_ready_queue, SQ_THREAD_READY);
+}
+
+int32_t sq_queue_wake_first(const sq_wait_queue_t *q, sq_status_t result)
+{
+    int32_t i = sq_queue_first(q);
+    if (i >= 0) {
+        sq_sched_wake((uint32_t)i, result);
+    }
+    return i;
+}
+
+void sq_queue_wake_all(const sq_wait_queue_t *q, sq_status_t result)
+{
+    /* First waiter first, so equal-priority waiters reach the ready queue
+     * in their arrival order (P10). Each pass takes one waiter off q and
+     * nothing joins it meanwhile, so this ends within thread_count passes
+     * (WP proves the result, not termination: no variant is given). */
+    /*@ loop invariant sq_kernel_ok && sq_timeouts_ok;
+        loop assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
+            sq_kernel.next_ticket, sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1],
+            sq_kernel.armed_count;
+    */
+    while (sq_queue_wake_first(q, result) >= 0) {
+    }
+}
+
+/* Timeout expiry of a waiting thread: it is still PENDING or SLEEPING,
+ * since every other wake disarms the timeout first. The owner is found by
+ * its node's address, which needs no pointer arithmetic. */
+static void sq_sched_wait_expired(sq_timeout_node_t *node)
+{
+    for (uint32_t i = 1; i < sq_kernel.thread_count; i++) {
+        if (&sq_kernel.threads[i]->timeout == node) {
+            sq_sched_wake(i, sq_kernel.threads[i]->state == SQ_THREAD_SLEEPING ? SQ_OK
+                                                                               : SQ_ERR_TIMEOUT);
+            return;
+        }
+    }
+}
+
+sq_status_t sq_sched_pend(const sq_wait_queue_t *q, sq_timeout_t timeout)
+{
+    sq_thread_t *self = sq_kernel.current;
+    /* The idle thread never waits: it is what runs when nothing else can. */
+    if (self == &sq_idle_thread) {
+        return SQ_ERR_STATE;
+    }
+    if (timeout != SQ_FOREVER) {
+        sq_status_t st = sq_timeout_arm(&self->timeout, sq_tick_deadline(sq_kernel.now, timeout),
+                                        sq_sched_wait_expired);
+        if (st != SQ_OK) {
+            return st;
+        }
+    }
+    self->wait_result = (int32_t)SQ_ERR_TIMEOUT;
+    if (q != NULL) {
+        sq_queue_join(self, q, SQ_THREAD_PENDING);
+    } else {
+        sq_queue_leave(self, SQ_THREAD_SLEEPING);
+    }
+    sq_port_switch_request();
+    return SQ_WAITING;
+}
+
+sq_status_t sq_sched_wait_result(void)
+{
+    return (sq_status_t)sq_kernel.current->wait_result;
+}
+
+sq_status_t sq_kernel_init(void)
+{
+    if (sq_kernel.running) {
+        return SQ_ERR_STATE;
+    }
+    sq_kernel.thread_count = 1;
+    sq_kernel.threads[0] = &sq_idle_thread;
+    sq_idle_thread.prio = SQ_PRIO_IDLE;
+    sq_idle_thread.options = 0u;
+    sq_kernel.next_ticket = 0u;
+    sq_queue_join(&sq_idle_thread, &sq_ready_queue, SQ_THREAD_READY);
+    sq_kernel.current = &sq_idle_thread;
+    sq_kernel.now = 0u;
+    sq_kernel.armed_count = 0u;
+    sq_kernel.yielding = false;
+    sq_kernel.initialised = true;
+    return SQ_OK;
+}
+
+sq_status_t sq_kernel_run(void)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    if (!sq_kernel.initialised || sq_kernel.running || sq_port_in_isr()) {
+        sq_port_irq_unlock(key);
+        return SQ_ERR_STATE;
+    }
+    sq_kernel.running = true;
+    sq_port_irq_unlock(key);
+    sq_port_kernel_start(&sq_idle_thread);
+    /* Idle: runs only when nothing else is ready, and ends the run once
+     * it is the only thread left. */
+    for (;;) {
+        key = sq_port_irq_lock();
+        if (sq_kernel.thread_count == 1u) {
+            break;
+        }
+        sq_sched_reschedule();
+        sq_port_idle(key);
+    }
+    while (sq_kernel.armed_count > 0u) {
+        sq_timeout_disarm(sq_kernel.armed[0]);
+    }
+    sq_port_kernel_stop();
+    sq_kernel.running = false;
+    sq_port_irq_unlock(key);
+    return SQ_OK;
+}
+
+sq_tick_t sq_kernel_now(void)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_tick_t now = sq_kernel.now;
+    sq_port_irq_unlock(key);
+    return now;
+}
+
+bool sq_kernel_in_isr(void)
+{
+    return sq_port_in_isr();
+}
+
+sq_status_t sq_kernel_soft_irq(void (*handler)(void *arg), void *arg)
+{
+    if (handler == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (sq_port_in_isr()) {
+        return SQ_ERR_IN_ISR;
+    }
+    if (!sq_kernel.running) {
+        return SQ_ERR_STATE;
+    }
+    sq_port_soft_irq(handler, arg);
+    return SQ_OK;
+}
