@@ -45,18 +45,91 @@ the proof assistant's own summaries.
 | TO06 | the time left converts back exactly: now + remaining == deadline |
 | TO07 | SQ_FOREVER's deadline is SQ_TICK_NEVER, which is never reached |
 | TO08 | SQ_NO_WAIT's deadline is now: it expires at once |
+| TO02 (kernel) | a wait or timer with a finite timeout is armed with deadline now + timeout |
+| TO03 | a disarmed (aborted) timeout, and the timeout of every woken or ended thread, is no longer armed |
+| TO04 (kernel) | each tick picks an armed timeout only if its deadline is <= now, and stops when none is left |
+| SC01 | the first of a queue is the lowest (priority, ticket) on it: highest priority, oldest among equals |
+| SC02 | a thread joining a queue gets a ticket above every queued thread's: behind its equals |
+| SC03 | leaving a queue changes no other thread's queue |
+| SC04 | after a yield, every other ready thread of the caller's priority is before it |
+| SC05 | the thread chosen to run is ready and before every other ready thread (unless SC06) |
+| SC06 | a ready cooperative current thread that is not yielding stays current |
+| SC07 | the idle thread is chosen only when no other thread is ready |
+| SC08 | no scheduler arithmetic overflows (ticket counter: every unsigned-overflow guard proven) |
+| SC13 | suspend, resume, abort and priority changes refuse a dead (unknown) thread with SQ_ERR_STATE, changing nothing |
+| SC14 | suspending a suspended thread is SQ_OK and changes nothing |
+| SC15 | resume succeeds only from SUSPENDED (then READY); otherwise SQ_ERR_STATE, nothing changed |
+| SC16 | abort of any started, not dead thread succeeds: it is DEAD and out of the thread table |
+| TH01 | a started thread's priority is the one given, within 0 .. SQ_PRIO_LOWEST |
+| TH02 | an out-of-range priority is refused with SQ_ERR_INVALID before anything changes |
+| TH03 | a started thread has a stack of at least SQ_PORT_STACK_MIN (> 0) bytes |
+| TH04 | measured stack use is at most the stack size |
+| TH05 | a start adds exactly one thread to the kernel's count (init leaves only idle) |
+| TH06 | an end (exit, return, abort) removes exactly one |
+| P01 | 0 <= count <= limit after every call |
+| P02 | limit > 0: a limit of 0 is refused |
+| P03 | give with no waiter adds one, or fails with SQ_ERR_FULL at the limit, count unchanged |
+| P04 | give with waiters wakes the first waiter (priority, then arrival) with the unit; count stays 0 |
+| P05 | take with count > 0 takes exactly one |
+| P06 | take with count 0 and SQ_NO_WAIT returns SQ_ERR_BUSY at once |
+| P07 | take with count 0 and a wait puts the caller on the wait queue, pending |
+| P08 | reset: count 0, no waiter left (each woken with SQ_ERR_AGAIN) |
+| P09 | no semaphore arithmetic overflows (every unsigned-overflow guard proven) |
+| P10 | a new waiter goes behind every queued thread; waking one leaves the others' order unchanged |
+| NLW01 | no lost wake-up (semaphore): whenever the lock is free, a waiter implies count == 0 |
+| NLW02 | no lost wake-up (events): after a change no waiter the new word satisfies is left waiting; a waiter only waits on an unsatisfied condition |
+| EV01 | post ORs the bits in |
+| EV02 | set replaces the word |
+| EV03 | clear removes the given bits |
+| EV04 | masked set changes only the bits under the mask, to the value's bits |
+| EV05 | wait-any is satisfied iff (word & desired) != 0 |
+| EV06 | wait-all is satisfied iff all desired bits are set |
+| EV07 | the word is always a 32-bit value |
+| EV08 | post never clears a bit (of the word the waiters are judged on) |
+| TM01 | the status read is never negative |
+| TM02 | reading the status returns it and zeroes it |
+| TM03 | start zeroes the status |
+| TM04 | stop zeroes the status and disarms the timer |
+| TM05 | each expiry adds exactly one to the status (below saturation) |
+| TM06 | period 0: after its expiry the timer is not armed (one-shot) |
+| TM07 | period > 0: each expiry re-arms it one period after the deadline that fired |
+| TM08 | the status saturates at UINT32_MAX instead of wrapping |
 
-Not built yet, so stated nowhere and checked by nothing: TO03 (abort of a
-pending timeout) and the timeout list that fires expired timeouts (TO04 as
-"announce fires exactly these"), and all of SC01-SC16, TH01-TH06, P01-P10,
-EV01-EV08, TM01-TM08 (issue 3). TO01, TO02 and TO04-TO08 above are the tick
-arithmetic (include/squall/tick.h) that list will use.
+SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
+without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12
+(requeue rules of an SMP run queue; here the current thread stays on the
+ready queue) do not apply. SC10 (the current thread stays if it outranks the
+candidate) and SC11 (ties switch only on yield) follow from SC05 with the
+ticket order (a thread that becomes ready gets a ticket above the running
+thread's) and are checked by the kernel suite (test_priority_order,
+test_yield_round_robin, test_preemption_from_tick), not stated separately;
+a priority change keeps the thread's ticket, so after one a tie can switch.
 
 ## WP (Frama-C, on the shipped C)
 
 ```
 HEAD
 cat "$wp"
+cat <<'KNOWN'
+```
+
+Goals WP tried and did not prove (none fails `make prove` only if it is
+listed, with its reason, in proofs/wp/known-unproven.txt):
+
+```
+KNOWN
+if [ -s "$wp.known" ]; then cat "$wp.known"; else echo "(none)"; fi
+cat <<'OTHER'
+```
+
+Properties whose status Frama-C does not consolidate to "valid" although
+no goal of theirs failed: callee preconditions whose only unchecked call
+sites are in the functions not given to WP (below), and the default frames
+Frama-C gives port functions that only those functions call:
+
+```
+OTHER
+if [ -s "$wp.other" ]; then cat "$wp.other"; else echo "(none)"; fi
 cat <<'MID'
 ```
 
@@ -84,15 +157,60 @@ cat <<'MID'
   ring as it was when the claim was made; a claim changes neither index, so
   the stored bytes it speaks of are the ones still stored.
 
-Contracts WP took as assumed (status "Considered valid"):
+- Kernel (sched.c, timeout.c, thread.c, sem.c, event.c, timer.c): WP proves
+  each call's critical section as sequential code. Every kernel function
+  requires and ensures the kernel invariants `sq_kernel_ok` and
+  `sq_timeouts_ok` (src/kernel/sched.h); `sq_kernel_init` establishes them
+  (proven). That they also hold across interleavings (an interrupt between
+  two calls, a thread switched out inside a wait) is the SPIN model's part
+  (proofs/spin/kernel_wakeup.pml) and the kernel suite's, under TSan too.
+- The port functions (src/kernel/port.h) are assumed to meet their contracts
+  (`assigns \nothing` for lock, unlock, switch request, in-ISR, idle, stop
+  and the soft interrupt; the context words for prepare and start). These
+  frames are the calling thread's view: the unlock that switches away, the
+  idle wait and the soft interrupt let other code run. A blocking call reads
+  only its own wake result after the unlock, which the invariants keep one
+  of the documented codes.
+- `sq_port_thread_prepare` also paints and writes the thread's stack; its
+  contract names only the context words, on the assumption (documented in
+  port.h) that a stack holds no kernel state.
+- Scheduling assumes fewer than 2^64 - 2 queue joins per run (the `admit`
+  `ticket_bound` in sq_queue_join, listed below): over 500 years at one
+  join per nanosecond.
+- WP's typed memory model adds separation hypotheses per function (a thread
+  or timeout node does not lie inside the kernel's own state; the kernel
+  keeps its idle thread, ready queue and armed table apart for this). They
+  are printed in build/prove/wp.log and counted in the report below.
+- EV01-EV04 are proven by WP as "the operation computes exactly this C
+  expression" (word | bits, word & ~bits, ...). What those expressions do
+  to each bit (EV03, EV04), that post never clears a bit (EV08) and that the
+  results stay 32-bit values (EV07) are Coq theorems on the same
+  expressions (proofs/coq/Events.v), since the SMT provers here do not
+  reason about bitwise operators.
+
+Kernel functions not given to WP (tested by tests/test_kernel.c on the host
+and both QEMU cores): sq_kernel_run and sq_thread_exit (hand control to the
+port for good), sq_kernel_tick and sq_thread_main (call through function
+pointers: expiry functions, thread entry), sq_timer_expired (converts the
+timeout node back into its timer), sq_sched_wait_expired (called only
+through the armed table), sq_kernel_soft_irq (runs a handler through the
+port):
 
 ```
 MID
+cat "$wp.skipped"
+cat <<'MID2'
+```
+
+Contracts WP took as assumed (status "Considered valid"):
+
+```
+MID2
 if [ -f "$wp.assumed" ]; then cat "$wp.assumed"; else echo "(none)"; fi
 cat <<'SPINHEAD'
 ```
 
-## SPIN (proofs/spin: the two-sided lock-free protocol, every interleaving)
+## SPIN (proofs/spin: the ring's lock-free protocol and the kernel's blocking protocol, every interleaving)
 
 ```
 SPINHEAD
@@ -100,7 +218,7 @@ cat "$spin"
 cat <<'COQHEAD'
 ```
 
-## Coq (proofs/coq: bounded FIFO model and the index/array refinement)
+## Coq (proofs/coq: bounded FIFO model and the index/array refinement; event word bits)
 
 ```
 COQHEAD
@@ -118,4 +236,11 @@ cat <<'TAIL'
   threads and fails on any loss, duplication or reordering.
 - The same unit tests (tests/test_*.c) run on the host (gcc, clang,
   ASan+UBSan) and on Cortex-M3 and Cortex-M33 under QEMU.
+- The kernel suite (tests/test_kernel.c) runs on the host port (POSIX
+  threads; preemption by signals from the interrupt thread; also under
+  TSan) and on both QEMU cores (PendSV, SysTick, BASEPRI): priority order,
+  yield, suspend/resume/abort/join, sleep, semaphore order/reset/destroy/
+  timeout, an interrupt giving and preempting, a thread that never calls the
+  kernel preempted from the tick, cooperative threads, events, timers, a
+  200-give interrupt storm with no lost unit, stack measurement.
 TAIL

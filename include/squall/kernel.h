@@ -56,11 +56,11 @@ typedef struct sq_wait_queue {
     uint8_t unused_;
 } sq_wait_queue_t;
 
-/** An armed deadline: threads waiting with a timeout and running timers. */
+/** A timeout's identity: a waiting thread's or a running timer's. Like a
+ *  wait queue it holds nothing; while armed, its deadline and expiry
+ *  function are in the kernel's armed table. */
 typedef struct sq_timeout_node {
-    sq_tick_t deadline;
-    /** Called from the tick interrupt, under the kernel lock, on expiry. */
-    void (*expire)(struct sq_timeout_node *node);
+    uint8_t unused_;
 } sq_timeout_node_t;
 
 typedef enum sq_thread_state {
@@ -85,7 +85,7 @@ typedef struct sq_thread {
     uintptr_t context[2];
     /** The queue the thread is on: the ready queue when READY, the object's
      *  wait queue when PENDING, NULL otherwise. */
-    const sq_wait_queue_t *queue;
+    sq_wait_queue_t *queue;
     /** Arrival order on that queue: lower tickets are older. */
     uint64_t ticket;
     sq_timeout_node_t timeout;
@@ -94,10 +94,12 @@ typedef struct sq_thread {
     /** Object-specific wait data (events: desired bits, then matched bits). */
     uint32_t wait_value;
     uint32_t wait_options;
-    uint8_t prio;
+    uint16_t prio;
     uint8_t state;
     uint8_t options;
-    void *stack;
+    /** The stack: bytes, so the stack-use measurement reads them without a
+     *  cast. */
+    uint8_t *stack;
     size_t stack_size;
     void (*entry)(void *arg);
     void *arg;
@@ -112,7 +114,7 @@ typedef struct sq_thread {
  *  to SQ_STACK_ALIGN); start it with sq_thread_start. */
 #define SQ_THREAD_DEFINE(name, stack_bytes)                                   \
     static uint64_t name##_stack[((stack_bytes) + 7u) / 8u];                  \
-    sq_thread_t name = {.stack = name##_stack, .stack_size = sizeof name##_stack}
+    sq_thread_t name = {.stack = (uint8_t *)name##_stack, .stack_size = sizeof name##_stack}
 
 /**
  * Reset the kernel to an empty state: no threads, no armed timeouts, tick 0.

@@ -45,6 +45,6 @@ sq_status_t sq_timer_stop(sq_timer_t *t);
 uint32_t sq_timer_status_take(sq_timer_t *t);
 
 /** True while the timer runs. */
-bool sq_timer_running(const sq_timer_t *t);
+bool sq_timer_running(sq_timer_t *t);
 
 #endif /* SQUALL_TIMER_H */

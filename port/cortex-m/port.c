@@ -49,7 +49,8 @@
 #define SQ_PORT_KERNEL_IRQ_PRIO 0x40
 #endif
 
-/** Core clock feeding SysTick. QEMU's MPS2 boards run at 25 MHz. */
+/** Core clock feeding SysTick: 25 MHz on QEMU's mps2-an385; the build
+ *  sets 20 MHz for mps2-an505 (port/cortex-m/target.cmake). */
 #ifndef SQ_PORT_CPU_HZ
 #define SQ_PORT_CPU_HZ 25000000u
 #endif

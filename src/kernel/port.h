@@ -52,7 +52,13 @@ bool sq_port_in_isr(void);
  * it calls sq_thread_main(t) in thread mode. Fills the unused stack with
  * SQ_PORT_STACK_FILL for sq_thread_stack_used. Called with the lock held;
  * t->stack and t->stack_size are at least SQ_PORT_STACK_MIN and aligned.
+ * The contract names only the context words: the stack bytes it writes are
+ * caller memory that holds no kernel state (an assumption of the proofs,
+ * listed in docs/VERIFICATION.md).
  */
+/*@ requires \valid(t);
+    assigns t->context[0 .. 1];
+*/
 void sq_port_thread_prepare(sq_thread_t *t);
 
 /** Smallest stack a port accepts, in bytes. */
@@ -64,9 +70,11 @@ void sq_port_thread_prepare(sq_thread_t *t);
  * Adopt the calling context as the kernel's idle thread `idle` (already
  * current), start the tick, and return with interrupts unmasked.
  */
+/*@ assigns idle->context[0 .. 1]; */
 void sq_port_kernel_start(sq_thread_t *idle);
 
 /** Stop the tick; the calling idle context goes back to being plain code. */
+/*@ assigns \nothing; */
 void sq_port_kernel_stop(void);
 
 /**
@@ -74,9 +82,11 @@ void sq_port_kernel_stop(void);
  * after at least one interrupt ran (or at once if one was already pending);
  * any switch it caused has happened and come back by then.
  */
+/*@ assigns \nothing; */
 void sq_port_idle(sq_irq_key_t key);
 
 /** Port side of sq_kernel_soft_irq (checked arguments, thread context). */
+/*@ assigns \nothing; */
 void sq_port_soft_irq(void (*handler)(void *arg), void *arg);
 
 /* ---- Called by the port ------------------------------------------------ */

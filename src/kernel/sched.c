@@ -9,7 +9,7 @@ struct sq_kernel sq_kernel;
 sq_thread_t sq_idle_thread;
 sq_wait_queue_t sq_ready_queue;
 
-int32_t sq_queue_first(const sq_wait_queue_t *q)
+int32_t sq_queue_first(sq_wait_queue_t *q)
 {
     int32_t best = -1;
     /*@ loop invariant 0 <= i <= sq_kernel.thread_count;
@@ -29,6 +29,7 @@ int32_t sq_queue_first(const sq_wait_queue_t *q)
         }
         /* Tickets are unique, so "before" is a strict total order on a
          * queue and the first is well defined. */
+        /*@ assert best < 0 || sq_distinct(sq_kernel.threads[best], sq_kernel.threads[i]); */
         if (best < 0 || t->prio < sq_kernel.threads[best]->prio ||
             (t->prio == sq_kernel.threads[best]->prio &&
              t->ticket < sq_kernel.threads[best]->ticket)) {
@@ -38,12 +39,12 @@ int32_t sq_queue_first(const sq_wait_queue_t *q)
     return best;
 }
 
-bool sq_queue_has_waiters(const sq_wait_queue_t *q)
+bool sq_queue_has_waiters(sq_wait_queue_t *q)
 {
     return sq_queue_first(q) >= 0;
 }
 
-void sq_queue_join(sq_thread_t *t, const sq_wait_queue_t *q, uint8_t state)
+void sq_queue_join(sq_thread_t *t, sq_wait_queue_t *q, uint8_t state)
 {
     /* The one assumption of the scheduling proofs: fewer than 2^64 - 2
      * queue joins in a run (over 500 years at one join per nanosecond), so
@@ -80,6 +81,11 @@ void sq_sched_reschedule(void)
     }
 }
 
+/*@ requires sq_kernel_ok;
+    assigns sq_kernel.current, sq_kernel.yielding;
+    ensures sq_kernel_ok;
+    ensures SC05: \result == sq_kernel.current && \result->state == SQ_THREAD_READY;
+*/
 sq_thread_t *sq_sched_switch(void)
 {
     sq_kernel.current = sq_sched_next();
@@ -87,6 +93,9 @@ sq_thread_t *sq_sched_switch(void)
     return sq_kernel.current;
 }
 
+/*@ assigns \nothing;
+    ensures \result == sq_kernel.current;
+*/
 sq_thread_t *sq_sched_current(void)
 {
     return sq_kernel.current;
@@ -110,12 +119,14 @@ int32_t sq_thread_index(sq_thread_t *t)
 void sq_sched_wake(uint32_t i, sq_status_t result)
 {
     sq_thread_t *t = sq_kernel.threads[i];
+    /*@ assert apart: \forall integer j; 0 <= j < sq_kernel.thread_count && j != i ==>
+          sq_distinct(t, sq_kernel.threads[j]); */
     sq_timeout_disarm(&t->timeout);
     t->wait_result = (int32_t)result;
     sq_queue_join(t, &sq_ready_queue, SQ_THREAD_READY);
 }
 
-int32_t sq_queue_wake_first(const sq_wait_queue_t *q, sq_status_t result)
+int32_t sq_queue_wake_first(sq_wait_queue_t *q, sq_status_t result)
 {
     int32_t i = sq_queue_first(q);
     if (i >= 0) {
@@ -124,7 +135,7 @@ int32_t sq_queue_wake_first(const sq_wait_queue_t *q, sq_status_t result)
     return i;
 }
 
-void sq_queue_wake_all(const sq_wait_queue_t *q, sq_status_t result)
+void sq_queue_wake_all(sq_wait_queue_t *q, sq_status_t result)
 {
     /* First waiter first, so equal-priority waiters reach the ready queue
      * in their arrival order (P10). Each pass takes one waiter off q and
@@ -145,8 +156,9 @@ void sq_queue_wake_all(const sq_wait_queue_t *q, sq_status_t result)
 /* Timeout expiry of a waiting thread: it is still PENDING or SLEEPING,
  * since every other wake disarms the timeout first. The owner is found by
  * its node's address, which needs no pointer arithmetic. */
-static void sq_sched_wait_expired(sq_timeout_node_t *node)
+static void sq_sched_wait_expired(sq_timeout_node_t *node, sq_tick_t deadline)
 {
+    (void)deadline;
     for (uint32_t i = 1; i < sq_kernel.thread_count; i++) {
         if (&sq_kernel.threads[i]->timeout == node) {
             sq_sched_wake(i, sq_kernel.threads[i]->state == SQ_THREAD_SLEEPING ? SQ_OK
@@ -156,7 +168,7 @@ static void sq_sched_wait_expired(sq_timeout_node_t *node)
     }
 }
 
-sq_status_t sq_sched_pend(const sq_wait_queue_t *q, sq_timeout_t timeout)
+sq_status_t sq_sched_pend(sq_wait_queue_t *q, sq_timeout_t timeout)
 {
     sq_thread_t *self = sq_kernel.current;
     /* The idle thread never waits: it is what runs when nothing else can. */
@@ -164,11 +176,11 @@ sq_status_t sq_sched_pend(const sq_wait_queue_t *q, sq_timeout_t timeout)
         return SQ_ERR_STATE;
     }
     if (timeout != SQ_FOREVER) {
-        sq_status_t st = sq_timeout_arm(&self->timeout, sq_tick_deadline(sq_kernel.now, timeout),
-                                        sq_sched_wait_expired);
-        if (st != SQ_OK) {
-            return st;
+        if (sq_kernel.armed_count == SQ_CONFIG_MAX_TIMEOUTS) {
+            return SQ_ERR_FULL;
         }
+        sq_timeout_arm(&self->timeout, sq_tick_deadline(sq_kernel.now, timeout),
+                       sq_sched_wait_expired);
     }
     self->wait_result = (int32_t)SQ_ERR_TIMEOUT;
     if (q != NULL) {
@@ -185,17 +197,33 @@ sq_status_t sq_sched_wait_result(void)
     return (sq_status_t)sq_kernel.current->wait_result;
 }
 
+/*@ assigns sq_kernel, sq_idle_thread;
+    behavior running:
+      assumes sq_kernel.running;
+      assigns \nothing;
+      ensures \result == SQ_ERR_STATE;
+    behavior init:
+      assumes !sq_kernel.running;
+      ensures \result == SQ_OK;
+      ensures sq_kernel_ok && sq_timeouts_ok;
+      ensures TH05: sq_kernel.thread_count == 1;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_kernel_init(void)
 {
     if (sq_kernel.running) {
         return SQ_ERR_STATE;
     }
+    /* The base case of sq_kernel_ok: the idle thread alone, ready. */
     sq_kernel.thread_count = 1;
     sq_kernel.threads[0] = &sq_idle_thread;
     sq_idle_thread.prio = SQ_PRIO_IDLE;
     sq_idle_thread.options = 0u;
-    sq_kernel.next_ticket = 0u;
-    sq_queue_join(&sq_idle_thread, &sq_ready_queue, SQ_THREAD_READY);
+    sq_idle_thread.queue = &sq_ready_queue;
+    sq_idle_thread.state = SQ_THREAD_READY;
+    sq_idle_thread.ticket = 0u;
+    sq_kernel.next_ticket = 1u;
     sq_kernel.current = &sq_idle_thread;
     sq_kernel.now = 0u;
     sq_kernel.armed_count = 0u;
@@ -224,15 +252,16 @@ sq_status_t sq_kernel_run(void)
         sq_sched_reschedule();
         sq_port_idle(key);
     }
-    while (sq_kernel.armed_count > 0u) {
-        sq_timeout_disarm(sq_kernel.armed[0]);
-    }
+    sq_kernel.armed_count = 0u;   /* timers still running stop here */
     sq_port_kernel_stop();
     sq_kernel.running = false;
     sq_port_irq_unlock(key);
     return SQ_OK;
 }
 
+/*@ assigns \nothing;
+    ensures \result == sq_kernel.now;
+*/
 sq_tick_t sq_kernel_now(void)
 {
     sq_irq_key_t key = sq_port_irq_lock();
@@ -241,6 +270,7 @@ sq_tick_t sq_kernel_now(void)
     return now;
 }
 
+/*@ assigns \nothing; */
 bool sq_kernel_in_isr(void)
 {
     return sq_port_in_isr();

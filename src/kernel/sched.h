@@ -22,6 +22,18 @@
 #include <squall/kernel.h>
 #include <squall/status.h>
 
+/** Called from the tick interrupt, under the kernel lock, when the
+ *  deadline of `node` is reached. */
+typedef void sq_expire_fn(sq_timeout_node_t *node, sq_tick_t deadline);
+
+/** An armed timeout. Kept in the kernel's table, not in the node, so that
+ *  arming writes nothing outside the kernel's own state. */
+struct sq_armed_timeout {
+    sq_timeout_node_t *node;
+    sq_tick_t deadline;
+    sq_expire_fn *expire;
+};
+
 struct sq_kernel {
     /** Known threads, idle first; a thread leaves when it dies. */
     sq_thread_t *threads[SQ_CONFIG_MAX_THREADS];
@@ -32,7 +44,7 @@ struct sq_kernel {
     uint64_t next_ticket;
     sq_tick_t now;
     /** Armed timeouts, in no order (see timeout.c). */
-    sq_timeout_node_t *armed[SQ_CONFIG_MAX_TIMEOUTS];
+    struct sq_armed_timeout armed[SQ_CONFIG_MAX_TIMEOUTS];
     uint32_t armed_count;
     /** Set by sq_thread_yield until the switch it asked for: a yielding
      *  cooperative thread gives way like any other (SC04, SC06). */
@@ -57,6 +69,13 @@ extern sq_wait_queue_t sq_ready_queue;
     predicate sq_before(sq_thread_t *a, sq_thread_t *b) =
       a->prio < b->prio || (a->prio == b->prio && a->ticket < b->ticket);
 
+    // Two known threads are different control blocks that do not overlap.
+    // (A predicate, so that provers find the instance they need.)
+    // Queued threads hold different tickets.
+    predicate sq_distinct(sq_thread_t *a, sq_thread_t *b) =
+      a != b && \separated(a, b) &&
+      (a->queue != \null && b->queue != \null ==> a->ticket != b->ticket);
+
     predicate sq_registered{L}(sq_thread_t *t) =
       \exists integer i; 0 <= i < \at(sq_kernel.thread_count, L) &&
                         \at(sq_kernel.threads[i], L) == t;
@@ -72,7 +91,8 @@ extern sq_wait_queue_t sq_ready_queue;
     predicate sq_thread_inv(sq_thread_t *t) =
       (t->state == SQ_THREAD_READY <==> t->queue == &sq_ready_queue) &&
       (t->state == SQ_THREAD_PENDING <==> (t->queue != \null && t->queue != &sq_ready_queue)) &&
-      t->ticket < sq_kernel.next_ticket && sq_state_ok(t->state) && t->prio <= SQ_PRIO_IDLE;
+      (t->queue != \null ==> t->ticket < sq_kernel.next_ticket) &&
+      sq_state_ok(t->state) && t->prio <= SQ_PRIO_IDLE;
 
     predicate sq_kernel_ok =
       0 < sq_kernel.thread_count <= SQ_CONFIG_MAX_THREADS &&
@@ -81,19 +101,20 @@ extern sq_wait_queue_t sq_ready_queue;
       sq_idle_thread.state == SQ_THREAD_READY && sq_idle_thread.prio == SQ_PRIO_IDLE &&
       (\forall integer i; 0 <= i < sq_kernel.thread_count ==>
          \valid(sq_kernel.threads[i]) && sq_thread_inv(sq_kernel.threads[i]) &&
+         &sq_kernel.threads[i]->joiners != &sq_ready_queue &&
          (i > 0 ==> sq_prio_ok(sq_kernel.threads[i]->prio))) &&
-      (\forall integer i, j; 0 <= i < j < sq_kernel.thread_count ==>
-         sq_kernel.threads[i] != sq_kernel.threads[j]) &&
+      (\forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+         0 <= j < sq_kernel.thread_count && i != j ==>
+         sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j])) &&
       sq_registered(sq_kernel.current);
 
     predicate sq_armed(sq_timeout_node_t *n) =
-      \exists integer i; 0 <= i < sq_kernel.armed_count && sq_kernel.armed[i] == n;
+      \exists integer i; 0 <= i < sq_kernel.armed_count && sq_kernel.armed[i].node == n;
 
     predicate sq_timeouts_ok =
       sq_kernel.armed_count <= SQ_CONFIG_MAX_TIMEOUTS &&
-      (\forall integer i; 0 <= i < sq_kernel.armed_count ==> \valid(sq_kernel.armed[i])) &&
       (\forall integer i, j; 0 <= i < j < sq_kernel.armed_count ==>
-         sq_kernel.armed[i] != sq_kernel.armed[j]);
+         sq_kernel.armed[i].node != sq_kernel.armed[j].node);
 */
 
 /**
@@ -102,7 +123,7 @@ extern sq_wait_queue_t sq_ready_queue;
  * none is. On the ready queue this is SC01; on an object's queue, the
  * waiter a give serves (P04).
  */
-/*@ requires sq_kernel_ok;
+/*@ requires sq_kernel_ok && q != \null;
     assigns \nothing;
     ensures -1 <= \result < sq_kernel.thread_count;
     ensures SC01: \result >= 0 ==> sq_kernel.threads[\result]->queue == q &&
@@ -111,7 +132,7 @@ extern sq_wait_queue_t sq_ready_queue;
          sq_before(sq_kernel.threads[\result], sq_kernel.threads[i]));
     ensures \result == -1 <==> !sq_has_waiter(q);
 */
-int32_t sq_queue_first(const sq_wait_queue_t *q);
+int32_t sq_queue_first(sq_wait_queue_t *q);
 
 /** Join queue `q` (the ready queue with READY, an object's with PENDING)
  *  behind every thread already on it at its priority. */
@@ -122,9 +143,10 @@ int32_t sq_queue_first(const sq_wait_queue_t *q);
     ensures sq_kernel_ok;
     ensures t->queue == q && t->state == state;
     ensures SC02: \forall integer i; 0 <= i < sq_kernel.thread_count &&
-      sq_kernel.threads[i] != t ==> sq_kernel.threads[i]->ticket < t->ticket;
+      sq_kernel.threads[i] != t && sq_kernel.threads[i]->queue != \null ==>
+      sq_kernel.threads[i]->ticket < t->ticket;
 */
-void sq_queue_join(sq_thread_t *t, const sq_wait_queue_t *q, uint8_t state);
+void sq_queue_join(sq_thread_t *t, sq_wait_queue_t *q, uint8_t state);
 
 /** Leave whatever queue `t` is on, into `state`. */
 /*@ requires sq_kernel_ok && sq_registered(t) && t != &sq_idle_thread;
@@ -187,6 +209,10 @@ void sq_sched_reschedule(void);
     ensures sq_kernel.threads[i]->state == SQ_THREAD_READY;
     ensures sq_kernel.threads[i]->wait_result == result;
     ensures TO03: !sq_armed(&sq_kernel.threads[i]->timeout);
+    ensures \forall integer j; 0 <= j < sq_kernel.thread_count && j != i ==>
+      sq_kernel.threads[j]->queue == \old(sq_kernel.threads[j]->queue) &&
+      sq_kernel.threads[j]->ticket == \old(sq_kernel.threads[j]->ticket) &&
+      sq_kernel.threads[j]->prio == \old(sq_kernel.threads[j]->prio);
 */
 void sq_sched_wake(uint32_t i, sq_status_t result);
 
@@ -204,6 +230,7 @@ void sq_sched_wake(uint32_t i, sq_status_t result);
             sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures -1 <= \result < sq_kernel.thread_count;
+    ensures \result == -1 ==> !sq_has_waiter(q);
     behavior none:
       assumes !sq_has_waiter(q);
       assigns \nothing;
@@ -223,7 +250,7 @@ void sq_sched_wake(uint32_t i, sq_status_t result);
     complete behaviors;
     disjoint behaviors;
 */
-int32_t sq_queue_wake_first(const sq_wait_queue_t *q, sq_status_t result);
+int32_t sq_queue_wake_first(sq_wait_queue_t *q, sq_status_t result);
 
 /** Index of `t` in the thread table, or -1 if the kernel does not know it
  *  (never started, dead, or started before the last sq_kernel_init). */
@@ -253,7 +280,7 @@ int32_t sq_thread_index(sq_thread_t *t);
     requires timeout != SQ_NO_WAIT && sq_kernel.now <= SQ_TICK_MAX;
     requires q != &sq_ready_queue;
     assigns sq_kernel.current->queue, sq_kernel.current->ticket, sq_kernel.current->state,
-            sq_kernel.current->wait_result, sq_kernel.current->timeout,
+            sq_kernel.current->wait_result,
             sq_kernel.next_ticket, sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1],
             sq_kernel.armed_count;
     ensures sq_kernel_ok && sq_timeouts_ok;
@@ -273,12 +300,16 @@ int32_t sq_thread_index(sq_thread_t *t);
       ensures q != \null ==> sq_kernel.current->state == SQ_THREAD_PENDING &&
                              sq_kernel.current->queue == q;
       ensures q == \null ==> sq_kernel.current->state == SQ_THREAD_SLEEPING;
+      ensures q != \null ==> \forall integer j; 0 <= j < sq_kernel.thread_count &&
+        sq_kernel.threads[j] != sq_kernel.current && sq_kernel.threads[j]->queue != \null ==>
+        sq_kernel.threads[j]->ticket < sq_kernel.current->ticket;
       ensures TO02: timeout != SQ_FOREVER ==> sq_armed(&sq_kernel.current->timeout) &&
-        sq_kernel.current->timeout.deadline == sq_kernel.now + timeout;
+        sq_kernel.armed[sq_kernel.armed_count - 1].node == &sq_kernel.current->timeout &&
+        sq_kernel.armed[sq_kernel.armed_count - 1].deadline == sq_kernel.now + timeout;
     complete behaviors;
     disjoint behaviors;
 */
-sq_status_t sq_sched_pend(const sq_wait_queue_t *q, sq_timeout_t timeout);
+sq_status_t sq_sched_pend(sq_wait_queue_t *q, sq_timeout_t timeout);
 
 /** After the unlock that followed sq_sched_pend: what the waker said. */
 /*@ requires sq_kernel_ok;
@@ -298,37 +329,29 @@ sq_status_t sq_sched_wait_result(void);
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures !sq_has_waiter(q);
 */
-void sq_queue_wake_all(const sq_wait_queue_t *q, sq_status_t result);
+void sq_queue_wake_all(sq_wait_queue_t *q, sq_status_t result);
 
 /** True if a thread waits on `q`. */
-/*@ requires sq_kernel_ok;
+/*@ requires sq_kernel_ok && q != \null;
     assigns \nothing;
     ensures \result <==> sq_has_waiter(q);
 */
-bool sq_queue_has_waiters(const sq_wait_queue_t *q);
+bool sq_queue_has_waiters(sq_wait_queue_t *q);
 
 /* Timeouts (timeout.c). */
 
-/** Arm `node` (not armed) to call `expire` at `deadline`. SQ_ERR_FULL if
- *  SQ_CONFIG_MAX_TIMEOUTS are armed (nothing changed). */
-/*@ requires sq_timeouts_ok && \valid(node) && !sq_armed(node);
-    assigns node->deadline, node->expire, sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1],
-            sq_kernel.armed_count;
-    ensures sq_timeouts_ok;
-    behavior full:
-      assumes sq_kernel.armed_count == SQ_CONFIG_MAX_TIMEOUTS;
-      assigns \nothing;
-      ensures \result == SQ_ERR_FULL;
-    behavior ok:
-      assumes sq_kernel.armed_count < SQ_CONFIG_MAX_TIMEOUTS;
-      ensures \result == SQ_OK && sq_armed(node);
-      ensures node->deadline == deadline && node->expire == expire;
-      ensures \forall sq_timeout_node_t *n; \old(sq_armed(n)) ==> sq_armed(n);
-    complete behaviors;
-    disjoint behaviors;
+/** Arm `node` (not armed) to call `expire` at `deadline`; the caller has
+ *  checked that fewer than SQ_CONFIG_MAX_TIMEOUTS are armed. */
+/*@ requires sq_timeouts_ok && !sq_armed(node);
+    requires sq_kernel.armed_count < SQ_CONFIG_MAX_TIMEOUTS;
+    assigns sq_kernel.armed[sq_kernel.armed_count], sq_kernel.armed_count;
+    ensures sq_timeouts_ok && sq_armed(node);
+    ensures sq_kernel.armed_count == \old(sq_kernel.armed_count) + 1;
+    ensures TO02: sq_kernel.armed[\old(sq_kernel.armed_count)].node == node &&
+                  sq_kernel.armed[\old(sq_kernel.armed_count)].deadline == deadline;
+    ensures \forall sq_timeout_node_t *n; \old(sq_armed(n)) ==> sq_armed(n);
 */
-sq_status_t sq_timeout_arm(sq_timeout_node_t *node, sq_tick_t deadline,
-                           void (*expire)(sq_timeout_node_t *node));
+void sq_timeout_arm(sq_timeout_node_t *node, sq_tick_t deadline, sq_expire_fn *expire);
 
 /** Disarm `node`; nothing if it is not armed. */
 /*@ requires sq_timeouts_ok;
@@ -344,21 +367,33 @@ void sq_timeout_disarm(sq_timeout_node_t *node);
     assigns \nothing;
     ensures \result <==> sq_armed(node);
 */
-bool sq_timeout_armed(const sq_timeout_node_t *node);
+bool sq_timeout_armed(sq_timeout_node_t *node);
 
 /**
- * Disarm and return the armed timeout with the earliest deadline reached at
- * `now`; NULL when none is reached. The tick calls it until NULL, so it
- * fires exactly the timeouts whose deadline is <= now (TO04).
+ * The index in the armed table of the earliest deadline reached at `now`;
+ * -1 when none is. The tick fires and removes it, and asks again until -1,
+ * so it fires exactly the timeouts whose deadline is <= now (TO04).
  */
 /*@ requires sq_timeouts_ok;
-    assigns sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
-    ensures sq_timeouts_ok;
-    ensures TO04: \result != \null ==> \old(sq_armed(\result)) && !sq_armed(\result) &&
-                                       \result->deadline <= now;
-    ensures TO04: \result == \null ==> \forall integer i; 0 <= i < sq_kernel.armed_count ==>
-                                       sq_kernel.armed[i]->deadline > now;
+    assigns \nothing;
+    ensures -1 <= \result < sq_kernel.armed_count;
+    ensures TO04: \result >= 0 ==> sq_kernel.armed[\result].deadline <= now &&
+      \forall integer i; 0 <= i < sq_kernel.armed_count ==>
+        sq_kernel.armed[\result].deadline <= sq_kernel.armed[i].deadline;
+    ensures TO04: \result == -1 ==> \forall integer i; 0 <= i < sq_kernel.armed_count ==>
+      sq_kernel.armed[i].deadline > now;
 */
-sq_timeout_node_t *sq_timeout_pop_expired(sq_tick_t now);
+int32_t sq_timeout_first_reached(sq_tick_t now);
+
+/** Remove entry `i` of the armed table (the last entry takes its place). */
+/*@ requires sq_timeouts_ok && 0 <= i < sq_kernel.armed_count;
+    assigns sq_kernel.armed[i], sq_kernel.armed_count;
+    ensures sq_timeouts_ok;
+    ensures sq_kernel.armed_count == \old(sq_kernel.armed_count) - 1;
+    ensures TO03: !sq_armed(\old(sq_kernel.armed[i].node));
+    ensures \forall sq_timeout_node_t *n; n != \old(sq_kernel.armed[i].node) ==>
+      (sq_armed(n) <==> \old(sq_armed(n)));
+*/
+void sq_timeout_remove_at(uint32_t i);
 
 #endif /* SQUALL_SRC_SCHED_H */

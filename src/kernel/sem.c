@@ -16,13 +16,14 @@
 #include "sched.h"
 
 /*@ predicate sq_sem_ok(sq_sem_t *s) =
-      s->magic == SQ_SEM_MAGIC ==> 0 < s->limit && s->count <= s->limit;
+      &s->waiters != &sq_ready_queue &&
+      (s->magic == SQ_SEM_MAGIC ==> 0 < s->limit && s->count <= s->limit);
     predicate sq_sem_nlw(sq_sem_t *s) =
       sq_has_waiter(&s->waiters) ==> s->count == 0;
 */
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires s == \null || \valid(s);
+    requires s == \null || (\valid(s) && &s->waiters != &sq_ready_queue);
     assigns *s;
     ensures sq_kernel_ok && sq_timeouts_ok;
     behavior null_arg:
@@ -90,8 +91,7 @@ sq_status_t sq_sem_init(sq_sem_t *s, uint32_t initial, uint32_t limit)
     behavior full:
       assumes s->magic == SQ_SEM_MAGIC && !sq_has_waiter(&s->waiters);
       assumes s->count == s->limit;
-      assigns \nothing;
-      ensures P03: \result == SQ_ERR_FULL;
+      ensures P03: \result == SQ_ERR_FULL && s->count == \old(s->count);
     complete behaviors;
     disjoint behaviors;
 */
@@ -137,7 +137,7 @@ sq_status_t sq_sem_give(sq_sem_t *s)
     requires sq_kernel.now <= SQ_TICK_MAX;
     assigns s->count, sq_kernel.current->queue, sq_kernel.current->ticket,
             sq_kernel.current->state, sq_kernel.current->wait_result,
-            sq_kernel.current->timeout, sq_kernel.next_ticket,
+            sq_kernel.next_ticket,
             sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures P01: sq_sem_ok(s);
@@ -164,7 +164,7 @@ sq_status_t sq_sem_give(sq_sem_t *s)
         sq_kernel.current->queue == &s->waiters;
       ensures P10: \result == SQ_WAITING ==>
         \forall integer j; 0 <= j < sq_kernel.thread_count &&
-          sq_kernel.threads[j] != sq_kernel.current ==>
+          sq_kernel.threads[j] != sq_kernel.current && sq_kernel.threads[j]->queue != \null ==>
           sq_kernel.threads[j]->ticket < sq_kernel.current->ticket;
       ensures \result != SQ_WAITING ==> \result == SQ_ERR_FULL || \result == SQ_ERR_STATE;
     complete behaviors;

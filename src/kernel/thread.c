@@ -9,17 +9,65 @@
 #include "port.h"
 #include "sched.h"
 
+/*@ // A control block being started overlaps none the kernel knows.
+    predicate sq_thread_apart(sq_thread_t *t) =
+      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+        sq_kernel.threads[j] == t || \separated(t, sq_kernel.threads[j]);
+*/
+
 /* Move `t` (known, not idle) to DEAD: off every queue and timeout, out of
  * the table (the last entry takes its place), joiners woken. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires 0 < index < sq_kernel.thread_count && sq_kernel.threads[index] == t;
+    assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1],
+            sq_kernel.thread_count,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
+            sq_kernel.next_ticket,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures SC16: t->state == SQ_THREAD_DEAD && !sq_registered(t);
+    ensures TH06: sq_kernel.thread_count == \old(sq_kernel.thread_count) - 1;
+    ensures TO03: !sq_armed(&t->timeout);
+*/
 static void sq_thread_end_locked(sq_thread_t *t, int32_t index)
 {
+    /*@ assert apart: \forall integer j; 0 <= j < sq_kernel.thread_count && j != index ==>
+          sq_distinct(t, sq_kernel.threads[j]); */
+    sq_queue_wake_all(&t->joiners, SQ_OK);
     sq_timeout_disarm(&t->timeout);
     sq_queue_leave(t, SQ_THREAD_DEAD);
     sq_kernel.thread_count--;
     sq_kernel.threads[index] = sq_kernel.threads[sq_kernel.thread_count];
-    sq_queue_wake_all(&t->joiners, SQ_OK);
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
+    requires sq_thread_apart(t) && &t->joiners != &sq_ready_queue;
+    requires sq_prio_ok(prio) && t->stack_size >= SQ_PORT_STACK_MIN;
+    assigns *t, sq_kernel.threads[sq_kernel.thread_count], sq_kernel.thread_count,
+            sq_kernel.next_ticket;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    behavior refused:
+      assumes !sq_kernel.initialised || sq_registered(t) || t == sq_kernel.current;
+      assigns \nothing;
+      ensures \result == SQ_ERR_STATE;
+    behavior full:
+      assumes sq_kernel.initialised && !sq_registered(t) && t != sq_kernel.current;
+      assumes sq_kernel.thread_count == SQ_CONFIG_MAX_THREADS;
+      assigns \nothing;
+      ensures \result == SQ_ERR_FULL;
+    behavior started:
+      assumes sq_kernel.initialised && !sq_registered(t) && t != sq_kernel.current;
+      assumes sq_kernel.thread_count < SQ_CONFIG_MAX_THREADS;
+      ensures \result == SQ_OK && sq_registered(t) && t->state == SQ_THREAD_READY;
+      ensures TH05: sq_kernel.thread_count == \old(sq_kernel.thread_count) + 1;
+      ensures TH01: t->prio == prio;
+      ensures TH03: t->stack_size >= SQ_PORT_STACK_MIN > 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
 static sq_status_t sq_thread_start_locked(sq_thread_t *t, void (*entry)(void *arg), void *arg,
                                           uint32_t prio, uint32_t options)
 {
@@ -33,9 +81,11 @@ static sq_status_t sq_thread_start_locked(sq_thread_t *t, void (*entry)(void *ar
     }
     t->entry = entry;
     t->arg = arg;
-    t->prio = (uint8_t)prio;
+    t->prio = (uint16_t)prio;
     t->options = (uint8_t)options;
     t->wait_result = (int32_t)SQ_OK;
+    t->queue = NULL;
+    t->state = SQ_THREAD_NEW;
     sq_port_thread_prepare(t);
     sq_kernel.threads[sq_kernel.thread_count] = t;
     sq_kernel.thread_count++;
@@ -43,6 +93,24 @@ static sq_status_t sq_thread_start_locked(sq_thread_t *t, void (*entry)(void *ar
     return SQ_OK;
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires t == \null || (\valid(t) && sq_thread_apart(t) && &t->joiners != &sq_ready_queue);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    behavior null_arg:
+      assumes t == \null || entry == \null || t->stack == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior bad_prio:
+      assumes t != \null && entry != \null && t->stack != \null && prio > SQ_PRIO_LOWEST;
+      assigns \nothing;
+      ensures TH02: \result == SQ_ERR_INVALID;
+    behavior checked:
+      assumes t != \null && entry != \null && t->stack != \null && prio <= SQ_PRIO_LOWEST;
+      ensures TH03: \result == SQ_OK ==> t->stack_size >= SQ_PORT_STACK_MIN;
+      ensures TH01: \result == SQ_OK ==> t->prio == prio;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_thread_start(sq_thread_t *t, void (*entry)(void *arg), void *arg,
                             uint32_t prio, uint32_t options)
 {
@@ -69,11 +137,25 @@ void sq_thread_main(sq_thread_t *t)
     sq_thread_exit();
 }
 
+/*@ assigns \nothing;
+    ensures \result == sq_kernel.current;
+*/
 sq_thread_t *sq_thread_self(void)
 {
     return sq_sched_current();
 }
 
+/*@ requires sq_kernel_ok && sq_registered(sq_kernel.current);
+    requires sq_kernel.current->state == SQ_THREAD_READY;
+    assigns sq_kernel.current->queue, sq_kernel.current->ticket, sq_kernel.current->state,
+            sq_kernel.next_ticket, sq_kernel.yielding;
+    ensures sq_kernel_ok;
+    ensures SC04: \forall integer i; 0 <= i < sq_kernel.thread_count &&
+      sq_kernel.threads[i] != sq_kernel.current &&
+      sq_kernel.threads[i]->state == SQ_THREAD_READY &&
+      sq_kernel.threads[i]->prio == sq_kernel.current->prio ==>
+      sq_before(sq_kernel.threads[i], sq_kernel.current);
+*/
 void sq_thread_yield(void)
 {
     sq_irq_key_t key = sq_port_irq_lock();
@@ -89,6 +171,13 @@ void sq_thread_yield(void)
     sq_port_irq_unlock(key);
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires sq_kernel.current->state == SQ_THREAD_READY;
+    requires !sq_armed(&sq_kernel.current->timeout);
+    requires sq_kernel.now <= SQ_TICK_MAX;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures ticks == SQ_NO_WAIT ==> \result == SQ_OK || \result == SQ_ERR_IN_ISR;
+*/
 sq_status_t sq_thread_sleep(sq_timeout_t ticks)
 {
     if (sq_port_in_isr()) {
@@ -103,6 +192,28 @@ sq_status_t sq_thread_sleep(sq_timeout_t ticks)
     return st == SQ_WAITING ? sq_sched_wait_result() : st;
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
+    assigns t->queue, t->state, t->wait_result,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    behavior unknown:
+      assumes !sq_registered(t);
+      assigns \nothing;
+      ensures SC13: \result == SQ_ERR_STATE;
+    behavior idle:
+      assumes t == &sq_idle_thread;
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior already:
+      assumes sq_registered(t) && t != &sq_idle_thread && t->state == SQ_THREAD_SUSPENDED;
+      assigns \nothing;
+      ensures SC14: \result == SQ_OK;
+    behavior suspend:
+      assumes sq_registered(t) && t != &sq_idle_thread && t->state != SQ_THREAD_SUSPENDED;
+      ensures \result == SQ_OK && t->state == SQ_THREAD_SUSPENDED && !sq_armed(&t->timeout);
+    complete behaviors;
+    disjoint behaviors;
+*/
 static sq_status_t sq_thread_suspend_locked(sq_thread_t *t)
 {
     int32_t index = sq_thread_index(t);
@@ -115,15 +226,22 @@ static sq_status_t sq_thread_suspend_locked(sq_thread_t *t)
     if (t->state == SQ_THREAD_SUSPENDED) {
         return SQ_OK;
     }
+    /*@ assert apart: \forall integer j; 0 <= j < sq_kernel.thread_count && j != index ==>
+          sq_distinct(t, sq_kernel.threads[j]); */
     /* A waiting thread's wait ends: it reports SQ_ERR_AGAIN once resumed. */
+    sq_timeout_disarm(&t->timeout);
     if (t->state != SQ_THREAD_READY) {
-        sq_timeout_disarm(&t->timeout);
         t->wait_result = (int32_t)SQ_ERR_AGAIN;
     }
     sq_queue_leave(t, SQ_THREAD_SUSPENDED);
     return SQ_OK;
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires t == \null || \valid(t);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures t == \null ==> \result == SQ_ERR_NULL;
+*/
 sq_status_t sq_thread_suspend(sq_thread_t *t)
 {
     if (t == NULL) {
@@ -136,22 +254,71 @@ sq_status_t sq_thread_suspend(sq_thread_t *t)
     return st;
 }
 
+/*@ requires sq_kernel_ok && \valid(t);
+    assigns t->queue, t->ticket, t->state, sq_kernel.next_ticket;
+    ensures sq_kernel_ok;
+    behavior resume:
+      assumes sq_registered(t) && t->state == SQ_THREAD_SUSPENDED;
+      ensures SC15: \result == SQ_OK && t->state == SQ_THREAD_READY;
+    behavior refused:
+      assumes !(sq_registered(t) && t->state == SQ_THREAD_SUSPENDED);
+      assigns \nothing;
+      ensures SC15: \result == SQ_ERR_STATE;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_thread_resume_locked(sq_thread_t *t)
+{
+    /* Only a known thread can be suspended, and never the idle thread. */
+    if (sq_thread_index(t) < 0 || t->state != SQ_THREAD_SUSPENDED) {
+        return SQ_ERR_STATE;
+    }
+    sq_queue_join(t, &sq_ready_queue, SQ_THREAD_READY);
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires t == \null || \valid(t);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures t == \null ==> \result == SQ_ERR_NULL;
+*/
 sq_status_t sq_thread_resume(sq_thread_t *t)
 {
     if (t == NULL) {
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = SQ_ERR_STATE;
-    if (sq_thread_index(t) > 0 && t->state == SQ_THREAD_SUSPENDED) {
-        sq_queue_join(t, &sq_ready_queue, SQ_THREAD_READY);
-        sq_sched_reschedule();
-        st = SQ_OK;
-    }
+    sq_status_t st = sq_thread_resume_locked(t);
+    sq_sched_reschedule();
     sq_port_irq_unlock(key);
     return st;
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
+    assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1],
+            sq_kernel.thread_count,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
+            sq_kernel.next_ticket,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    behavior unknown:
+      assumes !sq_registered(t);
+      assigns \nothing;
+      ensures SC13: \result == SQ_ERR_STATE;
+    behavior idle:
+      assumes t == &sq_idle_thread;
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior abort:
+      assumes sq_registered(t) && t != &sq_idle_thread;
+      ensures SC16: \result == SQ_OK && t->state == SQ_THREAD_DEAD && !sq_registered(t);
+      ensures TH06: sq_kernel.thread_count == \old(sq_kernel.thread_count) - 1;
+    complete behaviors;
+    disjoint behaviors;
+*/
 static sq_status_t sq_thread_abort_locked(sq_thread_t *t)
 {
     int32_t index = sq_thread_index(t);
@@ -165,6 +332,11 @@ static sq_status_t sq_thread_abort_locked(sq_thread_t *t)
     return SQ_OK;
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires t == \null || \valid(t);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures t == \null ==> \result == SQ_ERR_NULL;
+*/
 sq_status_t sq_thread_abort(sq_thread_t *t)
 {
     if (t == NULL) {
@@ -187,6 +359,16 @@ void sq_thread_exit(void)
     }
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires sq_kernel.current->state == SQ_THREAD_READY;
+    requires !sq_armed(&sq_kernel.current->timeout);
+    requires sq_kernel.now <= SQ_TICK_MAX;
+    requires t == \null || \valid(t);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures t == \null ==> \result == SQ_ERR_NULL;
+    ensures t != \null && t == \old(sq_kernel.current) && !(timeout != SQ_NO_WAIT && \result == SQ_ERR_IN_ISR) ==>
+      \result == SQ_ERR_DEADLOCK;
+*/
 sq_status_t sq_thread_join(sq_thread_t *t, sq_timeout_t timeout)
 {
     if (t == NULL) {
@@ -210,6 +392,44 @@ sq_status_t sq_thread_join(sq_thread_t *t, sq_timeout_t timeout)
     return st == SQ_WAITING ? sq_sched_wait_result() : st;
 }
 
+/*@ requires sq_kernel_ok && \valid(t) && sq_prio_ok(prio);
+    assigns t->prio;
+    ensures sq_kernel_ok;
+    behavior unknown:
+      assumes !sq_registered(t);
+      assigns \nothing;
+      ensures SC13: \result == SQ_ERR_STATE;
+    behavior idle:
+      assumes t == &sq_idle_thread;
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior set:
+      assumes sq_registered(t) && t != &sq_idle_thread;
+      ensures TH01: \result == SQ_OK && t->prio == prio && sq_prio_ok(t->prio);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_thread_set_priority_locked(sq_thread_t *t, uint32_t prio)
+{
+    int32_t index = sq_thread_index(t);
+    if (index < 0) {
+        return SQ_ERR_STATE;
+    }
+    if (index == 0) {
+        return SQ_ERR_INVALID;
+    }
+    /* Queue order is computed from the priority, so nothing moves. */
+    t->prio = (uint16_t)prio;
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires t == \null || \valid(t);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures t == \null ==> \result == SQ_ERR_NULL;
+    ensures TH02: t != \null && prio > SQ_PRIO_LOWEST ==> \result == SQ_ERR_INVALID &&
+      t->prio == \old(t->prio);
+*/
 sq_status_t sq_thread_set_priority(sq_thread_t *t, uint32_t prio)
 {
     if (t == NULL) {
@@ -219,36 +439,56 @@ sq_status_t sq_thread_set_priority(sq_thread_t *t, uint32_t prio)
         return SQ_ERR_INVALID;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    int32_t index = sq_thread_index(t);
-    sq_status_t st = index < 0 ? SQ_ERR_STATE : index == 0 ? SQ_ERR_INVALID : SQ_OK;
-    if (st == SQ_OK) {
-        /* Queue order is computed from the priority, so nothing moves. */
-        t->prio = (uint8_t)prio;
-        sq_sched_reschedule();
-    }
+    sq_status_t st = sq_thread_set_priority_locked(t, prio);
+    sq_sched_reschedule();
     sq_port_irq_unlock(key);
     return st;
 }
 
+/*@ requires t == \null || \valid_read(t);
+    assigns \nothing;
+    ensures t != \null ==> \result == t->state;
+*/
 sq_thread_state_t sq_thread_state(const sq_thread_t *t)
 {
     return t == NULL ? SQ_THREAD_NEW : (sq_thread_state_t)t->state;
 }
 
+/*@ assigns \nothing;
+    ensures TH05: \result == sq_kernel.thread_count;
+*/
 uint32_t sq_thread_count(void)
 {
     return sq_kernel.thread_count;
 }
 
+/*@ requires t == \null || \valid_read(t);
+    requires t != \null && t->stack != \null ==>
+      \valid_read(t->stack + (0 .. t->stack_size - 1));
+    requires used == \null || (\valid(used) && \separated(used, t));
+    assigns *used;
+    behavior null_arg:
+      assumes t == \null || used == \null || t->stack == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior measured:
+      assumes t != \null && used != \null && t->stack != \null;
+      ensures TH04: \result == SQ_OK && *used <= t->stack_size;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_thread_stack_used(const sq_thread_t *t, size_t *used)
 {
     if (t == NULL || used == NULL || t->stack == NULL) {
         return SQ_ERR_NULL;
     }
     /* Stacks grow down: untouched paint sits at the low end. */
-    const unsigned char *base = t->stack;
     size_t untouched = 0;
-    while (untouched < t->stack_size && base[untouched] == SQ_PORT_STACK_FILL) {
+    /*@ loop invariant 0 <= untouched <= t->stack_size;
+        loop assigns untouched;
+        loop variant t->stack_size - untouched;
+    */
+    while (untouched < t->stack_size && t->stack[untouched] == SQ_PORT_STACK_FILL) {
         untouched++;
     }
     *used = t->stack_size - untouched;

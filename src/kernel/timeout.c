@@ -15,69 +15,69 @@
 /*@ requires sq_timeouts_ok;
     assigns \nothing;
     ensures -1 <= \result < sq_kernel.armed_count;
-    ensures \result >= 0 ==> sq_kernel.armed[\result] == node;
+    ensures \result >= 0 ==> sq_kernel.armed[\result].node == node;
     ensures \result == -1 <==> !sq_armed(node);
 */
-static int32_t sq_timeout_find(const sq_timeout_node_t *node)
+static int32_t sq_timeout_find(sq_timeout_node_t *node)
 {
     /*@ loop invariant 0 <= i <= sq_kernel.armed_count;
-        loop invariant \forall integer j; 0 <= j < i ==> sq_kernel.armed[j] != node;
+        loop invariant \forall integer j; 0 <= j < i ==> sq_kernel.armed[j].node != node;
         loop assigns i;
         loop variant sq_kernel.armed_count - i;
     */
     for (uint32_t i = 0; i < sq_kernel.armed_count; i++) {
-        if (sq_kernel.armed[i] == node) {
+        if (sq_kernel.armed[i].node == node) {
             return (int32_t)i;
         }
     }
     return -1;
 }
 
-bool sq_timeout_armed(const sq_timeout_node_t *node)
+bool sq_timeout_armed(sq_timeout_node_t *node)
 {
     return sq_timeout_find(node) >= 0;
 }
 
-sq_status_t sq_timeout_arm(sq_timeout_node_t *node, sq_tick_t deadline,
-                           void (*expire)(sq_timeout_node_t *node))
+void sq_timeout_arm(sq_timeout_node_t *node, sq_tick_t deadline, sq_expire_fn *expire)
 {
-    if (sq_kernel.armed_count == SQ_CONFIG_MAX_TIMEOUTS) {
-        return SQ_ERR_FULL;
-    }
-    node->deadline = deadline;
-    node->expire = expire;
-    sq_kernel.armed[sq_kernel.armed_count] = node;
+    sq_kernel.armed[sq_kernel.armed_count].node = node;
+    sq_kernel.armed[sq_kernel.armed_count].deadline = deadline;
+    sq_kernel.armed[sq_kernel.armed_count].expire = expire;
     sq_kernel.armed_count++;
-    return SQ_OK;
+}
+
+void sq_timeout_remove_at(uint32_t i)
+{
+    sq_kernel.armed_count--;
+    sq_kernel.armed[i] = sq_kernel.armed[sq_kernel.armed_count];
 }
 
 void sq_timeout_disarm(sq_timeout_node_t *node)
 {
     int32_t i = sq_timeout_find(node);
     if (i >= 0) {
-        sq_kernel.armed_count--;
-        sq_kernel.armed[i] = sq_kernel.armed[sq_kernel.armed_count];
+        sq_timeout_remove_at((uint32_t)i);
     }
 }
 
-sq_timeout_node_t *sq_timeout_pop_expired(sq_tick_t now)
+int32_t sq_timeout_first_reached(sq_tick_t now)
 {
-    sq_timeout_node_t *first = NULL;
+    int32_t first = -1;
     /*@ loop invariant 0 <= i <= sq_kernel.armed_count;
-        loop invariant first == \null ==>
-          \forall integer j; 0 <= j < i ==> sq_kernel.armed[j]->deadline > now;
-        loop invariant first != \null ==> sq_armed(first) && first->deadline <= now;
+        loop invariant -1 <= first < (integer)i;
+        loop invariant first == -1 ==>
+          \forall integer j; 0 <= j < i ==> sq_kernel.armed[j].deadline > now;
+        loop invariant first >= 0 ==> sq_kernel.armed[first].deadline <= now &&
+          \forall integer j; 0 <= j < i ==>
+            sq_kernel.armed[first].deadline <= sq_kernel.armed[j].deadline;
         loop assigns i, first;
         loop variant sq_kernel.armed_count - i;
     */
     for (uint32_t i = 0; i < sq_kernel.armed_count; i++) {
-        sq_timeout_node_t *n = sq_kernel.armed[i];
-        if (sq_tick_reached(now, n->deadline) && (first == NULL || n->deadline < first->deadline)) {
-            first = n;
+        sq_tick_t d = sq_kernel.armed[i].deadline;
+        if (d <= now && (first < 0 || d < sq_kernel.armed[first].deadline)) {
+            first = (int32_t)i;
         }
-    }
-    if (first != NULL) {
-        sq_timeout_disarm(first);
     }
     return first;
 }
@@ -88,9 +88,11 @@ void sq_kernel_tick(uint32_t ticks)
     /* Time stops at SQ_TICK_MAX (half a million years at 1 MHz) rather
      * than wrap into "never". */
     sq_kernel.now = SQ_TICK_MAX - sq_kernel.now < ticks ? SQ_TICK_MAX : sq_kernel.now + ticks;
-    for (sq_timeout_node_t *n = sq_timeout_pop_expired(sq_kernel.now); n != NULL;
-         n = sq_timeout_pop_expired(sq_kernel.now)) {
-        n->expire(n);
+    for (int32_t i = sq_timeout_first_reached(sq_kernel.now); i >= 0;
+         i = sq_timeout_first_reached(sq_kernel.now)) {
+        struct sq_armed_timeout fired = sq_kernel.armed[i];
+        sq_timeout_remove_at((uint32_t)i);
+        fired.expire(fired.node, fired.deadline);
     }
     sq_sched_reschedule();
     sq_port_irq_unlock(key);

@@ -1,0 +1,549 @@
+/*
+ * Kernel benchmark image for Cortex-M, run by bench/run.sh under
+ * `qemu-system-arm -icount shift=0,sleep=off` on mps2-an385 (Cortex-M3) and
+ * mps2-an505 (Cortex-M33). It prints one line per result through
+ * semihosting:
+ *
+ *   BENCH <name> <threads> <instructions per operation, two decimals>
+ *   INFO <what> <value>
+ *
+ * and "FAIL <why>" (exit status 1) when it cannot measure.
+ *
+ * The clock. With -icount shift=0, QEMU advances its virtual clock by
+ * exactly 1 ns per guest instruction executed, and its timers, SysTick
+ * included, count that virtual time. SysTick (programmed by the port: core
+ * clock, reload for a 1 kHz tick) therefore decrements once every P
+ * instructions, P = 1e9 / core clock (40 at the an385's 25 MHz). P is not
+ * assumed: the image calibrates it with a loop of known length first, and
+ * stops if it is not (close to) a whole number, e.g. when QEMU runs without
+ * -icount. Long windows combine the kernel's tick count with SysTick's
+ * current value into one count of P-instruction units (clock_now).
+ *
+ * Two kinds of measurement:
+ *
+ * - Amortised: N operations in a loop, the window read before and after,
+ *   minus the same loop calling an empty function of the same signature
+ *   through the same pointer. So a result is what the call costs beyond
+ *   an empty call: the loop, the call instruction and the one or two
+ *   instructions of the empty body are not counted; everything the callee
+ *   does is, including PendSV and any interrupt it triggers. Resolution P instructions per window, so
+ *   P / N per operation.
+ *
+ * - Latency (from the call of sq_sem_give, or sq_kernel_soft_irq, in one
+ *   thread to the return of sq_sem_take in another): one SysTick reading
+ *   just before the call, one just after the taker's return, averaged over
+ *   SAMPLES wake-ups, minus the same two readings around an empty call.
+ *   Each reading is only good to P instructions, so before each sample a
+ *   pseudo-random delay of 3r instructions (r uniform in 0..P-1, P not a
+ *   multiple of 3) puts the start at a uniformly distributed point of the
+ *   SysTick period. The average of the quantised differences is then an
+ *   unbiased estimate of the true difference, with a standard error of at
+ *   most P / (2 sqrt(SAMPLES)) (0.15 instructions for P = 40), and as much
+ *   again from the baseline. Samples in which a kernel tick fell are
+ *   dropped (the tick count is compared).
+ *
+ * Each measurement runs twice: with only the threads it needs, and with
+ * the thread table full (SQ_CONFIG_MAX_THREADS threads, the others blocked
+ * on a semaphore of their own), since the kernel scans the thread table to
+ * find the first thread of a queue.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <squall/kernel.h>
+#include <squall/sem.h>
+#include <squall/thread.h>
+
+/* Operations per amortised window, and latency samples (overridable for a
+ * short traced run). */
+#ifndef ITERATIONS
+#define ITERATIONS 20000u
+#endif
+#ifndef SAMPLES
+#define SAMPLES 20000u
+#endif
+/* Iterations run before a window opens, so that every thread is already in
+ * its loop (no thread start-up inside a window). */
+#define WARMUP 16u
+
+#define STACK_BYTES 4096u /* printf runs on it */
+#define FILLER_STACK_BYTES 512u
+/* Threads besides the idle thread and the measuring ones that fill the
+ * table in the "full" runs. */
+#define FILLERS_MAX (SQ_CONFIG_MAX_THREADS - 2u)
+
+#define PRIO_FILLER 1u
+#define PRIO_HIGH 2u
+#define PRIO_LOW 3u
+
+/* Keep the compiler from inlining, cloning or specialising a function, so
+ * that a measured loop and its baseline run the same instructions. */
+#define NOIPA __attribute__((noipa))
+
+/* SysTick, as the port programs it: a 24-bit down-counter on the core
+ * clock, reloaded with RVR when it passes 0 (which is the kernel tick). */
+#define SYST_RVR (*(volatile uint32_t *)0xe000e014u)
+#define SYST_CVR (*(volatile uint32_t *)0xe000e018u)
+
+SQ_THREAD_DEFINE(th_a, STACK_BYTES);
+SQ_THREAD_DEFINE(th_b, STACK_BYTES);
+
+#define FILLER(n) SQ_THREAD_DEFINE(filler##n, FILLER_STACK_BYTES);
+FILLER(0) FILLER(1) FILLER(2) FILLER(3) FILLER(4) FILLER(5) FILLER(6) FILLER(7)
+FILLER(8) FILLER(9) FILLER(10) FILLER(11) FILLER(12) FILLER(13)
+static sq_thread_t *const fillers[] = {&filler0, &filler1, &filler2,  &filler3,  &filler4,
+                                       &filler5, &filler6, &filler7,  &filler8,  &filler9,
+                                       &filler10, &filler11, &filler12, &filler13};
+_Static_assert(sizeof fillers / sizeof fillers[0] >= FILLERS_MAX, "one filler per free slot");
+
+static sq_sem_t fill_sem;  /* the fillers wait here */
+static sq_sem_t sem;       /* the measured semaphore */
+
+/* Instructions per SysTick count, from the calibration. */
+static uint32_t ipc;
+static bool failed;
+
+/* ---- Clock ------------------------------------------------------------ */
+
+/* SysTick counts since the kernel started (mod 2^32): ticks times the
+ * period plus the part of the current period gone. Interrupts must be
+ * enabled: a reload between the two tick reads runs the tick handler
+ * before the second one, so the pair differs and is read again. */
+static uint32_t clock_now(void)
+{
+    for (;;) {
+        sq_tick_t t1 = sq_kernel_now();
+        uint32_t val = SYST_CVR;
+        sq_tick_t t2 = sq_kernel_now();
+        if (t1 == t2) {
+            uint32_t period = SYST_RVR + 1u;
+            return (uint32_t)t1 * period + (period - 1u - val);
+        }
+    }
+}
+
+/* 2n instructions (n >= 1): SUBS, BNE. */
+static void spin2(uint32_t n)
+{
+    __asm__ volatile("1: subs %0, %0, #1\n\t"
+                     "bne 1b"
+                     : "+r"(n)
+                     :
+                     : "cc");
+}
+
+/* 3n instructions (n >= 1): SUBS, NOP, BNE. */
+static void spin3(uint32_t n)
+{
+    __asm__ volatile("1: subs %0, %0, #1\n\t"
+                     "nop\n\t"
+                     "bne 1b"
+                     : "+r"(n)
+                     :
+                     : "cc");
+}
+
+#define CALIBRATION_LOOPS 1000000u
+
+static bool calibrate(void)
+{
+    uint32_t c0 = clock_now();
+    spin2(CALIBRATION_LOOPS);
+    uint32_t counts = clock_now() - c0;
+    /* A few hundred instructions besides the loop (calls, one or two
+     * kernel ticks) are in the window too: a few per mille of a count at
+     * most; 20 per mille off a whole number is not icount. */
+    uint32_t per_mille = (uint32_t)((2ull * CALIBRATION_LOOPS * 1000u + counts / 2u) / counts);
+    ipc = (per_mille + 500u) / 1000u;
+    printf("INFO calibration_instructions %lu\n", (unsigned long)(2u * CALIBRATION_LOOPS));
+    printf("INFO calibration_counts %lu\n", (unsigned long)counts);
+    printf("INFO instructions_per_count %lu\n", (unsigned long)ipc);
+    uint32_t off = per_mille > ipc * 1000u ? per_mille - ipc * 1000u : ipc * 1000u - per_mille;
+    if (ipc == 0u || off > 20u) {
+        printf("FAIL SysTick does not count whole instructions (%lu per mille per count): "
+               "run under qemu -icount shift=0\n", (unsigned long)per_mille);
+        return false;
+    }
+    if (ipc % 3u == 0u) {
+        printf("FAIL %lu instructions per count is a multiple of the dither step 3\n",
+               (unsigned long)ipc);
+        return false;
+    }
+    return true;
+}
+
+/* xorshift32: the dither's pseudo-random numbers (deterministic runs). */
+static uint32_t rng = 0x2545f491u;
+
+static void dither(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    spin3(rng % ipc + 1u);
+}
+
+/* Print `counts` SysTick counts over `ops` operations (ops > 0) as
+ * instructions per operation, rounded to two decimals. */
+static void report(const char *name, uint32_t threads, int64_t counts, int64_t ops)
+{
+    int64_t x100 = counts * (int64_t)ipc * 100;
+    x100 = (x100 >= 0 ? x100 + ops / 2 : x100 - ops / 2) / ops;
+    const char *sign = x100 < 0 ? "-" : "";
+    uint32_t mag = (uint32_t)(x100 < 0 ? -x100 : x100);
+    printf("BENCH %s %lu %s%lu.%02lu\n", name, (unsigned long)threads, sign,
+           (unsigned long)(mag / 100u), (unsigned long)(mag % 100u));
+}
+
+/* ---- Loops: the operation and its empty twin run the same code ------- */
+
+typedef sq_status_t sem_fn(sq_sem_t *s);
+typedef sq_status_t take_fn(sq_sem_t *s, sq_timeout_t timeout);
+typedef sq_status_t irq_fn(void (*handler)(void *arg), void *arg);
+
+NOIPA static void empty_void(void)
+{
+}
+
+NOIPA static sq_status_t empty_sem(sq_sem_t *s)
+{
+    (void)s;
+    return SQ_OK;
+}
+
+NOIPA static sq_status_t empty_take(sq_sem_t *s, sq_timeout_t timeout)
+{
+    (void)s;
+    (void)timeout;
+    return SQ_OK;
+}
+
+NOIPA static sq_status_t empty_irq(void (*handler)(void *arg), void *arg)
+{
+    (void)handler;
+    (void)arg;
+    return SQ_OK;
+}
+
+NOIPA static void repeat_void(void (*fn)(void), uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        fn();
+    }
+}
+
+NOIPA static void repeat_sem(sem_fn *fn, sq_sem_t *s, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        (void)fn(s);
+    }
+}
+
+NOIPA static void repeat_take(take_fn *fn, sq_sem_t *s, sq_timeout_t timeout, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        (void)fn(s, timeout);
+    }
+}
+
+NOIPA static void repeat_irq(irq_fn *fn, void (*handler)(void *arg), void *arg, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        (void)fn(handler, arg);
+    }
+}
+
+static uint32_t window_void(void (*fn)(void), uint32_t n)
+{
+    uint32_t c0 = clock_now();
+    repeat_void(fn, n);
+    return clock_now() - c0;
+}
+
+static uint32_t window_sem(sem_fn *fn, sq_sem_t *s, uint32_t n)
+{
+    uint32_t c0 = clock_now();
+    repeat_sem(fn, s, n);
+    return clock_now() - c0;
+}
+
+static uint32_t window_take(take_fn *fn, sq_sem_t *s, sq_timeout_t timeout, uint32_t n)
+{
+    uint32_t c0 = clock_now();
+    repeat_take(fn, s, timeout, n);
+    return clock_now() - c0;
+}
+
+static uint32_t window_irq(irq_fn *fn, void (*handler)(void *arg), void *arg, uint32_t n)
+{
+    uint32_t c0 = clock_now();
+    repeat_irq(fn, handler, arg, n);
+    return clock_now() - c0;
+}
+
+/* ---- Runs --------------------------------------------------------------- */
+
+static void filler_entry(void *arg)
+{
+    (void)arg;
+    (void)sq_sem_take(&fill_sem, SQ_FOREVER);
+}
+
+/* Start the measuring threads' entries (a runs first: higher priority, or
+ * the same and started first) and `n_fillers` fillers, which run before
+ * both and block at once; run the kernel until everything has ended. */
+static void run(void (*entry_a)(void *), uint32_t prio_a, void (*entry_b)(void *),
+                uint32_t prio_b, uint32_t n_fillers)
+{
+    sq_status_t st = sq_kernel_init();
+    st = st != SQ_OK ? st : sq_sem_init(&fill_sem, 0u, 1u);
+    for (uint32_t i = 0; i < n_fillers && st == SQ_OK; i++) {
+        st = sq_thread_start(fillers[i], filler_entry, NULL, PRIO_FILLER, 0u);
+    }
+    st = st != SQ_OK ? st : sq_thread_start(&th_a, entry_a, NULL, prio_a, 0u);
+    if (st == SQ_OK && entry_b != NULL) {
+        st = sq_thread_start(&th_b, entry_b, NULL, prio_b, 0u);
+    }
+    st = st != SQ_OK ? st : sq_kernel_run();
+    if (st != SQ_OK) {
+        printf("FAIL kernel set-up: status %d\n", (int)st);
+        failed = true;
+    }
+}
+
+/* Wake the fillers so that they end (called by the last measuring thread
+ * when it is done). */
+static void release_fillers(void)
+{
+    (void)sq_sem_reset(&fill_sem);
+}
+
+/* Uncontended give and take, and a soft interrupt that does nothing; one
+ * thread. */
+static void empty_handler(void *arg)
+{
+    (void)arg;
+}
+
+static void uncontended_entry(void *arg)
+{
+    (void)arg;
+    if (ipc == 0u && !calibrate()) {
+        failed = true;
+        release_fillers();
+        return;
+    }
+    uint32_t threads = sq_thread_count();
+    (void)sq_sem_init(&sem, 0u, ITERATIONS);
+    uint32_t base = window_sem(empty_sem, &sem, ITERATIONS);
+    uint32_t give = window_sem(sq_sem_give, &sem, ITERATIONS);
+    uint32_t take_base = window_take(empty_take, &sem, SQ_NO_WAIT, ITERATIONS);
+    uint32_t take = window_take(sq_sem_take, &sem, SQ_NO_WAIT, ITERATIONS);
+    if (sq_sem_count(&sem) != 0u) {
+        printf("FAIL uncontended: %lu units left\n", (unsigned long)sq_sem_count(&sem));
+        failed = true;
+    }
+    report("sem_give_no_waiter", threads, (int64_t)give - base, ITERATIONS);
+    report("sem_take_available", threads, (int64_t)take - take_base, ITERATIONS);
+    uint32_t irq_base = window_irq(empty_irq, empty_handler, NULL, ITERATIONS);
+    uint32_t irq = window_irq(sq_kernel_soft_irq, empty_handler, NULL, ITERATIONS);
+    report("soft_irq_empty", threads, (int64_t)irq - irq_base, ITERATIONS);
+    release_fillers();
+}
+
+/* Context switch: two threads of one priority yield to each other. a opens
+ * the window after the warm-up; in it, each of a's ITERATIONS yields runs
+ * one iteration of b's loop, so the window holds 2 * ITERATIONS switches
+ * and 2 * ITERATIONS loop iterations. */
+static void yield_a(void *arg)
+{
+    (void)arg;
+    uint32_t threads = sq_thread_count();
+    repeat_void(sq_thread_yield, WARMUP);
+    uint32_t w = window_void(sq_thread_yield, ITERATIONS);
+    uint32_t base = window_void(empty_void, ITERATIONS);
+    report("yield_switch", threads, (int64_t)w - 2 * (int64_t)base, 2u * ITERATIONS);
+    release_fillers();
+}
+
+static void yield_b(void *arg)
+{
+    (void)arg;
+    repeat_void(sq_thread_yield, WARMUP + ITERATIONS);
+}
+
+/* Give -> take. The taker (a, higher priority) first serves the
+ * amortised round trips, then records latencies until told to stop. */
+enum phase { PHASE_GIVE, PHASE_IRQ, PHASES };
+static volatile uint32_t stamp;       /* SysTick just before the give */
+static volatile sq_tick_t stamp_tick; /* kernel tick before the stamp */
+static volatile bool recording, stop;
+static volatile enum phase phase;
+static uint32_t lat_sum[PHASES], lat_n[PHASES], lat_dropped[PHASES];
+
+static void record(enum phase p, uint32_t start, uint32_t end, sq_tick_t tick)
+{
+    /* A down-counter: end <= start unless it reloaded, which is a tick. */
+    if (sq_kernel_now() == tick && end <= start) {
+        lat_sum[p] += start - end;
+        lat_n[p]++;
+    } else {
+        lat_dropped[p]++;
+    }
+}
+
+static void taker_entry(void *arg)
+{
+    (void)arg;
+    /* The round trips: the giver's warm-up and window, and the first give
+     * of its next phase. */
+    repeat_take(sq_sem_take, &sem, SQ_FOREVER, 2u * (WARMUP + ITERATIONS) + 1u);
+    for (;;) {
+        (void)sq_sem_take(&sem, SQ_FOREVER);
+        uint32_t end = SYST_CVR;
+        if (stop) {
+            break;
+        }
+        if (recording) {
+            record(phase, stamp, end, stamp_tick);
+        }
+    }
+}
+
+static void give_from_isr(void *arg)
+{
+    (void)sq_sem_give(arg);
+}
+
+/* The giver's side of one latency sample. */
+NOIPA static void stamp_give(sem_fn *fn, sq_sem_t *s)
+{
+    stamp = SYST_CVR;
+    (void)fn(s);
+}
+
+NOIPA static void stamp_irq(irq_fn *fn, sq_sem_t *s)
+{
+    stamp = SYST_CVR;
+    (void)fn(give_from_isr, s);
+}
+
+/* The same two readings around an empty call, in one thread. The reading
+ * after the call is shaped like the taker's: straight after a return. */
+NOIPA static uint32_t stamp_give_end(sem_fn *fn, sq_sem_t *s)
+{
+    stamp_give(fn, s);
+    return SYST_CVR;
+}
+
+NOIPA static uint32_t stamp_irq_end(irq_fn *fn, sq_sem_t *s)
+{
+    stamp_irq(fn, s);
+    return SYST_CVR;
+}
+
+struct samples {
+    uint32_t sum, n;
+};
+
+static struct samples latency_base(bool irq)
+{
+    struct samples b = {0u, 0u};
+    for (uint32_t i = 0; i < SAMPLES; i++) {
+        sq_tick_t tick = sq_kernel_now();
+        dither();
+        uint32_t end = irq ? stamp_irq_end(empty_irq, &sem) : stamp_give_end(empty_sem, &sem);
+        uint32_t start = stamp;
+        if (sq_kernel_now() == tick && end <= start) {
+            b.sum += start - end;
+            b.n++;
+        }
+    }
+    return b;
+}
+
+static void report_latency(const char *name, uint32_t threads, enum phase p, struct samples base)
+{
+    uint32_t base_sum = base.sum, base_n = base.n;
+    /* Every give must have woken the taker once. */
+    if (lat_n[p] + lat_dropped[p] != SAMPLES || lat_n[p] == 0u || base_n == 0u) {
+        printf("FAIL %s: %lu wake-ups recorded for %lu gives\n", name,
+               (unsigned long)(lat_n[p] + lat_dropped[p]), (unsigned long)SAMPLES);
+        failed = true;
+        return;
+    }
+    /* sum / n - base_sum / base_n, over a common denominator. */
+    report(name, threads, (int64_t)lat_sum[p] * base_n - (int64_t)base_sum * lat_n[p],
+           (int64_t)lat_n[p] * base_n);
+    printf("INFO %s_samples %lu kept %lu dropped\n", name, (unsigned long)lat_n[p],
+           (unsigned long)lat_dropped[p]);
+    printf("INFO %s_raw %lu/%lu counts, baseline %lu/%lu counts\n", name,
+           (unsigned long)lat_sum[p], (unsigned long)lat_n[p], (unsigned long)base_sum,
+           (unsigned long)base_n);
+}
+
+static void giver_entry(void *arg)
+{
+    (void)arg;
+    uint32_t threads = sq_thread_count();
+    /* Amortised round trips: give wakes the taker, whose next take blocks
+     * and switches back. Baseline: an empty give loop and an empty take
+     * loop (the taker's loop iteration). */
+    repeat_sem(sq_sem_give, &sem, WARMUP);
+    uint32_t rt = window_sem(sq_sem_give, &sem, ITERATIONS);
+    repeat_irq(sq_kernel_soft_irq, give_from_isr, &sem, WARMUP);
+    uint32_t rt_irq = window_irq(sq_kernel_soft_irq, give_from_isr, &sem, ITERATIONS);
+    uint32_t base_give = window_sem(empty_sem, &sem, ITERATIONS);
+    uint32_t base_take = window_take(empty_take, &sem, SQ_FOREVER, ITERATIONS);
+    uint32_t base_irq = window_irq(empty_irq, give_from_isr, &sem, ITERATIONS);
+    report("sem_round_trip", threads, (int64_t)rt - base_give - base_take, ITERATIONS);
+    report("irq_round_trip", threads, (int64_t)rt_irq - base_irq - base_take, ITERATIONS);
+
+    /* Latencies. The first give wakes the taker out of its round-trip
+     * loop, so it is never recorded. */
+    for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
+        for (uint32_t i = 0; i < WARMUP + SAMPLES; i++) {
+            phase = p;
+            recording = i >= WARMUP;
+            stamp_tick = sq_kernel_now();
+            dither();
+            if (p == PHASE_GIVE) {
+                stamp_give(sq_sem_give, &sem);
+            } else {
+                stamp_irq(sq_kernel_soft_irq, &sem);
+            }
+        }
+    }
+    report_latency("sem_give_to_take", threads, PHASE_GIVE, latency_base(false));
+    report_latency("irq_give_to_take", threads, PHASE_IRQ, latency_base(true));
+    stop = true;
+    (void)sq_sem_give(&sem);
+    release_fillers();
+}
+
+int main(void)
+{
+#if defined(__ARM_ARCH_8M_MAIN__)
+    printf("INFO core cortex-m33\n");
+#else
+    printf("INFO core cortex-m3\n");
+#endif
+    printf("INFO iterations %lu\n", (unsigned long)ITERATIONS);
+    printf("INFO samples %lu\n", (unsigned long)SAMPLES);
+    /* Fewest threads, then a full table: idle + measuring + fillers. */
+    for (uint32_t full = 0; full < 2u && !failed; full++) {
+        run(uncontended_entry, PRIO_LOW, NULL, 0u, full ? FILLERS_MAX : 0u);
+        if (failed) {
+            break;
+        }
+        run(yield_a, PRIO_LOW, yield_b, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
+        stop = false;
+        for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
+            lat_sum[p] = lat_n[p] = lat_dropped[p] = 0u;
+        }
+        (void)sq_sem_init(&sem, 0u, 1u);
+        run(taker_entry, PRIO_HIGH, giver_entry, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
+    }
+    printf("%s\n", failed ? "FAIL kernel_bench" : "DONE kernel_bench");
+    return failed ? 1 : 0;
+}
