@@ -5,7 +5,7 @@
  *
  * The kernel is a uniprocessor, priority-preemptive scheduler. Every thread
  * and object lives in caller memory; the kernel itself holds only bounded
- * tables of pointers to them (SQ_CONFIG_MAX_THREADS threads,
+ * tables that refer to them (SQ_CONFIG_MAX_THREADS threads,
  * SQ_CONFIG_MAX_TIMEOUTS armed timeouts), so nothing is allocated.
  *
  * Queues are orders, not lists: a thread on a queue (the ready queue or an

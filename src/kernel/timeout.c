@@ -1,12 +1,12 @@
 /*
  * squall: the armed-timeout table and the tick (src/kernel/sched.h).
  *
- * Armed timeouts sit in a bounded table of pointers, in no order. Arming
- * appends; disarming finds the node and moves the last entry into its
- * place; each tick looks for the earliest reached deadline. All three are
- * one pass over at most SQ_CONFIG_MAX_TIMEOUTS entries, and no node holds
- * a back-pointer that could go stale. Several timeouts reached at one tick
- * fire earliest deadline first, then in table order.
+ * Armed timeouts sit in a bounded table of entries (node, deadline, expiry
+ * function), in no order. Arming appends; disarming finds the node and
+ * moves the last entry into its place; each tick looks for the earliest
+ * reached deadline: each is one pass over at most SQ_CONFIG_MAX_TIMEOUTS
+ * entries, and no node holds a back-pointer that could go stale. Timeouts
+ * reached at one tick fire earliest deadline first, then in table order.
  */
 #include "port.h"
 #include "sched.h"
