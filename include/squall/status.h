@@ -18,7 +18,8 @@ typedef enum sq_status {
     SQ_ERR_NOT_MULTIPLE = -3,
     /** A capacity of zero, or above the object's maximum. */
     SQ_ERR_CAPACITY = -4,
-    /** The sizes given do not fit the object's 32-bit offset arithmetic. */
+    /** The sizes given do not fit the object's 32-bit offset arithmetic;
+     *  or a counter is already at its maximum. */
     SQ_ERR_OVERFLOW = -5,
     /** No room: for even one byte or element in a ring, or for one more
      *  thread or timeout in the kernel's bounded tables. */
@@ -50,7 +51,12 @@ typedef enum sq_status {
     /** The call would wait for the caller itself (a thread joining itself). */
     SQ_ERR_DEADLOCK = -17,
     /** The object was destroyed, before the call or while it waited. */
-    SQ_ERR_DESTROYED = -18
+    SQ_ERR_DESTROYED = -18,
+    /** A counter would go below zero (a decrement at 0). */
+    SQ_ERR_UNDERFLOW = -19,
+    /** Nothing is registered for what was asked (a dispatch with no
+     *  callback for its event). */
+    SQ_ERR_NOT_FOUND = -20
 } sq_status_t;
 
 #endif /* SQUALL_STATUS_H */
