@@ -94,6 +94,26 @@ the proof assistant's own summaries.
 | TM06 | period 0: after its expiry the timer is not armed (one-shot) |
 | TM07 | period > 0: each expiry re-arms it one period after the deadline that fired |
 | TM08 | the status saturates at UINT32_MAX instead of wrapping |
+| PL01 | a poll event starts not-ready |
+| PL02 | a poll event's state changes only in sq_poll |
+| PL03 | "semaphore available" is ready iff the semaphore's count > 0 |
+| PL04 | "signaled" is ready iff the signal is raised |
+| PL05 | sq_poll returns at once (SQ_OK) iff some event is ready; otherwise it waits |
+| PL06 | every event is reset to not-ready at the start of every poll |
+| PL07 | raising a signal stores its result and makes it signaled |
+| PL08 | resetting a signal clears it |
+| PL09 | a delivered waitable-set event's code is one of the Component Model's (SUBTASK .. CANCELLED; NONE only when nothing was pending) |
+| PL10 | a delivered event's join id is that of a waitable joined to the set at delivery |
+| PL11 | a cancellation is delivered exactly once: never overwritten or withdrawn while pending, cleared by its delivery |
+| BP01 | no caller is admitted through a closed backpressure gate |
+| BP02 | opening the gate admits every blocked caller, in queue order (priority, then arrival) |
+| BP03 | a wait at the gate blocks iff the gate is closed |
+| BP04 | no admission is lost or duplicated across any interleaving of callers, toggles (threads and interrupts) and timeouts |
+| CB01 | a callback registration beyond capacity fails and changes nothing |
+| CB02 | dispatch calls exactly the entry registered for the event (exact join id, else the code's wildcard) |
+| CB03 | an event with no entry is reported (SQ_ERR_NOT_FOUND), never dropped |
+| CB04 | a sealed callback table cannot be changed |
+| CB05 | callback return codes decode exactly as the Component Model packs them; anything else is refused |
 
 SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
 without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12
