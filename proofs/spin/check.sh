@@ -27,6 +27,18 @@
 #   The kernel runs are independent and run SPIN_JOBS at a time (default:
 #   the number of processors); their lines are printed in a fixed order.
 #
+# gate.pml, the backpressure gate (BP04: callers tested and queued under the
+# lock, enable/disable/inc/dec from threads and an interrupt, every waiter
+# admitted in order when the gate opens, timeouts at any moment):
+#   - the protocol as src/kernel/gate.c implements it, with 3 callers, in
+#     two configurations (counter max 2 and priorities 1,0,1; counter max 1
+#     and priorities 1,1,1, so arrival alone orders the waiters): 0 errors,
+#     no depth limit hit, no model code unreached except the "-end-" of the
+#     processes that loop forever (thread, isr, tick, monitor);
+#   - five deliberately broken variants, each of which must violate the
+#     assertion tagged with the property it breaks, as for kernel_wakeup.
+#   These runs are small (a few thousand states) and run with the kernel's.
+#
 # One line per run on stdout; exit status 1 if any expectation fails.
 # Work files go to build/spin/<run>/ under the repository root.
 set -euo pipefail
@@ -35,11 +47,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 ring_model=$here/ring_spsc.pml
 kernel_model=$here/kernel_wakeup.pml
+gate_model=$here/gate.pml
 out=$root/build/spin
 caps=${SPIN_CAPS:-2 3 4}
 jobs=${SPIN_JOBS:-$(nproc 2> /dev/null || echo 2)}
 depth=1000000          # -m: DFS stack depth; ring CAP=5 reaches about 4100
-kernel_depth=3000000   # the kernel model reaches about 1.1 million
+kernel_depth=3000000   # the kernel model reaches about 1.1 million, the gate model 4100
 
 for tool in spin gcc; do
     command -v "$tool" > /dev/null || { echo "check.sh: $tool not found" >&2; exit 2; }
@@ -162,7 +175,23 @@ kernel_broken=(
 
 broken_dir() { echo "kernel-$(echo "$1" | tr 'A-Z_' 'a-z-')"; }
 
-# start <dir name> <gcc optimisation> <spin -D options...>
+# ---- gate.pml ---------------------------------------------------------------
+
+gate_configs=(
+    "NT=3 CMAX=2 PRIO=1,0,1:gate-cmax2:-DNT=3 -DCMAX=2 -DPRIO0=1 -DPRIO1=0 -DPRIO2=1"
+    "NT=3 CMAX=1 PRIO=1,1,1:gate-cmax1:-DNT=3 -DCMAX=1 -DPRIO0=1 -DPRIO1=1 -DPRIO2=1"
+)
+gate_broken=(
+    BROKEN_CHECK:admitted-open
+    BROKEN_OPEN:no-lost
+    BROKEN_DEC:admitted-open
+    BROKEN_DISARM:once
+    BROKEN_ORDER:order
+)
+
+gate_broken_dir() { echo "gate-$(echo "$1" | tr 'A-Z_' 'a-z-')"; }
+
+# start <model> <dir name> <gcc optimisation> <spin -D options...>
 # verify in the background, with at most $jobs runs at once.
 pids=()
 start() {
@@ -170,55 +199,80 @@ start() {
         wait "${pids[0]}" || exit 2
         pids=("${pids[@]:1}")
     fi
-    verify "$kernel_model" "$1" "$2" "$kernel_depth" "${@:3}" &
+    verify "$1" "$2" "$3" "$kernel_depth" "${@:4}" &
     pids+=("$!")
 }
 
 for c in "${kernel_configs[@]}"; do
     IFS=: read -r _ name defs <<< "$c"
     # shellcheck disable=SC2086 # defs is a list of options
-    start "$name" -O2 $defs
+    start "$kernel_model" "$name" -O2 $defs
 done
 # A broken variant stops at its first counterexample, after a few thousand
 # states: compiling pan without optimisation is quicker than the search.
 for b in "${kernel_broken[@]}"; do
-    start "$(broken_dir "${b%%:*}")" -O0 -D"${b%%:*}"
+    start "$kernel_model" "$(broken_dir "${b%%:*}")" -O0 -D"${b%%:*}"
+done
+for c in "${gate_configs[@]}"; do
+    IFS=: read -r _ name defs <<< "$c"
+    # shellcheck disable=SC2086 # defs is a list of options
+    start "$gate_model" "$name" -O2 $defs
+done
+for b in "${gate_broken[@]}"; do
+    start "$gate_model" "$(gate_broken_dir "${b%%:*}")" -O0 -D"${b%%:*}"
 done
 for p in "${pids[@]}"; do
     wait "$p" || exit 2
 done
 
-for c in "${kernel_configs[@]}"; do
-    IFS=: read -r label name _ <<< "$c"
-    result "$name"
+# correct <model name> <label> <dir name>
+# A correct configuration: 0 errors over the whole state space.
+correct() {
+    result "$3"
     why=$(incomplete thread isr tick monitor)
     if [ "$errors" = 0 ] && [ -z "$why" ]; then
-        echo "SPIN kernel_wakeup $label: 0 errors, $states states (ok)"
+        echo "SPIN $1 $2: 0 errors, $states states (ok)"
     else
-        echo "SPIN kernel_wakeup $label: $errors errors, $states states${why:+, $why} (FAIL, see $log)"
+        echo "SPIN $1 $2: $errors errors, $states states${why:+, $why} (FAIL, see $log)"
         status=1
     fi
-done
+}
 
+# tagged <model name> <define> <tag> <dir name>
 # A broken variant must fail on an assertion whose line in the model carries
 # its [tag]: SPIN replays the trail and names the line of the violated one.
-for b in "${kernel_broken[@]}"; do
-    def=${b%%:*} tag=${b#*:} dir=$out/$(broken_dir "${b%%:*}") line=""
-    result "$(basename "$dir")"
+tagged() {
+    local def=$2 tag=$3 dir=$out/$4 line=""
+    result "$4"
     if [ "$errors" -gt 0 ] && ls "$dir"/*.trail > /dev/null 2>&1; then
         line=$(cd "$dir" && { spin -D"$def" -t model.pml 2>&1 || true; } |
                sed -n 's/^spin: model\.pml:\([0-9][0-9]*\), Error: assertion violated.*/\1/p' |
                head -n 1)
     fi
     if [ "$errors" = 0 ]; then
-        echo "SPIN kernel_wakeup $def: no violation found (FAIL: the check cannot fail)"
+        echo "SPIN $1 $def: no violation found (FAIL: the check cannot fail)"
         status=1
     elif [ -n "$line" ] && sed -n "${line}p" "$dir/model.pml" | grep -qF "[$tag]"; then
-        echo "SPIN kernel_wakeup $def: violation of [$tag] found (expected)"
+        echo "SPIN $1 $def: violation of [$tag] found (expected)"
     else
-        echo "SPIN kernel_wakeup $def: violation found${line:+ at model.pml:$line}, not of [$tag] (FAIL, see $log)"
+        echo "SPIN $1 $def: violation found${line:+ at model.pml:$line}, not of [$tag] (FAIL, see $log)"
         status=1
     fi
+}
+
+for c in "${kernel_configs[@]}"; do
+    IFS=: read -r label name _ <<< "$c"
+    correct kernel_wakeup "$label" "$name"
+done
+for b in "${kernel_broken[@]}"; do
+    tagged kernel_wakeup "${b%%:*}" "${b#*:}" "$(broken_dir "${b%%:*}")"
+done
+for c in "${gate_configs[@]}"; do
+    IFS=: read -r label name _ <<< "$c"
+    correct gate "$label" "$name"
+done
+for b in "${gate_broken[@]}"; do
+    tagged gate "${b%%:*}" "${b#*:}" "$(gate_broken_dir "${b%%:*}")"
 done
 
 exit "$status"
