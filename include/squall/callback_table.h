@@ -72,9 +72,8 @@ typedef struct sq_callback_action {
 } sq_callback_action_t;
 
 /** Initialise `t` empty and unsealed, for `capacity` entries in
- *  `storage`. SQ_ERR_NULL, SQ_ERR_CAPACITY (0, or above INT32_MAX),
- *  SQ_ERR_STATE (t is an initialised, sealed table: sealing is for
- *  good). */
+ *  `storage`, whatever `t` held (it does not read it). SQ_ERR_NULL,
+ *  SQ_ERR_CAPACITY (0, or above INT32_MAX). */
 sq_status_t sq_callback_table_init(sq_callback_table_t *t, sq_callback_entry_t *storage,
                                    uint32_t capacity);
 

@@ -68,14 +68,8 @@
       assumes t != \null && storage != \null && (capacity == 0 || capacity > 0x7fffffff);
       assigns \nothing;
       ensures \result == SQ_ERR_CAPACITY;
-    behavior sealed:
-      assumes t != \null && storage != \null && 0 < capacity <= 0x7fffffff;
-      assumes t->magic == SQ_CALLBACK_TABLE_MAGIC && t->sealed != 0;
-      assigns \nothing;
-      ensures CB04: \result == SQ_ERR_STATE && sq_cb_same{Pre, Post}(t);
     behavior ok:
       assumes t != \null && storage != \null && 0 < capacity <= 0x7fffffff;
-      assumes t->magic != SQ_CALLBACK_TABLE_MAGIC || t->sealed == 0;
       ensures \result == SQ_OK && t->entries == storage && t->capacity == capacity;
       ensures t->count == 0 && t->sealed == 0 && t->magic == SQ_CALLBACK_TABLE_MAGIC;
       ensures sq_cb_ok(t);
@@ -91,10 +85,6 @@ sq_status_t sq_callback_table_init(sq_callback_table_t *t, sq_callback_entry_t *
     /* The upper bound keeps every index an int32_t (sq_callback_find). */
     if (capacity == 0u || capacity > (uint32_t)INT32_MAX) {
         return SQ_ERR_CAPACITY;
-    }
-    /* Sealing is for good (CB04): not even a new init undoes it. */
-    if (t->magic == SQ_CALLBACK_TABLE_MAGIC && t->sealed != 0u) {
-        return SQ_ERR_STATE;
     }
     t->entries = storage;
     t->count = 0u;
