@@ -60,35 +60,39 @@ typedef struct sq_callback_table {
 
 /** Define an empty, unsealed table `name` for at most `cap` entries. */
 #define SQ_CALLBACK_TABLE_DEFINE(name, cap)                                   \
-    _Static_assert((cap) > 0u, "a callback table needs room for an entry");   \
+    _Static_assert((cap) > 0u && (cap) <= 0x7fffffffu,                        \
+                   "a callback table needs room for 1 .. INT32_MAX entries"); \
     static sq_callback_entry_t name##_entries[(cap)];                         \
     sq_callback_table_t name = {name##_entries, 0u, (cap), 0u, SQ_CALLBACK_TABLE_MAGIC}
 
 /** A decoded callback return. */
 typedef struct sq_callback_action {
     uint32_t kind;       /**< SQ_CALLBACK_EXIT, _YIELD or _WAIT */
-    uint32_t set_index;  /**< for WAIT: the waitable-set index */
+    uint32_t set_index;  /**< ret >> 4: for WAIT, the waitable-set index */
 } sq_callback_action_t;
 
 /** Initialise `t` empty and unsealed, for `capacity` entries in
- *  `storage`. SQ_ERR_NULL, SQ_ERR_CAPACITY (0). */
+ *  `storage`, whatever `t` held (it does not read it). SQ_ERR_NULL,
+ *  SQ_ERR_CAPACITY (0, or above INT32_MAX). */
 sq_status_t sq_callback_table_init(sq_callback_table_t *t, sq_callback_entry_t *storage,
                                    uint32_t capacity);
 
 /** Register `fn(ctx, ev)` for events of `code` (NONE .. CANCELLED) and
  *  `join_id` (or SQ_CALLBACK_ANY_ID). SQ_ERR_NULL (t or fn),
  *  SQ_ERR_INVALID (code out of range, or t not initialised), SQ_ERR_STATE
- *  (sealed), SQ_ERR_BUSY (that code and id already have an entry),
- *  SQ_ERR_FULL (capacity reached). */
+ *  (sealed), SQ_ERR_FULL (capacity reached, whatever code and id),
+ *  SQ_ERR_BUSY (that code and id already have an entry). */
 sq_status_t sq_callback_register(sq_callback_table_t *t, uint32_t code, uint32_t join_id,
                                  sq_callback_fn *fn, void *ctx);
 
-/** Seal `t`: no change after this. SQ_ERR_NULL, SQ_ERR_INVALID. */
+/** Seal `t`: no change after this; sealing a sealed table is SQ_OK.
+ *  SQ_ERR_NULL, SQ_ERR_INVALID (not initialised). */
 sq_status_t sq_callback_seal(sq_callback_table_t *t);
 
-/** Decode a callback's packed return `ret` into `*act`. SQ_ERR_NULL,
- *  SQ_ERR_INVALID (an unknown code, or EXIT/YIELD with bits above the low
- *  4). */
+/** Decode a callback's packed return `ret` into `*act`, as the Component
+ *  Model unpacks it: kind = ret & 0xf, set_index = ret >> 4 whatever the
+ *  kind (EXIT and YIELD ignore the upper bits; they do not trap).
+ *  SQ_ERR_NULL, SQ_ERR_INVALID (a code of 3 .. 15: a trap there). */
 sq_status_t sq_callback_decode(uint32_t ret, sq_callback_action_t *act);
 
 /** Call the entry for `ev` and decode what it returns into `*act`.
@@ -104,6 +108,10 @@ sq_status_t sq_callback_dispatch(const sq_callback_table_t *t, const sq_wait_eve
  * the thread, then dispatch {NONE, 0, 0}; on WAIT i wait (without limit)
  * on sets[i] and dispatch the event. Returns the first error of decode,
  * dispatch or wait; SQ_ERR_INVALID for a set index not below `set_count`.
+ * The index counts in `sets` from 0 (in the Component Model it is a handle
+ * index). SQ_ERR_NULL (t, or sets with a non-zero set_count), and
+ * SQ_ERR_INVALID or SQ_ERR_STATE for an unusable table, before anything
+ * is waited for.
  */
 sq_status_t sq_callback_run(const sq_callback_table_t *t, sq_waitable_set_t *const *sets,
                             uint32_t set_count, uint32_t first);

@@ -1,0 +1,789 @@
+/*
+ * squall: waitable sets (include/squall/waitable_set.h).
+ *
+ * A waitable's pending event lives in the waitable (code, payload); the set
+ * keeps only the order: pointers to its pending members, oldest first, in
+ * caller storage. Delivery takes pending[0] and moves the rest up.
+ *
+ * Wake-ups: every event that enters a set's array (post, or join of a
+ * waitable with an event) wakes one waiter, which then takes the oldest
+ * event under the lock. A thread waits only after finding the array empty
+ * in the same critical section (NLW03), so an event that arrives later
+ * finds it on the queue. A woken waiter may find the array empty again (a
+ * poll or a new waiter took the event first): it waits again for what is
+ * left of its timeout. That a woken waiter or another consumer always
+ * takes each event is the SPIN model's part (proofs/spin/waitable_set.pml).
+ *
+ * Contracts: the kernel invariants (sq_kernel_ok, sq_timeouts_ok) and the
+ * set invariant below are required and ensured by every call.
+ */
+#include <squall/waitable_set.h>
+#include "port.h"
+#include "sched.h"
+
+/*@ predicate sq_wcode_ok(integer c) =
+      SQ_WAIT_EVENT_SUBTASK <= c <= SQ_WAIT_EVENT_CANCELLED;
+
+    // The array of s: its capacity in pointers, apart from s and from the
+    // kernel's thread control blocks (which sq_queue_wake_first writes).
+    predicate sq_wset_storage_ok(sq_waitable_set_t *s) =
+      \valid(s->pending + (0 .. s->capacity - 1)) &&
+      \separated(s, s->pending + (0 .. s->capacity - 1)) &&
+      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+        \separated(s, sq_kernel.threads[j]) &&
+        \separated(s->pending + (0 .. s->capacity - 1), sq_kernel.threads[j]);
+
+    // A waitable that may be in s's array: apart from s, its array and
+    // every thread control block.
+    predicate sq_wset_apart(sq_waitable_set_t *s, sq_waitable_t *w) =
+      \valid(w) && \separated(w, s) &&
+      \separated(w, s->pending + (0 .. s->capacity - 1)) &&
+      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+        \separated(w, sq_kernel.threads[j]);
+
+    // An entry of s's array: an initialised member of s with an event.
+    predicate sq_wset_entry_ok(sq_waitable_set_t *s, sq_waitable_t *w) =
+      sq_wset_apart(s, w) && w->set == s && w->magic == SQ_WAITABLE_MAGIC &&
+      sq_wcode_ok(w->code);
+
+    predicate sq_wset_in(sq_waitable_set_t *s, sq_waitable_t *w) =
+      \exists integer i; 0 <= i < s->pending_count && s->pending[i] == w;
+
+    // The set invariant. Entries are members (set == s), so there are no
+    // more of them than members; they are distinct, non-overlapping
+    // waitables. (Its converse, "every member with an event is an entry",
+    // ranges over every waitable in memory: the tests and the SPIN model
+    // check it, WP does not.)
+    predicate sq_waitable_set_ok(sq_waitable_set_t *s) =
+      &s->waiters != &sq_ready_queue &&
+      s->pending_count <= s->joined <= s->capacity &&
+      sq_wset_storage_ok(s) &&
+      (\forall integer i; 0 <= i < s->pending_count ==>
+         sq_wset_entry_ok(s, s->pending[i])) &&
+      (\forall integer i, k; 0 <= i < k < s->pending_count ==>
+         s->pending[i] != s->pending[k] && \separated(s->pending[i], s->pending[k]));
+
+    // No lost wake-up, the part one critical section gives: a thread waits
+    // on s only while nothing is pending (true whenever the lock is free
+    // and no woken waiter has yet to run; see the comment at the top).
+    predicate sq_waitable_set_nlw(sq_waitable_set_t *s) =
+      sq_has_waiter(&s->waiters) ==> s->pending_count == 0;
+
+    // A waitable as the calls on it need it: when it is in a set, that set
+    // keeps its invariant, and w overlaps neither it nor its other entries.
+    predicate sq_waitable_ok(sq_waitable_t *w) =
+      \valid(w) &&
+      (w->magic == SQ_WAITABLE_MAGIC && w->set != \null ==>
+         \valid(w->set) && sq_waitable_set_ok(w->set) && sq_wset_apart(w->set, w) &&
+         \forall integer i; 0 <= i < w->set->pending_count && w->set->pending[i] != w ==>
+           \separated(w, w->set->pending[i]));
+*/
+
+/* Index of `w` in s's array, or pending_count when it is not there. */
+/*@ requires \valid_read(s) && \valid_read(s->pending + (0 .. s->pending_count - 1));
+    assigns \nothing;
+    ensures \result <= s->pending_count;
+    ensures \result < s->pending_count ==> s->pending[\result] == w;
+    ensures \result == s->pending_count ==> !sq_wset_in(s, w);
+*/
+static uint32_t sq_wset_find(const sq_waitable_set_t *s, const sq_waitable_t *w)
+{
+    uint32_t i = 0u;
+    /*@ loop invariant 0 <= i <= s->pending_count;
+        loop invariant \forall integer k; 0 <= k < i ==> s->pending[k] != w;
+        loop assigns i;
+        loop variant s->pending_count - i;
+    */
+    while (i < s->pending_count && s->pending[i] != w) {
+        i++;
+    }
+    return i;
+}
+
+/* Drop entry `at`, moving the younger ones up: the order stays. */
+/*@ requires \valid(s) && at < s->pending_count <= s->capacity;
+    requires \valid(s->pending + (0 .. s->capacity - 1));
+    requires \separated(s, s->pending + (0 .. s->capacity - 1));
+    assigns s->pending[0 .. s->capacity - 1], s->pending_count;
+    ensures s->pending_count == \old(s->pending_count) - 1;
+    ensures \forall integer k; 0 <= k < at ==> s->pending[k] == \old(s->pending[k]);
+    ensures \forall integer k; at <= k < s->pending_count ==>
+      s->pending[k] == \old(s->pending[k + 1]);
+*/
+static void sq_wset_remove_at(sq_waitable_set_t *s, uint32_t at)
+{
+    uint32_t i = at;
+    /*@ loop invariant at <= i < s->pending_count;
+        loop invariant \forall integer k; 0 <= k < at ==>
+          s->pending[k] == \at(s->pending[k], LoopEntry);
+        loop invariant \forall integer k; at <= k < i ==>
+          s->pending[k] == \at(s->pending[k + 1], LoopEntry);
+        loop invariant \forall integer k; i <= k < s->pending_count ==>
+          s->pending[k] == \at(s->pending[k], LoopEntry);
+        loop assigns i, s->pending[at .. s->pending_count - 1];
+        loop variant s->pending_count - i;
+    */
+    while (i + 1u < s->pending_count) {
+        s->pending[i] = s->pending[i + 1u];
+        i++;
+    }
+    s->pending_count--;
+}
+
+/* Take `w` out of s's array if it is there; the others keep their order. */
+/*@ requires \valid(s) && sq_waitable_set_ok(s) && \valid(w);
+    assigns s->pending[0 .. s->capacity - 1], s->pending_count;
+    ensures sq_waitable_set_ok(s);
+    ensures !sq_wset_in(s, w);
+    ensures \forall sq_waitable_t *v; v != w ==> (sq_wset_in(s, v) <==> \old(sq_wset_in(s, v)));
+    ensures s->pending_count <= \old(s->pending_count);
+*/
+static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
+{
+    uint32_t at = sq_wset_find(s, w);
+    if (at < s->pending_count) {
+        sq_wset_remove_at(s, at);
+    }
+}
+
+/* Make `w` (a member of s with an event, not yet an entry) the newest
+ * entry, and wake s's first waiter for it. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires \valid(s) && sq_waitable_set_ok(s) && s->pending_count < s->capacity;
+    requires sq_wset_entry_ok(s, w) && !sq_wset_in(s, w);
+    requires \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
+    assigns s->pending[s->pending_count], s->pending_count,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
+            sq_kernel.next_ticket,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_waitable_set_ok(s);
+    ensures s->pending_count == \old(s->pending_count) + 1;
+    ensures s->pending[\old(s->pending_count)] == w;
+    ensures \forall integer k; 0 <= k < \old(s->pending_count) ==>
+      s->pending[k] == \old(s->pending[k]);
+    ensures \old(sq_has_waiter(&s->waiters)) ==> \result > 0;
+    ensures -1 <= \result < sq_kernel.thread_count;
+*/
+static int32_t sq_wset_append(sq_waitable_set_t *s, sq_waitable_t *w)
+{
+    s->pending[s->pending_count] = w;
+    s->pending_count++;
+    return sq_queue_wake_first(&s->waiters, SQ_OK);
+}
+
+/* Deliver the oldest pending event of s into *ev, or NONE. */
+/*@ requires \valid(s) && sq_waitable_set_ok(s) && \valid(ev);
+    requires \separated(ev, s) && \separated(ev, s->pending + (0 .. s->capacity - 1));
+    requires \forall integer i; 0 <= i < s->pending_count ==> \separated(ev, s->pending[i]);
+    assigns *ev, s->pending[0 .. s->capacity - 1], s->pending_count,
+            s->pending[0]->code, s->pending[0]->payload;
+    ensures sq_waitable_set_ok(s);
+    ensures s->pending_count <= \old(s->pending_count);
+    behavior none:
+      assumes s->pending_count == 0;
+      ensures PL09: ev->code == SQ_WAIT_EVENT_NONE && ev->join_id == 0 && ev->payload == 0;
+      ensures s->pending_count == 0;
+    behavior some:
+      assumes s->pending_count > 0;
+      ensures PL09: sq_wcode_ok(ev->code) && ev->code == \old(s->pending[0]->code) &&
+                    ev->payload == \old(s->pending[0]->payload);
+      ensures PL10: ev->join_id == \old(s->pending[0]->join_id) &&
+                    \old(s->pending[0])->set == s;
+      ensures PL11: \old(s->pending[0])->code == SQ_WAIT_EVENT_NONE &&
+                    !sq_wset_in(s, \old(s->pending[0]));
+      ensures s->pending_count == \old(s->pending_count) - 1;
+      ensures \forall integer k; 0 <= k < s->pending_count ==>
+        s->pending[k] == \old(s->pending[k + 1]);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static void sq_wset_deliver(sq_waitable_set_t *s, sq_wait_event_t *ev)
+{
+    if (s->pending_count == 0u) {
+        ev->code = SQ_WAIT_EVENT_NONE;
+        ev->join_id = 0u;
+        ev->payload = 0u;
+        return;
+    }
+    sq_waitable_t *w = s->pending[0];
+    ev->code = w->code;
+    ev->join_id = w->join_id;
+    ev->payload = w->payload;
+    /* Delivered: no longer pending, so never delivered again (PL11). */
+    w->code = SQ_WAIT_EVENT_NONE;
+    w->payload = 0u;
+    sq_wset_remove_at(s, 0u);
+}
+
+/*@ requires w == \null || \valid(w);
+    assigns *w;
+    behavior null_arg:
+      assumes w == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior in_set:
+      assumes w != \null && w->magic == SQ_WAITABLE_MAGIC && w->set != \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_BUSY;
+    behavior ok:
+      assumes w != \null && !(w->magic == SQ_WAITABLE_MAGIC && w->set != \null);
+      ensures \result == SQ_OK && w->set == \null && w->code == SQ_WAIT_EVENT_NONE &&
+              w->magic == SQ_WAITABLE_MAGIC;
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_waitable_init(sq_waitable_t *w)
+{
+    if (w == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_BUSY;
+    /* A waitable in no set is in no array: resetting it breaks no set. */
+    if (w->magic != SQ_WAITABLE_MAGIC || w->set == NULL) {
+        w->set = NULL;
+        w->join_id = 0u;
+        w->code = SQ_WAIT_EVENT_NONE;
+        w->payload = 0u;
+        w->magic = SQ_WAITABLE_MAGIC;
+        st = SQ_OK;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires s == \null || \valid(s);
+    requires s != \null && storage != \null && capacity > 0 ==>
+      &s->waiters != &sq_ready_queue &&
+      \valid(storage + (0 .. capacity - 1)) && \separated(s, storage + (0 .. capacity - 1)) &&
+      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+        \separated(s, sq_kernel.threads[j]) &&
+        \separated(storage + (0 .. capacity - 1), sq_kernel.threads[j]);
+    assigns s->pending, s->pending_count, s->joined, s->capacity, s->magic;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    behavior null_arg:
+      assumes s == \null || storage == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior no_room:
+      assumes s != \null && storage != \null && capacity == 0;
+      assigns \nothing;
+      ensures \result == SQ_ERR_CAPACITY;
+    behavior busy:
+      assumes s != \null && storage != \null && capacity > 0;
+      assumes sq_has_waiter(&s->waiters) || (s->magic == SQ_WAITABLE_SET_MAGIC && s->joined != 0);
+      assigns \nothing;
+      ensures \result == SQ_ERR_BUSY;
+    behavior ok:
+      assumes s != \null && storage != \null && capacity > 0;
+      assumes !(sq_has_waiter(&s->waiters) ||
+                (s->magic == SQ_WAITABLE_SET_MAGIC && s->joined != 0));
+      ensures \result == SQ_OK && s->magic == SQ_WAITABLE_SET_MAGIC;
+      ensures s->pending_count == 0 && s->joined == 0 && s->capacity == capacity;
+      ensures sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_waitable_set_init(sq_waitable_set_t *s, sq_waitable_t **storage,
+                                 uint32_t capacity)
+{
+    if (s == NULL || storage == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (capacity == 0u) {
+        return SQ_ERR_CAPACITY;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_BUSY;
+    /* A destroyed set has no members (destroy refuses otherwise). */
+    if (!sq_queue_has_waiters(&s->waiters) &&
+        !(s->magic == SQ_WAITABLE_SET_MAGIC && s->joined != 0u)) {
+        s->pending = storage;
+        s->pending_count = 0u;
+        s->joined = 0u;
+        s->capacity = capacity;
+        s->magic = SQ_WAITABLE_SET_MAGIC;
+        st = SQ_OK;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires \valid(w) && \valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+    requires w->magic == SQ_WAITABLE_MAGIC && w->set == \null;
+    requires sq_wset_apart(s, w);
+    requires \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
+    assigns w->set, w->join_id, s->joined, s->pending[0 .. s->capacity - 1], s->pending_count,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
+            sq_kernel.next_ticket,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_waitable_set_ok(s);
+    behavior destroyed:
+      assumes s->magic != SQ_WAITABLE_SET_MAGIC;
+      assigns \nothing;
+      ensures \result == SQ_ERR_DESTROYED;
+    behavior full:
+      assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->joined == s->capacity;
+      assigns \nothing;
+      ensures \result == SQ_ERR_FULL;
+    behavior join:
+      assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->joined < s->capacity;
+      ensures \result == SQ_OK && w->set == s && w->join_id == join_id;
+      ensures s->joined == \old(s->joined) + 1;
+      ensures w->code == SQ_WAIT_EVENT_NONE ==> s->pending_count == \old(s->pending_count);
+      ensures w->code != SQ_WAIT_EVENT_NONE ==>
+        s->pending_count == \old(s->pending_count) + 1 &&
+        s->pending[\old(s->pending_count)] == w;
+      ensures \forall integer k; 0 <= k < \old(s->pending_count) ==>
+        s->pending[k] == \old(s->pending[k]);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_waitable_join_locked(sq_waitable_t *w, sq_waitable_set_t *s,
+                                           uint32_t join_id)
+{
+    if (s->magic != SQ_WAITABLE_SET_MAGIC) {
+        return SQ_ERR_DESTROYED;
+    }
+    if (s->joined == s->capacity) {
+        return SQ_ERR_FULL;
+    }
+    w->set = s;
+    w->join_id = join_id;
+    s->joined++;
+    /* Entries are members, so pending_count <= joined - 1 < capacity: room. */
+    if (w->code != SQ_WAIT_EVENT_NONE) {
+        (void)sq_wset_append(s, w);
+    }
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires w == \null || sq_waitable_ok(w);
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s));
+    requires w != \null && s != \null && w->magic == SQ_WAITABLE_MAGIC && w->set == \null ==>
+      sq_wset_apart(s, w) &&
+      \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures s != \null ==> sq_waitable_set_ok(s);
+    ensures w == \null || s == \null ==> \result == SQ_ERR_NULL;
+    ensures w != \null && s != \null && \old(w->magic) != SQ_WAITABLE_MAGIC ==>
+      \result == SQ_ERR_INVALID;
+    ensures w != \null && s != \null && \old(w->magic) == SQ_WAITABLE_MAGIC &&
+      \old(w->set) != \null ==> \result == SQ_ERR_STATE;
+*/
+sq_status_t sq_waitable_join(sq_waitable_t *w, sq_waitable_set_t *s, uint32_t join_id)
+{
+    if (w == NULL || s == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st;
+    if (w->magic != SQ_WAITABLE_MAGIC) {
+        st = SQ_ERR_INVALID;
+    } else if (w->set != NULL) {
+        st = SQ_ERR_STATE;
+    } else {
+        st = sq_waitable_join_locked(w, s, join_id);
+        sq_sched_reschedule();
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires sq_waitable_ok(w) && w->magic == SQ_WAITABLE_MAGIC && w->set != \null;
+    assigns w->set, w->set->joined, w->set->pending[0 .. w->set->capacity - 1],
+            w->set->pending_count,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
+            sq_kernel.next_ticket,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_waitable_set_ok(\old(w->set));
+    ensures w->set == \null && w->code == \old(w->code) && w->payload == \old(w->payload);
+    ensures \old(w->set)->joined == \old(w->set->joined) - 1;
+    ensures \old(w->set)->joined == 0 ==> !sq_has_waiter(&\old(w->set)->waiters);
+    ensures !sq_wset_in(\old(w->set), w);
+*/
+static void sq_waitable_leave_locked(sq_waitable_t *w)
+{
+    sq_waitable_set_t *s = w->set;
+    /* Entries are members: joined >= 1 here. w's event (if any) stays with
+     * w, out of the set's order. */
+    sq_wset_withdraw(s, w);
+    s->joined--;
+    w->set = NULL;
+    /* Nothing can arrive any more: waiters find that out (SQ_ERR_EMPTY)
+     * rather than wait for their timeout. */
+    if (s->joined == 0u) {
+        sq_queue_wake_all(&s->waiters, SQ_OK);
+    }
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires w == \null || sq_waitable_ok(w);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures w == \null ==> \result == SQ_ERR_NULL;
+    ensures w != \null && \old(w->magic) != SQ_WAITABLE_MAGIC ==> \result == SQ_ERR_INVALID;
+    ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC && \old(w->set) == \null ==>
+      \result == SQ_ERR_STATE;
+    ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC && \old(w->set) != \null ==>
+      \result == SQ_OK && w->set == \null && w->code == \old(w->code) &&
+      sq_waitable_set_ok(\old(w->set));
+*/
+sq_status_t sq_waitable_leave(sq_waitable_t *w)
+{
+    if (w == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_INVALID;
+    if (w->magic == SQ_WAITABLE_MAGIC) {
+        st = SQ_ERR_STATE;
+        if (w->set != NULL) {
+            sq_waitable_leave_locked(w);
+            sq_sched_reschedule();
+            st = SQ_OK;
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires sq_waitable_ok(w) && w->magic == SQ_WAITABLE_MAGIC;
+    requires w->set != \null ==> sq_waitable_set_nlw(w->set);
+    assigns w->code, w->payload,
+            w->set->pending[0 .. w->set->capacity - 1], w->set->pending_count,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
+            sq_kernel.next_ticket,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_waitable_ok(w);
+    behavior bad_code:
+      assumes !sq_wcode_ok(code);
+      assigns \nothing;
+      ensures PL09: \result == SQ_ERR_INVALID;
+    behavior pending:
+      assumes sq_wcode_ok(code) && w->code != SQ_WAIT_EVENT_NONE;
+      assigns \nothing;
+      ensures PL11: \result == SQ_ERR_BUSY;
+    behavior no_set:
+      assumes sq_wcode_ok(code) && w->code == SQ_WAIT_EVENT_NONE && w->set == \null;
+      ensures \result == SQ_OK && w->code == code && w->payload == payload;
+    behavior no_room:
+      assumes sq_wcode_ok(code) && w->code == SQ_WAIT_EVENT_NONE && w->set != \null;
+      assumes w->set->pending_count == w->set->capacity;
+      assigns \nothing;
+      ensures \result == SQ_ERR_FULL;
+    behavior in_set:
+      assumes sq_wcode_ok(code) && w->code == SQ_WAIT_EVENT_NONE && w->set != \null;
+      assumes w->set->pending_count < w->set->capacity;
+      ensures \result == SQ_OK && w->code == code && w->payload == payload;
+      ensures w->set->pending_count == \old(w->set->pending_count) + 1 &&
+              w->set->pending[\old(w->set->pending_count)] == w;
+      ensures \forall integer k; 0 <= k < \old(w->set->pending_count) ==>
+        w->set->pending[k] == \old(w->set->pending[k]);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_waitable_post_locked(sq_waitable_t *w, uint32_t code, uint32_t payload)
+{
+    if (code < SQ_WAIT_EVENT_SUBTASK || code > SQ_WAIT_EVENT_CANCELLED) {
+        return SQ_ERR_INVALID;
+    }
+    /* One pending event per waitable: a pending cancellation is never
+     * overwritten (PL11). */
+    if (w->code != SQ_WAIT_EVENT_NONE) {
+        return SQ_ERR_BUSY;
+    }
+    sq_waitable_set_t *s = w->set;
+    if (s != NULL) {
+        /* w is a member without an event, so it is not an entry and the
+         * array has room while every member with an event is an entry. That
+         * converse of sq_waitable_set_ok is checked by the tests and the
+         * SPIN model, not by WP: this check keeps the store in bounds
+         * without it. */
+        if (s->pending_count == s->capacity) {
+            return SQ_ERR_FULL;
+        }
+        w->code = code;
+        w->payload = payload;
+        (void)sq_wset_append(s, w);
+        return SQ_OK;
+    }
+    w->code = code;
+    w->payload = payload;
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires w == \null || sq_waitable_ok(w);
+    requires w != \null && w->magic == SQ_WAITABLE_MAGIC && w->set != \null ==>
+      sq_waitable_set_nlw(w->set);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures w != \null ==> sq_waitable_ok(w);
+    ensures w == \null ==> \result == SQ_ERR_NULL;
+    ensures w != \null && (\old(w->magic) != SQ_WAITABLE_MAGIC || !sq_wcode_ok(code)) ==>
+      PL09: \result == SQ_ERR_INVALID;
+    ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC && sq_wcode_ok(code) &&
+      \old(w->code) != SQ_WAIT_EVENT_NONE ==>
+      PL11: \result == SQ_ERR_BUSY && w->code == \old(w->code) && w->payload == \old(w->payload);
+*/
+sq_status_t sq_waitable_post(sq_waitable_t *w, uint32_t code, uint32_t payload)
+{
+    if (w == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_INVALID;
+    if (w->magic == SQ_WAITABLE_MAGIC) {
+        st = sq_waitable_post_locked(w, code, payload);
+        sq_sched_reschedule();
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires w == \null || sq_waitable_ok(w);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures w != \null ==> sq_waitable_ok(w);
+    ensures w == \null ==> \result == SQ_ERR_NULL;
+    ensures w != \null && \old(w->magic) != SQ_WAITABLE_MAGIC ==> \result == SQ_ERR_INVALID;
+    ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC &&
+      \old(w->code) == SQ_WAIT_EVENT_NONE ==> \result == SQ_ERR_EMPTY;
+    ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC &&
+      \old(w->code) == SQ_WAIT_EVENT_CANCELLED ==>
+      PL11: \result == SQ_ERR_BUSY && w->code == SQ_WAIT_EVENT_CANCELLED &&
+            w->payload == \old(w->payload) && w->set == \old(w->set) &&
+            (w->set != \null ==> w->set->pending_count == \old(w->set->pending_count));
+    ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC &&
+      \old(w->code) != SQ_WAIT_EVENT_NONE && \old(w->code) != SQ_WAIT_EVENT_CANCELLED ==>
+      \result == SQ_OK && w->code == SQ_WAIT_EVENT_NONE &&
+      (w->set != \null ==> !sq_wset_in(w->set, w));
+*/
+sq_status_t sq_waitable_clear(sq_waitable_t *w)
+{
+    if (w == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_INVALID;
+    if (w->magic == SQ_WAITABLE_MAGIC) {
+        if (w->code == SQ_WAIT_EVENT_NONE) {
+            st = SQ_ERR_EMPTY;
+        } else if (w->code == SQ_WAIT_EVENT_CANCELLED) {
+            /* Delivered, never withdrawn (PL11). */
+            st = SQ_ERR_BUSY;
+        } else {
+            if (w->set != NULL) {
+                sq_wset_withdraw(w->set, w);
+            }
+            w->code = SQ_WAIT_EVENT_NONE;
+            w->payload = 0u;
+            st = SQ_OK;
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires w == \null || \valid_read(w);
+    assigns \nothing;
+    ensures w == \null ==> \result == SQ_WAIT_EVENT_NONE;
+    ensures w != \null ==> \result == w->code;
+*/
+uint32_t sq_waitable_pending(const sq_waitable_t *w)
+{
+    return w == NULL ? (uint32_t)SQ_WAIT_EVENT_NONE : w->code;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s));
+    requires ev == \null || \valid(ev);
+    requires s != \null && ev != \null ==>
+      \separated(ev, s) && \separated(ev, s->pending + (0 .. s->capacity - 1)) &&
+      \forall integer i; 0 <= i < s->pending_count ==> \separated(ev, s->pending[i]);
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures s != \null ==> sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+    ensures s == \null || ev == \null ==> \result == SQ_ERR_NULL;
+    ensures s != \null && ev != \null && \old(s->magic) != SQ_WAITABLE_SET_MAGIC ==>
+      \result == SQ_ERR_DESTROYED;
+    ensures s != \null && ev != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC ==>
+      \result == SQ_OK &&
+      (\old(s->pending_count) == 0 ==>
+         PL09: ev->code == SQ_WAIT_EVENT_NONE && ev->join_id == 0 && ev->payload == 0) &&
+      (\old(s->pending_count) > 0 ==>
+         PL09: sq_wcode_ok(ev->code) && ev->code == \old(s->pending[0]->code)) &&
+      (\old(s->pending_count) > 0 ==>
+         PL10: ev->join_id == \old(s->pending[0]->join_id) && \old(s->pending[0])->set == s) &&
+      (\old(s->pending_count) > 0 ==>
+         PL11: \old(s->pending[0])->code == SQ_WAIT_EVENT_NONE &&
+               !sq_wset_in(s, \old(s->pending[0])));
+*/
+sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
+{
+    if (s == NULL || ev == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_DESTROYED;
+    if (s->magic == SQ_WAITABLE_SET_MAGIC) {
+        sq_wset_deliver(s, ev);
+        st = SQ_OK;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/* SQ_OK: delivered into *ev; SQ_WAITING: now on the wait queue; else failed. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires \valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s) && \valid(ev);
+    requires \separated(ev, s) && \separated(ev, s->pending + (0 .. s->capacity - 1)) &&
+      \forall integer i; 0 <= i < s->pending_count ==> \separated(ev, s->pending[i]);
+    requires sq_kernel.current->state == SQ_THREAD_READY;
+    requires !sq_armed(&sq_kernel.current->timeout);
+    requires sq_kernel.now <= SQ_TICK_MAX;
+    assigns *ev, s->pending[0 .. s->capacity - 1], s->pending_count,
+            s->pending[0]->code, s->pending[0]->payload,
+            sq_kernel.current->queue, sq_kernel.current->ticket,
+            sq_kernel.current->state, sq_kernel.current->wait_result,
+            sq_kernel.next_ticket,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_waitable_set_ok(s);
+    ensures NLW03: sq_waitable_set_nlw(s);
+    behavior destroyed:
+      assumes s->magic != SQ_WAITABLE_SET_MAGIC;
+      assigns \nothing;
+      ensures \result == SQ_ERR_DESTROYED;
+    behavior deliver:
+      assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->pending_count > 0;
+      ensures \result == SQ_OK;
+      ensures PL09: sq_wcode_ok(ev->code) && ev->code == \old(s->pending[0]->code);
+      ensures PL10: ev->join_id == \old(s->pending[0]->join_id) && \old(s->pending[0])->set == s;
+      ensures PL11: \old(s->pending[0])->code == SQ_WAIT_EVENT_NONE &&
+                    !sq_wset_in(s, \old(s->pending[0]));
+    behavior no_members:
+      assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->pending_count == 0 && s->joined == 0;
+      assigns \nothing;
+      ensures \result == SQ_ERR_EMPTY;
+    behavior busy:
+      assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->pending_count == 0 && s->joined > 0;
+      assumes timeout == SQ_NO_WAIT;
+      assigns \nothing;
+      ensures \result == SQ_ERR_BUSY;
+    behavior isr:
+      assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->pending_count == 0 && s->joined > 0;
+      assumes timeout != SQ_NO_WAIT && in_isr;
+      assigns \nothing;
+      ensures \result == SQ_ERR_IN_ISR;
+    behavior wait:
+      assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->pending_count == 0 && s->joined > 0;
+      assumes timeout != SQ_NO_WAIT && !in_isr;
+      ensures NLW03: \result == SQ_WAITING ==>
+        sq_kernel.current->state == SQ_THREAD_PENDING &&
+        sq_kernel.current->queue == &s->waiters && s->pending_count == 0;
+      ensures \result != SQ_WAITING ==> \result == SQ_ERR_FULL || \result == SQ_ERR_STATE;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_waitable_set_wait_locked(sq_waitable_set_t *s, sq_wait_event_t *ev,
+                                               sq_timeout_t timeout, bool in_isr)
+{
+    if (s->magic != SQ_WAITABLE_SET_MAGIC) {
+        return SQ_ERR_DESTROYED;
+    }
+    if (s->pending_count > 0u) {
+        sq_wset_deliver(s, ev);
+        return SQ_OK;
+    }
+    /* No members, nothing pending: no event could ever arrive. */
+    if (s->joined == 0u) {
+        return SQ_ERR_EMPTY;
+    }
+    if (timeout == SQ_NO_WAIT) {
+        return SQ_ERR_BUSY;
+    }
+    if (in_isr) {
+        return SQ_ERR_IN_ISR;
+    }
+    return sq_sched_pend(&s->waiters, timeout);
+}
+
+sq_status_t sq_waitable_set_wait(sq_waitable_set_t *s, sq_wait_event_t *ev,
+                                 sq_timeout_t timeout)
+{
+    if (s == NULL || ev == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    const sq_tick_t deadline = sq_tick_deadline(sq_kernel.now, timeout);
+    sq_status_t st = sq_waitable_set_wait_locked(s, ev, timeout, sq_port_in_isr());
+    while (st == SQ_WAITING) {
+        sq_port_irq_unlock(key);
+        st = sq_sched_wait_result();
+        if (st != SQ_OK) {
+            return st;
+        }
+        /* Woken for an event; a consumer that ran first may have taken
+         * it. Then wait again, for what is left of the timeout. */
+        key = sq_port_irq_lock();
+        sq_timeout_t left = sq_tick_remaining(sq_kernel.now, deadline);
+        st = sq_waitable_set_wait_locked(s, ev, left, false);
+        if (st == SQ_ERR_BUSY) {
+            st = SQ_ERR_TIMEOUT;
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s));
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures s == \null ==> \result == SQ_ERR_NULL;
+    ensures s != \null && \old(s->magic) != SQ_WAITABLE_SET_MAGIC ==>
+      \result == SQ_ERR_DESTROYED;
+    ensures s != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC && \old(s->joined) != 0 ==>
+      \result == SQ_ERR_BUSY && s->magic == SQ_WAITABLE_SET_MAGIC;
+    ensures s != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC && \old(s->joined) == 0 ==>
+      \result == SQ_OK && s->magic != SQ_WAITABLE_SET_MAGIC &&
+      !sq_has_waiter(&s->waiters) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+*/
+sq_status_t sq_waitable_set_destroy(sq_waitable_set_t *s)
+{
+    if (s == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_DESTROYED;
+    if (s->magic == SQ_WAITABLE_SET_MAGIC) {
+        st = SQ_ERR_BUSY;
+        if (s->joined == 0u) {
+            s->magic = 0u;
+            sq_queue_wake_all(&s->waiters, SQ_ERR_DESTROYED);
+            sq_sched_reschedule();
+            st = SQ_OK;
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
