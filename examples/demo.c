@@ -115,12 +115,12 @@ static void flow_control(bool *raised)
         (void)sq_gate_inc(&downlink_gate);
         *raised = true;
         backpressure_periods++;
-        printf("  tick %4u: %u records queued, backpressure on\n",
+        printf("  tick %4u: %u queued, backpressure on\n",
                (unsigned)sq_kernel_now(), (unsigned)queued);
     } else if (*raised && queued <= LOW_WATER) {
         (void)sq_gate_dec(&downlink_gate);
         *raised = false;
-        printf("  tick %4u: %u records queued (%u consumed), backpressure off\n",
+        printf("  tick %4u: %u queued, %u consumed, backpressure off\n",
                (unsigned)sq_kernel_now(), (unsigned)queued, (unsigned)consumed);
     }
 }

@@ -214,7 +214,10 @@ port for good), sq_kernel_tick and sq_thread_main (call through function
 pointers: expiry functions, thread entry), sq_timer_expired (converts the
 timeout node back into its timer), sq_sched_wait_expired (called only
 through the armed table), sq_kernel_soft_irq (runs a handler through the
-port):
+port); and sq_callback_dispatch and sq_callback_run (call the registered
+callback through its function pointer; every decision they chain, the
+lookup, the routing and the decoding, is a proven function of its own;
+tested by tests/test_callback_table.c on the host and both QEMU cores):
 
 ```
 MID
@@ -230,7 +233,7 @@ if [ -f "$wp.assumed" ]; then cat "$wp.assumed"; else echo "(none)"; fi
 cat <<'SPINHEAD'
 ```
 
-## SPIN (proofs/spin: the ring's lock-free protocol and the kernel's blocking protocol, every interleaving)
+## SPIN (proofs/spin: the ring's lock-free protocol, the kernel's blocking protocol, the backpressure gate, the waitable set's delivery; every interleaving)
 
 ```
 SPINHEAD

@@ -17,9 +17,10 @@
 # timeouts), SC08 (scheduler and threads), P09 (semaphore), TM08 (timers).
 #
 # The kernel functions in $skipped are not given to WP: they call through
-# function pointers (thread entry, expiry functions), convert a timeout
-# node back to its timer, or hand control to the port for good. Each is
-# listed as "SKIPPED" in the report; the kernel suite tests them.
+# function pointers (thread entry, expiry functions, registered
+# callbacks), convert a timeout node back to its timer, or hand control to
+# the port for good. Each is listed as "SKIPPED" in the report; the kernel
+# and callback-table suites test them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${SQ_PROVE_OUT:-build/prove}
@@ -28,7 +29,7 @@ sources=(src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.
          src/kernel/sched.c src/kernel/timeout.c src/kernel/thread.c src/kernel/sem.c
          src/kernel/event.c src/kernel/timer.c src/kernel/poll.c src/kernel/waitable_set.c
          src/kernel/gate.c src/kernel/callback_table.c)
-skipped=sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit
+skipped=sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit,sq_callback_dispatch,sq_callback_run
 timeout=${SQ_WP_TIMEOUT:-60}
 
 # ILP32 like the Cortex-M targets the library ships on.
