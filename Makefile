@@ -48,14 +48,15 @@ asan:
 	ctest --test-dir $(BUILD)/asan --output-on-failure
 
 # Under ThreadSanitizer: two real threads, one producer and one consumer;
-# then the kernel suite on the host port (kernel threads, the interrupt
-# thread and preemption signals really running concurrently).
+# then the suites that run kernel threads on the host port (kernel threads,
+# the interrupt thread and preemption signals really running concurrently).
+TSAN_SUITES := test_kernel test_gate test_callback_table test_waitable_set test_poll
 tsan:
 	CC=clang cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_C_FLAGS="-fsanitize=thread" >/dev/null
-	cmake --build $(BUILD)/tsan -j$(JOBS) --target stress_spsc test_kernel
+	cmake --build $(BUILD)/tsan -j$(JOBS) --target stress_spsc $(TSAN_SUITES)
 	$(BUILD)/tsan/tests/stress_spsc
-	$(BUILD)/tsan/tests/test_kernel
+	for t in $(TSAN_SUITES); do $(BUILD)/tsan/tests/$$t || exit 1; done
 
 prove: deps
 	proofs/wp/prove.sh
