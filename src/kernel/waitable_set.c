@@ -46,6 +46,10 @@
       sq_wset_apart(s, w) && w->set == s && w->magic == SQ_WAITABLE_MAGIC &&
       sq_wcode_ok(w->code);
 
+    // n distinct, non-overlapping waitables at p[0 .. n-1].
+    predicate sq_wset_distinct(sq_waitable_t **p, integer n) =
+      \forall integer i, k; 0 <= i < k < n ==> p[i] != p[k] && \separated(p[i], p[k]);
+
     predicate sq_wset_in(sq_waitable_set_t *s, sq_waitable_t *w) =
       \exists integer i; 0 <= i < s->pending_count && s->pending[i] == w;
 
@@ -60,8 +64,7 @@
       sq_wset_storage_ok(s) &&
       (\forall integer i; 0 <= i < s->pending_count ==>
          sq_wset_entry_ok(s, s->pending[i])) &&
-      (\forall integer i, k; 0 <= i < k < s->pending_count ==>
-         s->pending[i] != s->pending[k] && \separated(s->pending[i], s->pending[k]));
+      sq_wset_distinct(s->pending, s->pending_count);
 
     // No lost wake-up, the part one critical section gives: a thread waits
     // on s only while nothing is pending (true whenever the lock is free
@@ -103,15 +106,21 @@ static uint32_t sq_wset_find(sq_waitable_set_t *s, sq_waitable_t *w)
     return i;
 }
 
-/* Drop entry `at`, moving the younger ones up: the order stays. */
+/* Drop entry `at`, moving the younger ones up: the order stays, distinct
+ * entries stay distinct, and the dropped one is gone. */
 /*@ requires \valid(s) && at < s->pending_count <= s->capacity;
     requires \valid(s->pending + (0 .. s->capacity - 1));
     requires \separated(s, s->pending + (0 .. s->capacity - 1));
+    requires \forall integer j, k; 0 <= j < k < s->pending_count ==>
+      s->pending[j] != s->pending[k] && \separated(s->pending[j], s->pending[k]);
     assigns s->pending[0 .. s->capacity - 1], s->pending_count;
     ensures s->pending_count == \old(s->pending_count) - 1;
     ensures \forall integer k; 0 <= k < at ==> s->pending[k] == \old(s->pending[k]);
     ensures \forall integer k; at <= k < s->pending_count ==>
       s->pending[k] == \old(s->pending[k + 1]);
+    ensures sq_wset_distinct(s->pending, s->pending_count);
+    ensures \forall integer k; 0 <= k < s->pending_count ==>
+      s->pending[k] != \old(s->pending[at]);
 */
 static void sq_wset_remove_at(sq_waitable_set_t *s, uint32_t at)
 {
@@ -129,6 +138,16 @@ static void sq_wset_remove_at(sq_waitable_set_t *s, uint32_t at)
         p[i] = p[i + 1u];
         i++;
     }
+    /*@ assert kept: \forall integer k; 0 <= k < at ==> p[k] == \at(s->pending[k], Pre); */
+    /*@ assert moved: \forall integer k; at <= k < n ==> p[k] == \at(s->pending[k + 1], Pre); */
+    /*@ assert gone_lo: \forall integer k; 0 <= k < at ==> p[k] != \at(s->pending[at], Pre); */
+    /*@ assert gone_hi: \forall integer k; at <= k < n ==> p[k] != \at(s->pending[at], Pre); */
+    /*@ assert lo_lo: \forall integer j, k; 0 <= j < k < at ==>
+          p[j] != p[k] && \separated(p[j], p[k]); */
+    /*@ assert lo_hi: \forall integer j, k; 0 <= j < at <= k < n ==>
+          p[j] != p[k] && \separated(p[j], p[k]); */
+    /*@ assert hi_hi: \forall integer j, k; at <= j < k < n ==>
+          p[j] != p[k] && \separated(p[j], p[k]); */
     s->pending_count = n;
 }
 
@@ -148,9 +167,6 @@ static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
               sq_wset_entry_ok(s, \at(s->pending[m], Pre)); */
         /*@ assert entries: \forall integer k; 0 <= k < s->pending_count ==>
               sq_wset_entry_ok(s, s->pending[k]); */
-        /*@ assert distinct: \forall integer i, k; 0 <= i < k < s->pending_count ==>
-              s->pending[i] != s->pending[k] && \separated(s->pending[i], s->pending[k]); */
-        /*@ assert gone: \forall integer k; 0 <= k < s->pending_count ==> s->pending[k] != w; */
     }
 }
 
@@ -736,6 +752,18 @@ static sq_status_t sq_waitable_set_wait_locked(sq_waitable_set_t *s, sq_wait_eve
     return sq_sched_pend(&s->waiters, timeout);
 }
 
+/* Skipped by WP: after the switch in sq_port_irq_unlock the thread runs
+ * again (READY, its timeout disarmed) and may wait again, which the port's
+ * contract does not say. Each critical section is sq_waitable_set_wait_locked
+ * (proven); the loop around them is the SPIN model's consumer. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s));
+    requires ev == \null || \valid(ev);
+    requires sq_kernel.current->state == SQ_THREAD_READY;
+    requires !sq_armed(&sq_kernel.current->timeout);
+    requires sq_kernel.now <= SQ_TICK_MAX;
+    ensures s == \null || ev == \null ==> \result == SQ_ERR_NULL;
+*/
 sq_status_t sq_waitable_set_wait(sq_waitable_set_t *s, sq_wait_event_t *ev,
                                  sq_timeout_t timeout)
 {
