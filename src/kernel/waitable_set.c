@@ -66,9 +66,13 @@
          sq_wset_entry_ok(s, s->pending[i])) &&
       sq_wset_distinct(s->pending, s->pending_count);
 
-    // No lost wake-up, the part one critical section gives: a thread waits
-    // on s only while nothing is pending (true whenever the lock is free
-    // and no woken waiter has yet to run; see the comment at the top).
+    // No lost wake-up, as one critical section gives it (NLW03): a thread
+    // starts to wait on s only while nothing is pending, and each event
+    // that enters the array wakes a waiter. (Not an invariant: with two
+    // waiters, a post wakes one and the other waits while the event is
+    // pending until the woken one takes it. The SPIN model checks the
+    // invariant: while anyone waits, pending events <= woken waiters on
+    // their way to take them.)
     predicate sq_waitable_set_nlw(sq_waitable_set_t *s) =
       sq_has_waiter(&s->waiters) ==> s->pending_count == 0;
 
@@ -189,7 +193,7 @@ static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
     ensures s->pending[\old(s->pending_count)] == w;
     ensures \forall integer k; 0 <= k < \old(s->pending_count) ==>
       s->pending[k] == \old(s->pending[k]);
-    ensures \old(sq_has_waiter(&s->waiters)) ==> \result > 0;
+    ensures NLW03: \old(sq_has_waiter(&s->waiters)) ==> \result > 0;
     ensures -1 <= \result < sq_kernel.thread_count;
 */
 static int32_t sq_wset_append(sq_waitable_set_t *s, sq_waitable_t *w)
@@ -339,7 +343,7 @@ sq_status_t sq_waitable_set_init(sq_waitable_set_t *s, sq_waitable_t **storage,
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires \valid(w) && \valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+    requires \valid(w) && \valid(s) && sq_waitable_set_ok(s);
     requires w->magic == SQ_WAITABLE_MAGIC && w->set == \null;
     requires sq_wset_apart(s, w);
     requires \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
@@ -394,7 +398,7 @@ static sq_status_t sq_waitable_join_locked(sq_waitable_t *w, sq_waitable_set_t *
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires w == \null || sq_waitable_ok(w);
-    requires s == \null || (\valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s));
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s));
     requires w != \null && s != \null && w->magic == SQ_WAITABLE_MAGIC && w->set == \null ==>
       sq_wset_apart(s, w) &&
       \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
@@ -489,7 +493,6 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires sq_waitable_ok(w) && w->magic == SQ_WAITABLE_MAGIC;
-    requires w->set != \null ==> sq_waitable_set_nlw(w->set);
     assigns w->code, w->payload,
             w->set->pending[0 .. w->set->capacity - 1], w->set->pending_count,
             sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
@@ -559,8 +562,6 @@ static sq_status_t sq_waitable_post_locked(sq_waitable_t *w, uint32_t code, uint
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires w == \null || sq_waitable_ok(w);
-    requires w != \null && w->magic == SQ_WAITABLE_MAGIC && w->set != \null ==>
-      sq_waitable_set_nlw(w->set);
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures w != \null ==> sq_waitable_ok(w);
     ensures w == \null ==> \result == SQ_ERR_NULL;
@@ -640,13 +641,13 @@ uint32_t sq_waitable_pending(const sq_waitable_t *w)
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires s == \null || (\valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s));
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s));
     requires ev == \null || \valid(ev);
     requires s != \null && ev != \null ==>
       \separated(ev, s) && \separated(ev, s->pending + (0 .. s->capacity - 1)) &&
       \forall integer i; 0 <= i < s->pending_count ==> \separated(ev, s->pending[i]);
     ensures sq_kernel_ok && sq_timeouts_ok;
-    ensures s != \null ==> sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+    ensures s != \null ==> sq_waitable_set_ok(s);
     ensures s == \null || ev == \null ==> \result == SQ_ERR_NULL;
     ensures s != \null && ev != \null && \old(s->magic) != SQ_WAITABLE_SET_MAGIC ==>
       \result == SQ_ERR_DESTROYED;
@@ -679,7 +680,7 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
 
 /* SQ_OK: delivered into *ev; SQ_WAITING: now on the wait queue; else failed. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires \valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s) && \valid(ev);
+    requires \valid(s) && sq_waitable_set_ok(s) && \valid(ev);
     requires \separated(ev, s) && \separated(ev, s->pending + (0 .. s->capacity - 1)) &&
       \forall integer i; 0 <= i < s->pending_count ==> \separated(ev, s->pending[i]);
     requires sq_kernel.current->state == SQ_THREAD_READY;
@@ -693,7 +694,7 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
             sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_set_ok(s);
-    ensures NLW03: sq_waitable_set_nlw(s);
+    ensures NLW03: \result == SQ_WAITING ==> sq_waitable_set_nlw(s);
     behavior destroyed:
       assumes s->magic != SQ_WAITABLE_SET_MAGIC;
       assigns \nothing;
@@ -722,9 +723,9 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
     behavior wait:
       assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->pending_count == 0 && s->joined > 0;
       assumes timeout != SQ_NO_WAIT && !in_isr;
-      ensures NLW03: \result == SQ_WAITING ==>
+      ensures \result == SQ_WAITING ==>
         sq_kernel.current->state == SQ_THREAD_PENDING &&
-        sq_kernel.current->queue == &s->waiters && s->pending_count == 0;
+        sq_kernel.current->queue == &s->waiters;
       ensures \result != SQ_WAITING ==> \result == SQ_ERR_FULL || \result == SQ_ERR_STATE;
     complete behaviors;
     disjoint behaviors;
@@ -757,7 +758,7 @@ static sq_status_t sq_waitable_set_wait_locked(sq_waitable_set_t *s, sq_wait_eve
  * contract does not say. Each critical section is sq_waitable_set_wait_locked
  * (proven); the loop around them is the SPIN model's consumer. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires s == \null || (\valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s));
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s));
     requires ev == \null || \valid(ev);
     requires sq_kernel.current->state == SQ_THREAD_READY;
     requires !sq_armed(&sq_kernel.current->timeout);
