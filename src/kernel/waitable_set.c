@@ -24,12 +24,13 @@
 /*@ predicate sq_wcode_ok(integer c) =
       SQ_WAIT_EVENT_SUBTASK <= c <= SQ_WAIT_EVENT_CANCELLED;
 
-    // The array of s: its capacity in pointers, apart from s and from the
-    // kernel's thread control blocks (which sq_queue_wake_first writes).
+    // The array of s: its capacity in pointers, apart from s and from
+    // every thread control block in the kernel's table (sq_queue_wake_first
+    // may write any of them, as its contract says).
     predicate sq_wset_storage_ok(sq_waitable_set_t *s) =
       \valid(s->pending + (0 .. s->capacity - 1)) &&
       \separated(s, s->pending + (0 .. s->capacity - 1)) &&
-      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+      \forall integer j; 0 <= j < SQ_CONFIG_MAX_THREADS ==>
         \separated(s, sq_kernel.threads[j]) &&
         \separated(s->pending + (0 .. s->capacity - 1), sq_kernel.threads[j]);
 
@@ -38,7 +39,7 @@
     predicate sq_wset_apart(sq_waitable_set_t *s, sq_waitable_t *w) =
       \valid(w) && \separated(w, s) &&
       \separated(w, s->pending + (0 .. s->capacity - 1)) &&
-      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+      \forall integer j; 0 <= j < SQ_CONFIG_MAX_THREADS ==>
         \separated(w, sq_kernel.threads[j]);
 
     // An entry of s's array: an initialised member of s with an event.
@@ -289,7 +290,7 @@ sq_status_t sq_waitable_init(sq_waitable_t *w)
     requires s != \null && storage != \null && capacity > 0 ==>
       &s->waiters != &sq_ready_queue &&
       \valid(storage + (0 .. capacity - 1)) && \separated(s, storage + (0 .. capacity - 1)) &&
-      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+      \forall integer j; 0 <= j < SQ_CONFIG_MAX_THREADS ==>
         \separated(s, sq_kernel.threads[j]) &&
         \separated(storage + (0 .. capacity - 1), sq_kernel.threads[j]);
     assigns s->pending, s->pending_count, s->joined, s->capacity, s->magic;
@@ -503,6 +504,7 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
             sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_ok(w);
+    ensures \result != SQ_OK ==> w->code == \old(w->code) && w->payload == \old(w->payload);
     behavior bad_code:
       assumes !sq_wcode_ok(code);
       assigns \nothing;
@@ -802,8 +804,7 @@ sq_status_t sq_waitable_set_wait(sq_waitable_set_t *s, sq_wait_event_t *ev,
     ensures s != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC && \old(s->joined) != 0 ==>
       \result == SQ_ERR_BUSY && s->magic == SQ_WAITABLE_SET_MAGIC;
     ensures s != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC && \old(s->joined) == 0 ==>
-      \result == SQ_OK && s->magic != SQ_WAITABLE_SET_MAGIC &&
-      !sq_has_waiter(&s->waiters) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+      \result == SQ_OK && s->magic != SQ_WAITABLE_SET_MAGIC && !sq_has_waiter(&s->waiters);
 */
 sq_status_t sq_waitable_set_destroy(sq_waitable_set_t *s)
 {
