@@ -178,7 +178,7 @@ static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
 /* Make `w` (a member of s with an event, not yet an entry) the newest
  * entry, and wake s's first waiter for it. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires \valid(s) && sq_waitable_set_ok(s) && s->pending_count < s->capacity;
+    requires \valid(s) && sq_waitable_set_ok(s) && s->pending_count < s->joined;
     requires sq_wset_entry_ok(s, w) && !sq_wset_in(s, w);
     requires \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
     assigns s->pending[s->pending_count], s->pending_count,
@@ -390,7 +390,7 @@ static sq_status_t sq_waitable_join_locked(sq_waitable_t *w, sq_waitable_set_t *
     w->set = s;
     w->join_id = join_id;
     s->joined++;
-    /* Entries are members, so pending_count <= joined - 1 < capacity: room. */
+    /* Entries are members, so pending_count < joined <= capacity: room. */
     if (w->code != SQ_WAIT_EVENT_NONE) {
         (void)sq_wset_append(s, w);
     }
@@ -518,12 +518,12 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
       ensures \result == SQ_OK && w->code == code && w->payload == payload;
     behavior no_room:
       assumes sq_wcode_ok(code) && w->code == SQ_WAIT_EVENT_NONE && w->set != \null;
-      assumes w->set->pending_count == w->set->capacity;
+      assumes w->set->pending_count >= w->set->joined;
       assigns \nothing;
       ensures \result == SQ_ERR_FULL;
     behavior in_set:
       assumes sq_wcode_ok(code) && w->code == SQ_WAIT_EVENT_NONE && w->set != \null;
-      assumes w->set->pending_count < w->set->capacity;
+      assumes w->set->pending_count < w->set->joined;
       ensures \result == SQ_OK && w->code == code && w->payload == payload;
       ensures w->set->pending_count == \old(w->set->pending_count) + 1 &&
               w->set->pending[\old(w->set->pending_count)] == w;
@@ -544,12 +544,12 @@ static sq_status_t sq_waitable_post_locked(sq_waitable_t *w, uint32_t code, uint
     }
     sq_waitable_set_t *s = w->set;
     if (s != NULL) {
-        /* w is a member without an event, so it is not an entry and the
-         * array has room while every member with an event is an entry. That
-         * converse of sq_waitable_set_ok is checked by the tests and the
-         * SPIN model, not by WP: this check keeps the store in bounds
-         * without it. */
-        if (s->pending_count == s->capacity) {
+        /* w is a member without an event, so it is not an entry: fewer
+         * entries than members, as long as every member with an event is an
+         * entry. That converse of sq_waitable_set_ok is checked by the tests
+         * and the SPIN model ([converse]), not by WP: this check keeps the
+         * append in bounds without it, and never fails while it holds. */
+        if (s->pending_count >= s->joined) {
             return SQ_ERR_FULL;
         }
         w->code = code;
