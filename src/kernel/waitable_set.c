@@ -245,7 +245,11 @@ static void sq_wset_deliver(sq_waitable_set_t *s, sq_wait_event_t *ev)
     /* Delivered: no longer pending, so never delivered again (PL11). */
     w->code = SQ_WAIT_EVENT_NONE;
     w->payload = 0u;
+    /*@ assert others: \forall integer m; 0 < m < s->pending_count ==>
+          sq_wset_entry_ok(s, s->pending[m]); */
     sq_wset_remove_at(s, 0u);
+    /*@ assert entries: \forall integer k; 0 <= k < s->pending_count ==>
+          sq_wset_entry_ok(s, s->pending[k]); */
 }
 
 /*@ requires w == \null || \valid(w);
