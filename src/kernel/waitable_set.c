@@ -24,12 +24,13 @@
 /*@ predicate sq_wcode_ok(integer c) =
       SQ_WAIT_EVENT_SUBTASK <= c <= SQ_WAIT_EVENT_CANCELLED;
 
-    // The array of s: its capacity in pointers, apart from s and from the
-    // kernel's thread control blocks (which sq_queue_wake_first writes).
+    // The array of s: its capacity in pointers, apart from s and from
+    // every thread control block in the kernel's table (sq_queue_wake_first
+    // may write any of them, as its contract says).
     predicate sq_wset_storage_ok(sq_waitable_set_t *s) =
       \valid(s->pending + (0 .. s->capacity - 1)) &&
       \separated(s, s->pending + (0 .. s->capacity - 1)) &&
-      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+      \forall integer j; 0 <= j < SQ_CONFIG_MAX_THREADS ==>
         \separated(s, sq_kernel.threads[j]) &&
         \separated(s->pending + (0 .. s->capacity - 1), sq_kernel.threads[j]);
 
@@ -38,13 +39,17 @@
     predicate sq_wset_apart(sq_waitable_set_t *s, sq_waitable_t *w) =
       \valid(w) && \separated(w, s) &&
       \separated(w, s->pending + (0 .. s->capacity - 1)) &&
-      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+      \forall integer j; 0 <= j < SQ_CONFIG_MAX_THREADS ==>
         \separated(w, sq_kernel.threads[j]);
 
     // An entry of s's array: an initialised member of s with an event.
     predicate sq_wset_entry_ok(sq_waitable_set_t *s, sq_waitable_t *w) =
       sq_wset_apart(s, w) && w->set == s && w->magic == SQ_WAITABLE_MAGIC &&
       sq_wcode_ok(w->code);
+
+    // n distinct, non-overlapping waitables at p[0 .. n-1].
+    predicate sq_wset_distinct(sq_waitable_t **p, integer n) =
+      \forall integer i, k; 0 <= i < k < n ==> p[i] != p[k] && \separated(p[i], p[k]);
 
     predicate sq_wset_in(sq_waitable_set_t *s, sq_waitable_t *w) =
       \exists integer i; 0 <= i < s->pending_count && s->pending[i] == w;
@@ -60,12 +65,15 @@
       sq_wset_storage_ok(s) &&
       (\forall integer i; 0 <= i < s->pending_count ==>
          sq_wset_entry_ok(s, s->pending[i])) &&
-      (\forall integer i, k; 0 <= i < k < s->pending_count ==>
-         s->pending[i] != s->pending[k] && \separated(s->pending[i], s->pending[k]));
+      sq_wset_distinct(s->pending, s->pending_count);
 
-    // No lost wake-up, the part one critical section gives: a thread waits
-    // on s only while nothing is pending (true whenever the lock is free
-    // and no woken waiter has yet to run; see the comment at the top).
+    // No lost wake-up, as one critical section gives it (NLW03): a thread
+    // starts to wait on s only while nothing is pending, and each event
+    // that enters the array wakes a waiter. (Not an invariant: with two
+    // waiters, a post wakes one and the other waits while the event is
+    // pending until the woken one takes it. The SPIN model checks the
+    // invariant: while anyone waits, pending events <= woken waiters on
+    // their way to take them.)
     predicate sq_waitable_set_nlw(sq_waitable_set_t *s) =
       sq_has_waiter(&s->waiters) ==> s->pending_count == 0;
 
@@ -79,63 +87,80 @@
            \separated(w, w->set->pending[i]));
 */
 
-/* Index of `w` in s's array, or pending_count when it is not there. */
+/* Index of `w` in s's array, or pending_count when it is not there.
+ * (Not const: WP compares pointers of one type only.) */
 /*@ requires \valid_read(s) && \valid_read(s->pending + (0 .. s->pending_count - 1));
     assigns \nothing;
     ensures \result <= s->pending_count;
     ensures \result < s->pending_count ==> s->pending[\result] == w;
     ensures \result == s->pending_count ==> !sq_wset_in(s, w);
 */
-static uint32_t sq_wset_find(const sq_waitable_set_t *s, const sq_waitable_t *w)
+static uint32_t sq_wset_find(sq_waitable_set_t *s, sq_waitable_t *w)
 {
+    sq_waitable_t **p = s->pending;
+    uint32_t n = s->pending_count;
     uint32_t i = 0u;
-    /*@ loop invariant 0 <= i <= s->pending_count;
-        loop invariant \forall integer k; 0 <= k < i ==> s->pending[k] != w;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant \forall integer k; 0 <= k < i ==> p[k] != w;
         loop assigns i;
-        loop variant s->pending_count - i;
+        loop variant n - i;
     */
-    while (i < s->pending_count && s->pending[i] != w) {
+    while (i < n && p[i] != w) {
         i++;
     }
     return i;
 }
 
-/* Drop entry `at`, moving the younger ones up: the order stays. */
+/* Drop entry `at`, moving the younger ones up: the order stays, distinct
+ * entries stay distinct, and the dropped one is gone. */
 /*@ requires \valid(s) && at < s->pending_count <= s->capacity;
     requires \valid(s->pending + (0 .. s->capacity - 1));
     requires \separated(s, s->pending + (0 .. s->capacity - 1));
+    requires \forall integer j, k; 0 <= j < k < s->pending_count ==>
+      s->pending[j] != s->pending[k] && \separated(s->pending[j], s->pending[k]);
     assigns s->pending[0 .. s->capacity - 1], s->pending_count;
     ensures s->pending_count == \old(s->pending_count) - 1;
     ensures \forall integer k; 0 <= k < at ==> s->pending[k] == \old(s->pending[k]);
     ensures \forall integer k; at <= k < s->pending_count ==>
       s->pending[k] == \old(s->pending[k + 1]);
+    ensures sq_wset_distinct(s->pending, s->pending_count);
+    ensures \forall integer k; 0 <= k < s->pending_count ==>
+      s->pending[k] != \old(s->pending[at]);
 */
 static void sq_wset_remove_at(sq_waitable_set_t *s, uint32_t at)
 {
+    sq_waitable_t **p = s->pending;
+    uint32_t n = s->pending_count - 1u;
     uint32_t i = at;
-    /*@ loop invariant at <= i < s->pending_count;
-        loop invariant \forall integer k; 0 <= k < at ==>
-          s->pending[k] == \at(s->pending[k], LoopEntry);
-        loop invariant \forall integer k; at <= k < i ==>
-          s->pending[k] == \at(s->pending[k + 1], LoopEntry);
-        loop invariant \forall integer k; i <= k < s->pending_count ==>
-          s->pending[k] == \at(s->pending[k], LoopEntry);
-        loop assigns i, s->pending[at .. s->pending_count - 1];
-        loop variant s->pending_count - i;
+    /*@ loop invariant at <= i <= n;
+        loop invariant \forall integer k; 0 <= k < at ==> p[k] == \at(p[k], LoopEntry);
+        loop invariant \forall integer k; at <= k < i ==> p[k] == \at(p[k + 1], LoopEntry);
+        loop invariant \forall integer k; i <= k <= n ==> p[k] == \at(p[k], LoopEntry);
+        loop assigns i, p[at .. n - 1];
+        loop variant n - i;
     */
-    while (i + 1u < s->pending_count) {
-        s->pending[i] = s->pending[i + 1u];
+    while (i < n) {
+        p[i] = p[i + 1u];
         i++;
     }
-    s->pending_count--;
+    /*@ assert kept: \forall integer k; 0 <= k < at ==> p[k] == \at(s->pending[k], Pre); */
+    /*@ assert moved: \forall integer k; at <= k < n ==> p[k] == \at(s->pending[k + 1], Pre); */
+    /*@ assert gone_lo: \forall integer k; 0 <= k < at ==> p[k] != \at(s->pending[at], Pre); */
+    /*@ assert gone_hi: \forall integer k; at <= k < n ==> p[k] != \at(s->pending[at], Pre); */
+    /*@ assert lo_lo: \forall integer j, k; 0 <= j < k < at ==>
+          p[j] != p[k] && \separated(p[j], p[k]); */
+    /*@ assert lo_hi: \forall integer j, k; 0 <= j < at <= k < n ==>
+          p[j] != p[k] && \separated(p[j], p[k]); */
+    /*@ assert hi_hi: \forall integer j, k; at <= j < k < n ==>
+          p[j] != p[k] && \separated(p[j], p[k]); */
+    s->pending_count = n;
 }
 
 /* Take `w` out of s's array if it is there; the others keep their order. */
-/*@ requires \valid(s) && sq_waitable_set_ok(s) && \valid(w);
+/*@ requires \valid(s) && sq_waitable_set_ok(s);
     assigns s->pending[0 .. s->capacity - 1], s->pending_count;
     ensures sq_waitable_set_ok(s);
     ensures !sq_wset_in(s, w);
-    ensures \forall sq_waitable_t *v; v != w ==> (sq_wset_in(s, v) <==> \old(sq_wset_in(s, v)));
     ensures s->pending_count <= \old(s->pending_count);
 */
 static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
@@ -143,13 +168,17 @@ static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
     uint32_t at = sq_wset_find(s, w);
     if (at < s->pending_count) {
         sq_wset_remove_at(s, at);
+        /*@ assert frame: \forall integer m; 0 <= m < \at(s->pending_count, Pre) ==>
+              sq_wset_entry_ok(s, \at(s->pending[m], Pre)); */
+        /*@ assert entries: \forall integer k; 0 <= k < s->pending_count ==>
+              sq_wset_entry_ok(s, s->pending[k]); */
     }
 }
 
 /* Make `w` (a member of s with an event, not yet an entry) the newest
  * entry, and wake s's first waiter for it. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires \valid(s) && sq_waitable_set_ok(s) && s->pending_count < s->capacity;
+    requires \valid(s) && sq_waitable_set_ok(s) && s->pending_count < s->joined;
     requires sq_wset_entry_ok(s, w) && !sq_wset_in(s, w);
     requires \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
     assigns s->pending[s->pending_count], s->pending_count,
@@ -165,7 +194,7 @@ static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
     ensures s->pending[\old(s->pending_count)] == w;
     ensures \forall integer k; 0 <= k < \old(s->pending_count) ==>
       s->pending[k] == \old(s->pending[k]);
-    ensures \old(sq_has_waiter(&s->waiters)) ==> \result > 0;
+    ensures NLW03: \old(sq_has_waiter(&s->waiters)) ==> \result > 0;
     ensures -1 <= \result < sq_kernel.thread_count;
 */
 static int32_t sq_wset_append(sq_waitable_set_t *s, sq_waitable_t *w)
@@ -216,7 +245,11 @@ static void sq_wset_deliver(sq_waitable_set_t *s, sq_wait_event_t *ev)
     /* Delivered: no longer pending, so never delivered again (PL11). */
     w->code = SQ_WAIT_EVENT_NONE;
     w->payload = 0u;
+    /*@ assert others: \forall integer m; 0 < m < s->pending_count ==>
+          sq_wset_entry_ok(s, s->pending[m]); */
     sq_wset_remove_at(s, 0u);
+    /*@ assert entries: \forall integer k; 0 <= k < s->pending_count ==>
+          sq_wset_entry_ok(s, s->pending[k]); */
 }
 
 /*@ requires w == \null || \valid(w);
@@ -261,7 +294,7 @@ sq_status_t sq_waitable_init(sq_waitable_t *w)
     requires s != \null && storage != \null && capacity > 0 ==>
       &s->waiters != &sq_ready_queue &&
       \valid(storage + (0 .. capacity - 1)) && \separated(s, storage + (0 .. capacity - 1)) &&
-      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+      \forall integer j; 0 <= j < SQ_CONFIG_MAX_THREADS ==>
         \separated(s, sq_kernel.threads[j]) &&
         \separated(storage + (0 .. capacity - 1), sq_kernel.threads[j]);
     assigns s->pending, s->pending_count, s->joined, s->capacity, s->magic;
@@ -315,7 +348,7 @@ sq_status_t sq_waitable_set_init(sq_waitable_set_t *s, sq_waitable_t **storage,
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires \valid(w) && \valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+    requires \valid(w) && \valid(s) && sq_waitable_set_ok(s);
     requires w->magic == SQ_WAITABLE_MAGIC && w->set == \null;
     requires sq_wset_apart(s, w);
     requires \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
@@ -361,7 +394,7 @@ static sq_status_t sq_waitable_join_locked(sq_waitable_t *w, sq_waitable_set_t *
     w->set = s;
     w->join_id = join_id;
     s->joined++;
-    /* Entries are members, so pending_count <= joined - 1 < capacity: room. */
+    /* Entries are members, so pending_count < joined <= capacity: room. */
     if (w->code != SQ_WAIT_EVENT_NONE) {
         (void)sq_wset_append(s, w);
     }
@@ -370,7 +403,7 @@ static sq_status_t sq_waitable_join_locked(sq_waitable_t *w, sq_waitable_set_t *
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires w == \null || sq_waitable_ok(w);
-    requires s == \null || (\valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s));
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s));
     requires w != \null && s != \null && w->magic == SQ_WAITABLE_MAGIC && w->set == \null ==>
       sq_wset_apart(s, w) &&
       \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
@@ -465,7 +498,6 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires sq_waitable_ok(w) && w->magic == SQ_WAITABLE_MAGIC;
-    requires w->set != \null ==> sq_waitable_set_nlw(w->set);
     assigns w->code, w->payload,
             w->set->pending[0 .. w->set->capacity - 1], w->set->pending_count,
             sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
@@ -476,6 +508,7 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
             sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_ok(w);
+    ensures \result != SQ_OK ==> w->code == \old(w->code) && w->payload == \old(w->payload);
     behavior bad_code:
       assumes !sq_wcode_ok(code);
       assigns \nothing;
@@ -489,12 +522,12 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
       ensures \result == SQ_OK && w->code == code && w->payload == payload;
     behavior no_room:
       assumes sq_wcode_ok(code) && w->code == SQ_WAIT_EVENT_NONE && w->set != \null;
-      assumes w->set->pending_count == w->set->capacity;
+      assumes w->set->pending_count >= w->set->joined;
       assigns \nothing;
       ensures \result == SQ_ERR_FULL;
     behavior in_set:
       assumes sq_wcode_ok(code) && w->code == SQ_WAIT_EVENT_NONE && w->set != \null;
-      assumes w->set->pending_count < w->set->capacity;
+      assumes w->set->pending_count < w->set->joined;
       ensures \result == SQ_OK && w->code == code && w->payload == payload;
       ensures w->set->pending_count == \old(w->set->pending_count) + 1 &&
               w->set->pending[\old(w->set->pending_count)] == w;
@@ -515,12 +548,12 @@ static sq_status_t sq_waitable_post_locked(sq_waitable_t *w, uint32_t code, uint
     }
     sq_waitable_set_t *s = w->set;
     if (s != NULL) {
-        /* w is a member without an event, so it is not an entry and the
-         * array has room while every member with an event is an entry. That
-         * converse of sq_waitable_set_ok is checked by the tests and the
-         * SPIN model, not by WP: this check keeps the store in bounds
-         * without it. */
-        if (s->pending_count == s->capacity) {
+        /* w is a member without an event, so it is not an entry: fewer
+         * entries than members, as long as every member with an event is an
+         * entry. That converse of sq_waitable_set_ok is checked by the tests
+         * and the SPIN model ([converse]), not by WP: this check keeps the
+         * append in bounds without it, and never fails while it holds. */
+        if (s->pending_count >= s->joined) {
             return SQ_ERR_FULL;
         }
         w->code = code;
@@ -535,8 +568,6 @@ static sq_status_t sq_waitable_post_locked(sq_waitable_t *w, uint32_t code, uint
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires w == \null || sq_waitable_ok(w);
-    requires w != \null && w->magic == SQ_WAITABLE_MAGIC && w->set != \null ==>
-      sq_waitable_set_nlw(w->set);
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures w != \null ==> sq_waitable_ok(w);
     ensures w == \null ==> \result == SQ_ERR_NULL;
@@ -616,13 +647,13 @@ uint32_t sq_waitable_pending(const sq_waitable_t *w)
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires s == \null || (\valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s));
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s));
     requires ev == \null || \valid(ev);
     requires s != \null && ev != \null ==>
       \separated(ev, s) && \separated(ev, s->pending + (0 .. s->capacity - 1)) &&
       \forall integer i; 0 <= i < s->pending_count ==> \separated(ev, s->pending[i]);
     ensures sq_kernel_ok && sq_timeouts_ok;
-    ensures s != \null ==> sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+    ensures s != \null ==> sq_waitable_set_ok(s);
     ensures s == \null || ev == \null ==> \result == SQ_ERR_NULL;
     ensures s != \null && ev != \null && \old(s->magic) != SQ_WAITABLE_SET_MAGIC ==>
       \result == SQ_ERR_DESTROYED;
@@ -655,7 +686,7 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
 
 /* SQ_OK: delivered into *ev; SQ_WAITING: now on the wait queue; else failed. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires \valid(s) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s) && \valid(ev);
+    requires \valid(s) && sq_waitable_set_ok(s) && \valid(ev);
     requires \separated(ev, s) && \separated(ev, s->pending + (0 .. s->capacity - 1)) &&
       \forall integer i; 0 <= i < s->pending_count ==> \separated(ev, s->pending[i]);
     requires sq_kernel.current->state == SQ_THREAD_READY;
@@ -669,7 +700,7 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
             sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_set_ok(s);
-    ensures NLW03: sq_waitable_set_nlw(s);
+    ensures NLW03: \result == SQ_WAITING ==> sq_waitable_set_nlw(s);
     behavior destroyed:
       assumes s->magic != SQ_WAITABLE_SET_MAGIC;
       assigns \nothing;
@@ -698,9 +729,9 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
     behavior wait:
       assumes s->magic == SQ_WAITABLE_SET_MAGIC && s->pending_count == 0 && s->joined > 0;
       assumes timeout != SQ_NO_WAIT && !in_isr;
-      ensures NLW03: \result == SQ_WAITING ==>
+      ensures \result == SQ_WAITING ==>
         sq_kernel.current->state == SQ_THREAD_PENDING &&
-        sq_kernel.current->queue == &s->waiters && s->pending_count == 0;
+        sq_kernel.current->queue == &s->waiters;
       ensures \result != SQ_WAITING ==> \result == SQ_ERR_FULL || \result == SQ_ERR_STATE;
     complete behaviors;
     disjoint behaviors;
@@ -728,6 +759,18 @@ static sq_status_t sq_waitable_set_wait_locked(sq_waitable_set_t *s, sq_wait_eve
     return sq_sched_pend(&s->waiters, timeout);
 }
 
+/* Skipped by WP: after the switch in sq_port_irq_unlock the thread runs
+ * again (READY, its timeout disarmed) and may wait again, which the port's
+ * contract does not say. Each critical section is sq_waitable_set_wait_locked
+ * (proven); the loop around them is the SPIN model's consumer. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires s == \null || (\valid(s) && sq_waitable_set_ok(s));
+    requires ev == \null || \valid(ev);
+    requires sq_kernel.current->state == SQ_THREAD_READY;
+    requires !sq_armed(&sq_kernel.current->timeout);
+    requires sq_kernel.now <= SQ_TICK_MAX;
+    ensures s == \null || ev == \null ==> \result == SQ_ERR_NULL;
+*/
 sq_status_t sq_waitable_set_wait(sq_waitable_set_t *s, sq_wait_event_t *ev,
                                  sq_timeout_t timeout)
 {
@@ -765,8 +808,7 @@ sq_status_t sq_waitable_set_wait(sq_waitable_set_t *s, sq_wait_event_t *ev,
     ensures s != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC && \old(s->joined) != 0 ==>
       \result == SQ_ERR_BUSY && s->magic == SQ_WAITABLE_SET_MAGIC;
     ensures s != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC && \old(s->joined) == 0 ==>
-      \result == SQ_OK && s->magic != SQ_WAITABLE_SET_MAGIC &&
-      !sq_has_waiter(&s->waiters) && sq_waitable_set_ok(s) && sq_waitable_set_nlw(s);
+      \result == SQ_OK && s->magic != SQ_WAITABLE_SET_MAGIC && !sq_has_waiter(&s->waiters);
 */
 sq_status_t sq_waitable_set_destroy(sq_waitable_set_t *s)
 {
