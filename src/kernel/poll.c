@@ -411,8 +411,10 @@ static bool sq_poll_evaluate(sq_poll_event_t *events, uint32_t count)
 {
     bool any = false;
     /*@ loop invariant 0 <= i <= count;
-        loop invariant \forall integer j; 0 <= j < i ==>
-          (\at(sq_poll_holds(events + j), Pre) ? events[j].ready == 1 : events[j].ready == 0);
+        loop invariant \forall integer j; 0 <= j < i && \at(sq_poll_holds(events + j), Pre) ==>
+          events[j].ready == 1;
+        loop invariant \forall integer j; 0 <= j < i && !\at(sq_poll_holds(events + j), Pre) ==>
+          events[j].ready == 0;
         loop invariant any <==> \exists integer j; 0 <= j < i && events[j].ready == 1;
         loop assigns i, any, events[0 .. count - 1].ready;
         loop variant count - i;
@@ -422,7 +424,9 @@ static bool sq_poll_evaluate(sq_poll_event_t *events, uint32_t count)
               sq_poll_event_ok(events + j, events + i); */
         bool holds = sq_poll_event_holds(&events[i]);
         /*@ assert unchanged: \let k = i; holds <==> \at(sq_poll_holds(events + k), Pre); */
-        events[i].ready = holds ? 1u : 0u;
+        events[i].ready = holds ? 1 : 0;
+        /*@ assert kept: \forall integer j; 0 <= j < i ==>
+              (\at(sq_poll_holds(events + j), Pre) ? events[j].ready == 1 : events[j].ready == 0); */
         any = any || holds;
     }
     return any;
