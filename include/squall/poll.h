@@ -47,8 +47,11 @@ typedef struct sq_poll_event {
     uint32_t type;         /**< an sq_poll_type_t */
     uint32_t mask;         /**< SQ_POLL_EVENTS_ANY: the bits; else 0 */
     const void *object;
-    /** 1 when sq_poll found the condition true, else 0 (PL01, PL06). */
-    uint32_t ready;
+    /** 1 when sq_poll found the condition true, else 0 (PL01, PL06). An
+     *  int8_t: no field that a condition reads, or that the kernel's
+     *  state, waits and wake-ups use, has that type, so WP's typed memory
+     *  model sees without separation proofs that they never alias (PL02). */
+    int8_t ready;
 } sq_poll_event_t;
 
 /** Static initialiser of a poll event, not ready (PL01). */

@@ -5,6 +5,7 @@
  * wait_options; the wake hands it the matched bits in wait_value.
  */
 #include <squall/event.h>
+#include "poll_notify.h"
 #include "port.h"
 #include "sched.h"
 
@@ -203,6 +204,10 @@ static sq_status_t sq_event_change(sq_event_t *e, enum sq_event_op op, uint32_t 
     sq_status_t st = SQ_ERR_DESTROYED;
     if (e->magic == SQ_EVENT_MAGIC) {
         sq_event_wake_satisfied(e, sq_event_next_word(e->word, op, bits, mask));
+        /* Clearing bits makes no poll condition true. */
+        if (op != SQ_EVENT_OP_CLEAR) {
+            sq_poll_notify_locked(e);
+        }
         sq_sched_reschedule();
         st = SQ_OK;
     }

@@ -12,6 +12,7 @@
  * while a caller is switched out is the SPIN model's part.
  */
 #include <squall/sem.h>
+#include "poll_notify.h"
 #include "port.h"
 #include "sched.h"
 
@@ -108,6 +109,8 @@ static sq_status_t sq_sem_give_locked(sq_sem_t *s)
         return SQ_ERR_FULL;
     }
     s->count++;
+    /* A unit nobody took: pollers of s may now go on. */
+    sq_poll_notify_locked(s);
     return SQ_OK;
 }
 
