@@ -571,11 +571,11 @@ static sq_status_t sq_waitable_post_locked(sq_waitable_t *w, uint32_t code, uint
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures w != \null ==> sq_waitable_ok(w);
     ensures w == \null ==> \result == SQ_ERR_NULL;
-    ensures w != \null && (\old(w->magic) != SQ_WAITABLE_MAGIC || !sq_wcode_ok(code)) ==>
-      PL09: \result == SQ_ERR_INVALID;
-    ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC && sq_wcode_ok(code) &&
+    ensures PL09: w != \null && (\old(w->magic) != SQ_WAITABLE_MAGIC || !sq_wcode_ok(code)) ==>
+      \result == SQ_ERR_INVALID;
+    ensures PL11: w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC && sq_wcode_ok(code) &&
       \old(w->code) != SQ_WAIT_EVENT_NONE ==>
-      PL11: \result == SQ_ERR_BUSY && w->code == \old(w->code) && w->payload == \old(w->payload);
+      \result == SQ_ERR_BUSY && w->code == \old(w->code) && w->payload == \old(w->payload);
 */
 sq_status_t sq_waitable_post(sq_waitable_t *w, uint32_t code, uint32_t payload)
 {
@@ -600,9 +600,9 @@ sq_status_t sq_waitable_post(sq_waitable_t *w, uint32_t code, uint32_t payload)
     ensures w != \null && \old(w->magic) != SQ_WAITABLE_MAGIC ==> \result == SQ_ERR_INVALID;
     ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC &&
       \old(w->code) == SQ_WAIT_EVENT_NONE ==> \result == SQ_ERR_EMPTY;
-    ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC &&
+    ensures PL11: w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC &&
       \old(w->code) == SQ_WAIT_EVENT_CANCELLED ==>
-      PL11: \result == SQ_ERR_BUSY && w->code == SQ_WAIT_EVENT_CANCELLED &&
+      \result == SQ_ERR_BUSY && w->code == SQ_WAIT_EVENT_CANCELLED &&
             w->payload == \old(w->payload) && w->set == \old(w->set) &&
             (w->set != \null ==> w->set->pending_count == \old(w->set->pending_count));
     ensures w != \null && \old(w->magic) == SQ_WAITABLE_MAGIC &&
@@ -658,16 +658,19 @@ uint32_t sq_waitable_pending(const sq_waitable_t *w)
     ensures s != \null && ev != \null && \old(s->magic) != SQ_WAITABLE_SET_MAGIC ==>
       \result == SQ_ERR_DESTROYED;
     ensures s != \null && ev != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC ==>
-      \result == SQ_OK &&
-      (\old(s->pending_count) == 0 ==>
-         PL09: ev->code == SQ_WAIT_EVENT_NONE && ev->join_id == 0 && ev->payload == 0) &&
-      (\old(s->pending_count) > 0 ==>
-         PL09: sq_wcode_ok(ev->code) && ev->code == \old(s->pending[0]->code)) &&
-      (\old(s->pending_count) > 0 ==>
-         PL10: ev->join_id == \old(s->pending[0]->join_id) && \old(s->pending[0])->set == s) &&
-      (\old(s->pending_count) > 0 ==>
-         PL11: \old(s->pending[0])->code == SQ_WAIT_EVENT_NONE &&
-               !sq_wset_in(s, \old(s->pending[0])));
+      \result == SQ_OK;
+    ensures PL09: s != \null && ev != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC &&
+      \old(s->pending_count) == 0 ==>
+      ev->code == SQ_WAIT_EVENT_NONE && ev->join_id == 0 && ev->payload == 0;
+    ensures PL09: s != \null && ev != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC &&
+      \old(s->pending_count) > 0 ==>
+      sq_wcode_ok(ev->code) && ev->code == \old(s->pending[0]->code);
+    ensures PL10: s != \null && ev != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC &&
+      \old(s->pending_count) > 0 ==>
+      ev->join_id == \old(s->pending[0]->join_id) && \old(s->pending[0])->set == s;
+    ensures PL11: s != \null && ev != \null && \old(s->magic) == SQ_WAITABLE_SET_MAGIC &&
+      \old(s->pending_count) > 0 ==>
+      \old(s->pending[0])->code == SQ_WAIT_EVENT_NONE && !sq_wset_in(s, \old(s->pending[0]));
 */
 sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
 {
