@@ -105,6 +105,7 @@ the proof assistant's own summaries.
 | PL09 | a delivered waitable-set event's code is one of the Component Model's (SUBTASK .. CANCELLED; NONE only when nothing was pending) |
 | PL10 | a delivered event's join id is that of a waitable joined to the set at delivery |
 | PL11 | a cancellation is delivered exactly once: never overwritten or withdrawn while pending, cleared by its delivery |
+| NLW03 | no lost wake-up (waitable sets), per critical section: a thread starts waiting only when nothing is pending, and every event that becomes pending in a set wakes a waiter if one waits (the invariant across interleavings is SPIN's [no-lost-wakeup]) |
 | BP01 | no caller is admitted through a closed backpressure gate |
 | BP02 | opening the gate admits every blocked caller, in queue order (priority, then arrival) |
 | BP03 | a wait at the gate blocks iff the gate is closed |
@@ -201,6 +202,19 @@ cat <<'MID'
   or timeout node does not lie inside the kernel's own state; the kernel
   keeps its idle thread, ready queue and armed table apart for this). They
   are printed in build/prove/wp.log and counted in the report below.
+- Poll (poll.c): a blocked poller waits on one kernel-wide queue with a
+  32-bit filter of the objects it watches in its control block; a change to
+  an object wakes exactly the pollers whose filter has that object's bit
+  (proven, from control-block fields alone). That the filter a poller
+  stores holds the bit of each object it watches is proven as "the filter
+  is the OR of the objects' bits"; that an OR contains each of its operands'
+  bits is a bit fact the SMT provers here do not do, and is checked by
+  tests/test_poll.c, not by WP.
+- The backpressure gate's BP04 (nothing lost or duplicated across
+  interleavings) and the waitable set's delivery across interleavings
+  (every cancellation delivered exactly once, FIFO, no lost wake-up) are
+  SPIN's part (proofs/spin/gate.pml, proofs/spin/waitable_set.pml); WP
+  proves each critical section (BP01-BP03, PL09-PL11).
 - EV01-EV04 are proven by WP as "the operation computes exactly this C
   expression" (word | bits, word & ~bits, ...). What those expressions do
   to each bit (EV03, EV04), that post never clears a bit (EV08) and that the
@@ -214,10 +228,20 @@ port for good), sq_kernel_tick and sq_thread_main (call through function
 pointers: expiry functions, thread entry), sq_timer_expired (converts the
 timeout node back into its timer), sq_sched_wait_expired (called only
 through the armed table), sq_kernel_soft_irq (runs a handler through the
-port); and sq_callback_dispatch and sq_callback_run (call the registered
+port); sq_callback_dispatch and sq_callback_run (call the registered
 callback through its function pointer; every decision they chain, the
 lookup, the routing and the decoding, is a proven function of its own;
-tested by tests/test_callback_table.c on the host and both QEMU cores):
+tested by tests/test_callback_table.c); sq_poll (after a wake-up it
+decides again, as a thread the port has switched back to, which WP's
+sequential view of the unlock does not cover; each decision is the proven
+sq_poll_locked; tested by tests/test_poll.c), sq_waitable_set_wait (the
+same: it waits again after a wake-up whose event another thread took; each
+decision is the proven sq_waitable_set_wait_locked; tested by
+tests/test_waitable_set.c, the loop modelled in
+proofs/spin/waitable_set.pml) and the five one-line
+sq_poll_as_* conversions of a poll event's `const void *` object to its
+type, which WP's typed memory model does not follow (logic functions stand
+for their results in the contracts):
 
 ```
 MID

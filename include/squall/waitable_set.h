@@ -105,14 +105,18 @@ sq_status_t sq_waitable_set_init(sq_waitable_set_t *s, sq_waitable_t **storage,
  *  SQ_ERR_FULL (s has `capacity` members). */
 sq_status_t sq_waitable_join(sq_waitable_t *w, sq_waitable_set_t *s, uint32_t join_id);
 
-/** Take `w` out of its set; a pending event stays with `w`. SQ_ERR_NULL,
- *  SQ_ERR_INVALID (not initialised), SQ_ERR_STATE (in no set). */
+/** Take `w` out of its set; a pending event stays with `w`. When the last
+ *  member leaves, the threads waiting on the set wake with SQ_ERR_EMPTY.
+ *  SQ_ERR_NULL, SQ_ERR_INVALID (not initialised), SQ_ERR_STATE (in no
+ *  set). */
 sq_status_t sq_waitable_leave(sq_waitable_t *w);
 
 /** Post event `code` with `payload` on `w` (thread or interrupt); if `w`
  *  is in a set, one thread waiting on it wakes. SQ_ERR_NULL,
  *  SQ_ERR_INVALID (w not initialised, or code not SUBTASK .. CANCELLED),
- *  SQ_ERR_BUSY (an event is already pending on w). */
+ *  SQ_ERR_BUSY (an event is already pending on w). SQ_ERR_FULL only if
+ *  the set's bookkeeping were broken (more pending entries than members);
+ *  the check keeps the pending array in bounds and never fails otherwise. */
 sq_status_t sq_waitable_post(sq_waitable_t *w, uint32_t code, uint32_t payload);
 
 /** Withdraw the pending event of `w`. SQ_ERR_NULL, SQ_ERR_INVALID (not
@@ -133,7 +137,8 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev);
  * ticks for one. Waiting threads are served in priority order, oldest
  * first among equals. SQ_OK, SQ_ERR_NULL, SQ_ERR_DESTROYED (before or
  * while waiting), SQ_ERR_EMPTY (s has no members: nothing could ever
- * arrive), SQ_ERR_BUSY (none pending and SQ_NO_WAIT), SQ_ERR_TIMEOUT,
+ * arrive; also when its last member leaves during the wait), SQ_ERR_BUSY
+ * (none pending and SQ_NO_WAIT), SQ_ERR_TIMEOUT,
  * SQ_ERR_AGAIN (the waiter was suspended), SQ_ERR_IN_ISR (a wait from an
  * interrupt), SQ_ERR_FULL (no free timeout slot).
  */
