@@ -4,11 +4,11 @@
  * (CB05), and sq_callback_run in a kernel thread woken by events that an
  * interrupt posts. The same file runs on the host and under QEMU.
  */
-#include <stdatomic.h>
 #include <string.h>
 #include <squall/callback_table.h>
 #include <squall/thread.h>
 #include "sq_test.h"
+#include "sq_trail.h"
 
 /* What a callback saw and what it answers; every call appends the
  * callback's tag to the trail. */
@@ -18,27 +18,6 @@ struct probe {
     unsigned calls;
     sq_wait_event_t seen;
 };
-
-static char trail[32];
-static atomic_uint trail_len;
-static void note(char c)
-{
-    unsigned i = atomic_fetch_add(&trail_len, 1u);
-    if (i < sizeof trail - 1u) {
-        trail[i] = c;
-    }
-}
-static const char *trail_text(void)
-{
-    unsigned n = atomic_load(&trail_len);
-    trail[n < sizeof trail ? n : sizeof trail - 1u] = '\0';
-    return trail;
-}
-static void trail_reset(void)
-{
-    atomic_store(&trail_len, 0u);
-    memset(trail, 0, sizeof trail);
-}
 
 static uint32_t probe_cb(void *ctx, const sq_wait_event_t *ev)
 {

@@ -3,12 +3,12 @@
  * Cortex-M under QEMU. As in test_kernel.c, threads record what they saw
  * and the checks run after sq_kernel_run returns.
  */
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <squall/gate.h>
 #include <squall/thread.h>
 #include "sq_test.h"
+#include "sq_trail.h"
 
 #define STACK 2048u
 SQ_THREAD_DEFINE(th_a, STACK);
@@ -17,29 +17,10 @@ SQ_THREAD_DEFINE(th_c, STACK);
 SQ_THREAD_DEFINE(th_d, STACK);
 SQ_THREAD_DEFINE(th_e, STACK);
 
-/* An ordered log of one-letter notes (atomic index: an interrupt or a
- * preempting thread cannot lose a note). */
-static char trail[64];
-static atomic_uint trail_len;
-static void note(char c)
-{
-    unsigned i = atomic_fetch_add(&trail_len, 1u);
-    if (i < sizeof trail - 1u) {
-        trail[i] = c;
-    }
-}
-static const char *trail_text(void)
-{
-    unsigned n = atomic_load(&trail_len);
-    trail[n < sizeof trail ? n : sizeof trail - 1u] = '\0';
-    return trail;
-}
-
 static int results[16];
 static void reset_all(void)
 {
-    atomic_store(&trail_len, 0u);
-    memset(trail, 0, sizeof trail);
+    trail_reset();
     memset(results, 0, sizeof results);
     SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
 }

@@ -6,7 +6,6 @@
  * only then checks what they recorded: a check inside a kernel thread could
  * not unwind the host's test runner.
  */
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <squall/event.h>
@@ -14,6 +13,7 @@
 #include <squall/thread.h>
 #include <squall/timer.h>
 #include "sq_test.h"
+#include "sq_trail.h"
 
 #define STACK 2048u
 SQ_THREAD_DEFINE(th_a, STACK);
@@ -21,29 +21,10 @@ SQ_THREAD_DEFINE(th_b, STACK);
 SQ_THREAD_DEFINE(th_c, STACK);
 SQ_THREAD_DEFINE(th_d, STACK);
 
-/* An ordered log of one-letter notes; indices are atomic so an interrupt
- * or a preempting thread cannot lose a note. */
-static char trail[128];
-static atomic_uint trail_len;
-static void note(char c)
-{
-    unsigned i = atomic_fetch_add(&trail_len, 1u);
-    if (i < sizeof trail - 1u) {
-        trail[i] = c;
-    }
-}
-static const char *trail_text(void)
-{
-    unsigned n = atomic_load(&trail_len);
-    trail[n < sizeof trail ? n : sizeof trail - 1u] = '\0';
-    return trail;
-}
-
 static int results[8];
 static void reset_all(void)
 {
-    atomic_store(&trail_len, 0u);
-    memset(trail, 0, sizeof trail);
+    trail_reset();
     memset(results, 0, sizeof results);
     SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
 }

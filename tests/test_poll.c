@@ -5,7 +5,6 @@
  * threads, which record what they saw, and the test checks the records
  * after sq_kernel_run returns (see tests/test_kernel.c).
  */
-#include <stdatomic.h>
 #include <string.h>
 #include <squall/event.h>
 #include <squall/poll.h>
@@ -14,33 +13,17 @@
 #include <squall/thread.h>
 #include <squall/typed_ring_buf.h>
 #include "sq_test.h"
+#include "sq_trail.h"
 
 #define STACK 2048u
 SQ_THREAD_DEFINE(th_a, STACK);
 SQ_THREAD_DEFINE(th_b, STACK);
 
-static char trail[64];
-static atomic_uint trail_len;
-static void note(char c)
-{
-    unsigned i = atomic_fetch_add(&trail_len, 1u);
-    if (i < sizeof trail - 1u) {
-        trail[i] = c;
-    }
-}
-static const char *trail_text(void)
-{
-    unsigned n = atomic_load(&trail_len);
-    trail[n < sizeof trail ? n : sizeof trail - 1u] = '\0';
-    return trail;
-}
-
 static int results[8];
 static sq_tick_t elapsed;
 static void reset_all(void)
 {
-    atomic_store(&trail_len, 0u);
-    memset(trail, 0, sizeof trail);
+    trail_reset();
     memset(results, 0, sizeof results);
     elapsed = 0;
     SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);

@@ -116,13 +116,8 @@ static uint32_t sq_event_next_word(uint32_t word, enum sq_event_op op, uint32_t 
  * same word. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(e) && sq_event_ok(e);
     assigns e->word,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_value,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_value;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures NLW02: \forall integer j; 0 <= j < sq_kernel.thread_count &&
       sq_kernel.threads[j]->queue == &e->waiters ==>
@@ -157,13 +152,8 @@ static void sq_event_wake_satisfied(sq_event_t *e, uint32_t word)
           sq_kernel.threads[j]->queue == \at(sq_kernel.threads[j]->queue, Pre) &&
           sq_kernel.threads[j]->wait_value == \at(sq_kernel.threads[j]->wait_value, Pre);
         loop assigns i, consumed,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_value,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_value;
         loop variant sq_kernel.thread_count - i;
     */
     for (uint32_t i = 1; i < sq_kernel.thread_count; i++) {

@@ -82,12 +82,7 @@ sq_status_t sq_gate_init(sq_gate_t *g)
  * across the later wakes.
  */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(g) && sq_gate_ok(g);
-    assigns sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    assigns SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok && sq_gate_ok(g);
     ensures BP02: !sq_has_waiter(&g->waiters);
     ensures BP02: \forall integer j; 0 <= j < sq_kernel.thread_count &&
@@ -127,12 +122,7 @@ static void sq_gate_admit_all(sq_gate_t *g)
           sq_kernel.threads[j]->queue == \at(sq_kernel.threads[j]->queue, Pre) &&
           sq_kernel.threads[j]->state == \at(sq_kernel.threads[j]->state, Pre);
         loop assigns last,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT;
         // Each pass admits a waiter placed after the previous one, and
         // places are bounded: (idle priority + 1) * 2^64.
         loop variant (SQ_PRIO_IDLE + 1) * 0x10000000000000000 -
@@ -159,12 +149,7 @@ enum sq_gate_op { SQ_GATE_OP_ENABLE, SQ_GATE_OP_DISABLE, SQ_GATE_OP_INC, SQ_GATE
     requires op == SQ_GATE_OP_ENABLE || op == SQ_GATE_OP_DISABLE ||
              op == SQ_GATE_OP_INC || op == SQ_GATE_OP_DEC;
     assigns g->flag, g->counter,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_gate_ok(g) && sq_gate_nlw(g);
     ensures BP02: !sq_gate_closed(g) ==> !sq_has_waiter(&g->waiters) &&

@@ -149,12 +149,7 @@ void sq_poll_notify_locked(const void *object)
         loop invariant \forall integer j; i <= j < sq_kernel.thread_count ==>
           sq_kernel.threads[j]->queue == \at(sq_kernel.threads[j]->queue, Pre);
         loop assigns i,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT;
         loop variant sq_kernel.thread_count - i;
     */
     for (uint32_t i = 1; i < sq_kernel.thread_count; i++) {
@@ -168,12 +163,7 @@ void sq_poll_notify_locked(const void *object)
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    assigns sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    assigns SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures PL02: \forall sq_poll_event_t *ev; ev->ready == \old(ev->ready);
 */
@@ -212,12 +202,7 @@ sq_status_t sq_poll_signal_init(sq_poll_signal_t *sig)
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires sig == \null || \valid(sig);
     assigns sig->raised, sig->result,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures PL02: \forall sq_poll_event_t *ev; \separated(ev, sig) ==> ev->ready == \old(ev->ready);
     behavior null_arg:

@@ -28,12 +28,7 @@ extern sq_wait_queue_t sq_poll_queue;
  * caller reschedules before it unlocks.
  */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    assigns sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    assigns SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     // Only pollers move, and only to the ready queue: every other object's
     // waiters (and so its no-lost-wake-up predicate) are untouched.

@@ -142,12 +142,7 @@ void sq_queue_wake_all(sq_wait_queue_t *q, sq_status_t result)
      * nothing joins it meanwhile, so this ends within thread_count passes
      * (WP proves the result, not termination: no variant is given). */
     /*@ loop invariant sq_kernel_ok && sq_timeouts_ok;
-        loop assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket, sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1],
-            sq_kernel.armed_count;
+        loop assigns SQ_WAKE_ALL_FOOTPRINT;
     */
     while (sq_queue_wake_first(q, result) >= 0) {
     }

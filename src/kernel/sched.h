@@ -54,6 +54,28 @@ struct sq_kernel {
 };
 
 extern struct sq_kernel sq_kernel;
+
+/** What waking threads off an object's queue may change (for `assigns`
+ *  clauses): the queue, ticket, state and wake result of any thread but
+ *  the idle one, the ticket counter and the armed-timeout table. */
+#define SQ_WAKE_FOOTPRINT                                                     \
+    sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,                \
+    sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,               \
+    sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,                \
+    sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,          \
+    sq_kernel.next_ticket,                                                    \
+    sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count
+
+/** The same, the idle thread included (waking every waiter of a queue,
+ *  ending a thread). */
+#define SQ_WAKE_ALL_FOOTPRINT                                                 \
+    sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,                \
+    sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,               \
+    sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,                \
+    sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,          \
+    sq_kernel.next_ticket,                                                    \
+    sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count
+
 /** The idle thread: the context that called sq_kernel_run. (Outside
  *  sq_kernel so that no thread or timeout lives inside the kernel's own
  *  state, which keeps WP's memory-model separation hypotheses true.) */
@@ -222,12 +244,7 @@ void sq_sched_wake(uint32_t i, sq_status_t result);
  * waiters keep their place (P10).
  */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && q != &sq_ready_queue && q != \null;
-    assigns sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+    assigns SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures -1 <= \result < sq_kernel.thread_count;
     ensures \result == -1 ==> !sq_has_waiter(q);
@@ -320,12 +337,7 @@ sq_status_t sq_sched_wait_result(void);
 
 /** Wake every thread waiting on `q` with `result`. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && q != &sq_ready_queue && q != \null;
-    assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket, sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1],
-            sq_kernel.armed_count;
+    assigns SQ_WAKE_ALL_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures !sq_has_waiter(q);
 */

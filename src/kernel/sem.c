@@ -69,12 +69,7 @@ sq_status_t sq_sem_init(sq_sem_t *s, uint32_t initial, uint32_t limit)
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(s);
     requires sq_sem_ok(s) && sq_sem_nlw(s);
     assigns s->count,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures P01: sq_sem_ok(s);
     ensures NLW01: sq_sem_nlw(s);

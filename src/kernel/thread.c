@@ -21,12 +21,7 @@
     requires 0 < index < sq_kernel.thread_count && sq_kernel.threads[index] == t;
     assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1],
             sq_kernel.thread_count,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_ALL_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures SC16: t->state == SQ_THREAD_DEAD && !sq_registered(t);
     ensures TH06: sq_kernel.thread_count == \old(sq_kernel.thread_count) - 1;
@@ -297,12 +292,7 @@ sq_status_t sq_thread_resume(sq_thread_t *t)
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
     assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1],
             sq_kernel.thread_count,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_ALL_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     behavior unknown:
       assumes !sq_registered(t);

@@ -182,12 +182,7 @@ static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
     requires sq_wset_entry_ok(s, w) && !sq_wset_in(s, w);
     requires \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
     assigns s->pending[s->pending_count], s->pending_count,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_set_ok(s);
     ensures s->pending_count == \old(s->pending_count) + 1;
@@ -353,12 +348,7 @@ sq_status_t sq_waitable_set_init(sq_waitable_set_t *s, sq_waitable_t **storage,
     requires sq_wset_apart(s, w);
     requires \forall integer i; 0 <= i < s->pending_count ==> \separated(w, s->pending[i]);
     assigns w->set, w->join_id, s->joined, s->pending[0 .. s->capacity - 1], s->pending_count,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_set_ok(s);
     behavior destroyed:
@@ -438,12 +428,7 @@ sq_status_t sq_waitable_join(sq_waitable_t *w, sq_waitable_set_t *s, uint32_t jo
     requires sq_waitable_ok(w) && w->magic == SQ_WAITABLE_MAGIC && w->set != \null;
     assigns w->set, w->set->joined, w->set->pending[0 .. w->set->capacity - 1],
             w->set->pending_count,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_ALL_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_set_ok(\old(w->set));
     ensures w->set == \null && w->code == \old(w->code) && w->payload == \old(w->payload);
@@ -500,12 +485,7 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
     requires sq_waitable_ok(w) && w->magic == SQ_WAITABLE_MAGIC;
     assigns w->code, w->payload,
             w->set->pending[0 .. w->set->capacity - 1], w->set->pending_count,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
-            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->wait_result,
-            sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_ok(w);
     ensures \result != SQ_OK ==> w->code == \old(w->code) && w->payload == \old(w->payload);
