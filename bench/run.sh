@@ -114,11 +114,13 @@ host_ops=100000
 gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel \
     -o "$out/kernel_host_bench" bench/kernel_host_bench.c bench/null_port.c src/kernel/*.c
 
-# host <mode> <function> <threads>: Ir per call of <function>
-host() {
-    local file="$out/callgrind.kernel.$1.$3"
-    valgrind --tool=callgrind --toggle-collect="$2" --callgrind-out-file="$file" \
-        "$out/kernel_host_bench" "$1" "$3" > /dev/null 2> "$file.log" ||
+# per_call <bench> <mode> <function> <count>: Ir per call of <function> in
+# one run of the null-port benchmark $out/<bench> (each of its modes makes
+# exactly $host_ops calls of the function it measures)
+per_call() {
+    local file="$out/callgrind.$1.$2.$4"
+    valgrind --tool=callgrind --toggle-collect="$3" --callgrind-out-file="$file" \
+        "$out/$1" "$2" "$4" > /dev/null 2> "$file.log" ||
         { cat "$file.log"; exit 1; }
     local total
     total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$file")
@@ -128,8 +130,8 @@ host() {
 echo "bench: kernel decisions on the host (callgrind, null port)"
 host_rows=""
 while IFS='|' read -r mode fn threads label; do
-    few=$(host "$mode" "$fn" "$threads")
-    full=$(host "$mode" "$fn" 16)
+    few=$(per_call kernel_host_bench "$mode" "$fn" "$threads")
+    full=$(per_call kernel_host_bench "$mode" "$fn" 16)
     host_rows+="| $label | \`$fn\` | $threads | $few | $full |"$'\n'
 done <<'ROWS'
 give|sq_sem_give|2|give, nobody waiting
@@ -144,23 +146,12 @@ ROWS
 gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel \
     -o "$out/tasks_host_bench" bench/tasks_host_bench.c bench/null_port.c src/kernel/*.c
 
-# tasks <mode> <function> <members>: Ir per call of <function>
-tasks() {
-    local file="$out/callgrind.tasks.$1.$3"
-    valgrind --tool=callgrind --toggle-collect="$2" --callgrind-out-file="$file" \
-        "$out/tasks_host_bench" "$1" "$3" > /dev/null 2> "$file.log" ||
-        { cat "$file.log"; exit 1; }
-    local total
-    total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$file")
-    awk -v t="$total" -v n="$host_ops" 'BEGIN { printf "%.1f", t / n }'
-}
-
 echo "bench: waitable set on the host (callgrind, null port)"
 tasks_rows=""
 while IFS='|' read -r mode fn label; do
-    one=$(tasks "$mode" "$fn" 1)
-    mid=$(tasks "$mode" "$fn" 64)
-    big=$(tasks "$mode" "$fn" 1024)
+    one=$(per_call tasks_host_bench "$mode" "$fn" 1)
+    mid=$(per_call tasks_host_bench "$mode" "$fn" 64)
+    big=$(per_call tasks_host_bench "$mode" "$fn" 1024)
     tasks_rows+="| $label | \`$fn\` | $one | $mid | $big |"$'\n'
 done <<'ROWS'
 poll|sq_waitable_set_poll|poll, one event pending
