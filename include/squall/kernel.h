@@ -76,6 +76,22 @@ typedef enum sq_thread_state {
  *  preempted by another thread; it runs until it blocks, yields or ends
  *  (interrupts still run). */
 #define SQ_THREAD_COOPERATIVE 0x1u
+/** A user thread runs its entry unprivileged: on Cortex-M the MPU limits it
+ *  to code, its own stack and its memory domain (mem_domain.h), and it
+ *  reaches the kernel only through the calls of user.h. Its stack must meet
+ *  the build's MPU rule (SQ_USER_THREAD_DEFINE does). */
+#define SQ_THREAD_USER 0x2u
+
+/** Why the kernel stopped a user thread (sq_thread_fault). */
+typedef enum sq_fault {
+    SQ_FAULT_NONE = 0,    /**< not stopped by a fault */
+    SQ_FAULT_DATA = 1,    /**< a load or store the MPU refused; address known */
+    SQ_FAULT_EXEC = 2,    /**< an instruction fetch the MPU refused */
+    SQ_FAULT_STACK = 3,   /**< exception entry or return could not use its stack */
+    SQ_FAULT_SYSCALL = 4  /**< a supervisor call from outside the kernel's gate */
+} sq_fault_t;
+
+struct sq_mem_domain;
 
 /** A thread control block. Fields are the kernel's; read them through the
  *  calls in thread.h. */
@@ -105,6 +121,12 @@ typedef struct sq_thread {
     void *arg;
     /** Threads in sq_thread_join on this one. */
     sq_wait_queue_t joiners;
+    /** The memory domain the thread is in (NULL: none). */
+    struct sq_mem_domain *domain;
+    /** Why and where a user thread was stopped by a fault (cleared by a
+     *  start): an sq_fault_t, and the refused address for SQ_FAULT_DATA. */
+    uint32_t fault;
+    uintptr_t fault_addr;
 } sq_thread_t;
 
 /** Stack alignment every port accepts (AAPCS needs 8). */

@@ -56,7 +56,10 @@ typedef enum sq_status {
     SQ_ERR_UNDERFLOW = -19,
     /** Nothing is registered for what was asked (a dispatch with no
      *  callback for its event). */
-    SQ_ERR_NOT_FOUND = -20
+    SQ_ERR_NOT_FOUND = -20,
+    /** A value another component published is impossible (a shared
+     *  stream's index out of range); it was not used. */
+    SQ_ERR_CORRUPT = -21
 } sq_status_t;
 
 #endif /* SQUALL_STATUS_H */

@@ -25,7 +25,9 @@
  * sq_kernel_run, the thread runs once the kernel does; after, it preempts
  * the caller if it outranks it. Returning from `entry` ends the thread.
  * SQ_ERR_NULL (t, entry or t->stack NULL), SQ_ERR_INVALID (priority or
- * options out of range, stack not SQ_STACK_ALIGN-aligned), SQ_ERR_CAPACITY
+ * options out of range, stack not SQ_STACK_ALIGN-aligned, or with
+ * SQ_THREAD_USER a stack that breaks the MPU rule), SQ_ERR_BUSY
+ * (SQ_THREAD_USER and a domain partition overlaps the stack: MD07), SQ_ERR_CAPACITY
  * (stack below the port's minimum), SQ_ERR_STATE (kernel not initialised,
  * or t already started and not dead), SQ_ERR_FULL (SQ_CONFIG_MAX_THREADS
  * threads exist).
@@ -88,5 +90,13 @@ uint32_t sq_thread_count(void);
  * starts), so at most the stack size (TH04). SQ_ERR_NULL.
  */
 sq_status_t sq_thread_stack_used(const sq_thread_t *t, size_t *used);
+
+/**
+ * Why `t` was stopped: SQ_OK with *cause (SQ_FAULT_*) and *addr (the
+ * refused address for SQ_FAULT_DATA, else 0) if the kernel ended it for a
+ * memory fault or a bad supervisor call since its last start;
+ * SQ_ERR_NOT_FOUND if not. SQ_ERR_NULL.
+ */
+sq_status_t sq_thread_fault(const sq_thread_t *t, sq_fault_t *cause, uintptr_t *addr);
 
 #endif /* SQUALL_THREAD_H */

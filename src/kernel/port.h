@@ -89,7 +89,32 @@ void sq_port_idle(sq_irq_key_t key);
 /*@ assigns \nothing; */
 void sq_port_soft_irq(void (*handler)(void *arg), void *arg);
 
+/**
+ * Enter the kernel's call dispatcher from any thread: a plain call to
+ * sq_syscall from privileged code, a supervisor call through the port's
+ * gate from a user thread (user.h).
+ */
+sq_status_t sq_port_syscall(uint32_t nr, uint32_t a0, uint32_t a1);
+
+/**
+ * The memory view of the current thread may have changed (its domain, a
+ * partition of it): reprogram the MPU for sq_sched_current() now. Called
+ * with the lock held. No-op where nothing is enforced (host).
+ */
+/*@ assigns \nothing; */
+void sq_port_mpu_update(void);
+
 /* ---- Called by the port ------------------------------------------------ */
+
+/**
+ * The current thread made an access the MPU refused (or a supervisor call
+ * outside the gate): if it is a user thread, record `cause` and `addr` in
+ * it, end it as sq_thread_abort would (its joiners wake), request a switch
+ * and return true; the port returns from the fault into the switch.
+ * Returns false for a privileged thread (a kernel bug: the port stops).
+ * Called from the fault handler.
+ */
+bool sq_kernel_user_fault(sq_fault_t cause, uintptr_t addr);
 
 /**
  * Pick the thread to run next and make it current; returns it (possibly the
