@@ -115,6 +115,11 @@ the proof assistant's own summaries.
 | CB03 | an event with no entry is reported (SQ_ERR_NOT_FOUND), never dropped |
 | CB04 | a sealed callback table cannot be changed |
 | CB05 | callback return codes decode exactly as the Component Model packs them; anything else is refused |
+| SS01 | a shared stream's writer domain never grants write to the read index |
+| SS02 | a shared stream's reader domain never grants write to the data or the write index |
+| SS03 | a shared stream's partitions overlap no other partition of either domain and no known thread's stack (MD01, MD07 of each add) |
+| SS04 | a stream end takes a published (peer) index only if its view's ring invariant holds with it; otherwise SQ_ERR_CORRUPT, view unchanged |
+| SS05 | a claimed or borrowed slot is a whole element inside the stream's data area (zero copy) |
 
 SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
 without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12

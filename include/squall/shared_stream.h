@@ -47,7 +47,14 @@
 
 /** One published index, alone in one MPU granule. */
 typedef struct sq_stream_index {
+#if defined(__FRAMAC__)
+    /* Frama-C parses no _Alignas: the proofs see the same size, and the
+     * alignment only as init's check of it. */
+    sq_atomic_u32_t value;
+    uint8_t pad_[SQ_MPU_GRANULE - sizeof(sq_atomic_u32_t)];
+#else
     _Alignas(SQ_MPU_GRANULE) sq_atomic_u32_t value;
+#endif
 } sq_stream_index_t;
 
 typedef struct sq_shared_stream {
