@@ -81,11 +81,11 @@ typedef struct sq_shared_stream {
 /** Define a stream region `name` of at least `capacity` elements of
  *  `elem_type`, laid out for the MPU (the data region is rounded up to a
  *  power of two, so capacity may be larger). Attach it before use. */
-#define SQ_SHARED_STREAM_DEFINE(name, elem_type, capacity)                     \
-    _Static_assert((capacity) >= 1u && sizeof(elem_type) * (capacity) <= 0x40000000u, \
+#define SQ_SHARED_STREAM_DEFINE(name, elem_type, capacity_)                    \
+    _Static_assert((capacity_) >= 1u && sizeof(elem_type) * (capacity_) <= 0x40000000u, \
                    "shared stream size out of range");                         \
-    static _Alignas(SQ_MPU_REGION_BYTES(sizeof(elem_type) * (capacity)))       \
-        char name##_data[SQ_MPU_REGION_BYTES(sizeof(elem_type) * (capacity))]; \
+    static _Alignas(SQ_MPU_REGION_BYTES(sizeof(elem_type) * (capacity_)))      \
+        char name##_data[SQ_MPU_REGION_BYTES(sizeof(elem_type) * (capacity_))]; \
     static sq_stream_index_t name##_windex, name##_rindex;                    \
     sq_shared_stream_t name = {                                                \
         .magic = SQ_SHARED_STREAM_MAGIC, .id = SQ_SHARED_STREAM_DETACHED,      \

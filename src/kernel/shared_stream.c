@@ -72,6 +72,20 @@ static bool apart(uintptr_t a, uint32_t an, uintptr_t b, uint32_t bn)
 
 /* The partitions of one end: data, write index, read index, each end
  * writing only its own index and the writer only the data. */
+/*@ requires \valid_read(s) && \valid(part + (0 .. 2)) && \separated(s, part + (0 .. 2));
+    assigns part[0 .. 2];
+    ensures part[0].base == (uintptr_t)s->data && part[0].size == s->data_size;
+    ensures part[1].base == (uintptr_t)s->write_index &&
+            part[1].size == sizeof(sq_stream_index_t);
+    ensures part[2].base == (uintptr_t)s->read_index &&
+            part[2].size == sizeof(sq_stream_index_t);
+    ensures part[0].access == (reader ? SQ_MEM_RO : SQ_MEM_RW) &&
+            part[1].access == (reader ? SQ_MEM_RO : SQ_MEM_RW) &&
+            part[2].access == (reader ? SQ_MEM_RW : SQ_MEM_RO);
+    ensures SS01: !reader ==> (part[2].access & SQ_MEM_WRITE) == 0;
+    ensures SS02: reader ==> (part[0].access & SQ_MEM_WRITE) == 0 &&
+                  (part[1].access & SQ_MEM_WRITE) == 0;
+*/
 static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partition_t part[3])
 {
     part[0].base = (uintptr_t)s->data;
