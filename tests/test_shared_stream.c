@@ -57,6 +57,11 @@ static void reset_all(void)
     (void)sq_mem_domain_remove_thread(&th_writer);
     (void)sq_mem_domain_remove_thread(&th_reader);
     SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
+    /* The main stream empty again (its indices back to 0). */
+    SQ_CHECK_EQ(sq_shared_stream_init(&stream, stream.data, stream.data_size,
+                                      (uint32_t)sizeof(record_t), stream.write_index,
+                                      stream.read_index),
+                SQ_OK);
     sq_mem_domain_t *all[] = {&dom_w, &dom_r, &dom_x, &dom_y};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         SQ_CHECK_EQ(sq_mem_domain_init(all[i], SQ_MEM_RULE_DEFAULT), SQ_OK);
@@ -277,10 +282,6 @@ static void test_zero_copy(void **state)
 {
     (void)state;
     reset_all();
-    SQ_CHECK_EQ(sq_shared_stream_init(&stream, stream.data, stream.data_size,
-                                      (uint32_t)sizeof(record_t), stream.write_index,
-                                      stream.read_index),
-                SQ_OK);
     SQ_CHECK_EQ(sq_shared_stream_attach(&stream, &dom_w, &dom_r), SQ_OK);
     sq_stream_end_t w, r;
     SQ_CHECK_EQ(sq_shared_stream_open_writer(&stream, &w), SQ_OK);
@@ -348,10 +349,6 @@ static void test_corrupt_peer(void **state)
 {
     (void)state;
     reset_all();
-    SQ_CHECK_EQ(sq_shared_stream_init(&stream, stream.data, stream.data_size,
-                                      (uint32_t)sizeof(record_t), stream.write_index,
-                                      stream.read_index),
-                SQ_OK);
     SQ_CHECK_EQ(sq_shared_stream_attach(&stream, &dom_w, &dom_r), SQ_OK);
     sq_stream_end_t w, r, before;
     SQ_CHECK_EQ(sq_shared_stream_open_writer(&stream, &w), SQ_OK);
@@ -487,10 +484,6 @@ static void run_two_threads(uint32_t options)
     mismatches = 0u;
     writer_error = SQ_OK;
     reader_error = SQ_OK;
-    SQ_CHECK_EQ(sq_shared_stream_init(&stream, stream.data, stream.data_size,
-                                      (uint32_t)sizeof(record_t), stream.write_index,
-                                      stream.read_index),
-                SQ_OK);
     SQ_CHECK_EQ(sq_shared_stream_attach(&stream, &dom_w, &dom_r), SQ_OK);
     SQ_CHECK_EQ(sq_shared_stream_open_writer(&stream, &writer_end), SQ_OK);
     SQ_CHECK_EQ(sq_shared_stream_open_reader(&stream, &reader_end), SQ_OK);
@@ -576,10 +569,6 @@ static void test_detach_wakes_waiter(void **state)
     (void)state;
     reset_all();
     detached_wait_result = SQ_OK;
-    SQ_CHECK_EQ(sq_shared_stream_init(&stream, stream.data, stream.data_size,
-                                      (uint32_t)sizeof(record_t), stream.write_index,
-                                      stream.read_index),
-                SQ_OK);
     SQ_CHECK_EQ(sq_shared_stream_attach(&stream, &dom_w, &dom_r), SQ_OK);
     SQ_CHECK_EQ(sq_shared_stream_open_reader(&stream, &reader_end), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_reader, blocked_reader_main, NULL, 5u, 0u), SQ_OK);
