@@ -425,3 +425,8 @@ void SquallSoft_IRQHandler(void)
 {
     port_soft_handler(port_soft_arg);
 }
+
+/* Replaced by the MPU driver. */
+void sq_port_mpu_update(void)
+{
+}

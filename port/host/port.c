@@ -539,3 +539,12 @@ void sq_port_kernel_stop(void)
     switch_pending = false;
     sq_port_irq_unlock(key);
 }
+
+/* ---- Memory protection -------------------------------------------------- */
+
+void sq_port_mpu_update(void)
+{
+    /* The host has no MPU: user threads run with the process's rights. The
+     * kernel still checks and records every domain rule, and
+     * sq_mem_domain_allows answers what an MPU would grant (mem_domain.h). */
+}
