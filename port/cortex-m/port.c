@@ -427,5 +427,10 @@ void SquallSoft_IRQHandler(void)
     port_soft_handler(port_soft_arg);
 }
 
+/* Replaced by the MPU driver. */
+void sq_port_mpu_update(void)
+{
+}
+
 /* privileged-only until the supervisor-call gate lands */
 sq_status_t sq_port_syscall(uint32_t nr, uint32_t a0, uint32_t a1) { return sq_syscall(nr, a0, a1); }
