@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <squall/kernel.h>
+#include <squall/user.h>
 #include "port.h"
 
 /* ---- Configuration --------------------------------------------------- */
@@ -425,3 +426,11 @@ void SquallSoft_IRQHandler(void)
 {
     port_soft_handler(port_soft_arg);
 }
+
+/* Replaced by the MPU driver. */
+void sq_port_mpu_update(void)
+{
+}
+
+/* privileged-only until the supervisor-call gate lands */
+sq_status_t sq_port_syscall(uint32_t nr, uint32_t a0, uint32_t a1) { return sq_syscall(nr, a0, a1); }
