@@ -80,6 +80,7 @@
 #include <string.h>
 #include <time.h>
 #include <squall/kernel.h>
+#include <squall/user.h>
 #include "port.h"
 
 /* ---- Configuration --------------------------------------------------- */
@@ -538,4 +539,9 @@ void sq_port_kernel_stop(void)
     /* A switch asked for by the last interrupt must not happen after. */
     switch_pending = false;
     sq_port_irq_unlock(key);
+}
+
+sq_status_t sq_port_syscall(uint32_t nr, uint32_t a0, uint32_t a1)
+{
+    return sq_syscall(nr, a0, a1);
 }

@@ -326,3 +326,36 @@ sq_status_t sq_ring_core_read_release(struct sq_ring_core *r, uint32_t n)
     sq_atomic_store_release(&r->tail, ring_advance(r, tail, n));
     return SQ_OK;
 }
+
+sq_status_t sq_ring_core_used_of(uint32_t capacity, uint32_t head, uint32_t tail,
+                                 uint32_t *used)
+{
+    /* Range first, so the difference below cannot wrap. */
+    if (head >= 2u * capacity || tail >= 2u * capacity) {
+        return SQ_ERR_CORRUPT;
+    }
+    uint32_t n = head >= tail ? head - tail : (2u * capacity - tail) + head;
+    if (n > capacity) {
+        return SQ_ERR_CORRUPT;
+    }
+    *used = n;
+    return SQ_OK;
+}
+
+sq_status_t sq_ring_core_sync(struct sq_ring_core *r, uint32_t head, uint32_t tail)
+{
+    uint32_t used;
+    if (sq_ring_core_used_of(r->capacity, head, tail, &used) != SQ_OK) {
+        return SQ_ERR_CORRUPT;
+    }
+    /* The open claims must still fit: a claim covers free units from the
+     * head's slot, a borrow stored units from the tail's slot. */
+    if (r->write_claim > r->capacity - used ||
+        r->write_claim > r->capacity - ring_pos(r, head) ||
+        r->read_claim > used || r->read_claim > r->capacity - ring_pos(r, tail)) {
+        return SQ_ERR_CORRUPT;
+    }
+    sq_atomic_store_release(&r->tail, tail);
+    sq_atomic_store_release(&r->head, head);
+    return SQ_OK;
+}

@@ -298,4 +298,60 @@ sq_status_t sq_ring_core_read_claim(struct sq_ring_core *r, char **span,
 */
 sq_status_t sq_ring_core_read_release(struct sq_ring_core *r, uint32_t n);
 
+/*@ // Units stored between indices head and tail of a ring of `capacity`.
+    logic integer sq_ring_used_of(integer capacity, integer head, integer tail) =
+        head >= tail ? head - tail : head + 2 * capacity - tail;
+
+    // Indices a ring of `capacity` can have.
+    predicate sq_ring_indices_ok(integer capacity, integer head, integer tail) =
+        0 <= head < 2 * capacity && 0 <= tail < 2 * capacity &&
+        sq_ring_used_of(capacity, head, tail) <= capacity;
+
+    // sq_ring_inv of r with head and tail replaced (claims kept).
+    predicate sq_ring_sync_ok(struct sq_ring_core *r, integer head, integer tail) =
+        sq_ring_indices_ok(r->capacity, head, tail) &&
+        r->write_claim <= r->capacity - sq_ring_used_of(r->capacity, head, tail) &&
+        sq_ring_pos(r, head) + r->write_claim <= r->capacity &&
+        r->read_claim <= sq_ring_used_of(r->capacity, head, tail) &&
+        sq_ring_pos(r, tail) + r->read_claim <= r->capacity;
+*/
+
+/* Units stored between `head` and `tail` of a ring of `capacity` units, if
+ * those are indices such a ring can have (indices another party supplied:
+ * a shared stream's published ones). SQ_ERR_CORRUPT otherwise. */
+/*@ requires 1 <= capacity <= SQ_RING_MAX_UNITS && \valid(used);
+    assigns *used;
+    behavior ok:
+      assumes sq_ring_indices_ok(capacity, head, tail);
+      ensures \result == SQ_OK && *used == sq_ring_used_of(capacity, head, tail);
+    behavior corrupt:
+      assumes !sq_ring_indices_ok(capacity, head, tail);
+      assigns \nothing;
+      ensures \result == SQ_ERR_CORRUPT;
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_ring_core_used_of(uint32_t capacity, uint32_t head, uint32_t tail,
+                                 uint32_t *used);
+
+/* Take `head` and `tail` as r's indices if r's invariant holds with them
+ * and its claims; SQ_ERR_CORRUPT and nothing changed otherwise. For a ring
+ * whose two sides live in different views (a shared stream's ends): each
+ * view takes the other side's index this way. */
+/*@ requires sq_ring_ok(r);
+    assigns r->head, r->tail;
+    ensures sq_ring_ok(r);
+    behavior ok:
+      assumes sq_ring_sync_ok(r, head, tail);
+      ensures \result == SQ_OK && r->head == head && r->tail == tail;
+    behavior corrupt:
+      assumes !sq_ring_sync_ok(r, head, tail);
+      assigns \nothing;
+      ensures \result == SQ_ERR_CORRUPT;
+      ensures r->head == \old(r->head) && r->tail == \old(r->tail);
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_ring_core_sync(struct sq_ring_core *r, uint32_t head, uint32_t tail);
+
 #endif /* SQUALL_SRC_RING_CORE_H */

@@ -1,0 +1,422 @@
+/*
+ * squall: shared stream regions (include/squall/shared_stream.h), and the
+ * kernel side of their wait and notify calls (shared_stream_sys.h).
+ *
+ * The kernel's part is small: attach and detach change two domains and the
+ * table under the lock; wait and notify use the stream's event. Claims,
+ * commits, borrows and releases are plain code on the end's private view
+ * and the two published indices, which is why they can run unprivileged.
+ */
+#include <squall/shared_stream.h>
+#include <squall/user.h>
+#include "port.h"
+#include "ring_core.h"
+#include "sched.h"
+#include "shared_stream_sys.h"
+
+/* The bits of s->changed. */
+#define SQ_STREAM_PUBLISHED 0x1u /* the writer committed */
+#define SQ_STREAM_RELEASED 0x2u  /* the reader released */
+
+/* Attached streams: s is attached exactly when table[s->id] == s. */
+static sq_shared_stream_t *sq_stream_table[SQ_CONFIG_MAX_SHARED_STREAMS];
+
+/* Whether s is attached. Reads only s->id, so any memory may be asked. */
+static bool stream_attached(const sq_shared_stream_t *s)
+{
+    return s->id < SQ_CONFIG_MAX_SHARED_STREAMS && sq_stream_table[s->id] == s;
+}
+
+/* Whether [a, a + an) and [b, b + bn) are disjoint (neither wraps). */
+static bool apart(uintptr_t a, uint32_t an, uintptr_t b, uint32_t bn)
+{
+    return a >= b ? a - b >= bn : b - a >= an;
+}
+
+/* The partitions of one end: data, write index, read index, each end
+ * writing only its own index and the writer only the data. */
+static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partition_t part[3])
+{
+    part[0].base = (uintptr_t)s->data;
+    part[0].size = s->data_size;
+    part[0].access = reader ? SQ_MEM_RO : SQ_MEM_RW;
+    part[1].base = (uintptr_t)s->write_index;
+    part[1].size = (uint32_t)sizeof(sq_stream_index_t);
+    part[1].access = reader ? SQ_MEM_RO : SQ_MEM_RW;
+    part[2].base = (uintptr_t)s->read_index;
+    part[2].size = (uint32_t)sizeof(sq_stream_index_t);
+    part[2].access = reader ? SQ_MEM_RW : SQ_MEM_RO;
+}
+
+/* Add the three partitions to d, all or none: a refused one takes back
+ * those added before it (removing what was just added cannot fail). */
+static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
+{
+    sq_status_t st = sq_mem_domain_add(d, &part[0]);
+    if (st == SQ_OK) {
+        st = sq_mem_domain_add(d, &part[1]);
+        if (st == SQ_OK) {
+            st = sq_mem_domain_add(d, &part[2]);
+            if (st != SQ_OK) {
+                (void)sq_mem_domain_remove(d, &part[1]);
+            }
+        }
+        if (st != SQ_OK) {
+            (void)sq_mem_domain_remove(d, &part[0]);
+        }
+    }
+    return st;
+}
+
+/* Take the three partitions out of d, newest first. One already removed by
+ * hand (sq_mem_domain_remove) is simply not there: nothing to undo. */
+static void stream_revoke(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
+{
+    (void)sq_mem_domain_remove(d, &part[2]);
+    (void)sq_mem_domain_remove(d, &part[1]);
+    (void)sq_mem_domain_remove(d, &part[0]);
+}
+
+static sq_status_t stream_init_locked(sq_shared_stream_t *s, char *data, uint32_t data_size,
+                                      uint32_t elem_size, sq_stream_index_t *write_index,
+                                      sq_stream_index_t *read_index)
+{
+    if (stream_attached(s)) {
+        return SQ_ERR_STATE;
+    }
+    if (elem_size == 0u) {
+        return SQ_ERR_ZERO_LENGTH;
+    }
+    if (data_size < elem_size || data_size / elem_size > SQ_RING_MAX_UNITS) {
+        return SQ_ERR_CAPACITY;
+    }
+    uintptr_t d = (uintptr_t)data;
+    uintptr_t w = (uintptr_t)write_index;
+    uintptr_t r = (uintptr_t)read_index;
+    uint32_t index_size = (uint32_t)sizeof(sq_stream_index_t);
+    if (w % SQ_MPU_GRANULE != 0u || r % SQ_MPU_GRANULE != 0u || d > UINTPTR_MAX - data_size) {
+        return SQ_ERR_RANGE;
+    }
+    if (!apart(d, data_size, w, index_size) || !apart(d, data_size, r, index_size) ||
+        !apart(w, index_size, r, index_size)) {
+        return SQ_ERR_BUSY;
+    }
+    s->magic = SQ_SHARED_STREAM_MAGIC;
+    s->id = SQ_SHARED_STREAM_DETACHED;
+    s->data = data;
+    s->data_size = data_size;
+    s->elem_size = elem_size;
+    s->capacity = data_size / elem_size;
+    s->write_index = write_index;
+    s->read_index = read_index;
+    s->writer = NULL;
+    s->reader = NULL;
+    sq_atomic_store_release(&write_index->value, 0u);
+    sq_atomic_store_release(&read_index->value, 0u);
+    return SQ_OK;
+}
+
+sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t data_size,
+                                  uint32_t elem_size, sq_stream_index_t *write_index,
+                                  sq_stream_index_t *read_index)
+{
+    if (s == NULL || data == NULL || write_index == NULL || read_index == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = stream_init_locked(s, (char *)data, data_size, elem_size, write_index,
+                                        read_index);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *writer,
+                                        sq_mem_domain_t *reader)
+{
+    if (s->magic != SQ_SHARED_STREAM_MAGIC || writer == reader) {
+        return SQ_ERR_INVALID;
+    }
+    if (stream_attached(s)) {
+        return SQ_ERR_STATE;
+    }
+    uint32_t id = 0u;
+    while (id < SQ_CONFIG_MAX_SHARED_STREAMS && sq_stream_table[id] != NULL) {
+        id++;
+    }
+    if (id == SQ_CONFIG_MAX_SHARED_STREAMS) {
+        return SQ_ERR_FULL;
+    }
+    sq_mem_partition_t writer_parts[3];
+    sq_mem_partition_t reader_parts[3];
+    stream_parts(s, false, writer_parts);
+    stream_parts(s, true, reader_parts);
+    sq_status_t st = stream_grant(writer, writer_parts);
+    if (st == SQ_OK) {
+        st = stream_grant(reader, reader_parts);
+        if (st != SQ_OK) {
+            stream_revoke(writer, writer_parts);
+        }
+    }
+    if (st != SQ_OK) {
+        return st;
+    }
+    /* No thread waits on a detached stream's event (a wait needs the
+     * stream attached, and detach woke every waiter), so this succeeds. */
+    (void)sq_event_init(&s->changed);
+    s->writer = writer;
+    s->reader = reader;
+    s->id = id;
+    sq_stream_table[id] = s;
+    return SQ_OK;
+}
+
+sq_status_t sq_shared_stream_attach(sq_shared_stream_t *s, sq_mem_domain_t *writer,
+                                    sq_mem_domain_t *reader)
+{
+    if (s == NULL || writer == NULL || reader == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = stream_attach_locked(s, writer, reader);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+static sq_status_t stream_detach_locked(sq_shared_stream_t *s)
+{
+    if (!stream_attached(s)) {
+        return SQ_ERR_STATE;
+    }
+    sq_mem_partition_t part[3];
+    stream_parts(s, false, part);
+    stream_revoke(s->writer, part);
+    stream_parts(s, true, part);
+    stream_revoke(s->reader, part);
+    sq_stream_table[s->id] = NULL;
+    s->id = SQ_SHARED_STREAM_DETACHED;
+    s->writer = NULL;
+    s->reader = NULL;
+    /* Waiters wake with SQ_ERR_DESTROYED; attach made the event usable, so
+     * this succeeds. */
+    (void)sq_event_destroy(&s->changed);
+    return SQ_OK;
+}
+
+sq_status_t sq_shared_stream_detach(sq_shared_stream_t *s)
+{
+    if (s == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = stream_detach_locked(s);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/* Set up end e of s from the published indices, changing e only if they
+ * are possible. */
+static sq_status_t stream_open_locked(const sq_shared_stream_t *s, sq_stream_end_t *e,
+                                      bool reader)
+{
+    if (!stream_attached(s)) {
+        return SQ_ERR_STATE;
+    }
+    sq_typed_ring_buf_t view;
+    sq_ring_core_setup(&view.core, s->data, s->capacity * s->elem_size, s->elem_size);
+    sq_status_t st = sq_ring_core_sync(&view.core, sq_atomic_load_acquire(&s->write_index->value),
+                                       sq_atomic_load_acquire(&s->read_index->value));
+    if (st != SQ_OK) {
+        return st;
+    }
+    e->view = view;
+    e->own = reader ? s->read_index : s->write_index;
+    e->peer = reader ? s->write_index : s->read_index;
+    e->id = s->id;
+    return SQ_OK;
+}
+
+static sq_status_t stream_open(const sq_shared_stream_t *s, sq_stream_end_t *e, bool reader)
+{
+    if (s == NULL || e == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = stream_open_locked(s, e, reader);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_shared_stream_open_writer(const sq_shared_stream_t *s, sq_stream_end_t *e)
+{
+    return stream_open(s, e, false);
+}
+
+sq_status_t sq_shared_stream_open_reader(const sq_shared_stream_t *s, sq_stream_end_t *e)
+{
+    return stream_open(s, e, true);
+}
+
+sq_status_t sq_stream_writer_claim(sq_stream_end_t *e, void **slot)
+{
+    if (e == NULL || slot == NULL) {
+        return SQ_ERR_NULL;
+    }
+    /* The reader's tail, and with it (acquire) its reads of the slots it
+     * gave back; taken only if the view stays a ring with it (SS04). */
+    sq_status_t st = sq_ring_core_sync(&e->view.core, sq_atomic_load_relaxed(&e->view.core.head),
+                                       sq_atomic_load_acquire(&e->peer->value));
+    if (st != SQ_OK) {
+        return st;
+    }
+    return sq_typed_ring_buf_write_claim(&e->view, slot);
+}
+
+sq_status_t sq_stream_writer_commit(sq_stream_end_t *e)
+{
+    if (e == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_status_t st = sq_typed_ring_buf_write_commit(&e->view);
+    if (st == SQ_OK) {
+        /* Published after the element's bytes (release). */
+        sq_atomic_store_release(&e->own->value, sq_atomic_load_relaxed(&e->view.core.head));
+    }
+    return st;
+}
+
+sq_status_t sq_stream_reader_borrow(sq_stream_end_t *e, const void **slot)
+{
+    if (e == NULL || slot == NULL) {
+        return SQ_ERR_NULL;
+    }
+    /* The writer's head, and with it (acquire) the bytes it published. */
+    sq_status_t st = sq_ring_core_sync(&e->view.core, sq_atomic_load_acquire(&e->peer->value),
+                                       sq_atomic_load_relaxed(&e->view.core.tail));
+    if (st != SQ_OK) {
+        return st;
+    }
+    return sq_typed_ring_buf_read_borrow(&e->view, slot);
+}
+
+sq_status_t sq_stream_reader_release(sq_stream_end_t *e)
+{
+    if (e == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_status_t st = sq_typed_ring_buf_read_release(&e->view);
+    if (st == SQ_OK) {
+        /* Published after the reads of the element (release). */
+        sq_atomic_store_release(&e->own->value, sq_atomic_load_relaxed(&e->view.core.tail));
+    }
+    return st;
+}
+
+/* The calls below enter the kernel (sq_syscall), which checks the id and
+ * the caller against the stream. */
+static sq_status_t stream_call(uint32_t nr, const sq_stream_end_t *e, uint32_t role,
+                               sq_timeout_t timeout)
+{
+    return e == NULL ? SQ_ERR_NULL : sq_port_syscall(nr, e->id | role, timeout);
+}
+
+sq_status_t sq_stream_writer_wait(const sq_stream_end_t *e, sq_timeout_t timeout)
+{
+    return stream_call(SQ_SYS_STREAM_WAIT, e, 0u, timeout);
+}
+
+sq_status_t sq_stream_reader_wait(const sq_stream_end_t *e, sq_timeout_t timeout)
+{
+    return stream_call(SQ_SYS_STREAM_WAIT, e, SQ_SYS_STREAM_READER, timeout);
+}
+
+sq_status_t sq_stream_writer_notify(const sq_stream_end_t *e)
+{
+    return stream_call(SQ_SYS_STREAM_NOTIFY, e, 0u, 0u);
+}
+
+sq_status_t sq_stream_reader_notify(const sq_stream_end_t *e)
+{
+    return stream_call(SQ_SYS_STREAM_NOTIFY, e, SQ_SYS_STREAM_READER, 0u);
+}
+
+/* ---- Kernel side (sq_syscall) ------------------------------------------ */
+
+/* The stream a call's a0 names, if the caller may act for that end: a user
+ * thread only from the end's domain; privileged code is trusted. */
+static sq_status_t stream_for_call_locked(uint32_t a0, sq_shared_stream_t **out)
+{
+    uint32_t id = a0 & ~SQ_SYS_STREAM_READER;
+    if (id >= SQ_CONFIG_MAX_SHARED_STREAMS) {
+        return SQ_ERR_INVALID;
+    }
+    sq_shared_stream_t *s = sq_stream_table[id];
+    if (s == NULL) {
+        return SQ_ERR_DESTROYED;
+    }
+    const sq_thread_t *caller = sq_kernel.current;
+    const sq_mem_domain_t *end = (a0 & SQ_SYS_STREAM_READER) != 0u ? s->reader : s->writer;
+    if ((caller->options & SQ_THREAD_USER) != 0u && caller->domain != end) {
+        return SQ_ERR_INVALID;
+    }
+    *out = s;
+    return SQ_OK;
+}
+
+static sq_status_t stream_for_call(uint32_t a0, sq_shared_stream_t **out)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = stream_for_call_locked(a0, out);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/* Whether the published indices let the end go on: the reader has an
+ * element, the writer a free slot. SQ_OK, SQ_ERR_BUSY (not yet),
+ * SQ_ERR_CORRUPT (impossible indices). */
+static sq_status_t stream_ready(const sq_shared_stream_t *s, bool reader)
+{
+    uint32_t used;
+    sq_status_t st = sq_ring_core_used_of(s->capacity,
+                                          sq_atomic_load_acquire(&s->write_index->value),
+                                          sq_atomic_load_acquire(&s->read_index->value), &used);
+    if (st != SQ_OK) {
+        return st;
+    }
+    return (reader ? used != 0u : used != s->capacity) ? SQ_OK : SQ_ERR_BUSY;
+}
+
+sq_status_t sq_shared_stream_sys_wait(uint32_t a0, sq_timeout_t timeout)
+{
+    sq_shared_stream_t *s;
+    sq_status_t st = stream_for_call(a0, &s);
+    if (st != SQ_OK) {
+        return st;
+    }
+    bool reader = (a0 & SQ_SYS_STREAM_READER) != 0u;
+    uint32_t bit = reader ? SQ_STREAM_PUBLISHED : SQ_STREAM_RELEASED;
+    /* Clear, check, wait: no wake-up is lost, because the peer publishes
+     * its index before it notifies. A publish the check missed came after
+     * the clear, so its notify sets the bit after the clear too, and the
+     * wait sees the bit or is woken by it. (A detach in between makes the
+     * clear or the wait return SQ_ERR_DESTROYED.) */
+    st = sq_event_clear(&s->changed, bit);
+    if (st != SQ_OK) {
+        return st;
+    }
+    st = stream_ready(s, reader);
+    if (st != SQ_ERR_BUSY) {
+        return st;
+    }
+    return sq_event_wait(&s->changed, bit, 0u, timeout, NULL);
+}
+
+sq_status_t sq_shared_stream_sys_notify(uint32_t a0)
+{
+    sq_shared_stream_t *s;
+    sq_status_t st = stream_for_call(a0, &s);
+    if (st != SQ_OK) {
+        return st;
+    }
+    return sq_event_post(&s->changed, (a0 & SQ_SYS_STREAM_READER) != 0u ? SQ_STREAM_RELEASED
+                                                                       : SQ_STREAM_PUBLISHED);
+}
