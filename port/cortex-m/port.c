@@ -155,6 +155,13 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define MMFSR_MMARVALID (1u << 7)
 #define MMFSR_ALL 0xffu
 #define SCB_MMFAR REG32(0xe000ed34u)
+#define SHCSR_USGFAULTENA (1u << 18)
+/* UsageFault status: the high half of CFSR. STKOF (ARMv8-M) is a stack
+ * pointer moved below PSPLIM; the other bits are instructions the core
+ * refused (undefined, bad state, bad EXC_RETURN, no coprocessor,
+ * unaligned, divide by zero). */
+#define UFSR_ALL 0xffff0000u
+#define UFSR_STKOF (1u << 20)
 
 /* The MPU: PMSAv7 and PMSAv8 share these addresses; on v8 the register at
  * 0xeda0 is RLAR instead of RASR, and MAIR0 exists. Bit 0 of RASR and of
@@ -235,11 +242,13 @@ static uint32_t port_mpu_loaded;
 void PendSV_Handler(void);
 void SVC_Handler(void);
 void MemManage_Handler(void);
+void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
 uint64_t sq_port_switch_context(uintptr_t psp);
 void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame);
 void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame);
+void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame);
 
 /* The board's loud stop (port/cortex-m/startup.c prints `what` and
  * `value` and ends the QEMU run with a failure): a kernel bug or an
@@ -427,7 +436,7 @@ static void port_mpu_start(void)
     }
     port_mpu_regions = regions;
     port_mpu_loaded = 0u;
-    SCB_SHCSR |= SHCSR_MEMFAULTENA;
+    SCB_SHCSR |= SHCSR_MEMFAULTENA | SHCSR_USGFAULTENA;
     port_mpu_on();
 }
 
@@ -659,13 +668,14 @@ void sq_port_kernel_start(sq_thread_t *idle)
     uint32_t shpr3 = SCB_SHPR3 & 0x0000ffffu;
     SCB_SHPR3 = shpr3 | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24) | (PRIO_PENDSV << 16);
 #if PORT_ISOLATION
-    /* SVCall and MemManage call the kernel (sq_kernel_user_fault), so they
-     * sit in the kernel band like SysTick. Both are synchronous to user
+    /* SVCall, MemManage and UsageFault call the kernel
+     * (sq_kernel_user_fault), so they sit in the kernel band like SysTick. Both are synchronous to user
      * code, which never holds the lock, so they are taken at once there;
      * a fault or SVC in privileged code under the lock cannot be taken at
      * its priority and escalates to HardFault, the board's loud stop,
      * which is right for a kernel bug. */
-    SCB_SHPR1 = (SCB_SHPR1 & ~0xffu) | (uint32_t)SQ_PORT_KERNEL_IRQ_PRIO;
+    SCB_SHPR1 = (SCB_SHPR1 & 0xff00ff00u) | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 16) |
+                (uint32_t)SQ_PORT_KERNEL_IRQ_PRIO;
     SCB_SHPR2 = (SCB_SHPR2 & 0x00ffffffu) | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24);
     port_mpu_start();
 #endif
@@ -777,8 +787,10 @@ extern const uint16_t sq_port_gate_resume[];
  * Code that jumps past the SVC runs sq_syscall unprivileged and faults
  * on kernel memory.
  */
-__attribute__((naked, noinline)) static sq_status_t port_gate(uint32_t nr, uint32_t a0,
-                                                              uint32_t a1)
+#define PORT_IN_REG __attribute__((unused)) /* read by the asm, in r0-r2 */
+__attribute__((naked, noinline)) static sq_status_t port_gate(uint32_t nr PORT_IN_REG,
+                                                              uint32_t a0 PORT_IN_REG,
+                                                              uint32_t a1 PORT_IN_REG)
 {
     __asm__ volatile(ASM_UNIFIED
                      "   push  {r4, lr}               \n"
@@ -834,6 +846,24 @@ __attribute__((naked)) void MemManage_Handler(void)
                      "   b     sq_port_memmanage      \n");
 }
 
+__attribute__((naked)) void UsageFault_Handler(void)
+{
+    __asm__ volatile("   mov   r0, lr                 \n"
+                     "   mrs   r1, psp                \n"
+                     "   b     sq_port_usagefault     \n");
+}
+
+/* End the current thread for a fault in its own code (the kernel's
+ * switch tail-chains on the handler's return: it never resumes), or stop
+ * the board if the fault came from privileged code: a kernel bug. */
+static void port_user_fault(uint32_t exc_return, sq_fault_t cause, uintptr_t addr,
+                            const char *what, uint32_t status)
+{
+    if (!port_user_code_interrupted(exc_return) || !sq_kernel_user_fault(cause, addr)) {
+        sq_port_fatal(what, status);
+    }
+}
+
 /*
  * A supervisor call. It is the gate's only if both hold:
  *   - the stacked PC is the instruction after the gate's SVC: an SVC
@@ -866,11 +896,8 @@ void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame)
         port_set_control(port_control() & ~CONTROL_NPRIV);
         return;
     }
-    /* The switch the kernel requested tail-chains on this return: the
-     * thread never resumes. */
-    if (!sq_kernel_user_fault(SQ_FAULT_SYSCALL, frame->pc)) {
-        sq_port_fatal("supervisor call from a thread without SQ_THREAD_USER at", frame->pc);
-    }
+    port_user_fault(exc_return, SQ_FAULT_SYSCALL, frame->pc,
+                    "supervisor call from a thread without SQ_THREAD_USER at", frame->pc);
 }
 
 /*
@@ -890,18 +917,37 @@ void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
     if (!port_user_code_interrupted(exc_return)) {
         sq_port_fatal("MemManage fault in privileged code, MMFSR", mmfsr);
     }
+    /* Only user code from here: its frame was stacked unless MSTKERR. */
     sq_fault_t cause = SQ_FAULT_STACK;
     uintptr_t addr = 0u;
     if ((mmfsr & MMFSR_DACCVIOL) != 0u) {
         cause = SQ_FAULT_DATA;
         addr = (mmfsr & MMFSR_MMARVALID) != 0u ? mmfar : 0u;
     } else if ((mmfsr & MMFSR_IACCVIOL) != 0u) {
-        /* The frame was stacked: the fetch faulted, not the entry. */
         cause = SQ_FAULT_EXEC;
         addr = frame->pc;
     }
-    if (!sq_kernel_user_fault(cause, addr)) {
-        sq_port_fatal("MemManage fault in a thread without SQ_THREAD_USER, MMFSR", mmfsr);
+    port_user_fault(exc_return, cause, addr, "MemManage fault, MMFSR", mmfsr);
+}
+
+/*
+ * UsageFault: on ARMv8-M a user thread can move its stack pointer below
+ * PSPLIM (STKOF: SQ_FAULT_STACK), and on any core it can run an
+ * instruction the core refuses (SQ_FAULT_EXEC at the stacked PC). Either
+ * is the thread's own doing and ends only the thread; without this
+ * handler it would escalate to HardFault and stop the board.
+ */
+void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame)
+{
+    uint32_t ufsr = SCB_CFSR & UFSR_ALL;
+    SCB_CFSR = ufsr;
+    if (!port_user_code_interrupted(exc_return)) {
+        sq_port_fatal("UsageFault in privileged code, UFSR", ufsr >> 16);
+    }
+    if ((ufsr & UFSR_STKOF) != 0u) {
+        port_user_fault(exc_return, SQ_FAULT_STACK, 0u, "UsageFault, UFSR", ufsr >> 16);
+    } else {
+        port_user_fault(exc_return, SQ_FAULT_EXEC, frame->pc, "UsageFault, UFSR", ufsr >> 16);
     }
 }
 

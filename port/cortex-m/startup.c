@@ -17,10 +17,11 @@ void sq_port_reset(void);
 void PendSV_Handler(void);
 void SVC_Handler(void);
 void MemManage_Handler(void);
+void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
 int _write(int fd, const char *buf, int len);
-void _exit(int status);
+void _exit(int status) __attribute__((noreturn));
 void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
 
 /* Symbols placed by the linker script (port/cortex-m/sections.ld). */
@@ -91,12 +92,12 @@ void sq_port_reset(void)
     _exit(main());
 }
 
-/* The initial stack pointer, then reset, NMI, HardFault, MemManage (the
- * port: user thread faults), BusFault, UsageFault, SecureFault (M33),
- * reserved..., SVC (the port's supervisor call gate), DebugMon, reserved,
- * PendSV, SysTick; then the external interrupts 0-31, as many as
- * the an385 has. Only line 31 is used: the port's soft interrupt
- * (SQ_PORT_SOFT_IRQ). Unused entries fault loudly. */
+/* The initial stack pointer, then reset, NMI, HardFault, MemManage,
+ * BusFault, UsageFault, SecureFault (M33), reserved..., SVC, DebugMon,
+ * reserved, PendSV, SysTick; MemManage, UsageFault and SVC are the port's
+ * (faults of user threads, the supervisor call gate). Then the external
+ * interrupts 0-31, as many as the an385 has. Only line 31 is used: the
+ * port's soft interrupt (SQ_PORT_SOFT_IRQ). Unused entries fault loudly. */
 struct vector_table {
     const void *initial_sp;
     void (*handlers[15])(void);
@@ -108,7 +109,7 @@ struct vector_table {
 __attribute__((section(".vectors"), used)) static const struct vector_table vectors = {
     .initial_sp = &__stack_top,
     .handlers = {sq_port_reset, fault_handler, fault_handler, MemManage_Handler, fault_handler,
-                 fault_handler, fault_handler, 0, 0, 0, SVC_Handler, fault_handler, 0,
+                 UsageFault_Handler, fault_handler, 0, 0, 0, SVC_Handler, fault_handler, 0,
                  PendSV_Handler, SysTick_Handler},
     .irqs = {FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4,
              fault_handler, fault_handler, fault_handler, SquallSoft_IRQHandler},
