@@ -71,14 +71,16 @@ typedef struct sq_shared_stream {
 #define SQ_SHARED_STREAM_MAGIC 0x53484d31u
 #define SQ_SHARED_STREAM_DETACHED 0xffffffffu
 
-/** Define a stream region `name` of at least `capacity` elements of
+/** Define a stream region `name` of at least `min_capacity` elements of
  *  `elem_type`, laid out for the MPU (the data region is rounded up to a
- *  power of two, so capacity may be larger). Attach it before use. */
-#define SQ_SHARED_STREAM_DEFINE(name, elem_type, capacity)                     \
-    _Static_assert((capacity) >= 1u && sizeof(elem_type) * (capacity) <= 0x40000000u, \
+ *  power of two, so the capacity may be larger). Attach it before use.
+ *  (A parameter named `capacity` would replace the `.capacity` below.) */
+#define SQ_SHARED_STREAM_DEFINE(name, elem_type, min_capacity)                 \
+    _Static_assert((min_capacity) >= 1u &&                                     \
+                       sizeof(elem_type) * (min_capacity) <= 0x40000000u,      \
                    "shared stream size out of range");                         \
-    static _Alignas(SQ_MPU_REGION_BYTES(sizeof(elem_type) * (capacity)))       \
-        char name##_data[SQ_MPU_REGION_BYTES(sizeof(elem_type) * (capacity))]; \
+    static _Alignas(SQ_MPU_REGION_BYTES(sizeof(elem_type) * (min_capacity)))   \
+        char name##_data[SQ_MPU_REGION_BYTES(sizeof(elem_type) * (min_capacity))]; \
     static sq_stream_index_t name##_windex, name##_rindex;                    \
     sq_shared_stream_t name = {                                                \
         .magic = SQ_SHARED_STREAM_MAGIC, .id = SQ_SHARED_STREAM_DETACHED,      \
