@@ -402,4 +402,121 @@ static void test_isolated_components(void **state)
     SQ_CHECK_EQ(sq_shared_stream_detach(&stream), SQ_OK);
 }
 
-SQ_TEST_MAIN(SQ_TEST(test_isolated_components))
+#if defined(SQ_TEST_TARGET)
+/* ---- Misusing the gate and the stack pointer (QEMU only) -------------- */
+
+/* The port's gate: the instruction after its SVC (port/cortex-m/port.c). */
+extern const uint16_t sq_port_gate_resume[];
+
+enum { PROBE_PAST_SVC, PROBE_GATE_LOW_SP, PROBE_SP_IN_PARTITION, PROBE_UDF, PROBE_COUNT };
+static const char *const probe_name[PROBE_COUNT] = {
+    "jump past the gate's SVC", "gate with the stack pointer near the stack bottom",
+    "stack pointer moved into a partition", "undefined instruction"};
+
+typedef struct probe_state {
+    uint32_t mode;
+    uintptr_t sp; /**< the stack pointer the probe sets */
+} probe_state_t;
+static _Alignas(64) union {
+    probe_state_t s;
+    char region[64];
+} probe_mem;
+SQ_USER_THREAD_DEFINE(probe, 1024u);
+static SQ_MEM_DOMAIN_DEFINE(probe_domain);
+
+__attribute__((naked, noinline)) static void forbidden_udf(void)
+{
+    __asm__ volatile("udf #0\n\t"
+                     "bx  lr");
+}
+
+static void probe_main(void *arg)
+{
+    const probe_state_t *p = arg;
+    if (p->mode == PROBE_PAST_SVC) {
+        /* sq_syscall(SQ_SYS_YIELD) still unprivileged: the kernel's
+         * memory refuses it. */
+        register uint32_t r0 __asm__("r0") = SQ_SYS_YIELD;
+        __asm__ volatile("blx %1"
+                         : "+r"(r0)
+                         : "r"((uintptr_t)sq_port_gate_resume | 1u)
+                         : "r1", "r2", "r3", "r12", "lr", "memory");
+    } else if (p->mode == PROBE_GATE_LOW_SP) {
+        __asm__ volatile("mov sp, %0\n\t"
+                         "bl  sq_user_yield"
+                         :
+                         : "r"(p->sp)
+                         : "r0", "r1", "r2", "r3", "r12", "lr", "memory");
+    } else if (p->mode == PROBE_SP_IN_PARTITION) {
+        /* Spin there until preempted: the switch must not store the
+         * registers below this stack pointer with privilege. */
+        __asm__ volatile("mov sp, %0\n"
+                         "1: b 1b"
+                         :
+                         : "r"(p->sp)
+                         : "memory");
+    } else {
+        forbidden_udf();
+    }
+}
+
+static struct {
+    sq_status_t start[PROBE_COUNT];
+    sq_fault_t cause[PROBE_COUNT];
+    uintptr_t addr[PROBE_COUNT];
+} probe_seen;
+
+static void probe_supervisor(void *arg)
+{
+    (void)arg;
+    sq_mem_partition_t own = SQ_MEM_PARTITION(&probe_mem, sizeof probe_mem, SQ_MEM_RW);
+    if (sq_mem_domain_init(&probe_domain, SQ_MEM_RULE_DEFAULT) != SQ_OK ||
+        sq_mem_domain_add(&probe_domain, &own) != SQ_OK ||
+        sq_mem_domain_add_thread(&probe_domain, &probe) != SQ_OK) {
+        return;
+    }
+    uintptr_t sp[PROBE_COUNT] = {
+        [PROBE_GATE_LOW_SP] = (uintptr_t)probe_stack + 128u,
+        [PROBE_SP_IN_PARTITION] = (uintptr_t)&probe_mem + sizeof probe_mem,
+    };
+    for (uint32_t i = 0; i < PROBE_COUNT; i++) {
+        probe_mem.s.mode = i;
+        probe_mem.s.sp = sp[i];
+        probe_seen.start[i] = sq_thread_start(&probe, probe_main, &probe_mem.s, COMPONENT_PRIO,
+                                              SQ_THREAD_USER);
+        /* Two ticks: the spinning probe is preempted meanwhile. */
+        (void)sq_thread_sleep(2u);
+        (void)sq_thread_join(&probe, SQ_FOREVER);
+        (void)sq_thread_fault(&probe, &probe_seen.cause[i], &probe_seen.addr[i]);
+    }
+}
+
+/* Each misuse ends only the probe, with the fault it is. */
+static void test_gate_misuse(void **state)
+{
+    (void)state;
+    memset(&probe_seen, 0, sizeof probe_seen);
+    SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&supervisor, probe_supervisor, NULL, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    for (uint32_t i = 0; i < PROBE_COUNT; i++) {
+        printf("isolation: %s: fault %d at 0x%08lx\n", probe_name[i], (int)probe_seen.cause[i],
+               (unsigned long)probe_seen.addr[i]);
+        SQ_CHECK_EQ(probe_seen.start[i], SQ_OK);
+    }
+    /* Kernel memory, outside everything the probe may touch. */
+    SQ_CHECK_EQ(probe_seen.cause[PROBE_PAST_SVC], SQ_FAULT_DATA);
+    SQ_CHECK(probe_seen.addr[PROBE_PAST_SVC] != 0u);
+    SQ_CHECK(!sq_mem_domain_allows(&probe, probe_seen.addr[PROBE_PAST_SVC], 4u, SQ_MEM_READ));
+    SQ_CHECK_EQ(probe_seen.cause[PROBE_GATE_LOW_SP], SQ_FAULT_SYSCALL);
+    SQ_CHECK_EQ(probe_seen.addr[PROBE_GATE_LOW_SP], (uintptr_t)sq_port_gate_resume);
+    SQ_CHECK_EQ(probe_seen.cause[PROBE_SP_IN_PARTITION], SQ_FAULT_STACK);
+    SQ_CHECK_EQ(probe_seen.cause[PROBE_UDF], SQ_FAULT_EXEC);
+    SQ_CHECK_EQ(probe_seen.addr[PROBE_UDF], (uintptr_t)forbidden_udf & ~(uintptr_t)1u);
+}
+#define TARGET_TESTS , SQ_TEST(test_gate_misuse)
+#else
+#define TARGET_TESTS
+#endif
+
+SQ_TEST_MAIN(SQ_TEST(test_isolated_components) TARGET_TESTS)
