@@ -228,6 +228,7 @@ _Static_assert(sizeof(struct port_frame) == 17u * 4u, "PendSV_Handler pushes exa
  * are never restored, and its stack pointer may point anywhere. */
 static uint32_t port_discard[PORT_SAVED_BYTES / 4u];
 
+#if PORT_ISOLATION
 /* The code image (port/cortex-m/sections.ld). */
 extern const char __code_start[], __code_size[];
 
@@ -236,6 +237,7 @@ extern const char __code_start[], __code_size[];
  * stack and partitions (the ones the next load turns off). */
 static uint32_t port_mpu_regions;
 static uint32_t port_mpu_loaded;
+#endif
 
 /* Handlers named by the vector table (startup.c), and the C halves of
  * PendSV, SVCall and MemManage. */
@@ -332,14 +334,14 @@ static void port_set_stack_limit(const sq_thread_t *t)
 #endif
 }
 
+#if PORT_ISOLATION
+
 /* Whether [addr, addr + len) lies inside t's stack (no wrap-around). */
 static bool port_in_stack(const sq_thread_t *t, uintptr_t addr, size_t len)
 {
     uintptr_t lo = (uintptr_t)t->stack;
     return addr >= lo && len <= t->stack_size && addr - lo <= t->stack_size - len;
 }
-
-#if PORT_ISOLATION
 
 static uint32_t port_control(void)
 {
