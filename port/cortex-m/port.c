@@ -855,13 +855,13 @@ __attribute__((naked)) void UsageFault_Handler(void)
                      "   b     sq_port_usagefault     \n");
 }
 
-/* End the current thread for a fault in its own code (the kernel's
- * switch tail-chains on the handler's return: it never resumes), or stop
- * the board if the fault came from privileged code: a kernel bug. */
-static void port_user_fault(uint32_t exc_return, sq_fault_t cause, uintptr_t addr,
-                            const char *what, uint32_t status)
+/* End the current thread, whose own (unprivileged) code faulted: the
+ * kernel's switch tail-chains on the handler's return, and the thread
+ * never resumes. Unprivileged code in a thread the kernel does not count
+ * as a user thread would be a kernel bug. */
+static void port_user_fault(sq_fault_t cause, uintptr_t addr, const char *what, uint32_t status)
 {
-    if (!port_user_code_interrupted(exc_return) || !sq_kernel_user_fault(cause, addr)) {
+    if (!sq_kernel_user_fault(cause, addr)) {
         sq_port_fatal(what, status);
     }
 }
@@ -898,7 +898,7 @@ void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame)
         port_set_control(port_control() & ~CONTROL_NPRIV);
         return;
     }
-    port_user_fault(exc_return, SQ_FAULT_SYSCALL, frame->pc,
+    port_user_fault(SQ_FAULT_SYSCALL, frame->pc,
                     "supervisor call from a thread without SQ_THREAD_USER at", frame->pc);
 }
 
@@ -929,7 +929,8 @@ void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
         cause = SQ_FAULT_EXEC;
         addr = frame->pc;
     }
-    port_user_fault(exc_return, cause, addr, "MemManage fault, MMFSR", mmfsr);
+    port_user_fault(cause, addr, "MemManage fault in a thread without SQ_THREAD_USER, MMFSR",
+                    mmfsr);
 }
 
 /*
@@ -946,11 +947,9 @@ void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame)
     if (!port_user_code_interrupted(exc_return)) {
         sq_port_fatal("UsageFault in privileged code, UFSR", ufsr >> 16);
     }
-    if ((ufsr & UFSR_STKOF) != 0u) {
-        port_user_fault(exc_return, SQ_FAULT_STACK, 0u, "UsageFault, UFSR", ufsr >> 16);
-    } else {
-        port_user_fault(exc_return, SQ_FAULT_EXEC, frame->pc, "UsageFault, UFSR", ufsr >> 16);
-    }
+    bool stack = (ufsr & UFSR_STKOF) != 0u;
+    port_user_fault(stack ? SQ_FAULT_STACK : SQ_FAULT_EXEC, stack ? 0u : frame->pc,
+                    "UsageFault in a thread without SQ_THREAD_USER, UFSR", ufsr >> 16);
 }
 
 #endif /* PORT_ISOLATION */
