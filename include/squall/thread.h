@@ -21,16 +21,17 @@
 
 /**
  * Start `t` running `entry(arg)` at priority `prio` (0 highest ..
- * SQ_PRIO_LOWEST) with `options` (0 or SQ_THREAD_COOPERATIVE). Before
- * sq_kernel_run, the thread runs once the kernel does; after, it preempts
- * the caller if it outranks it. Returning from `entry` ends the thread.
- * SQ_ERR_NULL (t, entry or t->stack NULL), SQ_ERR_INVALID (priority or
- * options out of range, stack not SQ_STACK_ALIGN-aligned, or with
- * SQ_THREAD_USER a stack that breaks the MPU rule), SQ_ERR_BUSY
- * (SQ_THREAD_USER and a domain partition overlaps the stack: MD07), SQ_ERR_CAPACITY
- * (stack below the port's minimum), SQ_ERR_STATE (kernel not initialised,
- * or t already started and not dead), SQ_ERR_FULL (SQ_CONFIG_MAX_THREADS
- * threads exist).
+ * SQ_PRIO_LOWEST) with `options` (0, SQ_THREAD_COOPERATIVE, SQ_THREAD_USER
+ * or both). Before sq_kernel_run, the thread runs once the kernel does;
+ * after, it preempts the caller if it outranks it. Returning from `entry`
+ * ends the thread. SQ_ERR_NULL (t, entry or t->stack NULL), SQ_ERR_INVALID
+ * (priority or options out of range, stack not SQ_STACK_ALIGN-aligned, or
+ * with SQ_THREAD_USER a stack that breaks the MPU rule), SQ_ERR_BUSY (MD07:
+ * a partition of t's domain or of a started thread's domain overlaps t's
+ * stack, or one of t's domain overlaps a started thread's stack),
+ * SQ_ERR_CAPACITY (stack below the port's minimum), SQ_ERR_STATE (kernel
+ * not initialised, or t already started and not dead), SQ_ERR_FULL
+ * (SQ_CONFIG_MAX_THREADS threads exist).
  */
 sq_status_t sq_thread_start(sq_thread_t *t, void (*entry)(void *arg), void *arg,
                             uint32_t prio, uint32_t options);

@@ -545,3 +545,12 @@ sq_status_t sq_port_syscall(uint32_t nr, uint32_t a0, uint32_t a1)
 {
     return sq_syscall(nr, a0, a1);
 }
+
+/* ---- Memory protection -------------------------------------------------- */
+
+void sq_port_mpu_update(void)
+{
+    /* The host has no MPU: user threads run with the process's rights. The
+     * kernel still checks and records every domain rule, and
+     * sq_mem_domain_allows answers what an MPU would grant (mem_domain.h). */
+}

@@ -98,6 +98,12 @@ extern sq_wait_queue_t sq_ready_queue;
       a != b && \separated(a, b) &&
       (a->queue != \null && b->queue != \null ==> a->ticket != b->ticket);
 
+    // A control block (being started, or joining a domain) is one the
+    // kernel knows or overlaps none of them.
+    predicate sq_thread_apart(sq_thread_t *t) =
+      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
+        sq_kernel.threads[j] == t || \separated(t, sq_kernel.threads[j]);
+
     predicate sq_registered{L}(sq_thread_t *t) =
       \exists integer i; 0 <= i < \at(sq_kernel.thread_count, L) &&
                         \at(sq_kernel.threads[i], L) == t;

@@ -6,14 +6,9 @@
  * functions only lock, call them, reschedule and unlock.
  */
 #include <squall/thread.h>
+#include "mem_domain_rules.h"
 #include "port.h"
 #include "sched.h"
-
-/*@ // A control block being started overlaps none the kernel knows.
-    predicate sq_thread_apart(sq_thread_t *t) =
-      \forall integer j; 0 <= j < sq_kernel.thread_count ==>
-        sq_kernel.threads[j] == t || \separated(t, sq_kernel.threads[j]);
-*/
 
 /* Move `t` (known, not idle) to DEAD: off every queue and timeout, out of
  * the table (the last entry takes its place), joiners woken. */
@@ -41,6 +36,7 @@ static void sq_thread_end_locked(sq_thread_t *t, int32_t index)
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
     requires sq_thread_apart(t) && &t->joiners != &sq_ready_queue;
     requires sq_prio_ok(prio) && t->stack_size >= SQ_PORT_STACK_MIN;
+    requires sq_domains_ok && sq_domain_ref_ok(t->domain);
     assigns *t, sq_kernel.threads[sq_kernel.thread_count], sq_kernel.thread_count,
             sq_kernel.next_ticket;
     ensures sq_kernel_ok && sq_timeouts_ok;
@@ -53,13 +49,19 @@ static void sq_thread_end_locked(sq_thread_t *t, int32_t index)
       assumes sq_kernel.thread_count == SQ_CONFIG_MAX_THREADS;
       assigns \nothing;
       ensures \result == SQ_ERR_FULL;
+    behavior conflict:
+      assumes sq_kernel.initialised && !sq_registered(t) && t != sq_kernel.current;
+      assumes sq_kernel.thread_count < SQ_CONFIG_MAX_THREADS && sq_stack_conflict(t);
+      assigns \nothing;
+      ensures MD07: \result == SQ_ERR_BUSY;
     behavior started:
       assumes sq_kernel.initialised && !sq_registered(t) && t != sq_kernel.current;
-      assumes sq_kernel.thread_count < SQ_CONFIG_MAX_THREADS;
+      assumes sq_kernel.thread_count < SQ_CONFIG_MAX_THREADS && !sq_stack_conflict(t);
       ensures \result == SQ_OK && sq_registered(t) && t->state == SQ_THREAD_READY;
       ensures TH05: sq_kernel.thread_count == \old(sq_kernel.thread_count) + 1;
       ensures TH01: t->prio == prio;
       ensures TH03: t->stack_size >= SQ_PORT_STACK_MIN > 0;
+      ensures t->fault == SQ_FAULT_NONE && t->fault_addr == 0;
     complete behaviors;
     disjoint behaviors;
 */
@@ -74,11 +76,17 @@ static sq_status_t sq_thread_start_locked(sq_thread_t *t, void (*entry)(void *ar
     if (sq_kernel.thread_count == SQ_CONFIG_MAX_THREADS) {
         return SQ_ERR_FULL;
     }
+    /* MD07: no domain may grant one thread's stack to another. */
+    if (sq_mem_domain_stack_conflict(t)) {
+        return SQ_ERR_BUSY;
+    }
     t->entry = entry;
     t->arg = arg;
     t->prio = (uint16_t)prio;
     t->options = (uint8_t)options;
     t->wait_result = (int32_t)SQ_OK;
+    t->fault = (uint32_t)SQ_FAULT_NONE;
+    t->fault_addr = 0u;
     t->queue = NULL;
     t->state = SQ_THREAD_NEW;
     sq_port_thread_prepare(t);
@@ -88,8 +96,9 @@ static sq_status_t sq_thread_start_locked(sq_thread_t *t, void (*entry)(void *ar
     return SQ_OK;
 }
 
-/*@ requires sq_kernel_ok && sq_timeouts_ok;
-    requires t == \null || (\valid(t) && sq_thread_apart(t) && &t->joiners != &sq_ready_queue);
+/*@ requires sq_kernel_ok && sq_timeouts_ok && sq_domains_ok;
+    requires t == \null || (\valid(t) && sq_thread_apart(t) && &t->joiners != &sq_ready_queue &&
+                            sq_domain_ref_ok(t->domain));
     ensures sq_kernel_ok && sq_timeouts_ok;
     behavior null_arg:
       assumes t == \null || entry == \null || t->stack == \null;
@@ -103,6 +112,8 @@ static sq_status_t sq_thread_start_locked(sq_thread_t *t, void (*entry)(void *ar
       assumes t != \null && entry != \null && t->stack != \null && prio <= SQ_PRIO_LOWEST;
       ensures TH03: \result == SQ_OK ==> t->stack_size >= SQ_PORT_STACK_MIN;
       ensures TH01: \result == SQ_OK ==> t->prio == prio;
+      ensures \result == SQ_OK && (options & SQ_THREAD_USER) != 0 ==>
+        sq_rule_fits(SQ_MEM_RULE_DEFAULT, (uintptr_t)t->stack, t->stack_size);
     complete behaviors;
     disjoint behaviors;
 */
@@ -112,8 +123,13 @@ sq_status_t sq_thread_start(sq_thread_t *t, void (*entry)(void *arg), void *arg,
     if (t == NULL || entry == NULL || t->stack == NULL) {
         return SQ_ERR_NULL;
     }
-    if (prio > SQ_PRIO_LOWEST || (options & ~SQ_THREAD_COOPERATIVE) != 0u ||
+    if (prio > SQ_PRIO_LOWEST || (options & ~(SQ_THREAD_COOPERATIVE | SQ_THREAD_USER)) != 0u ||
         (uintptr_t)t->stack % SQ_STACK_ALIGN != 0u) {
+        return SQ_ERR_INVALID;
+    }
+    /* A user thread's stack is one MPU region of its own. */
+    if ((options & SQ_THREAD_USER) != 0u &&
+        !sq_mem_rule_fits((uint32_t)SQ_MEM_RULE_DEFAULT, (uintptr_t)t->stack, t->stack_size)) {
         return SQ_ERR_INVALID;
     }
     if (t->stack_size < SQ_PORT_STACK_MIN) {
@@ -339,6 +355,92 @@ sq_status_t sq_thread_abort(sq_thread_t *t)
      * back. */
     sq_port_irq_unlock(key);
     return st;
+}
+
+/* The port's fault handler runs on behalf of the current thread. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    assigns sq_kernel.current->fault, sq_kernel.current->fault_addr,
+            sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1],
+            sq_kernel.thread_count,
+            SQ_WAKE_ALL_FOOTPRINT;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    behavior user:
+      assumes (sq_kernel.current->options & SQ_THREAD_USER) != 0;
+      ensures \result == \true;
+      ensures \old(sq_kernel.current)->fault == cause;
+      ensures \old(sq_kernel.current)->fault_addr == (cause == SQ_FAULT_DATA ? addr : 0);
+      ensures SC16: \old(sq_kernel.current) != &sq_idle_thread ==>
+        \old(sq_kernel.current)->state == SQ_THREAD_DEAD &&
+        !sq_registered(\old(sq_kernel.current));
+    behavior privileged:
+      assumes (sq_kernel.current->options & SQ_THREAD_USER) == 0;
+      assigns \nothing;
+      ensures \result == \false;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static bool sq_thread_fault_locked(sq_fault_t cause, uintptr_t addr)
+{
+    sq_thread_t *t = sq_kernel.current;
+    /* A fault in privileged code is a kernel bug: the port stops. */
+    if ((t->options & SQ_THREAD_USER) == 0u) {
+        return false;
+    }
+    t->fault = (uint32_t)cause;
+    t->fault_addr = cause == SQ_FAULT_DATA ? addr : 0u;
+    /* Ended as sq_thread_abort ends it from an interrupt: it stays current
+     * until the switch the caller requests. */
+    (void)sq_thread_abort_locked(t);
+    return true;
+}
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+*/
+bool sq_kernel_user_fault(sq_fault_t cause, uintptr_t addr)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    bool ended = sq_thread_fault_locked(cause, addr);
+    sq_sched_reschedule();
+    sq_port_irq_unlock(key);
+    return ended;
+}
+
+/*@ requires t == \null || \valid_read(t);
+    requires cause == \null || \valid(cause);
+    requires addr == \null || \valid(addr);
+    requires cause == \null || addr == \null || \separated(cause, addr);
+    assigns *cause, *addr;
+    behavior null_arg:
+      assumes t == \null || cause == \null || addr == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior none:
+      assumes t != \null && cause != \null && addr != \null && t->fault == SQ_FAULT_NONE;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NOT_FOUND;
+    behavior faulted:
+      assumes t != \null && cause != \null && addr != \null && t->fault != SQ_FAULT_NONE;
+      ensures \result == SQ_OK && *cause == \old(t->fault) && *addr == \old(t->fault_addr);
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_thread_fault(const sq_thread_t *t, sq_fault_t *cause, uintptr_t *addr)
+{
+    if (t == NULL || cause == NULL || addr == NULL) {
+        return SQ_ERR_NULL;
+    }
+    /* Both words from the same fault: a start clears them under the lock. */
+    sq_irq_key_t key = sq_port_irq_lock();
+    uint32_t fault = t->fault;
+    uintptr_t fault_addr = t->fault_addr;
+    sq_port_irq_unlock(key);
+    if (fault == (uint32_t)SQ_FAULT_NONE) {
+        return SQ_ERR_NOT_FOUND;
+    }
+    *cause = (sq_fault_t)fault;
+    *addr = fault_addr;
+    return SQ_OK;
 }
 
 void sq_thread_exit(void)

@@ -1,0 +1,640 @@
+/*
+ * squall: memory domains (include/squall/mem_domain.h).
+ *
+ * A change checks every rule before it writes anything, under the kernel
+ * lock (MD07 reads the thread table), so a refused call changes nothing and
+ * a domain always keeps MD01-MD04 and MD06 (sq_domain_ok). The rules and
+ * their predicates are in mem_domain_rules.h.
+ */
+#include <squall/mem_domain.h>
+#include "mem_domain_rules.h"
+#include "port.h"
+#include "sched.h"
+
+/*@ assigns \nothing;
+    ensures \result <==> sq_overlap(a, a_size, b, b_size);
+*/
+static bool sq_ranges_overlap(uintptr_t a, uintptr_t a_size, uintptr_t b, uintptr_t b_size)
+{
+    return a <= b ? b - a < a_size : a - b < b_size;
+}
+
+/*@ assigns \nothing;
+    ensures \result <==> sq_covers(base, size, addr, len);
+*/
+static bool sq_range_covers(uintptr_t base, uintptr_t size, uintptr_t addr, uintptr_t len)
+{
+    return addr >= base && len <= size && addr - base <= size - len;
+}
+
+bool sq_mem_rule_fits(uint32_t rule, uintptr_t base, uintptr_t size)
+{
+    if (size < SQ_MPU_GRANULE) {
+        return false;
+    }
+    if (rule == (uint32_t)SQ_MEM_RULE_PMSAV7) {
+        return (size & (size - 1u)) == 0u && base % size == 0u;
+    }
+    return size % SQ_MPU_GRANULE == 0u && base % SQ_MPU_GRANULE == 0u;
+}
+
+/*@ assigns \nothing;
+    ensures \result <==> sq_access_form(access);
+*/
+static bool sq_access_form_ok(uint32_t access)
+{
+    /* Neither MPU can grant write or execute without read. */
+    return access <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (access & SQ_MEM_READ) != 0u;
+}
+
+/*@ requires \valid_read(t);
+    assigns \nothing;
+    ensures \result <==> sq_hits_stack(base, size, t);
+*/
+static bool sq_range_hits_stack(uintptr_t base, uintptr_t size, sq_thread_t *t)
+{
+    return sq_ranges_overlap(base, size, (uintptr_t)t->stack, t->stack_size);
+}
+
+/*@ requires sq_kernel_ok;
+    assigns \nothing;
+    ensures MD07: \result <==> sq_hits_known_stack(base, size);
+*/
+static bool sq_range_hits_known_stack(uintptr_t base, uintptr_t size)
+{
+    /*@ loop invariant 1 <= i <= sq_kernel.thread_count;
+        loop invariant \forall integer j; 1 <= j < i ==>
+          !sq_hits_stack(base, size, sq_kernel.threads[j]);
+        loop assigns i;
+        loop variant sq_kernel.thread_count - i;
+    */
+    for (uint32_t i = 1u; i < sq_kernel.thread_count; i++) {
+        if (sq_range_hits_stack(base, size, sq_kernel.threads[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*@ requires \valid_read(d) && d->count <= SQ_CONFIG_MAX_PARTITIONS;
+    assigns \nothing;
+    ensures \result <==> sq_domain_hits(d, base, size);
+*/
+static bool sq_domain_hits_range(sq_mem_domain_t *d, uintptr_t base, uintptr_t size)
+{
+    /*@ loop invariant 0 <= k <= d->count;
+        loop invariant \forall integer j; 0 <= j < k ==>
+          !sq_overlap(d->part[j].base, d->part[j].size, base, size);
+        loop assigns k;
+        loop variant d->count - k;
+    */
+    for (uint32_t k = 0u; k < d->count; k++) {
+        if (sq_ranges_overlap(d->part[k].base, d->part[k].size, base, size)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*@ requires sq_kernel_ok && \valid_read(d) && d->count <= SQ_CONFIG_MAX_PARTITIONS;
+    requires \valid_read(t);
+    assigns \nothing;
+    ensures MD07: \result <==> sq_domain_hits_stacks(d, t);
+*/
+static bool sq_domain_hits_stacks(sq_mem_domain_t *d, sq_thread_t *t)
+{
+    /*@ loop invariant 0 <= k <= d->count;
+        loop invariant \forall integer j; 0 <= j < k ==>
+          !sq_hits_known_stack(d->part[j].base, d->part[j].size) &&
+          !sq_hits_stack(d->part[j].base, d->part[j].size, t);
+        loop assigns k;
+        loop variant d->count - k;
+    */
+    for (uint32_t k = 0u; k < d->count; k++) {
+        if (sq_range_hits_known_stack(d->part[k].base, d->part[k].size) ||
+            sq_range_hits_stack(d->part[k].base, d->part[k].size, t)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool sq_mem_domain_stack_conflict(sq_thread_t *t)
+{
+    if (t->domain != NULL && sq_domain_hits_stacks(t->domain, t)) {
+        return true;
+    }
+    /*@ loop invariant 0 <= i <= sq_kernel.thread_count;
+        loop invariant \forall integer j; 0 <= j < i ==>
+          sq_kernel.threads[j]->domain == \null ||
+          !sq_domain_hits(sq_kernel.threads[j]->domain, (uintptr_t)t->stack, t->stack_size);
+        loop assigns i;
+        loop variant sq_kernel.thread_count - i;
+    */
+    for (uint32_t i = 0u; i < sq_kernel.thread_count; i++) {
+        sq_mem_domain_t *d = sq_kernel.threads[i]->domain;
+        if (d != NULL && sq_domain_hits_range(d, (uintptr_t)t->stack, t->stack_size)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*@ requires sq_kernel_ok;
+    assigns \nothing;
+    ensures \result <==> \exists integer i; 0 <= i < sq_kernel.thread_count &&
+      sq_kernel.threads[i]->domain == d;
+*/
+static bool sq_mem_domain_in_use(sq_mem_domain_t *d)
+{
+    /*@ loop invariant 0 <= i <= sq_kernel.thread_count;
+        loop invariant \forall integer j; 0 <= j < i ==> sq_kernel.threads[j]->domain != d;
+        loop assigns i;
+        loop variant sq_kernel.thread_count - i;
+    */
+    for (uint32_t i = 0u; i < sq_kernel.thread_count; i++) {
+        if (sq_kernel.threads[i]->domain == d) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_apart(d) && sq_rule_known(rule);
+    assigns d->magic, d->rule, d->count;
+    ensures sq_kernel_ok;
+    behavior in_use:
+      assumes \exists integer i; 0 <= i < sq_kernel.thread_count &&
+        sq_kernel.threads[i]->domain == d;
+      assigns \nothing;
+      ensures \result == SQ_ERR_BUSY;
+    behavior initialised:
+      assumes !\exists integer i; 0 <= i < sq_kernel.thread_count &&
+        sq_kernel.threads[i]->domain == d;
+      ensures \result == SQ_OK && d->magic == SQ_MEM_DOMAIN_MAGIC && d->rule == rule &&
+        d->count == 0;
+      ensures MD05: sq_domain_ok(d);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_mem_domain_init_locked(sq_mem_domain_t *d, uint32_t rule)
+{
+    /* A member's view would change under it, and its MPU regions with it. */
+    if (sq_mem_domain_in_use(d)) {
+        return SQ_ERR_BUSY;
+    }
+    d->magic = SQ_MEM_DOMAIN_MAGIC;
+    d->rule = rule;
+    d->count = 0u;
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok;
+    requires d == \null || (\valid(d) && sq_domain_apart(d));
+    assigns d->magic, d->rule, d->count;
+    ensures sq_kernel_ok;
+    behavior null_arg:
+      assumes d == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior bad_rule:
+      assumes d != \null && !sq_rule_known(rule);
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior checked:
+      assumes d != \null && sq_rule_known(rule);
+      ensures \result == SQ_OK || \result == SQ_ERR_BUSY;
+      ensures MD05: \result == SQ_OK ==> sq_domain_ok(d) && d->count == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule)
+{
+    if (d == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (rule != SQ_MEM_RULE_PMSAV7 && rule != SQ_MEM_RULE_PMSAV8) {
+        return SQ_ERR_INVALID;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_mem_domain_init_locked(d, (uint32_t)rule);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ predicate sq_part_is{L}(sq_mem_domain_t *d, integer k, integer base, integer size) =
+      \at(d->part[k].base, L) == base && \at(d->part[k].size, L) == size;
+
+    // Partition `to` now is partition `from` before.
+    predicate sq_part_moved{L1, L2}(sq_mem_domain_t *d, integer to, integer from) =
+      \at(d->part[to].base, L2) == \at(d->part[from].base, L1) &&
+      \at(d->part[to].size, L2) == \at(d->part[from].size, L1) &&
+      \at(d->part[to].access, L2) == \at(d->part[from].access, L1);
+*/
+
+/*@ predicate sq_add_bad(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      d->magic != SQ_MEM_DOMAIN_MAGIC || !sq_access_form(p->access);
+    predicate sq_add_misaligned(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      !sq_rule_fits(d->rule, p->base, p->size);
+    predicate sq_add_wraps(sq_mem_partition_t *p) = !sq_no_wrap(p->base, p->size);
+    predicate sq_add_overlaps(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      sq_domain_hits(d, p->base, p->size);
+    predicate sq_add_hits_stack(sq_mem_partition_t *p) =
+      sq_hits_known_stack(p->base, p->size);
+    predicate sq_add_checks_pass(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
+      !sq_add_wraps(p) && !sq_add_overlaps(d, p) && !sq_add_hits_stack(p);
+*/
+
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d) && sq_domain_apart(d);
+    requires \valid_read(p);
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    ensures sq_kernel_ok && sq_domain_ok(d);
+    behavior bad:
+      assumes sq_add_bad(d, p);
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior zero:
+      assumes !sq_add_bad(d, p) && p->size == 0;
+      assigns \nothing;
+      ensures MD03: \result == SQ_ERR_ZERO_LENGTH;
+    behavior misaligned:
+      assumes !sq_add_bad(d, p) && p->size != 0 && sq_add_misaligned(d, p);
+      assigns \nothing;
+      ensures MD02: \result == SQ_ERR_RANGE;
+    behavior wraps:
+      assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
+              sq_add_wraps(p);
+      assigns \nothing;
+      ensures MD06: \result == SQ_ERR_RANGE;
+    behavior overlaps:
+      assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
+              !sq_add_wraps(p) && sq_add_overlaps(d, p);
+      assigns \nothing;
+      ensures MD01: \result == SQ_ERR_BUSY;
+    behavior on_stack:
+      assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
+              !sq_add_wraps(p) && !sq_add_overlaps(d, p) && sq_add_hits_stack(p);
+      assigns \nothing;
+      ensures MD07: \result == SQ_ERR_BUSY;
+    behavior full:
+      assumes sq_add_checks_pass(d, p) && d->count == SQ_CONFIG_MAX_PARTITIONS;
+      assigns \nothing;
+      ensures MD04: \result == SQ_ERR_FULL;
+    behavior added:
+      assumes sq_add_checks_pass(d, p) && d->count < SQ_CONFIG_MAX_PARTITIONS;
+      ensures \result == SQ_OK && d->count == \old(d->count) + 1;
+      ensures d->part[\old(d->count)].base == \old(p->base) &&
+        d->part[\old(d->count)].size == \old(p->size) &&
+        d->part[\old(d->count)].access == \old(p->access);
+      ensures \forall integer j; 0 <= j < \old(d->count) ==>
+        d->part[j].base == \old(d->part[j].base) && d->part[j].size == \old(d->part[j].size) &&
+        d->part[j].access == \old(d->part[j].access);
+      ensures MD05: d->magic == SQ_MEM_DOMAIN_MAGIC && sq_md01(d) && sq_md02(d) &&
+        sq_md03(d) && sq_md04(d) && sq_md06(d);
+      ensures sq_rule_known(d->rule) && sq_forms(d);
+      ensures MD07: !sq_hits_known_stack(d->part[\old(d->count)].base,
+                                         d->part[\old(d->count)].size);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_mem_domain_add_locked(sq_mem_domain_t *d, const sq_mem_partition_t *p)
+{
+    /* One read of the caller's partition: what is checked is what is kept. */
+    sq_mem_partition_t part = *p;
+    if (d->magic != SQ_MEM_DOMAIN_MAGIC || !sq_access_form_ok(part.access)) {
+        return SQ_ERR_INVALID;
+    }
+    if (part.size == 0u) {
+        return SQ_ERR_ZERO_LENGTH;
+    }
+    if (!sq_mem_rule_fits(d->rule, part.base, part.size) ||
+        part.size - 1u > UINTPTR_MAX - part.base) {
+        return SQ_ERR_RANGE;
+    }
+    if (sq_domain_hits_range(d, part.base, part.size) ||
+        sq_range_hits_known_stack(part.base, part.size)) {
+        return SQ_ERR_BUSY;
+    }
+    if (d->count == SQ_CONFIG_MAX_PARTITIONS) {
+        return SQ_ERR_FULL;
+    }
+    /*@ assert apart: \forall integer i; 0 <= i < d->count ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, part.base, part.size); */
+    /*@ assert pre_pairs: \forall integer i, j; 0 <= i < j < d->count ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    d->part[d->count] = part;
+    /*@ assert kept: \forall integer i; 0 <= i < d->count ==>
+          d->part[i].base == \at(d->part[i].base, Pre) &&
+          d->part[i].size == \at(d->part[i].size, Pre) &&
+          d->part[i].access == \at(d->part[i].access, Pre); */
+    /*@ assert stored: d->part[d->count].base == part.base &&
+          d->part[d->count].size == part.size && d->part[d->count].access == part.access; */
+    /*@ assert old_pairs: \forall integer i, j; 0 <= i < j < d->count ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    /*@ assert new_pairs: \forall integer i; 0 <= i < d->count ==>
+          !sq_overlap(d->part[i].base, d->part[i].size,
+                      d->part[d->count].base, d->part[d->count].size); */
+    /*@ assert each: \forall integer i; 0 <= i <= d->count ==>
+          sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
+          d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_access_form(d->part[i].access); */
+    d->count++;
+    /*@ assert rules: sq_rule_known(d->rule) && sq_md01(d) && sq_md02(d) && sq_md03(d) &&
+          sq_md04(d) && sq_md06(d) && sq_forms(d); */
+    if (sq_kernel.current->domain == d) {
+        sq_port_mpu_update();
+    }
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok;
+    requires d == \null || (\valid(d) && sq_domain_ok(d) && sq_domain_apart(d));
+    requires p == \null || \valid_read(p);
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    ensures sq_kernel_ok;
+    behavior null_arg:
+      assumes d == \null || p == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior checked:
+      assumes d != \null && p != \null;
+      ensures MD05: sq_domain_ok(d);
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_mem_domain_add(sq_mem_domain_t *d, const sq_mem_partition_t *p)
+{
+    if (d == NULL || p == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_mem_domain_add_locked(d, p);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+
+/* Index of the partition with exactly this base and size, or -1. */
+/*@ requires \valid_read(d) && d->count <= SQ_CONFIG_MAX_PARTITIONS;
+    assigns \nothing;
+    ensures -1 <= \result < d->count;
+    ensures \result >= 0 ==> sq_part_is{Here}(d, \result, base, size);
+    ensures \result == -1 <==>
+      !\exists integer k; 0 <= k < d->count && sq_part_is{Here}(d, k, base, size);
+*/
+static int32_t sq_mem_domain_find(sq_mem_domain_t *d, uintptr_t base, uint32_t size)
+{
+    /*@ loop invariant 0 <= k <= d->count;
+        loop invariant \forall integer j; 0 <= j < k ==> !sq_part_is{Here}(d, j, base, size);
+        loop assigns k;
+        loop variant d->count - k;
+    */
+    for (uint32_t k = 0u; k < d->count; k++) {
+        if (d->part[k].base == base && d->part[k].size == size) {
+            return (int32_t)k;
+        }
+    }
+    return -1;
+}
+
+/* Drop partition `at`; the later ones move down one place, in order. */
+/*@ requires \valid(d) && d->magic == SQ_MEM_DOMAIN_MAGIC && sq_domain_ok(d);
+    requires 0 <= at < d->count;
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    ensures d->count == \old(d->count) - 1;
+    ensures \forall integer j; 0 <= j < at ==> sq_part_moved{Pre, Here}(d, j, j);
+    ensures \forall integer j; at <= j < d->count ==> sq_part_moved{Pre, Here}(d, j, j + 1);
+    ensures MD05: sq_domain_ok(d);
+*/
+static void sq_mem_domain_remove_at(sq_mem_domain_t *d, uint32_t at)
+{
+    /*@ loop invariant at <= k < d->count;
+        loop invariant \forall integer j; 0 <= j < at ==> sq_part_moved{Pre, Here}(d, j, j);
+        loop invariant \forall integer j; at <= j < k ==> sq_part_moved{Pre, Here}(d, j, j + 1);
+        loop invariant \forall integer j; k <= j < d->count ==> sq_part_moved{Pre, Here}(d, j, j);
+        loop assigns k, d->part[at .. SQ_CONFIG_MAX_PARTITIONS - 1];
+        loop variant d->count - k;
+    */
+    for (uint32_t k = at; k + 1u < d->count; k++) {
+        d->part[k] = d->part[k + 1u];
+    }
+    d->count--;
+    /*@ assert kept: \forall integer j; 0 <= j < d->count ==>
+          \exists integer o; 0 <= o < \at(d->count, Pre) && (o == j || o == j + 1) &&
+            sq_part_moved{Pre, Here}(d, j, o); */
+}
+
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d);
+    requires \valid_read(p);
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    ensures sq_kernel_ok && sq_domain_ok(d);
+    behavior bad:
+      assumes d->magic != SQ_MEM_DOMAIN_MAGIC;
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior absent:
+      assumes d->magic == SQ_MEM_DOMAIN_MAGIC;
+      assumes !\exists integer k; 0 <= k < d->count && sq_part_is{Here}(d, k, p->base, p->size);
+      assigns \nothing;
+      ensures \result == SQ_ERR_NOT_FOUND;
+    behavior removed:
+      assumes d->magic == SQ_MEM_DOMAIN_MAGIC;
+      assumes \exists integer k; 0 <= k < d->count && sq_part_is{Here}(d, k, p->base, p->size);
+      ensures \result == SQ_OK && d->count == \old(d->count) - 1;
+      ensures MD05: sq_md01(d) && sq_md02(d) && sq_md03(d) && sq_md04(d) && sq_md06(d);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_mem_domain_remove_locked(sq_mem_domain_t *d, const sq_mem_partition_t *p)
+{
+    if (d->magic != SQ_MEM_DOMAIN_MAGIC) {
+        return SQ_ERR_INVALID;
+    }
+    int32_t at = sq_mem_domain_find(d, p->base, p->size);
+    if (at < 0) {
+        return SQ_ERR_NOT_FOUND;
+    }
+    sq_mem_domain_remove_at(d, (uint32_t)at);
+    if (sq_kernel.current->domain == d) {
+        sq_port_mpu_update();
+    }
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok;
+    requires d == \null || (\valid(d) && sq_domain_ok(d));
+    requires p == \null || \valid_read(p);
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    ensures sq_kernel_ok;
+    behavior null_arg:
+      assumes d == \null || p == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior checked:
+      assumes d != \null && p != \null;
+      ensures MD05: sq_domain_ok(d);
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_mem_domain_remove(sq_mem_domain_t *d, const sq_mem_partition_t *p)
+{
+    if (d == NULL || p == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_mem_domain_remove_locked(d, p);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d);
+    requires \valid(t) && sq_thread_apart(t);
+    assigns t->domain;
+    ensures sq_kernel_ok;
+    behavior bad:
+      assumes d->magic != SQ_MEM_DOMAIN_MAGIC;
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior on_stack:
+      assumes d->magic == SQ_MEM_DOMAIN_MAGIC && sq_domain_hits_stacks(d, t);
+      assigns \nothing;
+      ensures MD07: \result == SQ_ERR_BUSY;
+    behavior joined:
+      assumes d->magic == SQ_MEM_DOMAIN_MAGIC && !sq_domain_hits_stacks(d, t);
+      ensures \result == SQ_OK && t->domain == d;
+      ensures MD07: !sq_domain_hits_stacks(d, t);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_mem_domain_add_thread_locked(sq_mem_domain_t *d, sq_thread_t *t)
+{
+    if (d->magic != SQ_MEM_DOMAIN_MAGIC) {
+        return SQ_ERR_INVALID;
+    }
+    if (sq_domain_hits_stacks(d, t)) {
+        return SQ_ERR_BUSY;
+    }
+    t->domain = d;
+    if (t == sq_kernel.current) {
+        sq_port_mpu_update();
+    }
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok;
+    requires d == \null || (\valid(d) && sq_domain_ok(d));
+    requires t == \null || (\valid(t) && sq_thread_apart(t));
+    assigns t->domain;
+    ensures sq_kernel_ok;
+    behavior null_arg:
+      assumes d == \null || t == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior checked:
+      assumes d != \null && t != \null;
+      ensures MD07: \result == SQ_OK ==> t->domain == d && !sq_domain_hits_stacks(d, t);
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_mem_domain_add_thread(sq_mem_domain_t *d, sq_thread_t *t)
+{
+    if (d == NULL || t == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_mem_domain_add_thread_locked(d, t);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires sq_kernel_ok && \valid(t) && sq_thread_apart(t);
+    assigns t->domain;
+    ensures sq_kernel_ok;
+    behavior none:
+      assumes t->domain == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NOT_FOUND;
+    behavior left:
+      assumes t->domain != \null;
+      ensures \result == SQ_OK && t->domain == \null;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_mem_domain_remove_thread_locked(sq_thread_t *t)
+{
+    if (t->domain == NULL) {
+        return SQ_ERR_NOT_FOUND;
+    }
+    t->domain = NULL;
+    if (t == sq_kernel.current) {
+        sq_port_mpu_update();
+    }
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok;
+    requires t == \null || (\valid(t) && sq_thread_apart(t));
+    assigns t->domain;
+    ensures sq_kernel_ok;
+    ensures t == \null ==> \result == SQ_ERR_NULL;
+    ensures t != \null ==> t->domain == \null;
+*/
+sq_status_t sq_mem_domain_remove_thread(sq_thread_t *t)
+{
+    if (t == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_mem_domain_remove_thread_locked(t);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ predicate sq_grants(integer granted, integer access) =
+      (access & SQ_MEM_RWX & granted) == (access & SQ_MEM_RWX);
+
+    predicate sq_allowed(sq_thread_t *t, integer addr, integer len, integer access) =
+      t != \null && len > 0 && sq_no_wrap(addr, len) &&
+      (((t->options & SQ_THREAD_USER) != 0 && sq_grants(SQ_MEM_RW, access) &&
+        sq_covers((uintptr_t)t->stack, t->stack_size, addr, len)) ||
+       (t->domain != \null &&
+        \exists integer k; 0 <= k < t->domain->count &&
+          sq_grants(t->domain->part[k].access, access) &&
+          sq_covers(t->domain->part[k].base, t->domain->part[k].size, addr, len)));
+*/
+
+/*@ requires t == \null || (\valid_read(t) && sq_domain_ref_ok(t->domain));
+    assigns \nothing;
+    ensures \result <==> sq_allowed(t, addr, len, access);
+*/
+bool sq_mem_domain_allows(const sq_thread_t *t, uintptr_t addr, size_t len, uint32_t access)
+{
+    if (t == NULL || len == 0u || len - 1u > UINTPTR_MAX - addr) {
+        return false;
+    }
+    uint32_t want = access & SQ_MEM_RWX;
+    /* A user thread's own stack is a read-write region of its MPU view. */
+    if ((t->options & SQ_THREAD_USER) != 0u && (want & SQ_MEM_RW) == want &&
+        sq_range_covers((uintptr_t)t->stack, t->stack_size, addr, len)) {
+        return true;
+    }
+    const sq_mem_domain_t *d = t->domain;
+    if (d == NULL) {
+        return false;
+    }
+    /*@ loop invariant 0 <= k <= d->count;
+        loop invariant \forall integer j; 0 <= j < k ==>
+          !(sq_grants(d->part[j].access, access) &&
+            sq_covers(d->part[j].base, d->part[j].size, addr, len));
+        loop assigns k;
+        loop variant d->count - k;
+    */
+    for (uint32_t k = 0u; k < d->count; k++) {
+        if ((want & d->part[k].access) == want &&
+            sq_range_covers(d->part[k].base, d->part[k].size, addr, len)) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,110 @@
+/*
+ * Internal: the memory-domain rules (MD01-MD07 of mem_domain.h) as ACSL
+ * predicates, and the two checks thread.c makes with them when a thread
+ * starts (a user stack's MPU rule, MD07). Implemented in mem_domain.c.
+ *
+ * Addresses are compared as integers: a region is [base, base + size), and
+ * two regions overlap when they share a byte. No arithmetic here wraps.
+ */
+#ifndef SQUALL_SRC_MEM_DOMAIN_RULES_H
+#define SQUALL_SRC_MEM_DOMAIN_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <squall/mem_domain.h>
+#include "sched.h"
+
+/*@ predicate sq_overlap(integer a, integer a_size, integer b, integer b_size) =
+      a <= b ? b - a < a_size : a - b < b_size;
+
+    // [addr, addr + len) lies inside [base, base + size).
+    predicate sq_covers(integer base, integer size, integer addr, integer len) =
+      base <= addr && addr + len <= base + size;
+
+    predicate sq_rule_known(integer rule) =
+      rule == SQ_MEM_RULE_PMSAV7 || rule == SQ_MEM_RULE_PMSAV8;
+
+    // MD02 for one region (any rule but PMSAv7 is read as PMSAv8).
+    predicate sq_rule_fits(integer rule, integer base, integer size) =
+      size >= SQ_MPU_GRANULE &&
+      (rule == SQ_MEM_RULE_PMSAV7 ?
+         (size & (size - 1)) == 0 && base % size == 0 :
+         size % SQ_MPU_GRANULE == 0 && base % SQ_MPU_GRANULE == 0);
+
+    // MD06 for one region: it ends at or before the end of the address space.
+    predicate sq_no_wrap(integer base, integer size) = base + size <= UINTPTR_MAX + 1;
+
+    // RO, RW, RX or RWX, each with or without SQ_MEM_DEVICE: no other bit,
+    // and read always.
+    predicate sq_access_form(integer a) =
+      a <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (a & SQ_MEM_READ) != 0;
+
+    predicate sq_md01(sq_mem_domain_t *d) =
+      \forall integer i, j; 0 <= i < j < d->count ==>
+        !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size);
+    predicate sq_md02(sq_mem_domain_t *d) =
+      \forall integer i; 0 <= i < d->count ==>
+        sq_rule_fits(d->rule, d->part[i].base, d->part[i].size);
+    predicate sq_md03(sq_mem_domain_t *d) =
+      \forall integer i; 0 <= i < d->count ==> d->part[i].size > 0;
+    predicate sq_md04(sq_mem_domain_t *d) = d->count <= SQ_CONFIG_MAX_PARTITIONS;
+    predicate sq_md06(sq_mem_domain_t *d) =
+      \forall integer i; 0 <= i < d->count ==> sq_no_wrap(d->part[i].base, d->part[i].size);
+    predicate sq_forms(sq_mem_domain_t *d) =
+      \forall integer i; 0 <= i < d->count ==> sq_access_form(d->part[i].access);
+
+    // An initialised domain keeps every rule (MD05: every change keeps this).
+    predicate sq_domain_ok(sq_mem_domain_t *d) =
+      d->magic == SQ_MEM_DOMAIN_MAGIC ==>
+        sq_rule_known(d->rule) && sq_md01(d) && sq_md02(d) && sq_md03(d) &&
+        sq_md04(d) && sq_md06(d) && sq_forms(d);
+
+    // What a thread's domain field may hold.
+    predicate sq_domain_ref_ok(sq_mem_domain_t *d) =
+      d == \null || (\valid_read(d) && d->magic == SQ_MEM_DOMAIN_MAGIC && sq_domain_ok(d));
+    predicate sq_domains_ok =
+      \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+        sq_domain_ref_ok(sq_kernel.threads[i]->domain);
+
+    // A domain is no thread control block the kernel knows.
+    predicate sq_domain_apart(sq_mem_domain_t *d) =
+      \forall integer i; 0 <= i < sq_kernel.thread_count ==> \separated(d, sq_kernel.threads[i]);
+
+    // MD07's terms. The idle thread (entry 0) runs on the stack of the code
+    // that called sq_kernel_run, which the kernel does not own.
+    predicate sq_hits_stack(integer base, integer size, sq_thread_t *t) =
+      sq_overlap(base, size, (uintptr_t)t->stack, t->stack_size);
+    predicate sq_hits_known_stack(integer base, integer size) =
+      \exists integer i; 1 <= i < sq_kernel.thread_count &&
+        sq_hits_stack(base, size, sq_kernel.threads[i]);
+    predicate sq_domain_hits(sq_mem_domain_t *d, integer base, integer size) =
+      \exists integer k; 0 <= k < d->count &&
+        sq_overlap(d->part[k].base, d->part[k].size, base, size);
+    // A partition of d overlaps a known thread's stack or t's.
+    predicate sq_domain_hits_stacks(sq_mem_domain_t *d, sq_thread_t *t) =
+      \exists integer k; 0 <= k < d->count &&
+        (sq_hits_known_stack(d->part[k].base, d->part[k].size) ||
+         sq_hits_stack(d->part[k].base, d->part[k].size, t));
+    // Starting t would break MD07: its domain reaches a known stack or its
+    // own, or a known thread's domain reaches t's stack.
+    predicate sq_stack_conflict(sq_thread_t *t) =
+      (t->domain != \null && sq_domain_hits_stacks(t->domain, t)) ||
+      (\exists integer i; 0 <= i < sq_kernel.thread_count &&
+         sq_kernel.threads[i]->domain != \null &&
+         sq_domain_hits(sq_kernel.threads[i]->domain, (uintptr_t)t->stack, t->stack_size));
+*/
+
+/** Whether the region [base, base + size) meets `rule` (MD02). */
+/*@ assigns \nothing;
+    ensures MD02: \result <==> sq_rule_fits(rule, base, size);
+*/
+bool sq_mem_rule_fits(uint32_t rule, uintptr_t base, uintptr_t size);
+
+/** Whether starting `t` (not known to the kernel) would break MD07. */
+/*@ requires sq_kernel_ok && sq_domains_ok && \valid_read(t) && sq_domain_ref_ok(t->domain);
+    assigns \nothing;
+    ensures MD07: \result <==> sq_stack_conflict(t);
+*/
+bool sq_mem_domain_stack_conflict(sq_thread_t *t);
+
+#endif /* SQUALL_SRC_MEM_DOMAIN_RULES_H */
