@@ -115,6 +115,10 @@ the proof assistant's own summaries.
 | CB03 | an event with no entry is reported (SQ_ERR_NOT_FOUND), never dropped |
 | CB04 | a sealed callback table cannot be changed |
 | CB05 | callback return codes decode exactly as the Component Model packs them; anything else is refused |
+| MPU01 | each partition (and each port region) becomes one enabled MPU region whose decoded base and size are exactly the partition's (PMSAv7: no subregion disabled, RBAR's VALID/REGION 0) |
+| MPU02 | a region's decoded unprivileged access is the partition's: readable, writable iff SQ_MEM_WRITE, executable iff SQ_MEM_EXEC, Device memory iff SQ_MEM_DEVICE |
+| MPU03 | encoding a domain yields exactly its count of regions, at most the room given; a refused encoding (bad domain, broken partition, too little room) writes neither regions nor count |
+| MPU04 | PMSAv7 regions keep privileged read/write (AP 010 or 011): the kernel and interrupts still reach a user thread's memory |
 
 SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
 without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12
