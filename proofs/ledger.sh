@@ -119,6 +119,11 @@ the proof assistant's own summaries.
 | MPU02 | a region's decoded unprivileged access is the partition's: readable, writable iff SQ_MEM_WRITE, executable iff SQ_MEM_EXEC, Device memory iff SQ_MEM_DEVICE |
 | MPU03 | encoding a domain yields exactly its count of regions, at most the room given; a refused encoding (bad domain, broken partition, too little room) writes neither regions nor count |
 | MPU04 | PMSAv7 regions keep privileged read/write (AP 010 or 011): the kernel and interrupts still reach a user thread's memory |
+| SS01 | a shared stream's writer domain never grants write to the read index |
+| SS02 | a shared stream's reader domain never grants write to the data or the write index |
+| SS03 | a shared stream's partitions overlap no other partition of either domain and no known thread's stack (MD01, MD07 of each add) |
+| SS04 | a stream end takes a published (peer) index only if its view's ring invariant holds with it; otherwise SQ_ERR_CORRUPT, view unchanged |
+| SS05 | a claimed or borrowed slot is a whole element inside the stream's data area (zero copy) |
 
 SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
 without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12

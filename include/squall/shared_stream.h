@@ -47,7 +47,14 @@
 
 /** One published index, alone in one MPU granule. */
 typedef struct sq_stream_index {
+#if defined(__FRAMAC__)
+    /* Frama-C parses no _Alignas: the proofs see the same size, and the
+     * alignment only as init's check of it. */
+    sq_atomic_u32_t value;
+    uint8_t pad_[SQ_MPU_GRANULE - sizeof(sq_atomic_u32_t)];
+#else
     _Alignas(SQ_MPU_GRANULE) sq_atomic_u32_t value;
+#endif
 } sq_stream_index_t;
 
 typedef struct sq_shared_stream {
@@ -71,16 +78,14 @@ typedef struct sq_shared_stream {
 #define SQ_SHARED_STREAM_MAGIC 0x53484d31u
 #define SQ_SHARED_STREAM_DETACHED 0xffffffffu
 
-/** Define a stream region `name` of at least `min_capacity` elements of
+/** Define a stream region `name` of at least `capacity` elements of
  *  `elem_type`, laid out for the MPU (the data region is rounded up to a
- *  power of two, so the capacity may be larger). Attach it before use.
- *  (A parameter named `capacity` would replace the `.capacity` below.) */
-#define SQ_SHARED_STREAM_DEFINE(name, elem_type, min_capacity)                 \
-    _Static_assert((min_capacity) >= 1u &&                                     \
-                       sizeof(elem_type) * (min_capacity) <= 0x40000000u,      \
+ *  power of two, so capacity may be larger). Attach it before use. */
+#define SQ_SHARED_STREAM_DEFINE(name, elem_type, capacity_)                    \
+    _Static_assert((capacity_) >= 1u && sizeof(elem_type) * (capacity_) <= 0x40000000u, \
                    "shared stream size out of range");                         \
-    static _Alignas(SQ_MPU_REGION_BYTES(sizeof(elem_type) * (min_capacity)))   \
-        char name##_data[SQ_MPU_REGION_BYTES(sizeof(elem_type) * (min_capacity))]; \
+    static _Alignas(SQ_MPU_REGION_BYTES(sizeof(elem_type) * (capacity_)))      \
+        char name##_data[SQ_MPU_REGION_BYTES(sizeof(elem_type) * (capacity_))]; \
     static sq_stream_index_t name##_windex, name##_rindex;                    \
     sq_shared_stream_t name = {                                                \
         .magic = SQ_SHARED_STREAM_MAGIC, .id = SQ_SHARED_STREAM_DETACHED,      \

@@ -21,13 +21,50 @@
 /* Attached streams: s is attached exactly when table[s->id] == s. */
 static sq_shared_stream_t *sq_stream_table[SQ_CONFIG_MAX_SHARED_STREAMS];
 
+/*@ predicate sq_stream_attached(sq_shared_stream_t *s) =
+      s->id < SQ_CONFIG_MAX_SHARED_STREAMS && sq_stream_table[s->id] == s;
+
+    // An initialised stream: its sizes make a ring of whole elements inside
+    // the data, and its four pieces are valid and apart.
+    predicate sq_stream_ok(sq_shared_stream_t *s) =
+      \valid(s) && s->magic == SQ_SHARED_STREAM_MAGIC &&
+      1 <= s->elem_size && 1 <= s->capacity <= SQ_RING_MAX_UNITS &&
+      s->capacity * s->elem_size <= s->data_size &&
+      \valid(s->data + (0 .. s->data_size - 1)) &&
+      \valid(s->write_index) && \valid(s->read_index) &&
+      \separated(s, s->data + (0 .. s->data_size - 1), s->write_index, s->read_index);
+
+    // An end: a ring view over storage apart from the end and from the two
+    // index words (so syncing and publishing touch no element).
+    predicate sq_stream_end_ok(sq_stream_end_t *e) =
+      \valid(e) && sq_typed_ok(&e->view) && \valid(e->own) && \valid_read(e->peer) &&
+      \separated(e, e->own, e->peer,
+                 e->view.core.storage + (0 .. e->view.core.size_bytes - 1));
+
+    // SS05: byte offset off of the view holds a whole element.
+    predicate sq_stream_slot_in(sq_stream_end_t *e, integer off) =
+      0 <= off && off + e->view.core.unit_size <= e->view.core.size_bytes;
+*/
+
 /* Whether s is attached. Reads only s->id, so any memory may be asked. */
+/*@ requires \valid_read(s);
+    assigns \nothing;
+    ensures \result <==> sq_stream_attached((sq_shared_stream_t *)s);
+*/
 static bool stream_attached(const sq_shared_stream_t *s)
 {
-    return s->id < SQ_CONFIG_MAX_SHARED_STREAMS && sq_stream_table[s->id] == s;
+    return s->id < SQ_CONFIG_MAX_SHARED_STREAMS &&
+           (const sq_shared_stream_t *)sq_stream_table[s->id] == s;
 }
 
 /* Whether [a, a + an) and [b, b + bn) are disjoint (neither wraps). */
+/*@ predicate sq_apart(integer a, integer an, integer b, integer bn) =
+      a + an <= b || b + bn <= a;
+*/
+/*@ requires an > 0 && bn > 0;
+    assigns \nothing;
+    ensures \result <==> sq_apart(a, an, b, bn);
+*/
 static bool apart(uintptr_t a, uint32_t an, uintptr_t b, uint32_t bn)
 {
     return a >= b ? a - b >= bn : b - a >= an;
@@ -35,6 +72,20 @@ static bool apart(uintptr_t a, uint32_t an, uintptr_t b, uint32_t bn)
 
 /* The partitions of one end: data, write index, read index, each end
  * writing only its own index and the writer only the data. */
+/*@ requires \valid_read(s) && \valid(part + (0 .. 2)) && \separated(s, part + (0 .. 2));
+    assigns part[0 .. 2];
+    ensures part[0].base == (uintptr_t)s->data && part[0].size == s->data_size;
+    ensures part[1].base == (uintptr_t)s->write_index &&
+            part[1].size == sizeof(sq_stream_index_t);
+    ensures part[2].base == (uintptr_t)s->read_index &&
+            part[2].size == sizeof(sq_stream_index_t);
+    ensures part[0].access == (reader ? SQ_MEM_RO : SQ_MEM_RW) &&
+            part[1].access == (reader ? SQ_MEM_RO : SQ_MEM_RW) &&
+            part[2].access == (reader ? SQ_MEM_RW : SQ_MEM_RO);
+    ensures SS01: !reader ==> (part[2].access & SQ_MEM_WRITE) == 0;
+    ensures SS02: reader ==> (part[0].access & SQ_MEM_WRITE) == 0 &&
+                  (part[1].access & SQ_MEM_WRITE) == 0;
+*/
 static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partition_t part[3])
 {
     part[0].base = (uintptr_t)s->data;
@@ -77,9 +128,37 @@ static void stream_revoke(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
     (void)sq_mem_domain_remove(d, &part[0]);
 }
 
-static sq_status_t stream_init_locked(sq_shared_stream_t *s, char *data, uint32_t data_size,
-                                      uint32_t elem_size, sq_stream_index_t *write_index,
-                                      sq_stream_index_t *read_index)
+/*@ // What init accepts: a ring of at least one element, indices on their
+    // granules, and three pieces apart (their addresses as the MPU sees them).
+    predicate sq_stream_pieces_ok(char *data, integer data_size, integer elem_size,
+                                  sq_stream_index_t *w, sq_stream_index_t *r) =
+      elem_size != 0 && data_size >= elem_size && data_size / elem_size <= SQ_RING_MAX_UNITS &&
+      (uintptr_t)w % SQ_MPU_GRANULE == 0 && (uintptr_t)r % SQ_MPU_GRANULE == 0 &&
+      (uintptr_t)data <= UINTPTR_MAX - data_size &&
+      sq_apart((uintptr_t)data, data_size, (uintptr_t)w, sizeof(sq_stream_index_t)) &&
+      sq_apart((uintptr_t)data, data_size, (uintptr_t)r, sizeof(sq_stream_index_t)) &&
+      sq_apart((uintptr_t)w, sizeof(sq_stream_index_t), (uintptr_t)r, sizeof(sq_stream_index_t));
+*/
+/*@ requires \valid_read(s);
+    assigns \nothing;
+    behavior attached:
+      assumes sq_stream_attached(s);
+      ensures \result == SQ_ERR_STATE;
+    behavior refused:
+      assumes !sq_stream_attached(s);
+      assumes !sq_stream_pieces_ok(data, data_size, elem_size, write_index, read_index);
+      ensures \result == SQ_ERR_ZERO_LENGTH || \result == SQ_ERR_CAPACITY ||
+              \result == SQ_ERR_RANGE || \result == SQ_ERR_BUSY;
+    behavior ok:
+      assumes !sq_stream_attached(s);
+      assumes sq_stream_pieces_ok(data, data_size, elem_size, write_index, read_index);
+      ensures \result == SQ_OK;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t stream_init_check(sq_shared_stream_t *s, char *data, uint32_t data_size,
+                                     uint32_t elem_size, sq_stream_index_t *write_index,
+                                     sq_stream_index_t *read_index)
 {
     if (stream_attached(s)) {
         return SQ_ERR_STATE;
@@ -101,6 +180,26 @@ static sq_status_t stream_init_locked(sq_shared_stream_t *s, char *data, uint32_
         !apart(w, index_size, r, index_size)) {
         return SQ_ERR_BUSY;
     }
+    return SQ_OK;
+}
+
+/* Lay s out over checked pieces: empty, detached. */
+/*@ requires \valid(s) && \valid(write_index) && \valid(read_index);
+    requires \separated(s, write_index) && \separated(s, read_index);
+    requires elem_size != 0;
+    assigns *s, write_index->value, read_index->value;
+    ensures s->magic == SQ_SHARED_STREAM_MAGIC && s->id == SQ_SHARED_STREAM_DETACHED;
+    ensures s->data == data && s->data_size == data_size && s->elem_size == elem_size;
+    ensures s->capacity == data_size / elem_size;
+    ensures s->write_index == write_index && s->read_index == read_index;
+    ensures s->writer == \null && s->reader == \null;
+    ensures read_index->value == 0;
+    ensures \separated(write_index, read_index) ==> write_index->value == 0;
+*/
+static void stream_setup(sq_shared_stream_t *s, char *data, uint32_t data_size,
+                         uint32_t elem_size, sq_stream_index_t *write_index,
+                         sq_stream_index_t *read_index)
+{
     s->magic = SQ_SHARED_STREAM_MAGIC;
     s->id = SQ_SHARED_STREAM_DETACHED;
     s->data = data;
@@ -113,9 +212,41 @@ static sq_status_t stream_init_locked(sq_shared_stream_t *s, char *data, uint32_
     s->reader = NULL;
     sq_atomic_store_release(&write_index->value, 0u);
     sq_atomic_store_release(&read_index->value, 0u);
-    return SQ_OK;
 }
 
+/*@ requires s == \null || \valid(s);
+    requires write_index == \null || (\valid(write_index) && \separated(s, write_index));
+    requires read_index == \null || (\valid(read_index) && \separated(s, read_index));
+    assigns *s, write_index->value, read_index->value;
+    behavior null_arg:
+      assumes s == \null || data == \null || write_index == \null || read_index == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior attached:
+      assumes s != \null && data != \null && write_index != \null && read_index != \null;
+      assumes sq_stream_attached(s);
+      assigns \nothing;
+      ensures \result == SQ_ERR_STATE;
+    behavior refused:
+      assumes s != \null && data != \null && write_index != \null && read_index != \null;
+      assumes !sq_stream_attached(s);
+      assumes !sq_stream_pieces_ok((char *)data, data_size, elem_size, write_index, read_index);
+      assigns \nothing;
+      ensures \result == SQ_ERR_ZERO_LENGTH || \result == SQ_ERR_CAPACITY ||
+              \result == SQ_ERR_RANGE || \result == SQ_ERR_BUSY;
+    behavior ok:
+      assumes s != \null && data != \null && write_index != \null && read_index != \null;
+      assumes !sq_stream_attached(s);
+      assumes sq_stream_pieces_ok((char *)data, data_size, elem_size, write_index, read_index);
+      ensures \result == SQ_OK && s->magic == SQ_SHARED_STREAM_MAGIC;
+      ensures s->id == SQ_SHARED_STREAM_DETACHED && !sq_stream_attached(s);
+      ensures s->data == (char *)data && s->data_size == data_size && s->elem_size == elem_size;
+      ensures s->capacity == data_size / elem_size && s->capacity * elem_size <= data_size;
+      ensures s->write_index == write_index && s->read_index == read_index;
+      ensures read_index->value == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t data_size,
                                   uint32_t elem_size, sq_stream_index_t *write_index,
                                   sq_stream_index_t *read_index)
@@ -124,8 +255,11 @@ sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t da
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = stream_init_locked(s, (char *)data, data_size, elem_size, write_index,
-                                        read_index);
+    sq_status_t st = stream_init_check(s, (char *)data, data_size, elem_size, write_index,
+                                       read_index);
+    if (st == SQ_OK) {
+        stream_setup(s, (char *)data, data_size, elem_size, write_index, read_index);
+    }
     sq_port_irq_unlock(key);
     return st;
 }
@@ -215,27 +349,67 @@ sq_status_t sq_shared_stream_detach(sq_shared_stream_t *s)
 
 /* Set up end e of s from the published indices, changing e only if they
  * are possible. */
-static sq_status_t stream_open_locked(const sq_shared_stream_t *s, sq_stream_end_t *e,
-                                      bool reader)
+/*@ requires sq_stream_ok(s) && \valid(e);
+    requires \separated(e, s, s->data + (0 .. s->data_size - 1), s->write_index, s->read_index);
+    assigns *e;
+    behavior detached:
+      assumes !sq_stream_attached(s);
+      assigns \nothing;
+      ensures \result == SQ_ERR_STATE;
+    behavior corrupt:
+      assumes sq_stream_attached(s);
+      assumes !sq_ring_indices_ok(s->capacity, s->write_index->value, s->read_index->value);
+      assigns \nothing;
+      ensures SS04: \result == SQ_ERR_CORRUPT;
+    behavior ok:
+      assumes sq_stream_attached(s);
+      assumes sq_ring_indices_ok(s->capacity, s->write_index->value, s->read_index->value);
+      ensures \result == SQ_OK && sq_stream_end_ok(e) && e->id == s->id;
+      ensures SS04: e->view.core.head == s->write_index->value &&
+                    e->view.core.tail == s->read_index->value;
+      ensures SS05: e->view.core.storage == s->data && e->view.core.unit_size == s->elem_size &&
+                    e->view.core.size_bytes <= s->data_size;
+      ensures e->own == (reader ? s->read_index : s->write_index);
+      ensures e->peer == (reader ? s->write_index : s->read_index);
+      ensures e->view.core.write_claim == 0 && e->view.core.read_claim == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t stream_open_locked(sq_shared_stream_t *s, sq_stream_end_t *e, bool reader)
 {
     if (!stream_attached(s)) {
         return SQ_ERR_STATE;
     }
-    sq_typed_ring_buf_t view;
-    sq_ring_core_setup(&view.core, s->data, s->capacity * s->elem_size, s->elem_size);
-    sq_status_t st = sq_ring_core_sync(&view.core, sq_atomic_load_acquire(&s->write_index->value),
-                                       sq_atomic_load_acquire(&s->read_index->value));
-    if (st != SQ_OK) {
-        return st;
+    /* Each published index read once: the peer may change it meanwhile. */
+    uint32_t head = sq_atomic_load_acquire(&s->write_index->value);
+    uint32_t tail = sq_atomic_load_acquire(&s->read_index->value);
+    uint32_t used;
+    if (sq_ring_core_used_of(s->capacity, head, tail, &used) != SQ_OK) {
+        return SQ_ERR_CORRUPT;
     }
-    e->view = view;
+    /* Whole elements: the provers need the product's facts spelled out. */
+    //@ assert s->capacity * s->elem_size % s->elem_size == 0;
+    //@ assert s->capacity * s->elem_size / s->elem_size == s->capacity;
+    sq_ring_core_setup(&e->view.core, s->data, s->capacity * s->elem_size, s->elem_size);
+    /* Succeeds: the indices were checked and the new view has no claims. */
+    (void)sq_ring_core_sync(&e->view.core, head, tail);
     e->own = reader ? s->read_index : s->write_index;
     e->peer = reader ? s->write_index : s->read_index;
     e->id = s->id;
     return SQ_OK;
 }
 
-static sq_status_t stream_open(const sq_shared_stream_t *s, sq_stream_end_t *e, bool reader)
+/*@ requires s == \null || sq_stream_ok(s);
+    requires e == \null || (\valid(e) && (s == \null ||
+             \separated(e, s, s->data + (0 .. s->data_size - 1), s->write_index, s->read_index)));
+    assigns *e;
+    ensures s == \null || e == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK ==> sq_stream_end_ok(e);
+    ensures SS05: \result == SQ_OK ==> e->view.core.storage == s->data &&
+                  e->view.core.unit_size == s->elem_size &&
+                  e->view.core.size_bytes <= s->data_size;
+*/
+static sq_status_t stream_open(sq_shared_stream_t *s, sq_stream_end_t *e, bool reader)
 {
     if (s == NULL || e == NULL) {
         return SQ_ERR_NULL;
@@ -246,16 +420,60 @@ static sq_status_t stream_open(const sq_shared_stream_t *s, sq_stream_end_t *e, 
     return st;
 }
 
+/* The ends only read s; the kernel's table holds it writable. */
+/*@ requires s == \null || sq_stream_ok((sq_shared_stream_t *)s);
+    requires e == \null || (\valid(e) && (s == \null ||
+             \separated(e, s, s->data + (0 .. s->data_size - 1), s->write_index, s->read_index)));
+    assigns *e;
+    ensures s == \null || e == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK ==> sq_stream_end_ok(e);
+*/
 sq_status_t sq_shared_stream_open_writer(const sq_shared_stream_t *s, sq_stream_end_t *e)
 {
-    return stream_open(s, e, false);
+    return stream_open((sq_shared_stream_t *)s, e, false);
 }
 
+/*@ requires s == \null || sq_stream_ok((sq_shared_stream_t *)s);
+    requires e == \null || (\valid(e) && (s == \null ||
+             \separated(e, s, s->data + (0 .. s->data_size - 1), s->write_index, s->read_index)));
+    assigns *e;
+    ensures s == \null || e == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK ==> sq_stream_end_ok(e);
+*/
 sq_status_t sq_shared_stream_open_reader(const sq_shared_stream_t *s, sq_stream_end_t *e)
 {
-    return stream_open(s, e, true);
+    return stream_open((sq_shared_stream_t *)s, e, true);
 }
 
+/*@ requires e == \null || sq_stream_end_ok(e);
+    requires e == \null || slot == \null || (\valid(slot) &&
+             \separated(slot, e, e->own, e->peer,
+                        e->view.core.storage + (0 .. e->view.core.size_bytes - 1)));
+    assigns e->view.core.head, e->view.core.tail, e->view.core.write_claim, *slot;
+    behavior null_arg:
+      assumes e == \null || slot == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior corrupt:
+      assumes e != \null && slot != \null;
+      assumes !sq_ring_sync_ok(&e->view.core, e->view.core.head, e->peer->value);
+      ensures SS04: \result == SQ_ERR_CORRUPT && e->view.core.head == \old(e->view.core.head) &&
+                    e->view.core.tail == \old(e->view.core.tail) &&
+                    e->view.core.write_claim == \old(e->view.core.write_claim);
+    behavior synced:
+      assumes e != \null && slot != \null;
+      assumes sq_ring_sync_ok(&e->view.core, e->view.core.head, e->peer->value);
+      ensures sq_stream_end_ok(e);
+      ensures SS04: e->view.core.tail == \old(e->peer->value) &&
+                    e->view.core.head == \old(e->view.core.head);
+      ensures \result == SQ_OK || \result == SQ_ERR_FULL || \result == SQ_ERR_CLAIM_PENDING;
+      ensures SS05: \result == SQ_OK ==>
+        (char *)*slot == e->view.core.storage +
+                         sq_ring_pos(&e->view.core, e->view.core.head) * e->view.core.unit_size &&
+        sq_stream_slot_in(e, sq_ring_pos(&e->view.core, e->view.core.head) * e->view.core.unit_size);
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_stream_writer_claim(sq_stream_end_t *e, void **slot)
 {
     if (e == NULL || slot == NULL) {
@@ -268,9 +486,30 @@ sq_status_t sq_stream_writer_claim(sq_stream_end_t *e, void **slot)
     if (st != SQ_OK) {
         return st;
     }
-    return sq_typed_ring_buf_write_claim(&e->view, slot);
+    st = sq_typed_ring_buf_write_claim(&e->view, slot);
+    /* SS05 from the slot's position: below the capacity, in whole elements. */
+    //@ assert sq_ring_pos(&e->view.core, e->view.core.head) + 1 <= e->view.core.capacity;
+    /*@ assert (sq_ring_pos(&e->view.core, e->view.core.head) + 1) * e->view.core.unit_size <=
+               e->view.core.capacity * e->view.core.unit_size; */
+    return st;
 }
 
+/*@ requires e == \null || sq_stream_end_ok(e);
+    assigns e->view.core.head, e->view.core.write_claim, e->own->value;
+    behavior null_arg:
+      assumes e == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior not_claimed:
+      assumes e != \null && e->view.core.write_claim == 0;
+      ensures \result == SQ_ERR_NOT_CLAIMED && e->own->value == \old(e->own->value);
+    behavior ok:
+      assumes e != \null && e->view.core.write_claim != 0;
+      ensures \result == SQ_OK && sq_stream_end_ok(e);
+      ensures e->own->value == e->view.core.head;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_stream_writer_commit(sq_stream_end_t *e)
 {
     if (e == NULL) {
@@ -284,6 +523,35 @@ sq_status_t sq_stream_writer_commit(sq_stream_end_t *e)
     return st;
 }
 
+/*@ requires e == \null || sq_stream_end_ok(e);
+    requires e == \null || slot == \null || (\valid(slot) &&
+             \separated(slot, e, e->own, e->peer,
+                        e->view.core.storage + (0 .. e->view.core.size_bytes - 1)));
+    assigns e->view.core.head, e->view.core.tail, e->view.core.read_claim, *slot;
+    behavior null_arg:
+      assumes e == \null || slot == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior corrupt:
+      assumes e != \null && slot != \null;
+      assumes !sq_ring_sync_ok(&e->view.core, e->peer->value, e->view.core.tail);
+      ensures SS04: \result == SQ_ERR_CORRUPT && e->view.core.head == \old(e->view.core.head) &&
+                    e->view.core.tail == \old(e->view.core.tail) &&
+                    e->view.core.read_claim == \old(e->view.core.read_claim);
+    behavior synced:
+      assumes e != \null && slot != \null;
+      assumes sq_ring_sync_ok(&e->view.core, e->peer->value, e->view.core.tail);
+      ensures sq_stream_end_ok(e);
+      ensures SS04: e->view.core.head == \old(e->peer->value) &&
+                    e->view.core.tail == \old(e->view.core.tail);
+      ensures \result == SQ_OK || \result == SQ_ERR_EMPTY || \result == SQ_ERR_CLAIM_PENDING;
+      ensures SS05: \result == SQ_OK ==>
+        (char *)*slot == e->view.core.storage +
+                         sq_ring_pos(&e->view.core, e->view.core.tail) * e->view.core.unit_size &&
+        sq_stream_slot_in(e, sq_ring_pos(&e->view.core, e->view.core.tail) * e->view.core.unit_size);
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_stream_reader_borrow(sq_stream_end_t *e, const void **slot)
 {
     if (e == NULL || slot == NULL) {
@@ -295,9 +563,29 @@ sq_status_t sq_stream_reader_borrow(sq_stream_end_t *e, const void **slot)
     if (st != SQ_OK) {
         return st;
     }
-    return sq_typed_ring_buf_read_borrow(&e->view, slot);
+    st = sq_typed_ring_buf_read_borrow(&e->view, slot);
+    //@ assert sq_ring_pos(&e->view.core, e->view.core.tail) + 1 <= e->view.core.capacity;
+    /*@ assert (sq_ring_pos(&e->view.core, e->view.core.tail) + 1) * e->view.core.unit_size <=
+               e->view.core.capacity * e->view.core.unit_size; */
+    return st;
 }
 
+/*@ requires e == \null || sq_stream_end_ok(e);
+    assigns e->view.core.tail, e->view.core.read_claim, e->own->value;
+    behavior null_arg:
+      assumes e == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior not_claimed:
+      assumes e != \null && e->view.core.read_claim == 0;
+      ensures \result == SQ_ERR_NOT_CLAIMED && e->own->value == \old(e->own->value);
+    behavior ok:
+      assumes e != \null && e->view.core.read_claim != 0;
+      ensures \result == SQ_OK && sq_stream_end_ok(e);
+      ensures e->own->value == e->view.core.tail;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_stream_reader_release(sq_stream_end_t *e)
 {
     if (e == NULL) {
@@ -343,6 +631,34 @@ sq_status_t sq_stream_reader_notify(const sq_stream_end_t *e)
 
 /* The stream a call's a0 names, if the caller may act for that end: a user
  * thread only from the end's domain; privileged code is trusted. */
+/*@ requires sq_kernel_ok && \valid(out);
+    requires \forall integer i; 0 <= i < SQ_CONFIG_MAX_SHARED_STREAMS ==>
+               sq_stream_table[i] == \null || \valid_read(sq_stream_table[i]);
+    assigns *out;
+    behavior bad_id:
+      assumes (a0 & ~SQ_SYS_STREAM_READER) >= SQ_CONFIG_MAX_SHARED_STREAMS;
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior detached:
+      assumes (a0 & ~SQ_SYS_STREAM_READER) < SQ_CONFIG_MAX_SHARED_STREAMS;
+      assumes sq_stream_table[a0 & ~SQ_SYS_STREAM_READER] == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_DESTROYED;
+    behavior found:
+      assumes (a0 & ~SQ_SYS_STREAM_READER) < SQ_CONFIG_MAX_SHARED_STREAMS;
+      assumes sq_stream_table[a0 & ~SQ_SYS_STREAM_READER] != \null;
+      ensures \result == SQ_OK || \result == SQ_ERR_INVALID;
+      ensures \result == SQ_OK ==> *out == \old(sq_stream_table[a0 & ~SQ_SYS_STREAM_READER]);
+      // A user thread acts only for the end its domain holds.
+      ensures \result == SQ_OK && (sq_kernel.current->options & SQ_THREAD_USER) != 0 ==>
+        ((a0 & SQ_SYS_STREAM_READER) != 0 ==> \old(sq_kernel.current->domain ==
+           sq_stream_table[a0 & ~SQ_SYS_STREAM_READER]->reader)) &&
+        ((a0 & SQ_SYS_STREAM_READER) == 0 ==> \old(sq_kernel.current->domain ==
+           sq_stream_table[a0 & ~SQ_SYS_STREAM_READER]->writer));
+      ensures (sq_kernel.current->options & SQ_THREAD_USER) == 0 ==> \result == SQ_OK;
+    complete behaviors;
+    disjoint behaviors;
+*/
 static sq_status_t stream_for_call_locked(uint32_t a0, sq_shared_stream_t **out)
 {
     uint32_t id = a0 & ~SQ_SYS_STREAM_READER;
@@ -353,8 +669,8 @@ static sq_status_t stream_for_call_locked(uint32_t a0, sq_shared_stream_t **out)
     if (s == NULL) {
         return SQ_ERR_DESTROYED;
     }
-    const sq_thread_t *caller = sq_kernel.current;
-    const sq_mem_domain_t *end = (a0 & SQ_SYS_STREAM_READER) != 0u ? s->reader : s->writer;
+    sq_thread_t *caller = sq_kernel.current;
+    sq_mem_domain_t *end = (a0 & SQ_SYS_STREAM_READER) != 0u ? s->reader : s->writer;
     if ((caller->options & SQ_THREAD_USER) != 0u && caller->domain != end) {
         return SQ_ERR_INVALID;
     }
@@ -373,6 +689,21 @@ static sq_status_t stream_for_call(uint32_t a0, sq_shared_stream_t **out)
 /* Whether the published indices let the end go on: the reader has an
  * element, the writer a free slot. SQ_OK, SQ_ERR_BUSY (not yet),
  * SQ_ERR_CORRUPT (impossible indices). */
+/*@ requires sq_stream_ok((sq_shared_stream_t *)s);
+    assigns \nothing;
+    behavior corrupt:
+      assumes !sq_ring_indices_ok(s->capacity, s->write_index->value, s->read_index->value);
+      ensures \result == SQ_ERR_CORRUPT;
+    behavior checked:
+      assumes sq_ring_indices_ok(s->capacity, s->write_index->value, s->read_index->value);
+      ensures \result == SQ_OK || \result == SQ_ERR_BUSY;
+      ensures \result == SQ_OK <==>
+        (reader ? sq_ring_used_of(s->capacity, s->write_index->value, s->read_index->value) != 0
+                : sq_ring_used_of(s->capacity, s->write_index->value, s->read_index->value) !=
+                  s->capacity);
+    complete behaviors;
+    disjoint behaviors;
+*/
 static sq_status_t stream_ready(const sq_shared_stream_t *s, bool reader)
 {
     uint32_t used;
