@@ -31,12 +31,23 @@
  *   r0 r1 r2 r3 r12 lr pc xPSR              pushed by the exception entry
  * (struct port_frame). EXC_RETURN is kept per thread so that the exception
  * return always matches how the thread was entered (on the M33, Secure
- * state and its stack-frame bits).
+ * state and its stack-frame bits). t->context[1] is the thread's
+ * CONTROL.nPRIV: 1 while a user thread runs its own code, 0 otherwise.
+ *
+ * Isolation (ARMv7-M PMSAv7, ARMv8-M Mainline PMSAv8; docs/ISOLATION.md):
+ * the MPU runs with PRIVDEFENA, so privileged code keeps the default map.
+ * Region 0 is the code image (read and execute for everyone); while a
+ * SQ_THREAD_USER thread runs, region 1 is its stack and regions 2.. the
+ * partitions of its memory domain; other threads run with regions 1..
+ * off. A user thread reaches the kernel only through the supervisor call
+ * gate (sq_port_syscall); a MemManage fault or a supervisor call from
+ * anywhere else ends it (sq_kernel_user_fault).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <squall/kernel.h>
+#include <squall/mpu.h>
 #include <squall/user.h>
 #include "port.h"
 
@@ -61,6 +72,17 @@
 #define SQ_PORT_ISR_STACK_SIZE 2048u
 #endif
 
+/** Stack a kernel call needs below the supervisor call's frame, in bytes:
+ *  the gate runs sq_syscall privileged on the caller's own stack, from the
+ *  frame down, and an interrupt frame plus the switch's saved registers
+ *  may land below that. A call whose frame lies lower is refused
+ *  (SQ_FAULT_SYSCALL), so privileged code never runs past the bottom of a
+ *  user stack into whatever lies below it. Measured need on the QEMU
+ *  images: see docs/ISOLATION.md. */
+#ifndef SQ_PORT_SYSCALL_STACK
+#define SQ_PORT_SYSCALL_STACK 384u
+#endif
+
 /** External interrupt line used by sq_port_soft_irq. 31 has no device on
  *  QEMU's mps2-an385 and is a reserved internal line of the an505's IoT Kit;
  *  the vector table (startup.c) must name SquallSoft_IRQHandler at entry
@@ -78,6 +100,17 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define PORT_THUMB1 1 /* no BASEPRI, no Thumb-2: PRIMASK lock, low-register PendSV */
 #else
 #define PORT_THUMB1 0
+#endif
+
+/* User threads and the MPU driver need MemManage and a PMSAv7 or PMSAv8
+ * MPU: ARMv7-M and ARMv8-M Mainline. On the Thumb-1 cores, starting a
+ * SQ_THREAD_USER thread is a fatal port error. */
+#define PORT_ISOLATION (!PORT_THUMB1)
+/* The same test as SQ_MEM_RULE_DEFAULT (mem_domain.h). */
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+#define PORT_PMSAV8 0
+#else
+#define PORT_PMSAV8 1
 #endif
 
 /* ---- System registers (ARMv7-M / ARMv8-M, System Control Space) ------- */
@@ -105,6 +138,53 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define NVIC_ISPR(n) REG32(0xe000e200u + 4u * (n))
 #define NVIC_IPR(n) REG32(0xe000e400u + 4u * (n))
 
+/* System handler priorities 4-7 (MemManage in bits 7:0) and 8-11 (SVCall
+ * in bits 31:24); word access, as for SHPR3. */
+#define SCB_SHPR1 REG32(0xe000ed18u)
+#define SCB_SHPR2 REG32(0xe000ed1cu)
+#define SCB_SHCSR REG32(0xe000ed24u)
+#define SHCSR_MEMFAULTENA (1u << 16)
+/* MemManage status: the low byte of CFSR (write 1 to clear), and the
+ * faulting data address. */
+#define SCB_CFSR REG32(0xe000ed28u)
+#define MMFSR_IACCVIOL (1u << 0)
+#define MMFSR_DACCVIOL (1u << 1)
+#define MMFSR_MUNSTKERR (1u << 3)
+#define MMFSR_MSTKERR (1u << 4)
+#define MMFSR_MLSPERR (1u << 5)
+#define MMFSR_MMARVALID (1u << 7)
+#define MMFSR_ALL 0xffu
+#define SCB_MMFAR REG32(0xe000ed34u)
+#define SHCSR_USGFAULTENA (1u << 18)
+/* UsageFault status: the high half of CFSR. STKOF (ARMv8-M) is a stack
+ * pointer moved below PSPLIM; the other bits are instructions the core
+ * refused (undefined, bad state, bad EXC_RETURN, no coprocessor,
+ * unaligned, divide by zero). */
+#define UFSR_ALL 0xffff0000u
+#define UFSR_STKOF (1u << 20)
+
+/* The MPU: PMSAv7 and PMSAv8 share these addresses; on v8 the register at
+ * 0xeda0 is RLAR instead of RASR, and MAIR0 exists. Bit 0 of RASR and of
+ * RLAR is the region's enable, so writing 0 there turns a region off. */
+#define MPU_TYPE REG32(0xe000ed90u)
+#define MPU_CTRL REG32(0xe000ed94u)
+#define MPU_RNR REG32(0xe000ed98u)
+#define MPU_RBAR REG32(0xe000ed9cu)
+#define MPU_RASR_RLAR REG32(0xe000eda0u)
+#define MPU_MAIR0 REG32(0xe000edc0u)
+#define MPU_CTRL_ENABLE (1u << 0)
+#define MPU_CTRL_PRIVDEFENA (1u << 2)
+#define MPU_TYPE_DREGION(type) (((type) >> 8) & 0xffu)
+
+#define CONTROL_NPRIV 1u
+
+/* EXC_RETURN bit 3: the exception interrupted Thread mode; bit 2: it
+ * stacked on PSP. */
+#define EXC_RETURN_THREAD (1u << 3)
+#define EXC_RETURN_PSP (1u << 2)
+/* xPSR bit 9 in a stacked frame: the entry added a word to align it. */
+#define XPSR_FRAME_PADDED (1u << 9)
+
 #define PRIO_PENDSV 0xffu
 
 /* xPSR of a new thread: only the Thumb bit. */
@@ -127,19 +207,55 @@ static uint64_t port_isr_stack[SQ_PORT_ISR_STACK_SIZE / 8u];
 static void (*port_soft_handler)(void *arg);
 static void *port_soft_arg;
 
+/** What an exception entry pushes, lowest address first. */
+struct port_hw_frame {
+    uint32_t r0, r1, r2, r3, r12, lr, pc, xpsr;
+};
+
 /** The saved context, lowest address first; see the top of this file. */
 struct port_frame {
     uint32_t r4, r5, r6, r7, r8, r9, r10, r11;
     uint32_t exc_return;
-    uint32_t r0, r1, r2, r3, r12, lr, pc, xpsr;
+    struct port_hw_frame hw;
 };
+_Static_assert(sizeof(struct port_hw_frame) == 8u * 4u, "the hardware frame is 8 words");
 _Static_assert(sizeof(struct port_frame) == 17u * 4u, "PendSV_Handler pushes exactly 9 words");
 
-/* Handlers named by the vector table (startup.c), and the C half of PendSV. */
+/* Bytes PendSV_Handler saves below the hardware frame. */
+#define PORT_SAVED_BYTES (sizeof(struct port_frame) - sizeof(struct port_hw_frame))
+
+/* Where the switch puts the registers of a thread that has ended: they
+ * are never restored, and its stack pointer may point anywhere. */
+static uint32_t port_discard[PORT_SAVED_BYTES / 4u];
+
+#if PORT_ISOLATION
+/* The code image (port/cortex-m/sections.ld). */
+extern const char __code_start[], __code_size[];
+
+/* Regions the MPU has (MPU_TYPE.DREGION) once the kernel started, 0 while
+ * the MPU is off; and how many of regions 1.. hold the running thread's
+ * stack and partitions (the ones the next load turns off). */
+static uint32_t port_mpu_regions;
+static uint32_t port_mpu_loaded;
+#endif
+
+/* Handlers named by the vector table (startup.c), and the C halves of
+ * PendSV, SVCall and MemManage. */
 void PendSV_Handler(void);
+void SVC_Handler(void);
+void MemManage_Handler(void);
+void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
-uintptr_t sq_port_switch_context(uintptr_t sp);
+uint64_t sq_port_switch_context(uintptr_t psp);
+void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame);
+void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame);
+void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame);
+
+/* The board's loud stop (port/cortex-m/startup.c prints `what` and
+ * `value` and ends the QEMU run with a failure): a kernel bug or an
+ * unusable core, never a user thread's doing. */
+void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
 
 /* ---- Interrupt lock --------------------------------------------------- */
 
@@ -218,30 +334,215 @@ static void port_set_stack_limit(const sq_thread_t *t)
 #endif
 }
 
-/*
- * The C half of PendSV: `sp` is the outgoing thread's stack pointer with
- * its whole context saved below it; returns the incoming thread's. Runs on
- * MSP in Handler mode. The lock keeps kernel interrupts out while the
- * scheduler chooses; PendSV itself only runs when the interrupted thread
- * had the lock released, so the key is 0 and every thread leaves and
- * resumes with the lock free.
- */
-uintptr_t sq_port_switch_context(uintptr_t sp)
+#if PORT_ISOLATION
+
+/* Whether [addr, addr + len) lies inside t's stack (no wrap-around). */
+static bool port_in_stack(const sq_thread_t *t, uintptr_t addr, size_t len)
 {
-    sq_irq_key_t key = sq_port_irq_lock();
-    sq_sched_current()->context[0] = sp;
-    sq_thread_t *next = sq_sched_switch();
-    /* Set before PendSV_Handler loads the new PSP, which lies above it. */
-    port_set_stack_limit(next);
-    sq_port_irq_unlock(key);
-    return next->context[0];
+    uintptr_t lo = (uintptr_t)t->stack;
+    return addr >= lo && len <= t->stack_size && addr - lo <= t->stack_size - len;
+}
+
+static uint32_t port_control(void)
+{
+    uint32_t control;
+    __asm__ volatile("mrs %0, control" : "=r"(control));
+    return control;
+}
+
+/* In Thread mode the ISB makes the new privilege apply to the next
+ * instruction; in Handler mode it applies from the exception return. */
+static void port_set_control(uint32_t control)
+{
+    __asm__ volatile("msr control, %0\n\t"
+                     "isb"
+                     :
+                     : "r"(control)
+                     : "memory");
+}
+
+/* A user thread running its own code: Thread mode with CONTROL.nPRIV set.
+ * In Handler mode CONTROL.nPRIV still tells the privilege of the Thread
+ * mode code that was interrupted. */
+static bool port_user_code_interrupted(uint32_t exc_return)
+{
+    return (exc_return & (EXC_RETURN_THREAD | EXC_RETURN_PSP)) ==
+               (EXC_RETURN_THREAD | EXC_RETURN_PSP) &&
+           (port_control() & CONTROL_NPRIV) != 0u;
+}
+
+/* ---- MPU driver ---- */
+
+#if PORT_PMSAV8
+typedef sq_mpu_v8_region_t port_region_t;
+#define PORT_REGION_ATTR(r) ((r).rlar)
+#define port_region_encode sq_mpu_v8_region
+#define port_domain_encode sq_mpu_v8_encode
+#else
+typedef sq_mpu_v7_region_t port_region_t;
+#define PORT_REGION_ATTR(r) ((r).rasr)
+#define port_region_encode sq_mpu_v7_region
+#define port_domain_encode sq_mpu_v7_encode
+#endif
+
+/* Write one region (attr 0: off). RBAR comes from the encoders with its
+ * region field clear, so RNR selects the region on both MPUs. */
+static void port_mpu_write(uint32_t region, uint32_t rbar, uint32_t attr)
+{
+    MPU_RNR = region;
+    MPU_RBAR = rbar;
+    MPU_RASR_RLAR = attr;
+}
+
+/* The MPU off while regions change: on PMSAv8 an access that two enabled
+ * regions match faults even when privileged, and while the regions are
+ * rewritten one by one an old partition and a new stack may overlap. */
+static void port_mpu_off(void)
+{
+    MPU_CTRL = 0u;
+    __asm__ volatile("dsb\n\t"
+                     "isb" ::: "memory");
+}
+
+static void port_mpu_on(void)
+{
+    MPU_CTRL = MPU_CTRL_ENABLE | MPU_CTRL_PRIVDEFENA;
+    __asm__ volatile("dsb\n\t"
+                     "isb" ::: "memory");
 }
 
 /*
- * PendSV, lowest priority: save r4-r11 and EXC_RETURN on the outgoing
- * thread's stack (the hardware saved the rest), let the kernel choose, and
- * restore the same from the incoming one. Naked: no compiler prologue may
- * touch r4-r11 or lr before they are saved.
+ * Region 0, the code image, for everyone: once per kernel start. A core
+ * whose MPU cannot hold code, a stack and a full domain is refused: user
+ * threads there would silently get less isolation than mem_domain.h
+ * promises.
+ */
+static void port_mpu_start(void)
+{
+    uint32_t regions = MPU_TYPE_DREGION(MPU_TYPE);
+    if (regions < 2u + SQ_CONFIG_MAX_PARTITIONS) {
+        sq_port_fatal("MPU regions below 2 + SQ_CONFIG_MAX_PARTITIONS:", regions);
+    }
+    port_region_t code;
+    if (port_region_encode((uintptr_t)__code_start, (uint32_t)(uintptr_t)__code_size,
+                           SQ_MEM_RX, &code) != SQ_OK) {
+        sq_port_fatal("code image breaks the MPU rule at", (uintptr_t)__code_start);
+    }
+    port_mpu_off();
+#if PORT_PMSAV8
+    MPU_MAIR0 = SQ_MPU_V8_MAIR0;
+#endif
+    port_mpu_write(0u, code.rbar, PORT_REGION_ATTR(code));
+    for (uint32_t i = 1u; i < regions; i++) {
+        port_mpu_write(i, 0u, 0u);
+    }
+    port_mpu_regions = regions;
+    port_mpu_loaded = 0u;
+    SCB_SHCSR |= SHCSR_MEMFAULTENA | SHCSR_USGFAULTENA;
+    port_mpu_on();
+}
+
+/*
+ * Regions 1.. for `t`: its stack (read and write, never execute) and its
+ * domain's partitions if it is a user thread, nothing for a privileged
+ * one (the default map serves it). A user stack that breaks the MPU rule
+ * gets no region at all, so the thread faults at its first push instead
+ * of reaching more than its stack.
+ */
+static void port_mpu_load(const sq_thread_t *t)
+{
+    if (port_mpu_regions == 0u) {
+        return;
+    }
+    port_region_t region[1u + SQ_CONFIG_MAX_PARTITIONS];
+    uint32_t used = 0u;
+    if ((t->options & SQ_THREAD_USER) != 0u &&
+        port_region_encode((uintptr_t)t->stack, (uint32_t)t->stack_size, SQ_MEM_RW,
+                           &region[0]) == SQ_OK) {
+        uint32_t parts = 0u;
+        if (t->domain != NULL &&
+            port_domain_encode(t->domain, &region[1], SQ_CONFIG_MAX_PARTITIONS, &parts) != SQ_OK) {
+            parts = 0u;
+        }
+        used = 1u + parts;
+    }
+    port_mpu_off();
+    for (uint32_t i = 0u; i < used; i++) {
+        port_mpu_write(1u + i, region[i].rbar, PORT_REGION_ATTR(region[i]));
+    }
+    for (uint32_t i = used; i < port_mpu_loaded; i++) {
+        port_mpu_write(1u + i, 0u, 0u);
+    }
+    port_mpu_loaded = used;
+    port_mpu_on();
+}
+
+#endif /* PORT_ISOLATION */
+
+/*
+ * Where PendSV saves the outgoing thread `t`'s r4-r11 and EXC_RETURN:
+ * just below the hardware frame at `psp`. A user thread chooses its own
+ * stack pointer; when it was interrupted in its own code, the nine words
+ * are stored there only if they lie in its own stack, since the store is
+ * privileged and would otherwise write wherever the thread pointed (kernel
+ * data included). Such a thread is ended instead (SQ_FAULT_STACK). A
+ * thread that has ended is never resumed: its registers are discarded.
+ */
+static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp)
+{
+    uintptr_t save = psp - PORT_SAVED_BYTES;
+    if (t->state == SQ_THREAD_DEAD) {
+        return (uintptr_t)port_discard;
+    }
+#if PORT_ISOLATION
+    if ((port_control() & CONTROL_NPRIV) != 0u && !port_in_stack(t, save, PORT_SAVED_BYTES)) {
+        if (!sq_kernel_user_fault(SQ_FAULT_STACK, psp)) {
+            sq_port_fatal("unprivileged kernel thread at", psp);
+        }
+        return (uintptr_t)port_discard;
+    }
+#endif
+    return save;
+}
+
+/*
+ * The C half of PendSV, on MSP in Handler mode, called before anything of
+ * the outgoing thread is saved (r4-r11 survive the call, by the AAPCS):
+ * `psp` is its stack pointer, its hardware frame just above. Returns where
+ * PendSV stores its r4-r11 and EXC_RETURN (low word) and the incoming
+ * thread's saved context (high word); they are the same when the switch
+ * keeps the current thread. The incoming thread's privilege and MPU view
+ * are set here and apply from the exception return. The lock keeps kernel
+ * interrupts out while the scheduler chooses; PendSV itself only runs when
+ * the interrupted thread had the lock released, so the key is 0 and every
+ * thread leaves and resumes with the lock free.
+ */
+uint64_t sq_port_switch_context(uintptr_t psp)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_thread_t *prev = sq_sched_current();
+    uintptr_t save = port_save_area(prev, psp);
+    prev->context[0] = save;
+#if PORT_ISOLATION
+    prev->context[1] = port_control() & CONTROL_NPRIV;
+#endif
+    sq_thread_t *next = sq_sched_switch();
+    /* Set before PendSV_Handler loads the new PSP, which lies above it. */
+    port_set_stack_limit(next);
+#if PORT_ISOLATION
+    port_mpu_load(next);
+    port_set_control((port_control() & ~CONTROL_NPRIV) | (uint32_t)next->context[1]);
+#endif
+    sq_port_irq_unlock(key);
+    return (uint64_t)next->context[0] << 32 | save;
+}
+
+/*
+ * PendSV, lowest priority: let the kernel choose, save r4-r11 and
+ * EXC_RETURN where it says (the hardware saved the rest), and restore the
+ * same from the incoming thread. Naked: no compiler prologue may touch
+ * r4-r11 or lr before they are saved; lr (EXC_RETURN) crosses the call on
+ * MSP.
  *
  * If the interrupted code ran on MSP (EXC_RETURN bit 2 clear) the kernel
  * is not running on this port (before sq_port_kernel_start or after
@@ -259,39 +560,60 @@ __attribute__((naked)) void PendSV_Handler(void)
                      "   tst   r0, r1                 \n"
                      "   beq   1f                     \n"
                      "   mrs   r0, psp                \n"
-                     "   subs  r0, #36                \n"
+                     "   push  {r2, lr}               \n"
+                     "   bl    sq_port_switch_context \n"
+                     "   pop   {r2, r3}               \n"
+                     "   mov   lr, r3                 \n"
                      "   stmia r0!, {r4-r7}           \n"
                      "   mov   r4, r8                 \n"
                      "   mov   r5, r9                 \n"
                      "   mov   r6, r10                \n"
                      "   mov   r7, r11                \n"
                      "   stmia r0!, {r4-r7}           \n"
-                     "   mov   r1, lr                 \n"
-                     "   str   r1, [r0]               \n"
-                     "   subs  r0, #32                \n"
-                     "   bl    sq_port_switch_context \n"
-                     "   adds  r0, #16                \n"
-                     "   ldmia r0!, {r4-r7}           \n"
+                     "   str   r3, [r0]               \n"
+                     "   adds  r1, #16                \n"
+                     "   ldmia r1!, {r4-r7}           \n"
                      "   mov   r8, r4                 \n"
                      "   mov   r9, r5                 \n"
                      "   mov   r10, r6                \n"
                      "   mov   r11, r7                \n"
-                     "   ldr   r1, [r0]               \n"
-                     "   mov   lr, r1                 \n"
-                     "   adds  r0, #4                 \n"
-                     "   msr   psp, r0                \n"
-                     "   subs  r0, #36                \n"
-                     "   ldmia r0!, {r4-r7}           \n"
+                     "   ldr   r2, [r1]               \n"
+                     "   mov   lr, r2                 \n"
+                     "   adds  r1, #4                 \n"
+                     "   msr   psp, r1                \n"
+                     "   subs  r1, #36                \n"
+                     "   ldmia r1!, {r4-r7}           \n"
                      "1: bx    lr                     \n");
 #else
     __asm__ volatile("   tst   lr, #4                 \n"
                      "   beq   1f                     \n"
                      "   mrs   r0, psp                \n"
-                     "   stmdb r0!, {r4-r11, lr}      \n"
+                     "   push  {r3, lr}               \n"
                      "   bl    sq_port_switch_context \n"
-                     "   ldmia r0!, {r4-r11, lr}      \n"
-                     "   msr   psp, r0                \n"
+                     "   pop   {r3, lr}               \n"
+                     "   stmia r0, {r4-r11, lr}       \n"
+                     "   ldmia r1!, {r4-r11, lr}      \n"
+                     "   msr   psp, r1                \n"
                      "1: bx    lr                     \n");
+#endif
+}
+
+/*
+ * Where a user thread starts, privileged: it reads its entry from the
+ * control block (kernel memory it cannot read once unprivileged), drops
+ * privilege for good, runs the entry and leaves through the gate.
+ * (sq_thread_main would read the control block again after the entry.)
+ */
+__attribute__((noreturn)) static void port_user_start(sq_thread_t *t)
+{
+#if PORT_ISOLATION
+    void (*entry)(void *arg) = t->entry;
+    void *arg = t->arg;
+    port_set_control(port_control() | CONTROL_NPRIV);
+    entry(arg);
+    sq_user_exit();
+#else
+    sq_port_fatal("user threads need ARMv7-M or ARMv8-M Mainline; thread", (uintptr_t)t);
 #endif
 }
 
@@ -305,13 +627,17 @@ void sq_port_thread_prepare(sq_thread_t *t)
     struct port_frame *f = (struct port_frame *)top - 1;
     memset(f, 0, sizeof *f);
     f->exc_return = EXC_RETURN_THREAD_PSP;
-    /* The first "return" from PendSV lands in sq_thread_main(t), which
-     * never returns; lr = 0 ends a debugger's backtrace there. The PC of an
-     * exception frame carries no Thumb bit. */
-    f->r0 = (uint32_t)(uintptr_t)t;
-    f->pc = (uint32_t)(uintptr_t)sq_thread_main & ~1u;
-    f->xpsr = XPSR_THUMB;
+    /* The first "return" from PendSV lands in sq_thread_main(t), or the
+     * user start, which never return; lr = 0 ends a debugger's backtrace
+     * there. The PC of an exception frame carries no Thumb bit. */
+    void (*start)(sq_thread_t *t) =
+        (t->options & SQ_THREAD_USER) != 0u ? port_user_start : sq_thread_main;
+    f->hw.r0 = (uint32_t)(uintptr_t)t;
+    f->hw.pc = (uint32_t)(uintptr_t)start & ~1u;
+    f->hw.xpsr = XPSR_THUMB;
     t->context[0] = (uintptr_t)f;
+    /* Privileged: a user thread drops privilege in port_user_start. */
+    t->context[1] = 0u;
 }
 
 /* ---- Kernel start and stop -------------------------------------------- */
@@ -339,9 +665,22 @@ void sq_port_kernel_start(sq_thread_t *idle)
                      : "r"(isr_top)
                      : "r0", "r1", "cc", "memory");
     port_set_stack_limit(idle);
+    idle->context[1] = 0u; /* privileged */
 
     uint32_t shpr3 = SCB_SHPR3 & 0x0000ffffu;
     SCB_SHPR3 = shpr3 | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24) | (PRIO_PENDSV << 16);
+#if PORT_ISOLATION
+    /* SVCall, MemManage and UsageFault call the kernel
+     * (sq_kernel_user_fault), so they sit in the kernel band like SysTick. Both are synchronous to user
+     * code, which never holds the lock, so they are taken at once there;
+     * a fault or SVC in privileged code under the lock cannot be taken at
+     * its priority and escalates to HardFault, the board's loud stop,
+     * which is right for a kernel bug. */
+    SCB_SHPR1 = (SCB_SHPR1 & 0xff00ff00u) | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 16) |
+                (uint32_t)SQ_PORT_KERNEL_IRQ_PRIO;
+    SCB_SHPR2 = (SCB_SHPR2 & 0x00ffffffu) | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24);
+    port_mpu_start();
+#endif
 
     uint32_t ipr_shift = 8u * (SQ_PORT_SOFT_IRQ % 4u);
     uint32_t ipr = NVIC_IPR(SQ_PORT_SOFT_IRQ / 4u) & ~(0xffu << ipr_shift);
@@ -359,6 +698,11 @@ void sq_port_kernel_start(sq_thread_t *idle)
 void sq_port_kernel_stop(void)
 {
     SYST_CSR = 0u;
+#if PORT_ISOLATION
+    /* Back to the default map for the plain code that follows. */
+    port_mpu_off();
+    port_mpu_regions = 0u;
+#endif
     /* A tick or a switch requested just before must not arrive after. */
     SCB_ICSR = ICSR_PENDSTCLR | ICSR_PENDSVCLR;
 
@@ -427,10 +771,185 @@ void SquallSoft_IRQHandler(void)
     port_soft_handler(port_soft_arg);
 }
 
-/* Replaced by the MPU driver. */
-void sq_port_mpu_update(void)
+/* ---- Supervisor calls and faults -------------------------------------- */
+
+#if PORT_ISOLATION
+
+/* The instruction right after the gate's SVC (defined in port_gate). */
+extern const uint16_t sq_port_gate_resume[];
+
+/*
+ * The supervisor call gate: the one place a user thread becomes
+ * privileged. It pushes r4 and lr unprivileged, on the caller's own stack;
+ * the SVC (checked by sq_port_svc) returns here privileged; sq_syscall
+ * runs in privileged Thread mode on the same stack, so it may block like
+ * any kernel call; then privilege is dropped (ISB: before the next
+ * instruction) and the saved lr is popped unprivileged. nr, a0 and a1
+ * stay in r0-r2 across the SVC (the exception return restores them).
+ * Code that jumps past the SVC runs sq_syscall unprivileged and faults
+ * on kernel memory.
+ */
+#define PORT_IN_REG __attribute__((unused)) /* read by the asm, in r0-r2 */
+__attribute__((naked, noinline)) static sq_status_t port_gate(uint32_t nr PORT_IN_REG,
+                                                              uint32_t a0 PORT_IN_REG,
+                                                              uint32_t a1 PORT_IN_REG)
 {
+    __asm__ volatile(ASM_UNIFIED
+                     "   push  {r4, lr}               \n"
+                     "   svc   #0                     \n"
+                     "   .global sq_port_gate_resume  \n"
+                     "sq_port_gate_resume:            \n"
+                     "   bl    sq_syscall             \n"
+                     "   mrs   r1, control            \n"
+                     "   movs  r2, #1                 \n"
+                     "   orrs  r1, r2                 \n"
+                     "   msr   control, r1            \n"
+                     "   isb                          \n"
+                     "   pop   {r4, pc}               \n");
 }
 
-/* privileged-only until the supervisor-call gate lands */
-sq_status_t sq_port_syscall(uint32_t nr, uint32_t a0, uint32_t a1) { return sq_syscall(nr, a0, a1); }
+#endif /* PORT_ISOLATION */
+
+sq_status_t sq_port_syscall(uint32_t nr, uint32_t a0, uint32_t a1)
+{
+#if PORT_ISOLATION
+    /* Interrupts and privileged threads (user threads inside the gate
+     * too) call the dispatcher directly; only user code needs the SVC. */
+    if (!sq_port_in_isr() && (port_control() & CONTROL_NPRIV) != 0u) {
+        return port_gate(nr, a0, a1);
+    }
+#endif
+    return sq_syscall(nr, a0, a1);
+}
+
+void sq_port_mpu_update(void)
+{
+#if PORT_ISOLATION
+    port_mpu_load(sq_sched_current());
+#endif
+}
+
+#if PORT_ISOLATION
+
+/* SVCall and MemManage: hand EXC_RETURN and the interrupted thread's frame
+ * to C, keeping lr, so that the C function's return is the exception
+ * return. */
+__attribute__((naked)) void SVC_Handler(void)
+{
+    __asm__ volatile("   mov   r0, lr                 \n"
+                     "   mrs   r1, psp                \n"
+                     "   b     sq_port_svc            \n");
+}
+
+__attribute__((naked)) void MemManage_Handler(void)
+{
+    __asm__ volatile("   mov   r0, lr                 \n"
+                     "   mrs   r1, psp                \n"
+                     "   b     sq_port_memmanage      \n");
+}
+
+__attribute__((naked)) void UsageFault_Handler(void)
+{
+    __asm__ volatile("   mov   r0, lr                 \n"
+                     "   mrs   r1, psp                \n"
+                     "   b     sq_port_usagefault     \n");
+}
+
+/* End the current thread, whose own (unprivileged) code faulted: the
+ * kernel's switch tail-chains on the handler's return, and the thread
+ * never resumes. Unprivileged code in a thread the kernel does not count
+ * as a user thread would be a kernel bug. */
+static void port_user_fault(sq_fault_t cause, uintptr_t addr, const char *what, uint32_t status)
+{
+    if (!sq_kernel_user_fault(cause, addr)) {
+        sq_port_fatal(what, status);
+    }
+}
+
+/*
+ * A supervisor call. It is the gate's only if both hold:
+ *   - the stacked PC is the instruction after the gate's SVC: an SVC
+ *     anywhere else (user code can hold any SVC instruction) would make
+ *     its own code privileged on return;
+ *   - the frame, and SQ_PORT_SYSCALL_STACK bytes below it, lie in the
+ *     thread's own stack: the gate then runs privileged on that stack
+ *     pointer, which the thread chose. Pointing it into a partition would
+ *     let a peer component rewrite the privileged code's return addresses
+ *     there, and near the bottom of the stack the kernel call would run
+ *     past it into whatever memory lies below; no domain grants another
+ *     thread's stack (MD07), so only the thread itself can touch it, and
+ *     it is busy in the gate.
+ * Then the return is privileged, into the gate. Anything else ends the
+ * thread (SQ_FAULT_SYSCALL, at the stacked PC). Reading the frame is safe
+ * before the checks: the exception entry pushed it with the thread's own
+ * (unprivileged) rights.
+ */
+void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame)
+{
+    if (!port_user_code_interrupted(exc_return)) {
+        sq_port_fatal("supervisor call from privileged code, EXC_RETURN", exc_return);
+    }
+    const sq_thread_t *t = sq_sched_current();
+    size_t frame_bytes = sizeof *frame + ((frame->xpsr & XPSR_FRAME_PADDED) != 0u ? 4u : 0u);
+    bool from_gate = frame->pc == (uint32_t)(uintptr_t)sq_port_gate_resume;
+    bool own_stack = port_in_stack(t, (uintptr_t)frame - SQ_PORT_SYSCALL_STACK,
+                                   SQ_PORT_SYSCALL_STACK + frame_bytes);
+    if (from_gate && own_stack) {
+        port_set_control(port_control() & ~CONTROL_NPRIV);
+        return;
+    }
+    port_user_fault(SQ_FAULT_SYSCALL, frame->pc,
+                    "supervisor call from a thread without SQ_THREAD_USER at", frame->pc);
+}
+
+/*
+ * MemManage: what the MPU refused, from MMFSR (cleared here, write 1 to
+ * clear, so the next fault reports afresh): a data access (DACCVIOL, with
+ * the address from MMFAR when MMARVALID), an instruction fetch (IACCVIOL,
+ * at the stacked PC), or the exception entry or return on the thread's
+ * stack (MSTKERR, MUNSTKERR, MLSPERR). From user code the thread is ended
+ * and the return tail-chains into the switch the kernel requested; from
+ * privileged code it is a kernel bug.
+ */
+void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
+{
+    uint32_t mmfsr = SCB_CFSR & MMFSR_ALL;
+    uintptr_t mmfar = SCB_MMFAR;
+    SCB_CFSR = mmfsr;
+    if (!port_user_code_interrupted(exc_return)) {
+        sq_port_fatal("MemManage fault in privileged code, MMFSR", mmfsr);
+    }
+    /* Only user code from here: its frame was stacked unless MSTKERR. */
+    sq_fault_t cause = SQ_FAULT_STACK;
+    uintptr_t addr = 0u;
+    if ((mmfsr & MMFSR_DACCVIOL) != 0u) {
+        cause = SQ_FAULT_DATA;
+        addr = (mmfsr & MMFSR_MMARVALID) != 0u ? mmfar : 0u;
+    } else if ((mmfsr & MMFSR_IACCVIOL) != 0u) {
+        cause = SQ_FAULT_EXEC;
+        addr = frame->pc;
+    }
+    port_user_fault(cause, addr, "MemManage fault in a thread without SQ_THREAD_USER, MMFSR",
+                    mmfsr);
+}
+
+/*
+ * UsageFault: on ARMv8-M a user thread can move its stack pointer below
+ * PSPLIM (STKOF: SQ_FAULT_STACK), and on any core it can run an
+ * instruction the core refuses (SQ_FAULT_EXEC at the stacked PC). Either
+ * is the thread's own doing and ends only the thread; without this
+ * handler it would escalate to HardFault and stop the board.
+ */
+void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame)
+{
+    uint32_t ufsr = SCB_CFSR & UFSR_ALL;
+    SCB_CFSR = ufsr;
+    if (!port_user_code_interrupted(exc_return)) {
+        sq_port_fatal("UsageFault in privileged code, UFSR", ufsr >> 16);
+    }
+    bool stack = (ufsr & UFSR_STKOF) != 0u;
+    port_user_fault(stack ? SQ_FAULT_STACK : SQ_FAULT_EXEC, stack ? 0u : frame->pc,
+                    "UsageFault in a thread without SQ_THREAD_USER, UFSR", ufsr >> 16);
+}
+
+#endif /* PORT_ISOLATION */

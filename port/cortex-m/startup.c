@@ -15,10 +15,14 @@ int main(void);
 void sq_port_reset(void);
 /* Defined by the port (port/cortex-m/port.c). */
 void PendSV_Handler(void);
+void SVC_Handler(void);
+void MemManage_Handler(void);
+void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
 int _write(int fd, const char *buf, int len);
-void _exit(int status);
+void _exit(int status) __attribute__((noreturn));
+void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
 
 /* Symbols placed by the linker script (port/cortex-m/sections.ld). */
 extern uint32_t __stack_top;
@@ -65,6 +69,22 @@ static void fault_handler(void)
     _exit(1);
 }
 
+/* The port's loud stop: "FAIL: <what> 0x<value>", then a failed exit.
+ * Written out by hand, not by printf: it may run in a fault handler that
+ * interrupted printf. */
+void sq_port_fatal(const char *what, uintptr_t value)
+{
+    static const char head[] = "FAIL: ";
+    char hex[] = " 0x00000000\n";
+    for (int i = 0; i < 8; i++) {
+        hex[3 + i] = "0123456789abcdef"[(value >> (28 - 4 * i)) & 0xfu];
+    }
+    _write(1, head, (int)sizeof head - 1);
+    _write(1, what, (int)strlen(what));
+    _write(1, hex, (int)sizeof hex - 1);
+    _exit(1);
+}
+
 void sq_port_reset(void)
 {
     memcpy(__data_start, __data_load, (size_t)((char *)__data_end - (char *)__data_start));
@@ -74,9 +94,10 @@ void sq_port_reset(void)
 
 /* The initial stack pointer, then reset, NMI, HardFault, MemManage,
  * BusFault, UsageFault, SecureFault (M33), reserved..., SVC, DebugMon,
- * reserved, PendSV, SysTick; then the external interrupts 0-31, as many as
- * the an385 has. Only line 31 is used: the port's soft interrupt
- * (SQ_PORT_SOFT_IRQ). Unused entries fault loudly. */
+ * reserved, PendSV, SysTick; MemManage, UsageFault and SVC are the port's
+ * (faults of user threads, the supervisor call gate). Then the external
+ * interrupts 0-31, as many as the an385 has. Only line 31 is used: the
+ * port's soft interrupt (SQ_PORT_SOFT_IRQ). Unused entries fault loudly. */
 struct vector_table {
     const void *initial_sp;
     void (*handlers[15])(void);
@@ -87,8 +108,8 @@ struct vector_table {
 
 __attribute__((section(".vectors"), used)) static const struct vector_table vectors = {
     .initial_sp = &__stack_top,
-    .handlers = {sq_port_reset, fault_handler, fault_handler, fault_handler, fault_handler,
-                 fault_handler, fault_handler, 0, 0, 0, fault_handler, fault_handler, 0,
+    .handlers = {sq_port_reset, fault_handler, fault_handler, MemManage_Handler, fault_handler,
+                 UsageFault_Handler, fault_handler, 0, 0, 0, SVC_Handler, fault_handler, 0,
                  PendSV_Handler, SysTick_Handler},
     .irqs = {FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4,
              fault_handler, fault_handler, fault_handler, SquallSoft_IRQHandler},
