@@ -30,8 +30,14 @@ build:
 	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD)/host -j$(JOBS)
 
+# The host demo, then two isolated components on QEMU's Cortex-M3 (MPU).
 demo: deps build
 	$(BUILD)/host/examples/demo
+	cmake -S . -B $(BUILD)/target-m3 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m3.cmake \
+	    -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
+	cmake --build $(BUILD)/target-m3 -j$(JOBS) --target isolated_pair.elf
+	qemu-system-arm -M mps2-an385 -nographic -monitor none -serial none \
+	    -semihosting-config enable=on,target=native -kernel $(BUILD)/target-m3/isolated_pair.elf
 
 test: build
 	ctest --test-dir $(BUILD)/host --output-on-failure

@@ -15,9 +15,12 @@ cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="cmake/arm-none-eabi-cortex-$core.cm
 cmake --build "$dir" -j"$(nproc)"
 status=0
 ctest --test-dir "$dir" -V > "$dir/ctest.log" 2>&1 || status=$?
-# One line per image: the verdict its own test runner printed.
-sed -n 's/^[0-9]*: \([0-9]* passed, [0-9]* failed\)$/\1/p' "$dir/ctest.log" > "$dir/counts"
-paste -d' ' <(sed -n 's/^ *Start *[0-9]*: //p' "$dir/ctest.log") "$dir/counts" |
-    sed "s/^/QEMU $machine /; s/ \([0-9]* passed\)/: \1/"
+# One line per image: the verdict its own test runner printed (or, for an
+# image without one, such as the demo, CTest's).
+sed -n 's/^ *Start *\([0-9]*\): \(.*\)$/\1 \2/p' "$dir/ctest.log" | while read -r num name; do
+    counts=$(sed -n "s/^$num: \([0-9]* passed, [0-9]* failed\)$/\1/p" "$dir/ctest.log")
+    [ -n "$counts" ] || counts=$(sed -n "s/^ *[0-9]*\/[0-9]* Test *#$num: $name \.* *\([A-Za-z*]*\).*/\1/p" "$dir/ctest.log")
+    echo "QEMU $machine $name: $counts"
+done
 [ "$status" = 0 ] || { grep -E "FAIL|failed" "$dir/ctest.log"; echo "QEMU $machine: FAILED"; }
 exit "$status"

@@ -1,5 +1,5 @@
-# Cross build (a toolchain file from cmake/): every tests/test_*.c becomes a
-# bare-metal image with the start-up code, and a CTest test that runs it on
+# Cross build (a toolchain file from cmake/): every tests/test_*.c, and the
+# isolated-pair demo, becomes a bare-metal image with the start-up code, and a CTest test that runs it on
 # SQUALL_QEMU_MACHINE. An image passes when it exits 0 through semihosting
 # and prints no failure.
 set(SQUALL_PORT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/port/cortex-m)
@@ -9,12 +9,10 @@ if(SQUALL_QEMU_MACHINE STREQUAL "mps2-an505")
     target_compile_definitions(squall PRIVATE SQ_PORT_CPU_HZ=20000000u)
 endif()
 enable_testing()
-file(GLOB SQUALL_TARGET_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_*.c)
-foreach(src ${SQUALL_TARGET_TESTS})
-    get_filename_component(name ${src} NAME_WE)
+# One bare-metal image `name`.elf from `src` and the start-up code, and a
+# CTest test running it on the board.
+function(squall_target_image name src)
     add_executable(${name}.elf ${src} ${SQUALL_PORT_DIR}/startup.c)
-    target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET)
-    target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
     target_link_libraries(${name}.elf PRIVATE squall)
     set_target_properties(${name}.elf PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
     target_compile_options(${name}.elf PRIVATE -Wall -Wextra -Werror -pedantic)
@@ -26,4 +24,15 @@ foreach(src ${SQUALL_TARGET_TESTS})
                 -semihosting-config enable=on,target=native -kernel $<TARGET_FILE:${name}.elf>)
     set_tests_properties(${name} PROPERTIES TIMEOUT 300
         FAIL_REGULAR_EXPRESSION "FAIL|[1-9][0-9]* failed")
+endfunction()
+
+file(GLOB SQUALL_TARGET_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_*.c)
+foreach(src ${SQUALL_TARGET_TESTS})
+    get_filename_component(name ${src} NAME_WE)
+    squall_target_image(${name} ${src})
+    target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET)
+    target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
 endforeach()
+# The isolated pair of `make demo` (examples/isolated_pair.c), also run as a
+# test on both cores.
+squall_target_image(isolated_pair ${CMAKE_CURRENT_SOURCE_DIR}/examples/isolated_pair.c)
