@@ -109,9 +109,10 @@ typedef struct sq_stream_end {
 /**
  * Initialise `s` over `data` (data_size bytes) and the two index granules,
  * empty and detached. SQ_ERR_NULL, SQ_ERR_ZERO_LENGTH (elem_size 0),
- * SQ_ERR_CAPACITY (data_size below one element), SQ_ERR_RANGE (an index
- * not granule-aligned), SQ_ERR_BUSY (the pieces overlap), SQ_ERR_STATE
- * (s is attached).
+ * SQ_ERR_CAPACITY (data_size below one element, or more elements than
+ * SQ_RING_MAX_UNITS), SQ_ERR_RANGE (an index not granule-aligned, or data
+ * passing the end of the address space), SQ_ERR_BUSY (the pieces overlap),
+ * SQ_ERR_STATE (s is attached).
  */
 sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t data_size,
                                   uint32_t elem_size, sq_stream_index_t *write_index,
@@ -167,7 +168,8 @@ sq_status_t sq_stream_writer_wait(const sq_stream_end_t *e, sq_timeout_t timeout
 sq_status_t sq_stream_reader_wait(const sq_stream_end_t *e, sq_timeout_t timeout);
 
 /** Wake the peer if it waits (after a batch of commits or releases).
- *  SQ_ERR_NULL, SQ_ERR_INVALID (the caller's domain is not this end's). */
+ *  SQ_ERR_NULL, SQ_ERR_INVALID (the caller's domain is not this end's),
+ *  SQ_ERR_DESTROYED (detached). */
 sq_status_t sq_stream_writer_notify(const sq_stream_end_t *e);
 sq_status_t sq_stream_reader_notify(const sq_stream_end_t *e);
 
