@@ -42,6 +42,17 @@
  *   again from the baseline. Samples in which a kernel tick fell are
  *   dropped (the tick count is compared).
  *
+ * - Isolation (issue 5): user threads (SQ_THREAD_USER) cannot read the
+ *   clock (SysTick and the kernel's tick count are privileged), so a
+ *   privileged supervisor times them from outside: it starts one or two
+ *   worker threads that each make ITERATIONS calls, reads the clock, joins
+ *   them and reads it again; minus the same with workers that call an
+ *   empty function. The window holds the workers' start-up and exit
+ *   besides their loops, the same in both, so they cancel. The workers
+ *   run once privileged and once as user threads, each in its own memory
+ *   domain: the writer's and the reader's domain of one attached shared
+ *   stream, three partitions each (data, write index, read index).
+ *
  * Each measurement runs twice: with only the threads it needs, and with
  * the thread table full (SQ_CONFIG_MAX_THREADS threads, the others blocked
  * on a semaphore of their own), since the kernel scans the thread table to
@@ -51,8 +62,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <squall/kernel.h>
+#include <squall/mem_domain.h>
+#include <squall/mpu.h>
 #include <squall/sem.h>
+#include <squall/shared_stream.h>
 #include <squall/thread.h>
+#include <squall/user.h>
 
 /* Operations per amortised window, and latency samples (overridable for a
  * short traced run). */
@@ -95,6 +110,18 @@ static sq_thread_t *const fillers[] = {&filler0, &filler1, &filler2,  &filler3, 
                                        &filler5, &filler6, &filler7,  &filler8,  &filler9,
                                        &filler10, &filler11, &filler12, &filler13};
 _Static_assert(sizeof fillers / sizeof fillers[0] >= FILLERS_MAX, "one filler per free slot");
+
+/* The isolation workers, and the domains they run in when they are user
+ * threads: each holds the three partitions of its end of `stream`. */
+#define USER_STACK_BYTES 1024u
+SQ_USER_THREAD_DEFINE(worker_a, USER_STACK_BYTES);
+SQ_USER_THREAD_DEFINE(worker_b, USER_STACK_BYTES);
+static SQ_MEM_DOMAIN_DEFINE(domain_a);
+static SQ_MEM_DOMAIN_DEFINE(domain_b);
+typedef struct record {
+    uint32_t word[4];
+} record_t;
+SQ_SHARED_STREAM_DEFINE(stream, record_t, 16u);
 
 static sq_sem_t fill_sem;  /* the fillers wait here */
 static sq_sem_t sem;       /* the measured semaphore */
@@ -223,6 +250,20 @@ NOIPA static sq_status_t empty_irq(void (*handler)(void *arg), void *arg)
     (void)handler;
     (void)arg;
     return SQ_OK;
+}
+
+typedef sq_status_t status_fn(void);
+
+NOIPA static sq_status_t empty_status(void)
+{
+    return SQ_OK;
+}
+
+NOIPA static void repeat_status(status_fn *fn, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        (void)fn();
+    }
 }
 
 NOIPA static void repeat_void(void (*fn)(void), uint32_t n)
@@ -521,6 +562,119 @@ static void giver_entry(void *arg)
     release_fillers();
 }
 
+/* Isolation. A worker's job lives in flash (const), which the code region
+ * lets a user thread read; kernel and benchmark memory it cannot. */
+struct job {
+    status_fn *fn;
+    uint32_t n;
+};
+static const struct job job_yield = {sq_user_yield, ITERATIONS};
+static const struct job job_empty = {empty_status, ITERATIONS};
+
+static void worker_entry(void *arg)
+{
+    const struct job *job = arg;
+    repeat_status(job->fn, job->n);
+}
+
+/* How many workers the next isolation run times (1 or 2). */
+static uint32_t iso_workers;
+
+/* SysTick counts from just after `iso_workers` workers with `options` are
+ * started (at a lower priority than the caller, so none has run yet) until
+ * the last has been joined. */
+static uint32_t window_workers(const struct job *job, uint32_t options)
+{
+    sq_thread_t *const worker[2] = {&worker_a, &worker_b};
+    sq_mem_domain_t *const domain[2] = {&domain_a, &domain_b};
+    sq_status_t st = SQ_OK;
+    for (uint32_t i = 0; i < iso_workers && st == SQ_OK; i++) {
+        st = sq_mem_domain_add_thread(domain[i], worker[i]);
+        st = st != SQ_OK ? st
+                         : sq_thread_start(worker[i], worker_entry, (void *)job, PRIO_LOW, options);
+    }
+    uint32_t c0 = clock_now();
+    for (uint32_t i = 0; i < iso_workers && st == SQ_OK; i++) {
+        st = sq_thread_join(worker[i], SQ_FOREVER);
+    }
+    uint32_t counts = clock_now() - c0;
+    /* A worker the kernel stopped (an MPU fault, a refused supervisor
+     * call) would have left its loop early. */
+    sq_fault_t cause;
+    uintptr_t addr;
+    for (uint32_t i = 0; i < iso_workers && st == SQ_OK; i++) {
+        if (sq_thread_fault(worker[i], &cause, &addr) != SQ_ERR_NOT_FOUND) {
+            printf("FAIL isolation worker %lu stopped: fault %d at 0x%08lx\n", (unsigned long)i,
+                   (int)cause, (unsigned long)addr);
+            st = SQ_ERR_STATE;
+        }
+    }
+    if (st != SQ_OK) {
+        printf("FAIL isolation workers: status %d\n", (int)st);
+        failed = true;
+    }
+    return counts;
+}
+
+/* What the port computes at each switch to a user worker before it writes
+ * the MPU (port_mpu_load): the stack's region and the domain's regions,
+ * with the encoders of the core's MPU. */
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+typedef sq_mpu_v7_region_t mpu_region_t;
+#define mpu_region_encode sq_mpu_v7_region
+#define mpu_domain_encode sq_mpu_v7_encode
+#else
+typedef sq_mpu_v8_region_t mpu_region_t;
+#define mpu_region_encode sq_mpu_v8_region
+#define mpu_domain_encode sq_mpu_v8_encode
+#endif
+
+NOIPA static sq_status_t encode_view(void)
+{
+    mpu_region_t region[1u + SQ_CONFIG_MAX_PARTITIONS];
+    uint32_t count;
+    sq_status_t st = mpu_region_encode((uintptr_t)worker_a.stack, (uint32_t)worker_a.stack_size,
+                                       SQ_MEM_RW, &region[0]);
+    return st != SQ_OK ? st
+                       : mpu_domain_encode(&domain_a, &region[1], SQ_CONFIG_MAX_PARTITIONS, &count);
+}
+
+static uint32_t window_status(status_fn *fn, uint32_t n)
+{
+    uint32_t c0 = clock_now();
+    repeat_status(fn, n);
+    return clock_now() - c0;
+}
+
+/* One worker alone at its priority: sq_user_yield finds no other thread to
+ * run, so it is a kernel call round trip without a switch. Two workers:
+ * each yield switches to the other, 2 * ITERATIONS switches in all. Each
+ * both privileged and as user threads. */
+static void isolation_entry(void *arg)
+{
+    (void)arg;
+    uint32_t threads = sq_thread_count() + iso_workers;
+    static const char *const name[2][2] = {{"priv_call_no_switch", "user_call_no_switch"},
+                                           {"priv_yield_switch", "user_yield_switch"}};
+    for (uint32_t user = 0; user < 2u && !failed; user++) {
+        uint32_t options = user != 0u ? SQ_THREAD_USER : 0u;
+        uint32_t w = window_workers(&job_yield, options);
+        uint32_t base = window_workers(&job_empty, options);
+        report(name[iso_workers - 1u][user], threads, (int64_t)w - base,
+               (int64_t)iso_workers * ITERATIONS);
+    }
+    if (iso_workers == 1u && !failed) {
+        if (encode_view() != SQ_OK) {
+            printf("FAIL encoding a worker's MPU view\n");
+            failed = true;
+        }
+        uint32_t base = window_status(empty_status, ITERATIONS);
+        uint32_t encode = window_status(encode_view, ITERATIONS);
+        report("mpu_encode_view", threads, (int64_t)encode - base, ITERATIONS);
+    }
+    release_fillers();
+}
+
 int main(void)
 {
 #if defined(__ARM_ARCH_8M_MAIN__)
@@ -530,6 +684,12 @@ int main(void)
 #endif
     printf("INFO iterations %lu\n", (unsigned long)ITERATIONS);
     printf("INFO samples %lu\n", (unsigned long)SAMPLES);
+    sq_status_t st = sq_shared_stream_attach(&stream, &domain_a, &domain_b);
+    if (st != SQ_OK) {
+        printf("FAIL stream attach: status %d\n", (int)st);
+        failed = true;
+    }
+    printf("INFO user_domain_partitions %lu\n", (unsigned long)domain_a.count);
     /* Fewest threads, then a full table: idle + measuring + fillers. */
     for (uint32_t full = 0; full < 2u && !failed; full++) {
         run(uncontended_entry, PRIO_LOW, NULL, 0u, full ? FILLERS_MAX : 0u);
@@ -543,6 +703,10 @@ int main(void)
         }
         (void)sq_sem_init(&sem, 0u, 1u);
         run(taker_entry, PRIO_HIGH, giver_entry, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
+        /* The supervisor and its workers. */
+        for (iso_workers = 1u; iso_workers <= 2u && !failed; iso_workers++) {
+            run(isolation_entry, PRIO_HIGH, NULL, 0u, full ? FILLERS_MAX - iso_workers : 0u);
+        }
     }
     printf("%s\n", failed ? "FAIL kernel_bench" : "DONE kernel_bench");
     return failed ? 1 : 0;

@@ -16,6 +16,9 @@
  *   sq_port_in_isr() true, and the switch it asked for happens at the
  *   unlock after it.
  *
+ * - nothing is isolated: a kernel call from any thread is a plain call of
+ *   sq_syscall, and there is no MPU to update.
+ *
  * So instruction counts taken over a kernel call include the kernel's whole
  * decision (checks, queue scans, the scheduler's choice at the switch) and
  * this port's few instructions of locking, but no register save, stack
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <squall/kernel.h>
+#include <squall/user.h>
 #include "port.h"
 
 /* Defined by the benchmark: runs while the kernel runs, from the idle
@@ -94,4 +98,13 @@ void sq_port_soft_irq(void (*handler)(void *arg), void *arg)
     handler(arg);
     in_isr = false;
     sq_port_irq_unlock(key);
+}
+
+sq_status_t sq_port_syscall(uint32_t nr, uint32_t a0, uint32_t a1)
+{
+    return sq_syscall(nr, a0, a1);
+}
+
+void sq_port_mpu_update(void)
+{
 }

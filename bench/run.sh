@@ -12,7 +12,12 @@
 #   4. the waitable set's poll, wait and post with 1, 64 and 1024 members
 #      on the host under callgrind, on the null port
 #      (bench/tasks_host_bench.c);
-#   5. the Cortex-M3 code size of each object at -Os.
+#   5. the Cortex-M3 code size of each object at -Os;
+#   6. the cost of isolation: kernel calls and switches of user threads
+#      (SQ_THREAD_USER, in memory domains) next to privileged ones, on
+#      QEMU (bench/kernel_bench.c, measured in step 2), and a shared
+#      stream's element path next to the typed ring's zero-copy one, on
+#      the host under callgrind (bench/stream_host_bench.c, null port).
 # Everything is measured first and the document replaced only at the end, so
 # a failed step leaves the committed one alone. Build output goes to
 # build/bench.
@@ -27,11 +32,15 @@ elements=65536
 gcc -std=c11 -O2 -g -Iinclude -o "$out/ring_bench" bench/ring_bench.c \
     src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.c
 
-# instructions <mode> <size>: Ir per element of bench_loop and what it calls
+# instructions <bench> <args...>: Ir per element of bench_loop and what it
+# calls, in one run of $out/<bench> <args...> (which moves $elements)
 instructions() {
-    local file="$out/callgrind.$1.$2"
+    local bench=$1
+    shift
+    local file="$out/callgrind.$bench.$(IFS=.; echo "$*")"
     valgrind --tool=callgrind --toggle-collect=bench_loop --callgrind-out-file="$file" \
-        "$out/ring_bench" "$1" "$2" > /dev/null 2>&1
+        "$out/$bench" "$@" > /dev/null 2> "$file.log" ||
+        { cat "$file.log" >&2; exit 1; }
     local total
     total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$file")
     awk -v t="$total" -v n="$elements" 'BEGIN { printf "%.1f", t / n }'
@@ -39,12 +48,14 @@ instructions() {
 
 echo "bench: ring (callgrind)"
 ring_rows=""
+declare -A ring_zero_copy
 for size in 1 16 64; do
-    floor=$(instructions memcpy "$size")
-    element=$(instructions element "$size")
-    batch=$(instructions batch "$size")
-    zero=$(instructions zerocopy "$size")
-    bytes=$(instructions bytes "$size")
+    floor=$(instructions ring_bench memcpy "$size")
+    element=$(instructions ring_bench element "$size")
+    batch=$(instructions ring_bench batch "$size")
+    zero=$(instructions ring_bench zerocopy "$size")
+    ring_zero_copy[$size]=$zero
+    bytes=$(instructions ring_bench bytes "$size")
     ratio=$(awk -v a="$element" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')
     bratio=$(awk -v a="$batch" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')
     ring_rows+="| $size B | $floor | $element | $batch | $zero | $bytes | ${ratio}x | ${bratio}x |"$'\n'
@@ -89,16 +100,21 @@ qinfo() {
 ipc_m3=$(qinfo m3 instructions_per_count)
 ipc_m33=$(qinfo m33 instructions_per_count)
 
-# One table row per measurement: name, threads in the small run, label.
-target_rows=""
-# (One assignment per value, so that set -e sees a failed one.)
-while IFS='|' read -r name threads label; do
-    m3=$(target m3 "$name" "$threads")
-    m33=$(target m33 "$name" "$threads")
-    m3_full=$(target m3 "$name" 16)
-    m33_full=$(target m33 "$name" 16)
-    target_rows+="| $label | $threads | $m3 | $m33 | $m3_full | $m33_full |"$'\n'
-done <<'ROWS'
+# target_table: one table row per line "name|threads in the small run|label"
+# of stdin, both cores, small and full, into $rows.
+target_table() {
+    rows=""
+    # (One assignment per value, so that set -e sees a failed one.)
+    while IFS='|' read -r name threads label; do
+        m3=$(target m3 "$name" "$threads")
+        m33=$(target m33 "$name" "$threads")
+        m3_full=$(target m3 "$name" 16)
+        m33_full=$(target m33 "$name" 16)
+        rows+="| $label | $threads | $m3 | $m33 | $m3_full | $m33_full |"$'\n'
+    done
+}
+
+target_table <<'ROWS'
 yield_switch|3|context switch: `sq_thread_yield` to the other of two equal-priority threads
 sem_give_to_take|3|`sq_sem_give` in a thread -> the higher-priority taker it wakes returns from `sq_sem_take`
 irq_give_to_take|3|`sq_kernel_soft_irq` whose handler gives -> the woken taker returns from `sq_sem_take`
@@ -108,6 +124,7 @@ sem_give_no_waiter|2|`sq_sem_give`, nobody waiting
 sem_take_available|2|`sq_sem_take`, count > 0
 soft_irq_empty|2|`sq_kernel_soft_irq` with an empty handler (no switch)
 ROWS
+target_rows=$rows
 
 # ---- 3. Kernel decisions on the host: callgrind, null port ----------------
 host_ops=100000
@@ -163,15 +180,65 @@ ROWS
 echo "bench: code size"
 size_rows=""
 total_text=0 total_data=0 total_bss=0
+declare -A object_text
 for src in src/kernel/*.c port/cortex-m/port.c; do
     obj="$out/$(basename "$src" .c).o"
     arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections \
         -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel -c "$src" -o "$obj"
     read -r text data bss < <(arm-none-eabi-size "$obj" | awk 'NR == 2 { print $1, $2, $3 }')
     size_rows+="| $(basename "$obj") | $text | $data | $bss |"$'\n'
+    object_text[$(basename "$obj")]=$text
     total_text=$((total_text + text)) total_data=$((total_data + data)) total_bss=$((total_bss + bss))
 done
 size_rows+="| total | $total_text | $total_data | $total_bss |"$'\n'
+
+# ---- 6. Isolation -------------------------------------------------------------
+# (Its QEMU part ran with the kernel benchmark in step 2.)
+# minus <a> <b>: a - b, one decimal
+minus() {
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'
+}
+
+target_table <<'ROWS'
+priv_call_no_switch|3|`sq_user_yield` alone at its priority (no switch), privileged thread: a plain call of `sq_syscall`
+user_call_no_switch|3|the same from a user thread, through the supervisor-call gate
+priv_yield_switch|4|context switch: `sq_user_yield` to the other of two equal-priority privileged threads
+user_yield_switch|4|the same between two user threads, each in a memory domain of its own
+mpu_encode_view|3|encoding a user thread's MPU view (its stack and its domain), as each switch to it does
+ROWS
+iso_rows=$rows
+
+# User minus privileged, from the small runs.
+iso_diff_rows=""
+for core in m3 m33; do
+    user_call=$(target "$core" user_call_no_switch 3)
+    priv_call=$(target "$core" priv_call_no_switch 3)
+    user_switch=$(target "$core" user_yield_switch 4)
+    priv_switch=$(target "$core" priv_yield_switch 4)
+    encode=$(target "$core" mpu_encode_view 3)
+    gate=$(minus "$user_call" "$priv_call")
+    switch=$(minus "$user_switch" "$priv_switch")
+    rest=$(minus "$switch" "$encode")
+    iso_diff_rows+="| Cortex-${core^^} | $gate | $switch | $encode | $rest |"$'\n'
+done
+domain_parts=$(qinfo m3 user_domain_partitions)
+encode_ratio=$(awk -v a="$(target m3 mpu_encode_view 3)" -v b="$(target m33 mpu_encode_view 3)" \
+    'BEGIN { printf "%.1f", a / b }')
+
+echo "bench: shared stream on the host (callgrind, null port)"
+gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel \
+    -o "$out/stream_host_bench" bench/stream_host_bench.c bench/null_port.c src/kernel/*.c
+stream_rows=""
+for size in 1 16 64; do
+    stream=$(instructions stream_host_bench "$size")
+    stream_rows+="| $size B | ${ring_zero_copy[$size]} | $stream | $(minus "$stream" "${ring_zero_copy[$size]}") |"$'\n'
+done
+
+isolation_text=0
+for obj in mem_domain.o mpu.o shared_stream.o syscall.o; do
+    isolation_text=$((isolation_text + object_text[$obj]))
+done
+port_text=${object_text[port.o]}
 
 # ---- The document -----------------------------------------------------------
 doc="$out/PERFORMANCE.md"
@@ -321,13 +388,127 @@ cat <<'MID'
 `arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections`,
 sizes from `arm-none-eabi-size` in bytes, one object per source file of
 src/kernel and the Cortex-M port (port.o: interrupt lock, PendSV, SysTick,
-soft interrupt; its bss is the 2 KiB interrupt stack). An application links
-only the sections it uses (`-Wl,--gc-sections`).
+soft interrupt, and since issue 5 the MPU driver, the supervisor-call gate
+and the fault handlers; its bss is the 2 KiB interrupt stack). An
+application links only the sections it uses (`-Wl,--gc-sections`).
 
 | object | text | data | bss |
 | --- | --- | --- | --- |
 MID
 printf '%s' "$size_rows"
+cat <<EOF
+
+## Isolation
+
+What user threads (\`SQ_THREAD_USER\`: unprivileged, each in a memory
+domain; docs/ISOLATION.md) and shared stream regions cost next to
+privileged threads and the plain typed ring.
+
+### Kernel calls and switches on Cortex-M
+
+bench/kernel_bench.c: the image, QEMU runs and columns of the kernel table
+above. A privileged supervisor starts one or two worker threads, once
+privileged and once as user threads. Each worker is in a memory domain of
+its own: the writer's and the reader's domain of one attached shared stream,
+$domain_parts partitions each (data, write index, read index), so a user
+worker's MPU view is $((domain_parts + 1)) regions (its stack and the
+partitions). "threads" counts the supervisor, blocked while the workers run.
+
+| operation | threads | Cortex-M3 | Cortex-M33 | Cortex-M3, 16 threads | Cortex-M33, 16 threads |
+| --- | --- | --- | --- | --- | --- |
+EOF
+printf '%s' "$iso_rows"
+cat <<EOF
+
+User minus privileged, from the runs with few threads:
+
+| core | per kernel call (the gate) | per switch | of which encoding the MPU view | the rest (MPU register writes, the gate) |
+| --- | --- | --- | --- | --- |
+EOF
+printf '%s' "$iso_diff_rows"
+cat <<EOF
+
+How it is counted:
+
+- A user thread cannot read the clock (SysTick is in the privileged System
+  Control Space, the kernel's tick count in kernel memory), so the
+  supervisor times the workers from outside: it starts them at a priority
+  below its own, reads the clock, joins them and reads it again. Each
+  worker makes $(qinfo m3 iterations) calls through a pointer in a loop;
+  the same window with workers that call an empty function instead is
+  subtracted. The workers' start (the first switch to each), their exit and
+  the supervisor's joins are in both windows and cancel, so a row is what
+  the call costs beyond an empty call: per call with one worker, per yield
+  with two (each yield is one switch, 2 x $(qinfo m3 iterations) in all).
+  The supervisor checks that no worker was stopped by the kernel.
+- No switch: with one worker, \`sq_user_yield\` finds no other ready thread
+  of its priority and returns. From a privileged thread that is
+  \`sq_port_syscall\` (which reads IPSR and CONTROL and finds a privileged
+  thread), \`sq_syscall\`'s dispatch and \`sq_thread_yield\`. From a user thread the
+  port's gate comes on top: its push, \`SVC\`, \`sq_port_svc\`'s checks (the
+  stacked PC is the gate's; the frame and \`SQ_PORT_SYSCALL_STACK\` bytes
+  below it lie in the caller's own stack), CONTROL.nPRIV cleared and set
+  again (each with an \`ISB\`), and its pop. The SVC exception's entry and
+  return are not instructions and count nothing here; on a Cortex-M3 with
+  zero-wait-state memory ARM gives 12 cycles for the entry, and about as
+  much for the return.
+- Switch: every switch (PendSV), between privileged threads too, loads the
+  incoming thread's MPU view with the MPU off (\`port_mpu_load\`). For a
+  privileged thread that is only turning the MPU off and on again (a store,
+  \`DSB\` and \`ISB\` each); for a user thread the port also encodes its stack
+  region and its domain (\`sq_mpu_v7_region\` and \`sq_mpu_v7_encode\` on the
+  Cortex-M3, the \`v8\` ones on the Cortex-M33, which check every partition
+  again before encoding it) and writes three registers per region. The
+  encoding row is that encoding alone, called in a loop by a privileged
+  thread; the user switch also passes the gate once per yield.
+- On PMSAv7 the encoding finds each region's size exponent by comparing the
+  powers of two from 2^31 down (the form WP proves), once in the check and
+  once in the encoding: 26 steps each for a 32-byte index granule. That is
+  why the Cortex-M3's view costs $encode_ratio times the Cortex-M33's, whose
+  registers take base and limit as they are.
+- The privileged switch here is the kernel table's \`yield_switch\` plus
+  \`sq_user_yield\`'s dispatch, and one more thread (the supervisor) in the
+  scheduler's scan. Privileged switches pay their part of isolation in the
+  kernel table too: before issue 5 (the document at commit 128dc35)
+  \`yield_switch\` was 217.0 instructions on the Cortex-M3 and 219.0 on the
+  Cortex-M33, now $(target m3 yield_switch 3) and $(target m33 yield_switch 3):
+  the MPU turned off and on, and CONTROL.nPRIV saved and restored, at
+  every switch.
+
+### Shared stream element path on the host
+
+bench/stream_host_bench.c: x86-64, \`gcc -O2\`, the null port, callgrind
+over the benchmark loop only, in the shape of the ring benchmark's
+zero-copy mode: $elements elements through a 1 KiB data region, half a ring
+at a time. Per element the writer's end claims a slot, copies the element
+in with \`memcpy\` and commits it; the reader's end borrows it, copies it out
+and releases it. The typed ring column is the zero-copy column of the first
+table.
+
+| element size | typed ring: claim, commit, borrow, release | shared stream: claim, commit, borrow, release | difference |
+| --- | --- | --- | --- |
+EOF
+printf '%s' "$stream_rows"
+cat <<EOF
+
+The difference is what an end does besides its private typed-ring view:
+claim and borrow load the peer's published index (acquire) and check that
+it keeps the view's ring invariant before taking it (\`sq_ring_core_sync\`,
+SS04), and commit and release publish the end's own index (release). On
+x86-64 an acquire load and a release store are plain moves; on Cortex-M each
+adds a \`DMB\`. Not counted: the stream's kernel calls
+(\`sq_stream_*_wait\`, \`sq_stream_*_notify\`), which a component makes per
+batch, not per element; from a user thread each passes the gate (the
+no-switch row above is what the gate adds to a call).
+
+### Code size
+
+In the code size table, the isolation code of src/kernel (mem_domain.o,
+mpu.o, shared_stream.o, syscall.o) is $isolation_text bytes of text, and
+port.o has grown to $port_text bytes of text (436 before issue 5): the
+MPU driver, the supervisor-call gate, the SVCall, MemManage and UsageFault
+handlers, and the checked save area of the switch.
+EOF
 cat <<EOF
 
 ## Tools
