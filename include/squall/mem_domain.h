@@ -22,8 +22,7 @@
  *   MD03 every partition has size > 0 (implied by MD02);
  *   MD04 at most SQ_CONFIG_MAX_PARTITIONS partitions;
  *   MD05 add and remove keep MD01-MD04 (add is all-or-nothing);
- *   MD06 base + size never passes the end of the address space (of
- *        uintptr_t: 32 bits on the targets and in the proofs);
+ *   MD06 base + size never passes the end of uintptr_t's address range;
  *   MD07 no partition of any domain overlaps the stack of a thread the
  *        kernel knows (so no domain grants another thread's stack).
  * Access is one of SQ_MEM_RO, SQ_MEM_RW, SQ_MEM_RX, SQ_MEM_RWX, optionally
