@@ -452,10 +452,10 @@ How it is counted:
   return are not instructions and count nothing here; on a Cortex-M3 with
   zero-wait-state memory ARM gives 12 cycles for the entry, and about as
   much for the return.
-- Switch: every switch (PendSV), between privileged threads too, loads the
-  incoming thread's MPU view with the MPU off (\`port_mpu_load\`). For a
-  privileged thread that is only turning the MPU off and on again (a store,
-  \`DSB\` and \`ISB\` each); for a user thread the port also encodes its stack
+- Switch: every switch (PendSV) to or from a user thread loads the
+  incoming thread's MPU view with the MPU off (\`port_mpu_load\`); between
+  two privileged threads no user region is loaded and the MPU is left
+  alone. For a user thread the port encodes its stack
   region and its domain (\`sq_mpu_v7_region\` and \`sq_mpu_v7_encode\` on the
   Cortex-M3, the \`v8\` ones on the Cortex-M33, which check every partition
   again before encoding it) and writes three registers per region. The
@@ -472,7 +472,8 @@ How it is counted:
   kernel table too: before issue 5 (the document at commit 128dc35)
   \`yield_switch\` was 217.0 instructions on the Cortex-M3 and 219.0 on the
   Cortex-M33, now $(target m3 yield_switch 3) and $(target m33 yield_switch 3):
-  the MPU turned off and on, and CONTROL.nPRIV saved and restored, at
+  CONTROL.nPRIV saved and restored, the check of where the outgoing
+  registers may be saved, and the test whether a user view is loaded, at
   every switch.
 
 ### Shared stream element path on the host

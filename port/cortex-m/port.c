@@ -466,6 +466,9 @@ static void port_mpu_load(const sq_thread_t *t)
         }
         used = 1u + parts;
     }
+    if (used == 0u && port_mpu_loaded == 0u) {
+        return; /* between privileged threads: regions 1.. are off already */
+    }
     port_mpu_off();
     for (uint32_t i = 0u; i < used; i++) {
         port_mpu_write(1u + i, region[i].rbar, PORT_REGION_ATTR(region[i]));
