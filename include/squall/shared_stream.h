@@ -19,13 +19,13 @@
  * memory outside the data area). Publishing is a release store after the
  * data; reading the peer is an acquire load before it.
  *
- * Properties (named clauses in src/kernel/shared_stream.c,
- * docs/VERIFICATION.md): SS01 the writer's domain never grants write to
- * the read index; SS02 the reader's domain never grants write to the data
- * or the write index; SS03 the stream's partitions overlap no other
- * partition of either domain and no thread's stack (MD01, MD07); SS04 an
- * end takes a peer index only if the view's invariant holds with it; SS05
- * a claimed or borrowed slot lies inside the data area (zero copy).
+ * Properties (docs/VERIFICATION.md): SS01 the writer's domain never grants
+ * write to the read index; SS02 the reader's domain never grants write to
+ * the data or the write index (both named clauses on the partitions attach
+ * grants); SS03 the stream's partitions overlap no other partition of
+ * either domain and no thread's stack (tests; MD01, MD07); SS04 an end
+ * takes a peer index only if the view's invariant holds with it; SS05 a
+ * claimed or borrowed slot lies inside the data area (zero copy).
  *
  * Threads: one writer thread and one reader thread per stream (the views
  * are not shared). Blocking (sq_stream_*_wait) and waking the peer

@@ -5,8 +5,8 @@
  * kernel memory, so it reaches the kernel only through sq_syscall, which a
  * port enters by a supervisor call (Cortex-M: SVC through one fixed gate
  * in port/cortex-m/port.c; any other SVC stops the thread with
- * SQ_FAULT_SYSCALL). Each call's arguments are checked by the kernel
- * against the calling thread (its domain, its stack) before use. The same
+ * SQ_FAULT_SYSCALL). The gate checks the caller's stack pointer, and the
+ * kernel checks each call's arguments against the caller's domain. The same
  * calls work from privileged threads, as plain function calls.
  *
  * Everything else a user thread does (shared stream claims, commits,
