@@ -119,7 +119,7 @@ the proof assistant's own summaries.
 | MD02 | every partition (and a user thread's stack) meets the domain's MPU rule: PMSAv7 power-of-two size >= 32 on a size-aligned base, PMSAv8 32-byte granules; otherwise SQ_ERR_RANGE (SQ_ERR_INVALID for a stack) |
 | MD03 | every partition has size > 0: an empty one is refused with SQ_ERR_ZERO_LENGTH |
 | MD04 | a domain holds at most SQ_CONFIG_MAX_PARTITIONS partitions: one more is refused with SQ_ERR_FULL |
-| MD05 | add and remove keep MD01-MD04 and MD06 (add all-or-nothing; remove keeps the others in order, without holes) |
+| MD05 | add and remove keep MD01-MD04 and MD06 (add all-or-nothing; remove leaves no hole: the last partition takes the removed one's place) |
 | MD06 | base + size of a partition never passes the end of the address space: SQ_ERR_RANGE |
 | MD07 | no partition of a domain overlaps the stack of a thread the kernel knows: checked at add, at a thread's join and at its start (SQ_ERR_BUSY) |
 | MPU01 | each partition (and each port region) becomes one enabled MPU region whose decoded base and size are exactly the partition's (PMSAv7: no subregion disabled, RBAR's VALID/REGION 0) |
@@ -132,12 +132,7 @@ the proof assistant's own summaries.
 | SS04 | a stream end takes a published (peer) index only if its view's ring invariant holds with it; otherwise SQ_ERR_CORRUPT, view unchanged |
 | SS05 | a claimed or borrowed slot is a whole element inside the stream's data area (zero copy) |
 
-MD01-MD06 (memory domains) are stated as named clauses in
-src/kernel/mem_domain.c, which is not yet among the WP sources: its proofs
-(most goals proven in targeted runs) land with the next full run. Until
-then they are checked by tests/test_mem_domain.c (host and QEMU) only, and
-the contracts of mem_domain_rules.h that thread.c uses are listed below as
-assumed. SS03 is checked by tests only (tests/test_shared_stream.c through
+SS03 is checked by tests only (tests/test_shared_stream.c through
 sq_mem_domain_allows, tests/test_isolation.c on QEMU); SS01 and SS02 are
 proven on the partitions attach hands to each domain, not on attach itself.
 

@@ -203,7 +203,7 @@ static void test_add_over_stack(void **state)
     SQ_CHECK_EQ(add(&d, g, 32u, SQ_MEM_RW), SQ_OK);
 }
 
-/* Removal keeps the others in order, without holes. */
+/* Removal leaves no hole: the last partition takes the removed one's index. */
 static void test_remove_order(void **state)
 {
     (void)state;
@@ -226,17 +226,19 @@ static void test_remove_order(void **state)
     SQ_CHECK_EQ(del(&d, REGION + 64u, 64u), SQ_OK);
     SQ_CHECK_EQ(d.count, 3u);
     SQ_CHECK_EQ(d.part[0].base, REGION);
-    SQ_CHECK_EQ(d.part[1].base, REGION + 128u);
-    SQ_CHECK_EQ(d.part[1].access, SQ_MEM_RO);
-    SQ_CHECK_EQ(d.part[2].base, REGION + 192u);
-    SQ_CHECK_EQ(d.part[2].access, SQ_MEM_RW);
-    SQ_CHECK_EQ(del(&d, REGION + 192u, 64u), SQ_OK);   /* the last */
+    SQ_CHECK_EQ(d.part[1].base, REGION + 192u);        /* the last moved in */
+    SQ_CHECK_EQ(d.part[1].access, SQ_MEM_RW);
+    SQ_CHECK_EQ(d.part[2].base, REGION + 128u);        /* untouched */
+    SQ_CHECK_EQ(d.part[2].access, SQ_MEM_RO);
+    SQ_CHECK_EQ(del(&d, REGION + 128u, 64u), SQ_OK);   /* the last */
+    SQ_CHECK_EQ(d.count, 2u);
+    SQ_CHECK_EQ(d.part[1].base, REGION + 192u);
     SQ_CHECK_EQ(del(&d, REGION, 64u), SQ_OK);          /* the first */
     SQ_CHECK_EQ(d.count, 1u);
-    SQ_CHECK_EQ(d.part[0].base, REGION + 128u);
-    SQ_CHECK_EQ(del(&d, REGION + 128u, 64u), SQ_OK);
+    SQ_CHECK_EQ(d.part[0].base, REGION + 192u);
+    SQ_CHECK_EQ(del(&d, REGION + 192u, 64u), SQ_OK);
     SQ_CHECK_EQ(d.count, 0u);
-    SQ_CHECK_EQ(del(&d, REGION + 128u, 64u), SQ_ERR_NOT_FOUND);
+    SQ_CHECK_EQ(del(&d, REGION + 192u, 64u), SQ_ERR_NOT_FOUND);
     /* The freed room is usable again. */
     SQ_CHECK_EQ(add(&d, REGION + 64u, 64u, SQ_MEM_RX), SQ_OK);
     SQ_CHECK_EQ(d.part[0].access, SQ_MEM_RX);

@@ -131,7 +131,8 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule);
 sq_status_t sq_mem_domain_add(sq_mem_domain_t *d, const sq_mem_partition_t *p);
 
 /** Remove the partition with exactly `p`'s base and size (its access is
- *  not compared). SQ_ERR_NULL, SQ_ERR_INVALID, SQ_ERR_NOT_FOUND. */
+ *  not compared); the last partition takes its index. SQ_ERR_NULL,
+ *  SQ_ERR_INVALID, SQ_ERR_NOT_FOUND. */
 sq_status_t sq_mem_domain_remove(sq_mem_domain_t *d, const sq_mem_partition_t *p);
 
 /**

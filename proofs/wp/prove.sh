@@ -44,7 +44,7 @@ mkdir -p "$out"
 sources=(src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.c src/kernel/tick.c
          src/kernel/sched.c src/kernel/timeout.c src/kernel/thread.c src/kernel/sem.c
          src/kernel/event.c src/kernel/timer.c src/kernel/poll.c src/kernel/waitable_set.c
-         src/kernel/gate.c src/kernel/callback_table.c src/kernel/mpu.c
+         src/kernel/gate.c src/kernel/callback_table.c src/kernel/mem_domain.c src/kernel/mpu.c
          src/kernel/shared_stream.c src/kernel/syscall.c)
 skipped=sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit,sq_callback_dispatch,sq_callback_run,sq_poll,sq_poll_as_sem,sq_poll_as_event,sq_poll_as_ring,sq_poll_as_typed,sq_poll_as_signal,sq_waitable_set_wait,sq_shared_stream_sys_wait,sq_shared_stream_sys_notify,sq_syscall,sq_user_yield,sq_user_sleep,sq_user_exit,stream_call,sq_stream_writer_wait,sq_stream_reader_wait,sq_stream_writer_notify,sq_stream_reader_notify,stream_for_call,stream_grant,stream_revoke,stream_attach_locked,sq_shared_stream_attach,stream_detach_locked,sq_shared_stream_detach
 timeout=${SQ_WP_TIMEOUT:-60}

@@ -222,14 +222,16 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule)
     return st;
 }
 
+/* For contracts: partition `to` of `d` at label L2 is partition `from` at
+ * L1. (Spelled out field by field, which the provers handle better than a
+ * predicate over two memory states.) */
+#define SQ_PART_MOVED(L1, L2, to, from)                                        \
+    (\at(d->part[to].base, L2) == \at(d->part[from].base, L1) &&               \
+     \at(d->part[to].size, L2) == \at(d->part[from].size, L1) &&               \
+     \at(d->part[to].access, L2) == \at(d->part[from].access, L1))
+
 /*@ predicate sq_part_is{L}(sq_mem_domain_t *d, integer k, integer base, integer size) =
       \at(d->part[k].base, L) == base && \at(d->part[k].size, L) == size;
-
-    // Partition `to` now is partition `from` before.
-    predicate sq_part_moved{L1, L2}(sq_mem_domain_t *d, integer to, integer from) =
-      \at(d->part[to].base, L2) == \at(d->part[from].base, L1) &&
-      \at(d->part[to].size, L2) == \at(d->part[from].size, L1) &&
-      \at(d->part[to].access, L2) == \at(d->part[from].access, L1);
 */
 
 /*@ predicate sq_add_bad(sq_mem_domain_t *d, sq_mem_partition_t *p) =
@@ -398,31 +400,46 @@ static int32_t sq_mem_domain_find(sq_mem_domain_t *d, uintptr_t base, uint32_t s
     return -1;
 }
 
-/* Drop partition `at`; the later ones move down one place, in order. */
+/* Drop partition `at`: the last one takes its place. The order of the
+ * partitions carries no meaning (they never overlap, MD01), and one move
+ * keeps the proof of MD05 a single store instead of a shifting loop. */
 /*@ requires \valid(d) && d->magic == SQ_MEM_DOMAIN_MAGIC && sq_domain_ok(d);
     requires 0 <= at < d->count;
-    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    assigns d->part[at], d->count;
     ensures d->count == \old(d->count) - 1;
-    ensures \forall integer j; 0 <= j < at ==> sq_part_moved{Pre, Here}(d, j, j);
-    ensures \forall integer j; at <= j < d->count ==> sq_part_moved{Pre, Here}(d, j, j + 1);
+    ensures \forall integer j; 0 <= j < d->count && j != at ==> SQ_PART_MOVED(Pre, Here, j, j);
+    ensures \let l = d->count; at < l ==> SQ_PART_MOVED(Pre, Here, at, l);
     ensures MD05: sq_domain_ok(d);
 */
 static void sq_mem_domain_remove_at(sq_mem_domain_t *d, uint32_t at)
 {
-    /*@ loop invariant at <= k < d->count;
-        loop invariant \forall integer j; 0 <= j < at ==> sq_part_moved{Pre, Here}(d, j, j);
-        loop invariant \forall integer j; at <= j < k ==> sq_part_moved{Pre, Here}(d, j, j + 1);
-        loop invariant \forall integer j; k <= j < d->count ==> sq_part_moved{Pre, Here}(d, j, j);
-        loop assigns k, d->part[at .. SQ_CONFIG_MAX_PARTITIONS - 1];
-        loop variant d->count - k;
-    */
-    for (uint32_t k = at; k + 1u < d->count; k++) {
-        d->part[k] = d->part[k + 1u];
-    }
-    d->count--;
-    /*@ assert kept: \forall integer j; 0 <= j < d->count ==>
-          \exists integer o; 0 <= o < \at(d->count, Pre) && (o == j || o == j + 1) &&
-            sq_part_moved{Pre, Here}(d, j, o); */
+    /* MD01 in the other order too (sizes are positive, MD03): two kept
+     * indices name two distinct old partitions, in either order. */
+    /*@ assert old_sym: \forall integer i, j; 0 <= j < i < d->count ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    /*@ assert old_pairs: \forall integer i, j; 0 <= i < d->count && 0 <= j < d->count &&
+          i != j ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    uint32_t last = d->count - 1u;
+    d->part[at] = d->part[last];
+    d->count = last;
+    /*@ assert map: \let l = last; \forall integer i; 0 <= i < d->count ==>
+          SQ_PART_MOVED(Pre, Here, i, i == at ? l : i); */
+    /*@ assert each: \forall integer i; 0 <= i < d->count ==>
+          sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
+          d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_access_form(d->part[i].access); */
+    /*@ assert pairs_kept: \forall integer i, j; 0 <= i < j < d->count && i != at && j != at ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    /*@ assert pairs_moved: \let l = last; \forall integer j; 0 <= j < d->count && j != at ==>
+          !sq_overlap(\at(d->part[l].base, Pre), \at(d->part[l].size, Pre),
+                      d->part[j].base, d->part[j].size) &&
+          !sq_overlap(d->part[j].base, d->part[j].size,
+                      \at(d->part[l].base, Pre), \at(d->part[l].size, Pre)); */
+    /*@ assert pairs: \forall integer i, j; 0 <= i < j < d->count ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    /*@ assert rules: sq_rule_known(d->rule) && sq_md01(d) && sq_md02(d) && sq_md03(d) &&
+          sq_md04(d) && sq_md06(d) && sq_forms(d); */
 }
 
 /*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d);
@@ -488,6 +505,28 @@ sq_status_t sq_mem_domain_remove(sq_mem_domain_t *d, const sq_mem_partition_t *p
     return st;
 }
 
+/* Put `t` in `d` (NULL: in none); the MPU follows if `t` runs. */
+/*@ requires sq_kernel_ok && \valid(t) && sq_thread_apart(t);
+    assigns t->domain;
+    ensures sq_kernel_ok && t->domain == d;
+*/
+static void sq_thread_set_domain(sq_thread_t *t, sq_mem_domain_t *d)
+{
+    t->domain = d;
+    /* Only a thread's domain field changed: the scheduler's view of every
+     * known thread is the one before. */
+    /*@ assert queues: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+          sq_kernel.threads[i]->queue == \at(sq_kernel.threads[i]->queue, Pre); */
+    /*@ assert threads_ok: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+          sq_thread_inv(sq_kernel.threads[i]); */
+    /*@ assert distinct: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+          0 <= j < sq_kernel.thread_count && i != j ==>
+          sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
+    if (t == sq_kernel.current) {
+        sq_port_mpu_update();
+    }
+}
+
 /*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d);
     requires \valid(t) && sq_thread_apart(t);
     assigns t->domain;
@@ -503,7 +542,7 @@ sq_status_t sq_mem_domain_remove(sq_mem_domain_t *d, const sq_mem_partition_t *p
     behavior joined:
       assumes d->magic == SQ_MEM_DOMAIN_MAGIC && !sq_domain_hits_stacks(d, t);
       ensures \result == SQ_OK && t->domain == d;
-      ensures MD07: !sq_domain_hits_stacks(d, t);
+      ensures MD07: !\at(sq_domain_hits_stacks(d, t), Pre);
     complete behaviors;
     disjoint behaviors;
 */
@@ -515,10 +554,7 @@ static sq_status_t sq_mem_domain_add_thread_locked(sq_mem_domain_t *d, sq_thread
     if (sq_domain_hits_stacks(d, t)) {
         return SQ_ERR_BUSY;
     }
-    t->domain = d;
-    if (t == sq_kernel.current) {
-        sq_port_mpu_update();
-    }
+    sq_thread_set_domain(t, d);
     return SQ_OK;
 }
 
@@ -533,7 +569,7 @@ static sq_status_t sq_mem_domain_add_thread_locked(sq_mem_domain_t *d, sq_thread
       ensures \result == SQ_ERR_NULL;
     behavior checked:
       assumes d != \null && t != \null;
-      ensures MD07: \result == SQ_OK ==> t->domain == d && !sq_domain_hits_stacks(d, t);
+      ensures MD07: \result == SQ_OK ==> t->domain == d && !\at(sq_domain_hits_stacks(d, t), Pre);
     complete behaviors;
     disjoint behaviors;
 */
@@ -550,7 +586,7 @@ sq_status_t sq_mem_domain_add_thread(sq_mem_domain_t *d, sq_thread_t *t)
 
 /*@ requires sq_kernel_ok && \valid(t) && sq_thread_apart(t);
     assigns t->domain;
-    ensures sq_kernel_ok;
+    ensures sq_kernel_ok && t->domain == \null;
     behavior none:
       assumes t->domain == \null;
       assigns \nothing;
@@ -566,10 +602,7 @@ static sq_status_t sq_mem_domain_remove_thread_locked(sq_thread_t *t)
     if (t->domain == NULL) {
         return SQ_ERR_NOT_FOUND;
     }
-    t->domain = NULL;
-    if (t == sq_kernel.current) {
-        sq_port_mpu_update();
-    }
+    sq_thread_set_domain(t, NULL);
     return SQ_OK;
 }
 
@@ -591,22 +624,38 @@ sq_status_t sq_mem_domain_remove_thread(sq_thread_t *t)
     return st;
 }
 
-/*@ predicate sq_grants(integer granted, integer access) =
-      (access & SQ_MEM_RWX & granted) == (access & SQ_MEM_RWX);
+/*@ // Every right asked for (SQ_MEM_READ / WRITE / EXEC bits) is granted.
+    predicate sq_grants(integer granted, integer want) =
+      ((want & SQ_MEM_READ) == 0 || (granted & SQ_MEM_READ) != 0) &&
+      ((want & SQ_MEM_WRITE) == 0 || (granted & SQ_MEM_WRITE) != 0) &&
+      ((want & SQ_MEM_EXEC) == 0 || (granted & SQ_MEM_EXEC) != 0);
 
-    predicate sq_allowed(sq_thread_t *t, integer addr, integer len, integer access) =
+    predicate sq_allowed(sq_thread_t *t, integer addr, integer len, integer want) =
       t != \null && len > 0 && sq_no_wrap(addr, len) &&
-      (((t->options & SQ_THREAD_USER) != 0 && sq_grants(SQ_MEM_RW, access) &&
+      (((t->options & SQ_THREAD_USER) != 0 && sq_grants(SQ_MEM_RW, want) &&
         sq_covers((uintptr_t)t->stack, t->stack_size, addr, len)) ||
        (t->domain != \null &&
         \exists integer k; 0 <= k < t->domain->count &&
-          sq_grants(t->domain->part[k].access, access) &&
+          sq_grants(t->domain->part[k].access, want) &&
           sq_covers(t->domain->part[k].base, t->domain->part[k].size, addr, len)));
 */
 
+/*@ assigns \nothing;
+    ensures \result <==> sq_grants(granted, want) && sq_covers(base, size, addr, len);
+*/
+static bool sq_region_grants(uintptr_t base, uintptr_t size, uint32_t granted, uintptr_t addr,
+                             uintptr_t len, uint32_t want)
+{
+    /* Bit by bit: every right asked for is among those granted. */
+    return ((want & SQ_MEM_READ) == 0u || (granted & SQ_MEM_READ) != 0u) &&
+           ((want & SQ_MEM_WRITE) == 0u || (granted & SQ_MEM_WRITE) != 0u) &&
+           ((want & SQ_MEM_EXEC) == 0u || (granted & SQ_MEM_EXEC) != 0u) &&
+           sq_range_covers(base, size, addr, len);
+}
+
 /*@ requires t == \null || (\valid_read(t) && sq_domain_ref_ok(t->domain));
     assigns \nothing;
-    ensures \result <==> sq_allowed(t, addr, len, access);
+    ensures \result <==> sq_allowed(t, addr, len, access & SQ_MEM_RWX);
 */
 bool sq_mem_domain_allows(const sq_thread_t *t, uintptr_t addr, size_t len, uint32_t access)
 {
@@ -615,24 +664,24 @@ bool sq_mem_domain_allows(const sq_thread_t *t, uintptr_t addr, size_t len, uint
     }
     uint32_t want = access & SQ_MEM_RWX;
     /* A user thread's own stack is a read-write region of its MPU view. */
-    if ((t->options & SQ_THREAD_USER) != 0u && (want & SQ_MEM_RW) == want &&
-        sq_range_covers((uintptr_t)t->stack, t->stack_size, addr, len)) {
+    if ((t->options & SQ_THREAD_USER) != 0u &&
+        sq_region_grants((uintptr_t)t->stack, t->stack_size, SQ_MEM_RW, addr, len, want)) {
         return true;
     }
-    const sq_mem_domain_t *d = t->domain;
+    sq_mem_domain_t *d = t->domain;
     if (d == NULL) {
         return false;
     }
     /*@ loop invariant 0 <= k <= d->count;
         loop invariant \forall integer j; 0 <= j < k ==>
-          !(sq_grants(d->part[j].access, access) &&
+          !(sq_grants(d->part[j].access, want) &&
             sq_covers(d->part[j].base, d->part[j].size, addr, len));
         loop assigns k;
         loop variant d->count - k;
     */
     for (uint32_t k = 0u; k < d->count; k++) {
-        if ((want & d->part[k].access) == want &&
-            sq_range_covers(d->part[k].base, d->part[k].size, addr, len)) {
+        if (sq_region_grants(d->part[k].base, d->part[k].size, d->part[k].access, addr, len,
+                             want)) {
             return true;
         }
     }

@@ -33,6 +33,39 @@ static void sq_thread_end_locked(sq_thread_t *t, int32_t index)
     sq_kernel.threads[index] = sq_kernel.threads[sq_kernel.thread_count];
 }
 
+/* Fill in `t`, add it to the thread table and make it ready. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
+    requires sq_thread_apart(t) && &t->joiners != &sq_ready_queue;
+    requires sq_prio_ok(prio) && t->stack_size >= SQ_PORT_STACK_MIN;
+    requires !sq_registered(t) && t != sq_kernel.current;
+    requires sq_kernel.thread_count < SQ_CONFIG_MAX_THREADS;
+    assigns *t, sq_kernel.threads[sq_kernel.thread_count], sq_kernel.thread_count,
+            sq_kernel.next_ticket;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_registered(t) && t->state == SQ_THREAD_READY;
+    ensures t->stack == \old(t->stack) && t->stack_size == \old(t->stack_size);
+    ensures TH05: sq_kernel.thread_count == \old(sq_kernel.thread_count) + 1;
+    ensures TH01: t->prio == prio;
+    ensures t->fault == SQ_FAULT_NONE && t->fault_addr == 0;
+*/
+static void sq_thread_register(sq_thread_t *t, void (*entry)(void *arg), void *arg,
+                               uint32_t prio, uint32_t options)
+{
+    t->entry = entry;
+    t->arg = arg;
+    t->prio = (uint16_t)prio;
+    t->options = (uint8_t)options;
+    t->wait_result = (int32_t)SQ_OK;
+    t->fault = (uint32_t)SQ_FAULT_NONE;
+    t->fault_addr = 0u;
+    t->queue = NULL;
+    t->state = SQ_THREAD_NEW;
+    sq_port_thread_prepare(t);
+    sq_kernel.threads[sq_kernel.thread_count] = t;
+    sq_kernel.thread_count++;
+    sq_queue_join(t, &sq_ready_queue, SQ_THREAD_READY);
+}
+
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
     requires sq_thread_apart(t) && &t->joiners != &sq_ready_queue;
     requires sq_prio_ok(prio) && t->stack_size >= SQ_PORT_STACK_MIN;
@@ -40,6 +73,7 @@ static void sq_thread_end_locked(sq_thread_t *t, int32_t index)
     assigns *t, sq_kernel.threads[sq_kernel.thread_count], sq_kernel.thread_count,
             sq_kernel.next_ticket;
     ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures t->stack == \old(t->stack) && t->stack_size == \old(t->stack_size);
     behavior refused:
       assumes !sq_kernel.initialised || sq_registered(t) || t == sq_kernel.current;
       assigns \nothing;
@@ -80,19 +114,7 @@ static sq_status_t sq_thread_start_locked(sq_thread_t *t, void (*entry)(void *ar
     if (sq_mem_domain_stack_conflict(t)) {
         return SQ_ERR_BUSY;
     }
-    t->entry = entry;
-    t->arg = arg;
-    t->prio = (uint16_t)prio;
-    t->options = (uint8_t)options;
-    t->wait_result = (int32_t)SQ_OK;
-    t->fault = (uint32_t)SQ_FAULT_NONE;
-    t->fault_addr = 0u;
-    t->queue = NULL;
-    t->state = SQ_THREAD_NEW;
-    sq_port_thread_prepare(t);
-    sq_kernel.threads[sq_kernel.thread_count] = t;
-    sq_kernel.thread_count++;
-    sq_queue_join(t, &sq_ready_queue, SQ_THREAD_READY);
+    sq_thread_register(t, entry, arg, prio, options);
     return SQ_OK;
 }
 
