@@ -59,7 +59,13 @@ typedef enum sq_status {
     SQ_ERR_NOT_FOUND = -20,
     /** A value another component published is impossible (a shared
      *  stream's index out of range); it was not used. */
-    SQ_ERR_CORRUPT = -21
+    SQ_ERR_CORRUPT = -21,
+    /** A Component Model built-in trapped: the guest broke a rule. The
+     *  instance is marked trapped and records why (sq_p3_trap_t). */
+    SQ_ERR_TRAP = -22,
+    /** A request squall does not implement (a stream element type that
+     *  carries handles or strings). */
+    SQ_ERR_UNSUPPORTED = -23
 } sq_status_t;
 
 #endif /* SQUALL_STATUS_H */

@@ -1,0 +1,66 @@
+/*
+ * squall P3: the runtime's object pools. Everything the built-ins create
+ * (stream and future shared state, waitable sets, error contexts) comes
+ * from pools in caller memory sized at compile time; nothing is
+ * allocated. A pool that is used up makes the creating built-in trap
+ * (SQ_P3_TRAP_NO_OBJECTS): the guest asked for more than the firmware was
+ * built to hold. Taking and giving back an object is O(1) (a free list).
+ *
+ * Built-ins on instances of one runtime make their decisions and copies
+ * under the kernel's interrupt lock, so guest threads on several kernel
+ * threads may call them concurrently.
+ */
+#ifndef SQUALL_P3_RUNTIME_H
+#define SQUALL_P3_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <squall/status.h>
+#include <squall/p3_stream.h>
+#include <squall/p3_waitable.h>
+#include <squall/p3_error_context.h>
+
+/** `count` objects of `stride` bytes at `items`, each starting with an
+ *  sq_p3_pool_link_t. */
+typedef struct sq_p3_pool {
+    void *items;
+    uint32_t count;
+    uint32_t stride;
+    uint32_t free_head;       /**< first unused index + 1 (0: none left) */
+    uint32_t used;
+} sq_p3_pool_t;
+
+typedef struct sq_p3_runtime {
+    sq_p3_pool_t channels;    /**< sq_p3_channel_t: streams and futures */
+    sq_p3_pool_t sets;        /**< sq_p3_wset_t */
+    sq_p3_pool_t errors;      /**< sq_p3_error_context_t */
+    sq_waitable_t **set_storage; /**< sets.count * set_members pointers */
+    uint32_t set_members;     /**< members per waitable set at most */
+    uint32_t magic;           /**< SQ_P3_RUNTIME_MAGIC once initialised */
+} sq_p3_runtime_t;
+
+#define SQ_P3_RUNTIME_MAGIC 0x50335254u
+
+#define SQ_P3_POOL_OF(array, n) {(array), (n), (uint32_t)sizeof((array)[0]), 0u, 0u}
+
+/** Define runtime `name` with `channels` streams/futures, `sets` waitable
+ *  sets of up to `members` members each, and `errors` error contexts.
+ *  Call sq_p3_runtime_init(&name) once before use. */
+#define SQ_P3_RUNTIME_DEFINE(name, channels, sets, members, errors)            \
+    _Static_assert((channels) > 0u && (sets) > 0u && (members) > 0u &&         \
+                   (errors) > 0u, "every pool needs room");                    \
+    static sq_p3_channel_t name##_channels[(channels)];                        \
+    static sq_p3_wset_t name##_sets[(sets)];                                   \
+    static sq_waitable_t *name##_set_storage[(sets) * (members)];              \
+    static sq_p3_error_context_t name##_errors[(errors)];                      \
+    sq_p3_runtime_t name = {SQ_P3_POOL_OF(name##_channels, (channels)),        \
+                            SQ_P3_POOL_OF(name##_sets, (sets)),                \
+                            SQ_P3_POOL_OF(name##_errors, (errors)),            \
+                            name##_set_storage, (members), 0u}
+
+/** Make every pooled object unused. SQ_ERR_NULL, SQ_ERR_INVALID (a pool
+ *  of 0 objects, or a stride too small), SQ_ERR_BUSY (initialised before
+ *  and an object is in use). */
+sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt);
+
+#endif /* SQUALL_P3_RUNTIME_H */

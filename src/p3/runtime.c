@@ -1,0 +1,78 @@
+/*
+ * The runtime's pools (p3_runtime.h): free lists of fixed-size objects in
+ * caller memory. Each object starts with an sq_p3_pool_link_t; the lists
+ * hold index + 1 so that 0 can mean "none".
+ */
+#include <stddef.h>
+#include <squall/p3_runtime.h>
+#include "p3.h"
+
+static sq_p3_pool_link_t *pool_link(const sq_p3_pool_t *pool, uint32_t i)
+{
+    return (sq_p3_pool_link_t *)((uint8_t *)pool->items + (size_t)i * pool->stride);
+}
+
+static bool pool_valid(const sq_p3_pool_t *pool)
+{
+    return pool->items != NULL && pool->count > 0u && pool->stride >= sizeof(sq_p3_pool_link_t);
+}
+
+static void pool_reset(sq_p3_pool_t *pool)
+{
+    for (uint32_t i = 0u; i < pool->count; i++) {
+        sq_p3_pool_link_t *link = pool_link(pool, i);
+        link->in_use = false;
+        link->next_free = i + 2u <= pool->count ? i + 2u : 0u;
+    }
+    pool->free_head = 1u;
+    pool->used = 0u;
+}
+
+sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt)
+{
+    if (rt == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (!pool_valid(&rt->channels) || !pool_valid(&rt->sets) || !pool_valid(&rt->errors) ||
+        rt->set_storage == NULL || rt->set_members == 0u) {
+        return SQ_ERR_INVALID;
+    }
+    if (rt->magic == SQ_P3_RUNTIME_MAGIC &&
+        rt->channels.used + rt->sets.used + rt->errors.used > 0u) {
+        return SQ_ERR_BUSY;
+    }
+    pool_reset(&rt->channels);
+    pool_reset(&rt->sets);
+    pool_reset(&rt->errors);
+    rt->magic = SQ_P3_RUNTIME_MAGIC;
+    return SQ_OK;
+}
+
+void *sq_p3_pool_take(sq_p3_pool_t *pool)
+{
+    if (pool->free_head == 0u) {
+        return NULL;
+    }
+    uint32_t i = pool->free_head - 1u;
+    sq_p3_pool_link_t *link = pool_link(pool, i);
+    pool->free_head = link->next_free;
+    link->next_free = 0u;
+    link->in_use = true;
+    pool->used++;
+    return link;
+}
+
+uint32_t sq_p3_pool_index(const sq_p3_pool_t *pool, const void *object)
+{
+    return (uint32_t)(((const uint8_t *)object - (const uint8_t *)pool->items) / pool->stride);
+}
+
+void sq_p3_pool_give(sq_p3_pool_t *pool, void *object)
+{
+    sq_p3_pool_link_t *link = object;
+    uint32_t i = sq_p3_pool_index(pool, object);
+    link->in_use = false;
+    link->next_free = pool->free_head;
+    pool->free_head = i + 1u;
+    pool->used--;
+}
