@@ -131,6 +131,11 @@ the proof assistant's own summaries.
 | SS03 | a shared stream's partitions overlap no other partition of either domain and no known thread's stack (MD01, MD07 of each add) |
 | SS04 | a stream end takes a published (peer) index only if its view's ring invariant holds with it; otherwise SQ_ERR_CORRUPT, view unchanged |
 | SS05 | a claimed or borrowed slot is a whole element inside the stream's data area (zero copy) |
+| HT01 | a P3 handle table never hands out index 0 |
+| HT02 | a new handle takes the most recently freed index, otherwise the next never-used one (the reference's LIFO Table; a freed index is the next one handed out) |
+| HT03 | no handle index reaches 2^28 nor the table's capacity; with neither a freed nor a never-used index left, add is refused (SQ_ERR_FULL), nothing changed |
+| HT04 | a handle lookup succeeds only on a used slot of an asked kind and yields the object stored there; index 0, out of range, a free slot or another kind is refused with its own code, nothing changed |
+| IN01 | a guest range [ptr, ptr + count*size) is accepted only if it lies inside the instance's linear memory (no 32-bit wrap) and ptr is aligned; then its host address is memory + ptr. Otherwise the instance traps ALIGN or BOUNDS (the first trap reason kept) and nothing else changes |
 
 SS03 is checked by tests only (tests/test_shared_stream.c through
 sq_mem_domain_allows, tests/test_isolation.c on QEMU); SS01 and SS02 are

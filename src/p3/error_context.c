@@ -30,6 +30,10 @@
 
 /* The length of the UTF-8 sequence a lead byte starts, 0 if it cannot
  * start one (a continuation byte, or 0xc0, 0xc1, 0xf5..0xff). */
+/*@ assigns \nothing;
+    ensures \result <= 4;
+    ensures lead < 0x80 <==> \result == 1;
+*/
 static uint32_t utf8_sequence_length(uint8_t lead)
 {
     if (lead < 0x80u) {
@@ -50,6 +54,9 @@ static uint32_t utf8_sequence_length(uint8_t lead)
 /* Whether the sequence of n bytes at s (lead byte checked) is well formed:
  * continuation bytes, and no overlong form, surrogate or code point above
  * U+10FFFF (the second byte's range decides all three). */
+/*@ requires 1 <= n <= 4 && \valid_read(s + (0 .. n - 1));
+    assigns \nothing;
+*/
 static bool utf8_sequence_ok(const uint8_t *s, uint32_t n)
 {
     uint8_t low = 0x80u;
@@ -76,10 +83,19 @@ static bool utf8_sequence_ok(const uint8_t *s, uint32_t n)
 
 /* How many of the len bytes at s to keep: the whole code points that fit
  * SQ_P3_ERROR_MESSAGE_MAX bytes, or 0 if s is not valid UTF-8. */
+/*@ requires \valid_read(s + (0 .. len - 1));
+    assigns \nothing;
+    ensures \result <= len && \result <= SQ_P3_ERROR_MESSAGE_MAX;
+*/
 static uint32_t kept_prefix(const uint8_t *s, uint32_t len)
 {
     uint32_t kept = 0u;
     uint32_t i = 0u;
+    /*@ loop invariant 0 <= kept <= i <= len;
+        loop invariant kept <= SQ_P3_ERROR_MESSAGE_MAX;
+        loop assigns i, kept;
+        loop variant len - i;
+    */
     while (i < len) {
         uint32_t n = utf8_sequence_length(s[i]);
         if (n == 0u || n > len - i || !utf8_sequence_ok(&s[i], n)) {
@@ -93,6 +109,13 @@ static uint32_t kept_prefix(const uint8_t *s, uint32_t len)
     return kept;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires index == \null || \valid(index);
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_TRAP;
+    ensures \result == SQ_ERR_TRAP ==> t->instance->trap != SQ_P3_TRAP_NONE;
+    ensures \result == SQ_OK ==> 0 < *index < t->instance->handles.capacity;
+*/
 sq_status_t sq_p3_error_context_new(sq_p3_thread_t *t, uint32_t ptr, uint32_t len,
                                     uint32_t *index)
 {
@@ -135,6 +158,9 @@ sq_status_t sq_p3_error_context_new(sq_p3_thread_t *t, uint32_t ptr, uint32_t le
 }
 
 /* A little-endian u32 at host address p (guest memory is little-endian). */
+/*@ requires \valid(p + (0 .. 3));
+    assigns p[0 .. 3];
+*/
 static void store_u32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
@@ -143,6 +169,11 @@ static void store_u32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_TRAP;
+    ensures \result == SQ_ERR_TRAP ==> t->instance->trap != SQ_P3_TRAP_NONE;
+*/
 sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index, uint32_t ptr)
 {
     sq_status_t st = sq_p3_enter(t, true);
@@ -202,6 +233,11 @@ sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index,
     return SQ_OK;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_TRAP;
+    ensures \result == SQ_ERR_TRAP ==> t->instance->trap != SQ_P3_TRAP_NONE;
+*/
 sq_status_t sq_p3_error_context_drop(sq_p3_thread_t *t, uint32_t index)
 {
     sq_status_t st = sq_p3_enter(t, true);

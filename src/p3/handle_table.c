@@ -2,59 +2,17 @@
  * Handle tables (p3_handle_table.h): the reference's Table, in caller
  * storage. Free slots form a stack threaded through next_free, so the most
  * recently freed index is reused first (HT02) in O(1).
- *
- * sq_ht_ok is what every call keeps: the storage, the bounds of HT03, the
- * kinds, and a free stack whose every link leads to a free slot, which no
- * two free slots share and which never leads back to the top. Those local
- * rules are enough for a pop to leave a free top behind: the top's
- * successor is free and is nobody else's successor, so no used slot is
- * ever handed out again. That every free slot is on the stack, and that
- * `used` counts the used slots, are counting facts the rules do not carry.
+ * Every call keeps sq_ht_ok (p3_rules.h).
  */
 #include <stddef.h>
 #include <squall/p3_handle_table.h>
-
-/*@ predicate sq_ht_free(sq_p3_handle_slot_t *s, integer i) = s[i].kind == SQ_P3_KIND_FREE;
-
-    predicate sq_ht_links_ok(sq_p3_handle_table_t *t) =
-      \forall integer i; 1 <= i < t->length && sq_ht_free(t->slots, i) ==>
-        t->slots[i].next_free < t->length &&
-        (t->slots[i].next_free != 0 ==> sq_ht_free(t->slots, t->slots[i].next_free)) &&
-        (t->free_head != 0 ==> t->slots[i].next_free != t->free_head);
-
-    predicate sq_ht_links_distinct(sq_p3_handle_table_t *t) =
-      \forall integer i, j; 1 <= i < t->length && 1 <= j < t->length && i != j &&
-        sq_ht_free(t->slots, i) && sq_ht_free(t->slots, j) && t->slots[i].next_free != 0 ==>
-        t->slots[i].next_free != t->slots[j].next_free;
-
-    predicate sq_ht_bounds(sq_p3_handle_table_t *t) =
-      2 <= t->capacity <= SQ_P3_MAX_HANDLES + 1 &&
-      \valid(t->slots + (0 .. t->capacity - 1)) &&
-      \separated(t, t->slots + (0 .. t->capacity - 1)) &&
-      1 <= t->length <= t->capacity &&
-      t->free_head < t->length &&
-      (t->free_head != 0 ==> sq_ht_free(t->slots, t->free_head));
-
-    predicate sq_ht_kinds(sq_p3_handle_table_t *t) =
-      \forall integer i; 1 <= i < t->length ==> t->slots[i].kind <= SQ_P3_KIND_SUBTASK;
-
-    predicate sq_ht_ok(sq_p3_handle_table_t *t) =
-      sq_ht_bounds(t) && sq_ht_kinds(t) && sq_ht_links_ok(t) && sq_ht_links_distinct(t);
-
-    // A lookup of `index` for `kinds` finds an object.
-    predicate sq_ht_found(sq_p3_handle_table_t *t, integer index, integer kinds) =
-      0 < index < t->length && !sq_ht_free(t->slots, index) &&
-      ((kinds >> t->slots[index].kind) & 1) != 0;
-
-    predicate sq_ht_slot_unchanged{L1, L2}(sq_p3_handle_table_t *t, integer i) =
-      \at(t->slots[i].object, L1) == \at(t->slots[i].object, L2) &&
-      \at(t->slots[i].kind, L1) == \at(t->slots[i].kind, L2) &&
-      \at(t->slots[i].next_free, L1) == \at(t->slots[i].next_free, L2);
-*/
+#include "p3_rules.h"
 
 /*@ requires t == \null || \valid(t);
     requires t != \null && slots != \null && 2 <= capacity <= SQ_P3_MAX_HANDLES + 1 ==>
       \valid(slots + (0 .. capacity - 1)) && \separated(t, slots + (0 .. capacity - 1));
+    assigns *t, slots[0];
+    ensures \result != SQ_OK && t != \null ==> *t == \old(*t);
     behavior null_arg:
       assumes t == \null || slots == \null;
       assigns \nothing;

@@ -6,6 +6,31 @@
 #include <squall/p3_instance.h>
 #include "p3.h"
 
+/*@ requires inst == \null || \valid(inst);
+    requires slots != \null && 2 <= capacity <= SQ_P3_MAX_HANDLES + 1 ==>
+      \valid(slots + (0 .. capacity - 1)) && \separated(inst, slots + (0 .. capacity - 1));
+    requires inst != \null && slots != \null ==> \separated(inst, slots);
+    behavior null_arg:
+      assumes inst == \null || runtime == \null || slots == \null ||
+              (memory == \null && length > 0);
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior bad_capacity:
+      assumes inst != \null && runtime != \null && slots != \null &&
+              (memory != \null || length == 0);
+      assumes capacity < 2 || capacity - 1 > SQ_P3_MAX_HANDLES;
+      ensures \result == SQ_ERR_CAPACITY && *inst == \old(*inst);
+    behavior ok:
+      assumes inst != \null && runtime != \null && slots != \null &&
+              (memory != \null || length == 0);
+      assumes 2 <= capacity <= SQ_P3_MAX_HANDLES + 1;
+      assigns *inst, slots[0];
+      ensures \result == SQ_OK && sq_p3_inst_ok(inst) && sq_ht_ok(&inst->handles);
+      ensures inst->runtime == runtime && inst->memory == memory && inst->memory_length == length;
+      ensures inst->may_leave && inst->trap == SQ_P3_TRAP_NONE && inst->realloc_fn == \null;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_p3_instance_init(sq_p3_instance_t *inst, struct sq_p3_runtime *runtime,
                                 sq_p3_handle_slot_t *slots, uint32_t capacity,
                                 uint8_t *memory, uint32_t length)
@@ -13,15 +38,14 @@ sq_status_t sq_p3_instance_init(sq_p3_instance_t *inst, struct sq_p3_runtime *ru
     if (inst == NULL || runtime == NULL || slots == NULL || (memory == NULL && length > 0u)) {
         return SQ_ERR_NULL;
     }
-    sq_p3_handle_table_t table;
-    sq_status_t st = sq_p3_handle_table_init(&table, slots, capacity);
+    /* A refused capacity leaves the table, and so inst, unchanged. */
+    sq_status_t st = sq_p3_handle_table_init(&inst->handles, slots, capacity);
     if (st != SQ_OK) {
         return st;
     }
     inst->runtime = runtime;
     inst->memory = memory;
     inst->memory_length = length;
-    inst->handles = table;
     inst->may_leave = true;
     inst->trap = SQ_P3_TRAP_NONE;
     inst->realloc_fn = NULL;
@@ -29,18 +53,6 @@ sq_status_t sq_p3_instance_init(sq_p3_instance_t *inst, struct sq_p3_runtime *ru
     inst->magic = SQ_P3_INSTANCE_MAGIC;
     return SQ_OK;
 }
-
-/*@ predicate sq_p3_inst_ok(sq_p3_instance_t *inst) =
-      inst != \null && inst->magic == SQ_P3_INSTANCE_MAGIC;
-    predicate sq_p3_thread_ok(sq_p3_thread_t *t) =
-      t != \null && t->magic == SQ_P3_THREAD_MAGIC && sq_p3_inst_ok(t->instance);
-    // What a thread context must be for the checks to read it safely.
-    predicate sq_p3_thread_readable(sq_p3_thread_t *t) =
-      t == \null || (\valid_read(t) && (t->magic == SQ_P3_THREAD_MAGIC ==>
-                                           t->instance == \null || \valid(t->instance)));
-    predicate sq_p3_memory_ok(sq_p3_instance_t *inst) =
-      inst->memory_length == 0 || \valid(inst->memory + (0 .. inst->memory_length - 1));
-*/
 
 /*@ requires inst == \null || \valid_read(inst);
     assigns \nothing;
@@ -56,6 +68,14 @@ static sq_status_t instance_usable(const sq_p3_instance_t *inst)
     return inst->magic == SQ_P3_INSTANCE_MAGIC ? SQ_OK : SQ_ERR_INVALID;
 }
 
+/*@ requires inst == \null || \valid(inst);
+    assigns inst->memory, inst->memory_length;
+    ensures \result == SQ_OK <==> sq_p3_inst_ok(inst) && (memory != \null || length == 0) &&
+      length >= \old(inst->memory_length);
+    ensures \result == SQ_OK ==> inst->memory == memory && inst->memory_length == length;
+    ensures \result != SQ_OK && inst != \null ==>
+      inst->memory == \old(inst->memory) && inst->memory_length == \old(inst->memory_length);
+*/
 sq_status_t sq_p3_instance_set_memory(sq_p3_instance_t *inst, uint8_t *memory, uint32_t length)
 {
     sq_status_t st = instance_usable(inst);
@@ -73,6 +93,12 @@ sq_status_t sq_p3_instance_set_memory(sq_p3_instance_t *inst, uint8_t *memory, u
     return SQ_OK;
 }
 
+/*@ requires inst == \null || \valid(inst);
+    assigns inst->may_leave;
+    ensures \result == SQ_OK <==> sq_p3_inst_ok(inst);
+    ensures \result == SQ_OK ==> inst->may_leave == may_leave;
+    ensures \result != SQ_OK && inst != \null ==> inst->may_leave == \old(inst->may_leave);
+*/
 sq_status_t sq_p3_instance_set_may_leave(sq_p3_instance_t *inst, bool may_leave)
 {
     sq_status_t st = instance_usable(inst);
@@ -82,6 +108,13 @@ sq_status_t sq_p3_instance_set_may_leave(sq_p3_instance_t *inst, bool may_leave)
     return st;
 }
 
+/*@ requires inst == \null || \valid(inst);
+    assigns inst->realloc_fn, inst->realloc_ctx;
+    ensures \result == SQ_OK <==> sq_p3_inst_ok(inst);
+    ensures \result == SQ_OK ==> inst->realloc_fn == fn && inst->realloc_ctx == ctx;
+    ensures \result != SQ_OK && inst != \null ==>
+      inst->realloc_fn == \old(inst->realloc_fn) && inst->realloc_ctx == \old(inst->realloc_ctx);
+*/
 sq_status_t sq_p3_instance_set_realloc(sq_p3_instance_t *inst, sq_p3_realloc_fn fn, void *ctx)
 {
     sq_status_t st = instance_usable(inst);
@@ -92,11 +125,31 @@ sq_status_t sq_p3_instance_set_realloc(sq_p3_instance_t *inst, sq_p3_realloc_fn 
     return st;
 }
 
+/*@ requires inst == \null || \valid_read(inst);
+    assigns \nothing;
+    ensures inst == \null ==> \result == SQ_P3_TRAP_NONE;
+    ensures inst != \null ==> \result == inst->trap;
+*/
 sq_p3_trap_t sq_p3_instance_trap(const sq_p3_instance_t *inst)
 {
     return inst == NULL ? SQ_P3_TRAP_NONE : (sq_p3_trap_t)inst->trap;
 }
 
+/*@ requires t == \null || \valid(t);
+    requires inst == \null || \valid_read(inst);
+    requires \separated(t, inst);
+    behavior ok:
+      assumes t != \null && sq_p3_inst_ok(inst);
+      assigns *t;
+      ensures \result == SQ_OK && sq_p3_thread_ok(t) && t->instance == inst;
+      ensures t->context[0] == 0 && t->context[1] == 0;
+    behavior refused:
+      assumes t == \null || !sq_p3_inst_ok(inst);
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_p3_thread_init(sq_p3_thread_t *t, sq_p3_instance_t *inst)
 {
     if (t == NULL) {
@@ -107,6 +160,11 @@ sq_status_t sq_p3_thread_init(sq_p3_thread_t *t, sq_p3_instance_t *inst)
         return st;
     }
     t->instance = inst;
+    /*@ loop invariant 0 <= i <= SQ_P3_CONTEXT_SLOTS;
+        loop invariant \forall integer j; 0 <= j < i ==> t->context[j] == 0;
+        loop assigns i, t->context[0 .. SQ_P3_CONTEXT_SLOTS - 1];
+        loop variant SQ_P3_CONTEXT_SLOTS - i;
+    */
     for (uint32_t i = 0u; i < SQ_P3_CONTEXT_SLOTS; i++) {
         t->context[i] = 0u;
     }
@@ -290,6 +348,33 @@ sq_status_t sq_p3_guest_range(sq_p3_instance_t *inst, uint32_t ptr, uint32_t cou
     return SQ_OK;
 }
 
+/*@ requires \valid(inst) && sq_ht_ok(&inst->handles);
+    requires \separated(&inst->trap, inst->handles.slots + (0 .. inst->handles.capacity - 1));
+    requires \valid(object) && (kind == \null || \valid(kind));
+    requires \separated(object, inst, inst->handles.slots + (0 .. inst->handles.capacity - 1));
+    requires kind != \null ==>
+      \separated(kind, object, inst, inst->handles.slots + (0 .. inst->handles.capacity - 1));
+    assigns *object, *kind, inst->trap;
+    behavior found:
+      assumes sq_ht_found(&inst->handles, index, kinds);
+      ensures \result == SQ_OK && *object == inst->handles.slots[index].object;
+      ensures kind != \null ==> *kind == inst->handles.slots[index].kind;
+      ensures inst->trap == \old(inst->trap);
+    behavior wrong_kind:
+      assumes 0 < index < inst->handles.length && !sq_ht_free(inst->handles.slots, index);
+      assumes !sq_ht_found(&inst->handles, index, kinds);
+      ensures \result == SQ_ERR_TRAP;
+      ensures inst->trap == (\old(inst->trap) == SQ_P3_TRAP_NONE ?
+                             SQ_P3_TRAP_WRONG_KIND : \old(inst->trap));
+    behavior bad_handle:
+      assumes index == 0 || index >= inst->handles.length ||
+              sq_ht_free(inst->handles.slots, index);
+      ensures \result == SQ_ERR_TRAP;
+      ensures inst->trap == (\old(inst->trap) == SQ_P3_TRAP_NONE ?
+                             SQ_P3_TRAP_BAD_HANDLE : \old(inst->trap));
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_p3_lookup(sq_p3_instance_t *inst, uint32_t index, uint32_t kinds,
                          void **object, uint32_t *kind)
 {
@@ -300,6 +385,32 @@ sq_status_t sq_p3_lookup(sq_p3_instance_t *inst, uint32_t index, uint32_t kinds,
     return st == SQ_OK ? SQ_OK : sq_p3_trap(inst, SQ_P3_TRAP_BAD_HANDLE);
 }
 
+/*@ requires \valid(inst) && sq_ht_ok(&inst->handles);
+    requires \separated(&inst->trap, inst->handles.slots + (0 .. inst->handles.capacity - 1));
+    requires \valid(index) && object != \null;
+    requires SQ_P3_KIND_FREE < kind <= SQ_P3_KIND_SUBTASK;
+    requires \separated(index, inst, inst->handles.slots + (0 .. inst->handles.capacity - 1));
+    assigns inst->handles.free_head, inst->handles.length, inst->handles.used,
+            inst->handles.slots[1 .. inst->handles.capacity - 1], *index, inst->trap;
+    ensures sq_ht_bounds(&inst->handles) && sq_ht_kinds(&inst->handles);
+    // A trapped instance's table is never used again: the free stack's
+    // rules are kept while it is healthy.
+    ensures inst->trap == SQ_P3_TRAP_NONE ==> sq_ht_links_ok(&inst->handles);
+    ensures inst->trap == SQ_P3_TRAP_NONE ==> sq_ht_links_distinct(&inst->handles);
+    behavior added:
+      assumes inst->handles.free_head != 0 || inst->handles.length < inst->handles.capacity;
+      ensures \result == SQ_OK && 0 < *index < inst->handles.capacity;
+      ensures inst->handles.slots[*index].object == object &&
+              inst->handles.slots[*index].kind == kind;
+      ensures inst->trap == \old(inst->trap);
+    behavior full:
+      assumes inst->handles.free_head == 0 && inst->handles.length == inst->handles.capacity;
+      ensures \result == SQ_ERR_TRAP;
+      ensures inst->trap == (\old(inst->trap) == SQ_P3_TRAP_NONE ?
+                             SQ_P3_TRAP_TABLE_FULL : \old(inst->trap));
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_p3_insert(sq_p3_instance_t *inst, sq_p3_kind_t kind, void *object,
                          uint32_t *index)
 {

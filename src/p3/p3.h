@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <squall/p3_instance.h>
 #include <squall/p3_runtime.h>
+#include "p3_rules.h"
 
 /**
  * What every built-in checks first, in the reference's order: a usable
