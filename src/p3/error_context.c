@@ -73,6 +73,10 @@ static bool utf8_sequence_ok(const uint8_t *s, uint32_t n)
     if (n > 1u && (s[1] < low || s[1] > high)) {
         return false;
     }
+    /*@ loop invariant 2 <= k <= n || (n < 2 && k == 2);
+        loop assigns k;
+        loop variant n - k;
+    */
     for (uint32_t k = 2u; k < n; k++) {
         if ((s[k] & 0xc0u) != 0x80u) {
             return false;
