@@ -668,6 +668,8 @@ bool sq_mem_domain_allows(const sq_thread_t *t, uintptr_t addr, size_t len, uint
         sq_region_grants((uintptr_t)t->stack, t->stack_size, SQ_MEM_RW, addr, len, want)) {
         return true;
     }
+    /*@ assert no_stack: !((t->options & SQ_THREAD_USER) != 0 && sq_grants(SQ_MEM_RW, want) &&
+          sq_covers((uintptr_t)t->stack, t->stack_size, addr, len)); */
     sq_mem_domain_t *d = t->domain;
     if (d == NULL) {
         return false;
@@ -685,5 +687,8 @@ bool sq_mem_domain_allows(const sq_thread_t *t, uintptr_t addr, size_t len, uint
             return true;
         }
     }
+    /*@ assert none: !\exists integer k; 0 <= k < d->count &&
+          sq_grants(d->part[k].access, want) &&
+          sq_covers(d->part[k].base, d->part[k].size, addr, len); */
     return false;
 }
