@@ -97,7 +97,8 @@ static sq_p3_step_t sq_p3_rendezvous(bool dropped, bool pending, uint32_t p_leng
 */
 static uint32_t sq_p3_result_word(bool future, uint32_t result, uint32_t progress)
 {
-    return future ? result : SQ_P3_STREAM_RESULT(result, progress);
+    /* SQ_P3_STREAM_RESULT's packing in arithmetic form (result < 16). */
+    return future ? result : result + progress * 16u;
 }
 
 /* Where an end goes once its event is delivered: done after DROPPED (and
@@ -159,12 +160,20 @@ static sq_p3_trap_t sq_p3_cancel_refusal(uint32_t state)
     return state == SQ_P3_END_COPYING ? SQ_P3_TRAP_NONE : SQ_P3_TRAP_NOT_COPYING;
 }
 
-/* The event code of an end: the kinds are in the event codes' order. */
-_Static_assert(SQ_P3_KIND_STREAM_READABLE + 1 == SQ_P3_EVENT_STREAM_READ &&
-                   SQ_P3_KIND_STREAM_WRITABLE + 1 == SQ_P3_EVENT_STREAM_WRITE &&
-                   SQ_P3_KIND_FUTURE_READABLE + 1 == SQ_P3_EVENT_FUTURE_READ &&
-                   SQ_P3_KIND_FUTURE_WRITABLE + 1 == SQ_P3_EVENT_FUTURE_WRITE,
-               "end kinds and event codes line up");
+/* The event code of an end's copies. */
+static uint32_t sq_p3_end_event(const sq_p3_end_t *e)
+{
+    switch (e->w.kind) {
+    case SQ_P3_KIND_STREAM_READABLE:
+        return SQ_P3_EVENT_STREAM_READ;
+    case SQ_P3_KIND_STREAM_WRITABLE:
+        return SQ_P3_EVENT_STREAM_WRITE;
+    case SQ_P3_KIND_FUTURE_READABLE:
+        return SQ_P3_EVENT_FUTURE_READ;
+    default:
+        return SQ_P3_EVENT_FUTURE_WRITE;
+    }
+}
 
 static bool sq_p3_end_writes(const sq_p3_end_t *e)
 {
@@ -175,7 +184,7 @@ static bool sq_p3_end_writes(const sq_p3_end_t *e)
 static void sq_p3_end_finish(sq_p3_end_t *e, sq_p3_copy_result_t result)
 {
     e->result = (uint32_t)result;
-    sq_p3_waitable_raise(&e->w, e->w.kind + 1u);
+    sq_p3_waitable_raise(&e->w, sq_p3_end_event(e));
 }
 
 uint32_t sq_p3_end_deliver(sq_p3_end_t *e)
@@ -190,6 +199,25 @@ uint32_t sq_p3_end_deliver(sq_p3_end_t *e)
     return sq_p3_result_word(ch->future, e->result, e->progress);
 }
 
+/* Where the next `n` elements of a buffer at `ptr` go, after `progress`
+ * elements of `size` bytes: the byte offset into linear memory, and the
+ * byte count in `*bytes`. With progress + n <= the posted length (ST02)
+ * the span lies inside the range checked when the copy started, and that
+ * range inside memory, so no sum here wraps. */
+/*@ requires \valid(bytes);
+    requires ptr + (progress + n) * size <= 0xffffffff;
+    assigns *bytes;
+    ensures ST01: \result == ptr + progress * size && *bytes == n * size;
+    ensures ST01: \result + *bytes == ptr + (progress + n) * size;
+*/
+static size_t sq_p3_span(uint32_t ptr, uint32_t progress, uint32_t n, uint32_t size,
+                         size_t *bytes)
+{
+    /*@ assert progress * size <= (progress + n) * size && n * size <= (progress + n) * size; */
+    *bytes = (size_t)n * size;
+    return (size_t)ptr + (size_t)progress * size;
+}
+
 /* Move `n` elements from the writable end's buffer to the readable end's,
  * after what each has moved so far: one copy, straight between the two
  * linear memories (memmove: within one instance they may overlap). Both
@@ -198,11 +226,12 @@ static void sq_p3_move(sq_p3_channel_t *ch, uint32_t n)
 {
     sq_p3_end_t *r = &ch->readable;
     sq_p3_end_t *w = &ch->writable;
-    size_t size = ch->type->size;
-    if (size > 0u) {
-        uint8_t *dst = r->w.owner->memory + r->ptr + (size_t)r->progress * size;
-        const uint8_t *src = w->w.owner->memory + w->ptr + (size_t)w->progress * size;
-        memmove(dst, src, (size_t)n * size);
+    uint32_t size = ch->type->size;
+    size_t bytes;
+    size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
+    size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
+    if (bytes > 0u) {
+        memmove(r->w.owner->memory + dst, w->w.owner->memory + src, bytes);
     }
     r->progress += n;
     w->progress += n;

@@ -46,23 +46,33 @@ static bool sq_p3_join_room(bool same_set, uint32_t joined, uint32_t capacity)
     return same_set || joined < capacity;
 }
 
-/* Store an event's two words, little-endian, at `at`: the 8 bytes the
+/* Store `v` little-endian in the 4 bytes at `at`. */
+/*@ requires \valid(at + (0 .. 3));
+    assigns at[0 .. 3];
+    ensures WS03: at[0] == v % 0x100 && at[1] == v / 0x100 % 0x100 &&
+                  at[2] == v / 0x10000 % 0x100 && at[3] == v / 0x1000000;
+*/
+static void sq_p3_store_u32(uint8_t *at, uint32_t v)
+{
+    at[0] = (uint8_t)(v % 0x100u);
+    at[1] = (uint8_t)(v / 0x100u % 0x100u);
+    at[2] = (uint8_t)(v / 0x10000u % 0x100u);
+    at[3] = (uint8_t)(v / 0x1000000u);
+}
+
+/* Store an event's two words, (index, payload), at `at`: the 8 bytes the
  * caller checked in linear memory, and nothing else (WS03). */
 /*@ requires \valid(at + (0 .. 7));
     assigns at[0 .. 7];
-    ensures WS03: at[0] + at[1] * 0x100 + at[2] * 0x10000 + at[3] * 0x1000000 == index;
-    ensures WS03: at[4] + at[5] * 0x100 + at[6] * 0x10000 + at[7] * 0x1000000 == payload;
+    ensures WS03: at[0] == index % 0x100 && at[1] == index / 0x100 % 0x100 &&
+                  at[2] == index / 0x10000 % 0x100 && at[3] == index / 0x1000000;
+    ensures WS03: at[4] == payload % 0x100 && at[5] == payload / 0x100 % 0x100 &&
+                  at[6] == payload / 0x10000 % 0x100 && at[7] == payload / 0x1000000;
 */
 static void sq_p3_store_event(uint8_t *at, uint32_t index, uint32_t payload)
 {
-    at[0] = (uint8_t)index;
-    at[1] = (uint8_t)(index >> 8);
-    at[2] = (uint8_t)(index >> 16);
-    at[3] = (uint8_t)(index >> 24);
-    at[4] = (uint8_t)payload;
-    at[5] = (uint8_t)(payload >> 8);
-    at[6] = (uint8_t)(payload >> 16);
-    at[7] = (uint8_t)(payload >> 24);
+    sq_p3_store_u32(at, index);
+    sq_p3_store_u32(at + 4, payload);
 }
 
 void sq_p3_waitable_setup(sq_p3_waitable_t *w, sq_p3_instance_t *owner, uint32_t kind,
