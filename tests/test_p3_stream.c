@@ -143,82 +143,60 @@ static void test_partial_accumulates(void **state)
     p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 3u));
 }
 
-/* Every row of the reference's zero-length table. */
+/* Every row of the reference's zero-length table: a first copy waits
+ * (BLOCKED), a second arrives and gets `result`; the first end's event is
+ * then `event` (NONE: it still waits). */
+struct zero_row {
+    bool first_writes;
+    uint32_t first_n;
+    uint32_t second_n;
+    uint32_t result;
+    uint32_t event;
+};
+static const struct zero_row zero_rows[] = {
+    /* writer with room pending, 0-length read: read done, writer waits on */
+    {true, 4u, 0u, WORD(DONE_OK, 0u), SQ_P3_EVENT_NONE},
+    /* reader with room pending, 0-length write: write done, reader waits on */
+    {false, 4u, 0u, WORD(DONE_OK, 0u), SQ_P3_EVENT_NONE},
+    /* 0-length reader, 0-length write: write done, reader waits on */
+    {false, 0u, 0u, WORD(DONE_OK, 0u), SQ_P3_EVENT_NONE},
+    /* 0-length writer, 0-length read: writer done, the read waits */
+    {true, 0u, 0u, BLOCKED, SQ_P3_EVENT_STREAM_WRITE},
+    /* 0-length reader, n-write: reader done, the write waits */
+    {false, 0u, 3u, BLOCKED, SQ_P3_EVENT_STREAM_READ},
+    /* 0-length writer, n-read: writer done, the read waits */
+    {true, 0u, 2u, BLOCKED, SQ_P3_EVENT_STREAM_WRITE},
+};
 static void test_zero_length(void **state)
 {
     (void)state;
-    uint32_t r = 0u, w = 0u, res = 0u;
-
-    /* Nothing pending: a 0-length read or write waits. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(rd(&tb, r, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    SQ_CHECK_EQ(sq_p3_stream_cancel_read(&tb, &t_u8, r, true, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(CANCELLED, 0u));
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-
-    /* Writer with room pending, 0-length read: read COMPLETED,0 at once,
-     * writer still pending. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(wr(&ta, w, 40u, 4u, &res), SQ_OK);
-    SQ_CHECK_EQ(rd(&tb, r, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 0u));
-    p3_expect_event(&ta, w, SQ_P3_EVENT_NONE, 0u);
-    SQ_CHECK_EQ(rd(&tb, r, 16u, 4u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 4u));
-    p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 4u));
-
-    /* Reader with room pending, 0-length write: write COMPLETED,0 at once,
-     * reader still pending. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(rd(&tb, r, 16u, 4u, &res), SQ_OK);
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 0u));
-    p3_expect_event(&tb, r, SQ_P3_EVENT_NONE, 0u);
-    SQ_CHECK_EQ(wr(&ta, w, 40u, 2u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 2u));
-    p3_expect_event(&tb, r, SQ_P3_EVENT_STREAM_READ, WORD(DONE_OK, 2u));
-
-    /* 0-length reader pending, 0-length write: the write completes, the
-     * read stays pending. Then an n-write: the reader gets COMPLETED,0
-     * and the writer waits. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(rd(&tb, r, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 0u));
-    p3_expect_event(&tb, r, SQ_P3_EVENT_NONE, 0u);
-    SQ_CHECK_EQ(wr(&ta, w, 40u, 3u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    p3_expect_event(&tb, r, SQ_P3_EVENT_STREAM_READ, WORD(DONE_OK, 0u));
-    SQ_CHECK_EQ(rd(&tb, r, 16u, 3u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 3u));
-    p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 3u));
-
-    /* 0-length writer pending, 0-length read: the writer gets COMPLETED,0
-     * and the read waits. Then an n-read against a 0-length writer. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    SQ_CHECK_EQ(rd(&tb, r, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 0u));
-    SQ_CHECK_EQ(sq_p3_stream_cancel_read(&tb, &t_u8, r, true, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(CANCELLED, 0u));
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    SQ_CHECK_EQ(rd(&tb, r, 16u, 2u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 0u));
-    SQ_CHECK_EQ(wr(&ta, w, 40u, 2u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 2u));
-    p3_expect_event(&tb, r, SQ_P3_EVENT_STREAM_READ, WORD(DONE_OK, 2u));
+    for (size_t i = 0u; i < sizeof zero_rows / sizeof zero_rows[0]; i++) {
+        const struct zero_row *row = &zero_rows[i];
+        uint32_t r = 0u, w = 0u, res = 0u;
+        p3_reset();
+        p3_pipe(&t_u8, false, &r, &w);
+        sq_p3_thread_t *t1 = row->first_writes ? &ta : &tb;
+        sq_p3_thread_t *t2 = row->first_writes ? &tb : &ta;
+        uint32_t e1 = row->first_writes ? w : r;
+        uint32_t e2 = row->first_writes ? r : w;
+        /* Nothing pending: even a 0-length copy waits. */
+        SQ_CHECK_EQ((row->first_writes ? wr : rd)(t1, e1, 8u, row->first_n, &res), SQ_OK);
+        SQ_CHECK_EQ(res, BLOCKED);
+        SQ_CHECK_EQ((row->first_writes ? rd : wr)(t2, e2, 8u, row->second_n, &res), SQ_OK);
+        SQ_CHECK_EQ(res, row->result);
+        /* The first end's event: COMPLETED, 0 (payload 0), or none. */
+        p3_expect_event(t1, e1, row->event, WORD(DONE_OK, 0u));
+        /* The end left waiting has neither moved nor an event: cancel
+         * says CANCELLED, 0. */
+        bool second_waits = row->result == BLOCKED;
+        bool waiter_writes = second_waits != row->first_writes;
+        SQ_CHECK_EQ((waiter_writes ? sq_p3_stream_cancel_write : sq_p3_stream_cancel_read)(
+                        second_waits ? t2 : t1, &t_u8, second_waits ? e2 : e1, true, &res),
+                    SQ_OK);
+        SQ_CHECK_EQ(res, WORD(CANCELLED, 0u));
+        SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+        SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    }
 }
 
 /* Cancel: CANCELLED,0 with nothing moved; CANCELLED,n after undelivered

@@ -130,34 +130,22 @@ static uint32_t sq_p3_cancel_outcome(bool future, uint32_t result)
     return !future && result == SQ_P3_COPY_COMPLETED ? (uint32_t)SQ_P3_COPY_CANCELLED : result;
 }
 
-/* Why a read or write is refused on an end in `state`, or NONE (ST03). */
-/*@ assigns \nothing;
+/* Why an operation that needs an end in state `wanted` (idle for read,
+ * write and transfer, copying for cancel) is refused on one in `state`:
+ * DONE for a done end (ST03), `other` for any other wrong state; NONE when
+ * the state is right. */
+/*@ requires wanted != SQ_P3_END_DONE;
+    assigns \nothing;
     ensures ST03: state == SQ_P3_END_DONE ==> \result == SQ_P3_TRAP_DONE;
-    ensures state != SQ_P3_END_DONE && state != SQ_P3_END_IDLE ==>
-      \result == SQ_P3_TRAP_NOT_IDLE;
-    ensures state == SQ_P3_END_IDLE ==> \result == SQ_P3_TRAP_NONE;
+    ensures state != SQ_P3_END_DONE && state != wanted ==> \result == other;
+    ensures state == wanted ==> \result == SQ_P3_TRAP_NONE;
 */
-static sq_p3_trap_t sq_p3_copy_refusal(uint32_t state)
+static sq_p3_trap_t sq_p3_state_refusal(uint32_t state, uint32_t wanted, sq_p3_trap_t other)
 {
     if (state == SQ_P3_END_DONE) {
         return SQ_P3_TRAP_DONE;
     }
-    return state == SQ_P3_END_IDLE ? SQ_P3_TRAP_NONE : SQ_P3_TRAP_NOT_IDLE;
-}
-
-/* Why a cancel is refused on an end in `state`, or NONE (ST03). */
-/*@ assigns \nothing;
-    ensures ST03: state == SQ_P3_END_DONE ==> \result == SQ_P3_TRAP_DONE;
-    ensures state != SQ_P3_END_DONE && state != SQ_P3_END_COPYING ==>
-      \result == SQ_P3_TRAP_NOT_COPYING;
-    ensures state == SQ_P3_END_COPYING ==> \result == SQ_P3_TRAP_NONE;
-*/
-static sq_p3_trap_t sq_p3_cancel_refusal(uint32_t state)
-{
-    if (state == SQ_P3_END_DONE) {
-        return SQ_P3_TRAP_DONE;
-    }
-    return state == SQ_P3_END_COPYING ? SQ_P3_TRAP_NONE : SQ_P3_TRAP_NOT_COPYING;
+    return state == wanted ? SQ_P3_TRAP_NONE : other;
 }
 
 /* The event code of an end's copies. */
@@ -404,6 +392,25 @@ static sq_status_t sq_p3_refuse(sq_p3_instance_t *inst, sq_p3_trap_t why)
     return why == SQ_P3_TRAP_NONE ? SQ_OK : sq_p3_trap(inst, why);
 }
 
+/* The entry checks of read, write and cancel, in the reference's order:
+ * the end, its type, its state (`wanted`, else `other` or DONE), and no
+ * mixing of synchronous and set waiting (WS02; an idle end has no
+ * synchronous waiter). */
+static sq_status_t sq_p3_end_ready(const sq_p3_thread_t *t, const sq_p3_type_t *type,
+                                   sq_p3_kind_t kind, uint32_t end, uint32_t wanted,
+                                   sq_p3_trap_t other, bool async, sq_p3_end_t **e)
+{
+    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, e);
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(t->instance, sq_p3_state_refusal((*e)->state, wanted, other));
+    }
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(t->instance, sq_p3_sync_refusal((*e)->w.sync_waiting,
+                                                          (*e)->w.set != NULL, async));
+    }
+    return st;
+}
+
 /* Deliver e's pending event as a built-in's result. */
 static uint32_t sq_p3_end_take(sq_p3_end_t *e)
 {
@@ -425,13 +432,8 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     }
     sq_irq_key_t key = sq_port_irq_lock();
     sq_p3_end_t *e = NULL;
-    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, &e);
-    if (st == SQ_OK) {
-        st = sq_p3_refuse(t->instance, sq_p3_copy_refusal(e->state));
-    }
-    if (st == SQ_OK) {
-        st = sq_p3_refuse(t->instance, sq_p3_sync_refusal(false, e->w.set != NULL, async));
-    }
+    sq_status_t st =
+        sq_p3_end_ready(t, type, kind, end, SQ_P3_END_IDLE, SQ_P3_TRAP_NOT_IDLE, async, &e);
     /* ST01: the buffer is checked before it is registered or touched
      * (the reference checks it only for a type and n > 0). */
     if (st == SQ_OK && n > SQ_P3_MAX_COPY) {
@@ -490,14 +492,8 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
     }
     sq_irq_key_t key = sq_port_irq_lock();
     sq_p3_end_t *e = NULL;
-    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, &e);
-    if (st == SQ_OK) {
-        st = sq_p3_refuse(t->instance, sq_p3_cancel_refusal(e->state));
-    }
-    if (st == SQ_OK) {
-        st = sq_p3_refuse(t->instance,
-                          sq_p3_sync_refusal(e->w.sync_waiting, e->w.set != NULL, async));
-    }
+    sq_status_t st = sq_p3_end_ready(t, type, kind, end, SQ_P3_END_COPYING,
+                                     SQ_P3_TRAP_NOT_COPYING, async, &e);
     if (st == SQ_OK) {
         sq_p3_channel_t *ch = e->channel;
         if (sq_p3_waitable_has_event(&e->w)) {
@@ -623,7 +619,8 @@ sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
         }
     }
     if (st == SQ_OK) {
-        st = sq_p3_refuse(from->instance, sq_p3_copy_refusal(e->state));
+        st = sq_p3_refuse(from->instance,
+                          sq_p3_state_refusal(e->state, SQ_P3_END_IDLE, SQ_P3_TRAP_NOT_IDLE));
     }
     if (st == SQ_OK && e->w.set != NULL) {
         st = sq_p3_trap(from->instance, SQ_P3_TRAP_SYNC_IN_SET);
