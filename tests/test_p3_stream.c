@@ -594,8 +594,52 @@ static void test_sync_blocks(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
 }
 
+/* A synchronous copy that completes at once needs no kernel thread; one
+ * that would wait, where nothing can block (the idle thread here, an
+ * interrupt below), is refused and changes nothing. */
+static sq_status_t isr_st[2];
+static uint32_t isr_res[2];
+static void isr_copies(void *arg)
+{
+    (void)arg;
+    isr_st[0] = sq_p3_stream_read(&tb, &t_u8, sync_r, 16u, 4u, false, &isr_res[0]);
+    isr_st[1] = sq_p3_stream_read(&tb, &t_u8, sync_r, 16u, 4u, true, &isr_res[1]);
+}
+static void raiser(void *arg)
+{
+    (void)arg;
+    sync_st[0] = sq_kernel_soft_irq(isr_copies, NULL);
+}
+static void test_sync_without_thread(void **state)
+{
+    (void)state;
+    uint32_t res = 5u;
+    p3_reset();
+    p3_pipe(&t_u8, false, &sync_r, &sync_w);
+    SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, sync_r, 16u, 4u, false, &res), SQ_ERR_STATE);
+    SQ_CHECK_EQ(res, 5u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    /* Nothing changed: the write finds no reader and waits. */
+    SQ_CHECK_EQ(wr(&ta, sync_w, 40u, 2u, &res), SQ_OK);
+    SQ_CHECK_EQ(res, BLOCKED);
+    SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, sync_r, 16u, 4u, false, &res), SQ_OK);
+    SQ_CHECK_EQ(res, WORD(DONE_OK, 2u));
+    p3_expect_event(&ta, sync_w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 2u));
+
+    /* In an interrupt: refused synchronously, allowed asynchronously. */
+    SQ_CHECK_EQ(sq_thread_start(&th_a, raiser, NULL, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(sync_st[0], SQ_OK);
+    SQ_CHECK_EQ(isr_st[0], SQ_ERR_IN_ISR);
+    SQ_CHECK_EQ(isr_st[1], SQ_OK);
+    SQ_CHECK_EQ(isr_res[1], BLOCKED);
+    SQ_CHECK_EQ(wr(&ta, sync_w, 40u, 3u, &res), SQ_OK);
+    SQ_CHECK_EQ(res, WORD(DONE_OK, 3u));
+}
+
 SQ_TEST_MAIN(SQ_TEST(test_new_indices), SQ_TEST(test_rendezvous),
              SQ_TEST(test_partial_accumulates), SQ_TEST(test_zero_length),
              SQ_TEST(test_cancel_numbers), SQ_TEST(test_drop_rules), SQ_TEST(test_futures),
              SQ_TEST(test_same_instance), SQ_TEST(test_transfer), SQ_TEST(test_traps),
-             SQ_TEST(test_table_full), SQ_TEST(test_sync_blocks))
+             SQ_TEST(test_table_full), SQ_TEST(test_sync_blocks),
+             SQ_TEST(test_sync_without_thread))

@@ -69,6 +69,11 @@ static void test_set_basics(void **state)
     SQ_CHECK_EQ(code, SQ_P3_EVENT_NONE);
     check_stored(mem_a, 16u, 0u, 0u);
     SQ_CHECK_EQ(mem_a[24], 24u);
+    /* Waiting for nothing in the idle thread: refused, nothing changed. */
+    code = 9u;
+    SQ_CHECK_EQ(sq_p3_waitable_set_wait(&ta, s, 16u, &code), SQ_ERR_STATE);
+    SQ_CHECK_EQ(code, 9u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
     /* An empty set may be dropped; its index is reused. */
     SQ_CHECK_EQ(sq_p3_waitable_set_drop(&ta, s), SQ_OK);
     SQ_CHECK_EQ(p3_rt.sets.used, 0u);

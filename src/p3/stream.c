@@ -233,8 +233,10 @@ static bool sq_p3_same_instance_ok(const sq_p3_type_t *type)
 }
 
 /* Start a copy of `n` elements at `ptr` on idle end `e` (checked): the
- * rendezvous. Traps SAME_INSTANCE before anything changes. */
-static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n)
+ * rendezvous. Traps SAME_INSTANCE, and refuses a synchronous copy that
+ * would have to wait where its caller cannot block, before anything
+ * changes. */
+static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bool async)
 {
     sq_p3_channel_t *ch = e->channel;
     sq_p3_end_t *p = ch->pending;
@@ -245,6 +247,14 @@ static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n)
     if (step != SQ_P3_STEP_DROPPED && p != NULL && p->w.owner == e->w.owner &&
         !sq_p3_same_instance_ok(ch->type)) {
         return sq_p3_trap(e->w.owner, SQ_P3_TRAP_SAME_INSTANCE);
+    }
+    /* Registering (nobody waits, or the pending buffer is full) means
+     * waiting for a partner. */
+    if (!async && (step == SQ_P3_STEP_REGISTER || step == SQ_P3_STEP_REPLACE)) {
+        sq_status_t st = sq_p3_block_check();
+        if (st != SQ_OK) {
+            return st;
+        }
     }
     e->state = SQ_P3_END_COPYING;
     e->ptr = ptr;
@@ -427,9 +437,6 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     if (type == NULL || result == NULL) {
         return SQ_ERR_NULL;
     }
-    if (!async && sq_port_in_isr()) {
-        return SQ_ERR_IN_ISR;
-    }
     sq_irq_key_t key = sq_port_irq_lock();
     sq_p3_end_t *e = NULL;
     sq_status_t st =
@@ -444,7 +451,7 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
         st = sq_p3_guest_range(t->instance, ptr, n, type->size, type->align, &host);
     }
     if (st == SQ_OK) {
-        st = sq_p3_copy_start(e, ptr, n);
+        st = sq_p3_copy_start(e, ptr, n, async);
     }
     if (st == SQ_OK) {
         if (!sq_p3_waitable_has_event(&e->w) && !async) {

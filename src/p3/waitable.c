@@ -19,6 +19,7 @@
 #include <squall/p3_runtime.h>
 #include <squall/p3_waitable.h>
 #include "p3.h"
+#include "sched.h"
 #include "waitable.h"
 
 /* The one bit of the event words a blocked thread waits for. */
@@ -128,6 +129,16 @@ void sq_p3_handle_free(sq_p3_instance_t *inst, uint32_t index)
     (void)sq_p3_handle_remove(&inst->handles, index, ~0u, &gone);
 }
 
+sq_status_t sq_p3_block_check(void)
+{
+    if (sq_port_in_isr()) {
+        return SQ_ERR_IN_ISR;
+    }
+    /* The idle thread (the code that runs the kernel, or any code before
+     * sq_kernel_run) is what runs when nothing else can: it never waits. */
+    return sq_sched_current() == &sq_idle_thread ? SQ_ERR_STATE : SQ_OK;
+}
+
 /* Release the lock held under `key`, block until `wake` is posted, lock
  * again. Whoever posts does so under the lock after the caller's last
  * look, so the post is seen. */
@@ -220,9 +231,6 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     if (code == NULL) {
         return SQ_ERR_NULL;
     }
-    if (block && sq_port_in_isr()) {
-        return SQ_ERR_IN_ISR;
-    }
     sq_irq_key_t key = sq_port_irq_lock();
     sq_p3_wset_t *ws = NULL;
     uint8_t *at = NULL;
@@ -232,6 +240,10 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     }
     if (st == SQ_OK) {
         st = sq_p3_guest_range(t->instance, ptr, 2u, 4u, 4u, &at);
+    }
+    /* Nothing pending: only a thread that can block may wait for it. */
+    if (st == SQ_OK && block && ws->set.pending_count == 0u) {
+        st = sq_p3_block_check();
     }
     if (st == SQ_OK) {
         sq_wait_event_t ev;
