@@ -175,6 +175,15 @@ static void sq_p3_end_finish(sq_p3_end_t *e, sq_p3_copy_result_t result)
     sq_p3_waitable_raise(&e->w, sq_p3_end_event(e));
 }
 
+/*@ requires \valid(e) && \valid(e->channel);
+    requires e == &e->channel->readable || e == &e->channel->writable;
+    requires e->result <= SQ_P3_COPY_CANCELLED && e->progress <= SQ_P3_MAX_COPY;
+    assigns e->state, e->channel->pending;
+    ensures ST04: e->state == SQ_P3_END_IDLE || e->state == SQ_P3_END_DONE;
+    ensures ST04: e->channel->pending != e;
+    ensures ST04: e->channel->future ==> \result == e->result;
+    ensures ST04: !e->channel->future ==> \result == e->result + e->progress * 16;
+*/
 uint32_t sq_p3_end_deliver(sq_p3_end_t *e)
 {
     sq_p3_channel_t *ch = e->channel;
