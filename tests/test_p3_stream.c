@@ -389,22 +389,39 @@ static void test_same_instance(void **state)
     check_trapped(&inst_a, SQ_P3_TRAP_SAME_INSTANCE, &inst_b);
 }
 
+/* An instance of another runtime: ends never move there. */
+SQ_P3_RUNTIME_DEFINE(other_rt, 1u, 1u, 1u, 1u);
+SQ_P3_INSTANCE_DEFINE(inst_d, &other_rt, 4u);
+
 /* Lifting a readable end out of one instance into another. */
 static void test_transfer(void **state)
 {
     (void)state;
-    uint32_t r = 0u, w = 0u, moved = 0u, res = 0u, s = 0u;
+    uint32_t r = 0u, w = 0u, r2 = 0u, w2 = 0u, moved = 0u, res = 0u, s = 0u;
     SQ_P3_INSTANCE_DEFINE(inst_c, &p3_rt, 2u);
     static uint8_t mem_c[16];
     p3_reset();
     SQ_CHECK_EQ(sq_p3_instance_init(&inst_c, &p3_rt, inst_c_slots, 2u, mem_c, sizeof mem_c),
                 SQ_OK);
+    /* Not into another runtime's instance, nor into a trapped one. */
+    p3_new(&ta, &t_u8, false, &r2, &w2);
+    SQ_CHECK_EQ(sq_p3_runtime_init(&other_rt), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_instance_init(&inst_d, &other_rt, inst_d_slots, 4u, NULL, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_INVALID);
+    /* White-box: d as if of this runtime, and trapped before. */
+    inst_d.trap = SQ_P3_TRAP_BUSY;
+    inst_d.runtime = &p3_rt;
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(inst_d.handles.used, 0u);
+    SQ_CHECK_EQ(rd(&ta, r2, 0u, 1u, &res), SQ_OK);
+    SQ_CHECK_EQ(res, BLOCKED);
     p3_new(&ta, &t_u8, false, &r, &w);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, NULL, &t_u8, r, &moved), SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, &t_u8, r, NULL), SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, &t_u8, r, &moved), SQ_OK);
     SQ_CHECK_EQ(moved, 1u);
-    /* Gone from a: index 1 there is free now. */
+    /* Gone from a: its index there is free now. */
     SQ_CHECK_EQ(rd(&ta, r, 0u, 1u, &res), SQ_ERR_TRAP);
     check_trapped(&inst_a, SQ_P3_TRAP_BAD_HANDLE, &inst_b);
 
