@@ -29,7 +29,7 @@
 #include "sq_test.h"
 
 #if defined(SQ_TEST_TARGET)
-#define TRACE_STEPS 3000u
+#define TRACE_STEPS 10000u
 #define TRACE_SEEDS 1u
 #else
 #define TRACE_STEPS 20000u
