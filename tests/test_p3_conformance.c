@@ -1160,6 +1160,105 @@ static void test_cross_task_future(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_d), SQ_P3_TRAP_NONE);
 }
 
+/* ---------------------------------------------------------------------- */
+/* sync-streams.wast: $C.get's synchronous stream.write and $C.set's
+ * synchronous stream.read block (first at the rendezvous); $D.run's
+ * async read / write then completes them and drops its end before $C
+ * resumes, so each synchronous call returns DROPPED | 4. Kernel threads:
+ * th_a is $C's task (it blocks first), th_b is $D.run; $D lowers $C's
+ * priority below its own before the rendezvous, so $C resumes only when
+ * $D.run is through, as control returns to it in the .wast. Left out: the
+ * calls (get's result, set's STARTED subtask, the SUBTASK wait). */
+static struct {
+    sq_status_t c_status, c_drop, d_prio, d_copy, d_drop;
+    uint32_t c_ret, d_ret, end;
+    bool c_returned, c_returned_before_d, c_returned_before_d_done;
+} ss;
+
+static void c_sync_copy(void *arg)
+{
+    bool write = arg != NULL;
+    if (write) {
+        ss.c_status = sq_p3_stream_write(&tc, &ty_u8, ss.end, 16u, 4u, false, &ss.c_ret);
+    } else {
+        ss.c_status = sq_p3_stream_read(&tc, &ty_u8, ss.end, 16u, 4u, false, &ss.c_ret);
+    }
+    ss.c_returned = true;
+    ss.c_drop = write ? sq_p3_stream_drop_writable(&tc, &ty_u8, ss.end)
+                      : sq_p3_stream_drop_readable(&tc, &ty_u8, ss.end);
+}
+
+static void d_async_partner(void *arg)
+{
+    bool read = arg != NULL;
+    ss.c_returned_before_d = ss.c_returned;
+    ss.d_prio = sq_thread_set_priority(&th_a, 3u);
+    if (read) {
+        ss.d_copy = sq_p3_stream_read(&td, &ty_u8, 1u, 20u, 4u, true, &ss.d_ret);
+        ss.d_drop = sq_p3_stream_drop_readable(&td, &ty_u8, 1u);
+    } else {
+        st32(mem_d, 16u, 0x89abcdefu);
+        ss.d_copy = sq_p3_stream_write(&td, &ty_u8, 2u, 16u, 4u, true, &ss.d_ret);
+        ss.d_drop = sq_p3_stream_drop_writable(&td, &ty_u8, 2u);
+    }
+    ss.c_returned_before_d_done = ss.c_returned;
+}
+
+static void check_sync_streams_round(void)
+{
+    SQ_CHECK(!ss.c_returned_before_d);
+    SQ_CHECK_EQ(ss.d_prio, SQ_OK);
+    SQ_CHECK_EQ(ss.d_copy, SQ_OK);
+    SQ_CHECK_EQ(ss.d_ret, 0x40u);
+    SQ_CHECK_EQ(ss.d_drop, SQ_OK);
+    SQ_CHECK(!ss.c_returned_before_d_done);
+    SQ_CHECK(ss.c_returned);
+    SQ_CHECK_EQ(ss.c_status, SQ_OK);
+    SQ_CHECK_EQ(ss.c_ret, 0x41u);
+    SQ_CHECK_EQ(ss.c_drop, SQ_OK);
+}
+
+static void test_sync_streams(void **state)
+{
+    (void)state;
+    static const int yes = 1;
+    uint64_t packed = 0u;
+    uint32_t moved = 0u;
+    fresh();
+    /* $C.get: ($rx, $tx) = (1, 2), $rx returned into $D (1); a
+     * synchronous 4-byte write of 0x01234567 from 16. */
+    memset(&ss, 0, sizeof ss);
+    CHECK_OK(sq_p3_stream_new(&tc, &ty_u8, &packed));
+    SQ_CHECK_EQ(packed, 1u | (uint64_t)2u << 32);
+    CHECK_OK(sq_p3_end_transfer(&tc, &inst_d, &ty_u8, 1u, &moved));
+    SQ_CHECK_EQ(moved, 1u);
+    st32(mem_c, 16u, 0x01234567u);
+    ss.end = 2u;
+    SQ_CHECK_EQ(sq_thread_start(&th_a, c_sync_copy, (void *)&yes, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, d_async_partner, (void *)&yes, 2, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    check_sync_streams_round();
+    SQ_CHECK_EQ(ld32(mem_d, 20u), 0x01234567u);
+
+    /* $D.run: ($rx, $tx) = (1, 2) again; $rx passed to $C.set (2 there:
+     * 1 and then 2 were freed), whose synchronous read into 16 blocks;
+     * $D writes 0x89abcdef. */
+    memset(&ss, 0, sizeof ss);
+    SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
+    CHECK_OK(sq_p3_stream_new(&td, &ty_u8, &packed));
+    SQ_CHECK_EQ(packed, 1u | (uint64_t)2u << 32);
+    CHECK_OK(sq_p3_end_transfer(&td, &inst_c, &ty_u8, 1u, &moved));
+    SQ_CHECK_EQ(moved, 2u);
+    ss.end = moved;
+    SQ_CHECK_EQ(sq_thread_start(&th_a, c_sync_copy, NULL, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, d_async_partner, NULL, 2, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    check_sync_streams_round();
+    SQ_CHECK_EQ(ld32(mem_c, 16u), 0x89abcdefu);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_c), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_d), SQ_P3_TRAP_NONE);
+}
+
 SQ_TEST_MAIN(SQ_TEST(test_partial_stream_copies), SQ_TEST(test_cancel_stream),
              SQ_TEST(test_closed_stream_read_from_closed_stream),
              SQ_TEST(test_drop_stream_drop_while_reading),
@@ -1196,4 +1295,5 @@ SQ_TEST_MAIN(SQ_TEST(test_partial_stream_copies), SQ_TEST(test_cancel_stream),
              SQ_TEST(test_same_component_stream_future_test_no_read_char),
              SQ_TEST(test_same_component_stream_future_test_no_write_char),
              SQ_TEST(test_zero_length), SQ_TEST(test_drop_waitable_set),
-             SQ_TEST(test_empty_wait), SQ_TEST(test_cross_task_future))
+             SQ_TEST(test_empty_wait), SQ_TEST(test_cross_task_future),
+             SQ_TEST(test_sync_streams))
