@@ -8,7 +8,8 @@
  * async read and write (lengths including 0; a 0-length copy's pointer is
  * any number, as the reference never looks at it), cancel, drop, join
  * (to either set or out), poll and wait, and transfers of readable ends
- * between instances. The model replays the reference's rendezvous
+ * between instances, and moves of an instance's linear memory to another
+ * host address (sq_p3_instance_set_memory). The model replays the reference's rendezvous
  * (SharedStreamImpl, SharedFutureImpl), copy ends (CopyEnd) and handle
  * tables, with the suite's cancel rule (CANCELLED | n after undelivered
  * stream progress). After every step it checks:
@@ -51,7 +52,11 @@ SQ_P3_RUNTIME_DEFINE(trace_rt, MAX_CHANNELS + 2u, N_INST * SETS_PER_INST, MAX_EN
 SQ_P3_TYPE_DEFINE(ty_u8, SQ_P3_ELEM_NUMBER, 1u, 1u);
 SQ_P3_TYPE_DEFINE(ty_u32, SQ_P3_ELEM_NUMBER, 4u, 4u);
 
-static _Alignas(8) uint8_t mem[N_INST][TR_MEM];
+/* Each instance's linear memory is one of two banks: a step may move it
+ * to the other (what memory.grow may do), so nothing may keep host
+ * addresses of a lent buffer. */
+static _Alignas(8) uint8_t banks[2][N_INST][TR_MEM];
+static uint8_t *mem[N_INST];
 static uint8_t shadow[N_INST][TR_MEM];
 static sq_p3_handle_slot_t slots[N_INST][TR_HANDLES];
 static sq_p3_instance_t inst[N_INST];
@@ -112,7 +117,8 @@ static unsigned long trace_step;
 static const char *trace_op;
 static struct {
     unsigned long ops, blocked, immediate, partial, zero_len, cancels, cancel_progress,
-        drops_notifying, polls_event, polls_none, waits, transfers, news, joins, dropped_results;
+        drops_notifying, polls_event, polls_none, waits, transfers, news, joins, dropped_results,
+        moves;
 } stats;
 
 #define TCHECK(cond)                                                          \
@@ -778,6 +784,20 @@ static bool drain(void)
     return true;
 }
 
+/* The embedder moves instance i's memory elsewhere; the old place is
+ * scribbled over. */
+static bool step_move_memory(int i)
+{
+    trace_op = "move-memory";
+    uint8_t *to = mem[i] == banks[0][i] ? banks[1][i] : banks[0][i];
+    memcpy(to, mem[i], TR_MEM);
+    memset(mem[i], 0xa5, TR_MEM);
+    TCHECK(sq_p3_instance_set_memory(&inst[i], to, TR_MEM) == SQ_OK);
+    mem[i] = to;
+    stats.moves++;
+    return true;
+}
+
 static void fresh(void)
 {
     memset(trace_rt_channels, 0, sizeof trace_rt_channels);
@@ -788,7 +808,10 @@ static void fresh(void)
     memset(ends, 0, sizeof ends);
     memset(chans, 0, sizeof chans);
     memset(tables, 0, sizeof tables);
-    memset(mem, 0, sizeof mem);
+    memset(banks, 0, sizeof banks);
+    for (int i = 0; i < N_INST; i++) {
+        mem[i] = banks[0][i];
+    }
     memset(shadow, 0, sizeof shadow);
     next_uid = 1u;
     clock_now = 0u;
@@ -834,6 +857,8 @@ static bool run_trace(unsigned long seed, unsigned long steps)
             ok = step_poll(i, false);
         } else if (pick < 92u) {
             ok = step_poll(i, true);
+        } else if (pick < 94u) {
+            ok = step_move_memory(i);
         } else {
             ok = step_transfer(i);
         }
@@ -868,11 +893,11 @@ static void test_p3_trace(void **state)
         printf("p3 trace seed %lu: %lu steps, %s; copies %lu blocked / %lu at once (%lu partial, "
                "%lu zero-length), %lu cancels (%lu after progress), %lu DROPPED results, %lu drops "
                "notifying a copy, %lu polls with an event / %lu without, %lu waits, %lu joins, %lu "
-               "transfers, %lu news\n",
+               "transfers, %lu news, %lu memory moves\n",
                s, stats.ops, ok ? "ok" : "FAILED", stats.blocked, stats.immediate, stats.partial,
                stats.zero_len, stats.cancels, stats.cancel_progress, stats.dropped_results,
                stats.drops_notifying, stats.polls_event, stats.polls_none, stats.waits, stats.joins,
-               stats.transfers, stats.news);
+               stats.transfers, stats.news, stats.moves);
         SQ_CHECK(ok);
     }
 }
