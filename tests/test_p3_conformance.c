@@ -52,6 +52,7 @@ SQ_P3_TYPE_DEFINE(ty_unit, SQ_P3_ELEM_NONE, 0u, 1u);
 #define STACK 4096u
 SQ_THREAD_DEFINE(th_a, STACK);
 SQ_THREAD_DEFINE(th_b, STACK);
+SQ_THREAD_DEFINE(th_c, STACK);
 
 #define CHECK_OK(expr) SQ_CHECK_EQ((expr), SQ_OK)
 /* A built-in on `inst` traps for `reason`. */
@@ -1259,6 +1260,189 @@ static void test_sync_streams(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_d), SQ_P3_TRAP_NONE);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Rules of the reference no .wast above pins down, with kernel threads. */
+
+/* empty-wait with the order turned round: the future read completes
+ * while the end is in no set, and the join then brings its event into
+ * the set a thread waits on; the join must wake it (WaitableSet.wait's
+ * condition, has_pending_event, holds from the join on). */
+static struct {
+    sq_status_t wait_status, join_status;
+    uint32_t code, index, payload;
+    bool woken, woken_before_join;
+} jw;
+
+static void join_wait_blocker(void *arg)
+{
+    (void)arg;
+    jw.wait_status = sq_p3_waitable_set_wait(&tc, 1u, EVT, &jw.code);
+    jw.woken = true;
+    jw.index = ld32(mem_c, EVT);
+    jw.payload = ld32(mem_c, EVT + 4u);
+}
+
+static void join_wait_joiner(void *arg)
+{
+    (void)arg;
+    jw.woken_before_join = jw.woken;
+    jw.join_status = sq_p3_waitable_join(&tc2, 2u, 1u);
+}
+
+static void test_rule_join_of_an_end_with_an_event_wakes_a_waiter(void **state)
+{
+    (void)state;
+    uint64_t packed = 0u;
+    uint32_t ws = 0u, ret = 0u;
+    fresh();
+    memset(&jw, 0, sizeof jw);
+    CHECK_OK(sq_p3_waitable_set_new(&tc, &ws));
+    SQ_CHECK_EQ(ws, 1u);
+    CHECK_OK(sq_p3_future_new(&tc2, &ty_unit, &packed));
+    SQ_CHECK_EQ(packed, 2u | (uint64_t)3u << 32);
+    CHECK_OK(sq_p3_future_read(&tc2, &ty_unit, 2u, 0u, true, &ret));
+    SQ_CHECK_EQ(ret, SQ_P3_BLOCKED);
+    CHECK_OK(sq_p3_future_write(&tc2, &ty_unit, 3u, 0u, true, &ret));
+    SQ_CHECK_EQ(ret, 0x0u);
+    SQ_CHECK_EQ(sq_thread_start(&th_a, join_wait_blocker, NULL, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, join_wait_joiner, NULL, 2, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK(!jw.woken_before_join);
+    SQ_CHECK_EQ(jw.join_status, SQ_OK);
+    SQ_CHECK(jw.woken);
+    SQ_CHECK_EQ(jw.wait_status, SQ_OK);
+    SQ_CHECK_EQ(jw.code, SQ_P3_EVENT_FUTURE_READ);
+    SQ_CHECK_EQ(jw.index, 2u);
+    SQ_CHECK_EQ(jw.payload, 0x0u);
+}
+
+/* Two threads wait on one set (WaitableSet.num_waiting counts them);
+ * two events: each thread gets one, neither twice, and a poll after them
+ * finds NONE with (0, 0) stored. */
+static struct {
+    sq_status_t status[2];
+    uint32_t code[2], index[2], payload[2];
+    sq_status_t write_status[2];
+    uint32_t write_ret[2];
+} tw;
+
+static void two_waiters_waiter(void *arg)
+{
+    int k = arg != NULL ? 1 : 0;
+    sq_p3_thread_t *t = k == 0 ? &tc : &tc2;
+    uint32_t at = EVT + 8u * (uint32_t)k;
+    tw.status[k] = sq_p3_waitable_set_wait(t, 1u, at, &tw.code[k]);
+    tw.index[k] = ld32(mem_c, at);
+    tw.payload[k] = ld32(mem_c, at + 4u);
+}
+
+static void two_waiters_writer(void *arg)
+{
+    (void)arg;
+    st32(mem_d, 0u, 0x11223344u);
+    tw.write_status[0] = sq_p3_stream_write(&td, &ty_u8, 2u, 0u, 4u, true, &tw.write_ret[0]);
+    tw.write_status[1] = sq_p3_stream_write(&td, &ty_u8, 3u, 0u, 2u, true, &tw.write_ret[1]);
+}
+
+static void test_rule_two_waiters_on_one_set_get_one_event_each(void **state)
+{
+    (void)state;
+    static const int second = 1;
+    uint64_t packed = 0u;
+    uint32_t ws = 0u, ret = 0u, moved = 0u, code = 0u;
+    fresh();
+    memset(&tw, 0, sizeof tw);
+    CHECK_OK(sq_p3_waitable_set_new(&tc, &ws));
+    SQ_CHECK_EQ(ws, 1u);
+    /* Two streams from $D into $C (2 and 3 there); $C reads 8 bytes from
+     * each, into 0x40 and 0x80, both in set 1. */
+    for (uint32_t k = 0u; k < 2u; k++) {
+        CHECK_OK(sq_p3_stream_new(&td, &ty_u8, &packed));
+        /* In $D, 1 is free again after the first transfer: (1, 2), (1, 3). */
+        SQ_CHECK_EQ(packed, 1u | (uint64_t)(2u + k) << 32);
+        CHECK_OK(sq_p3_end_transfer(&td, &inst_c, &ty_u8, 1u, &moved));
+        SQ_CHECK_EQ(moved, 2u + k);
+        CHECK_OK(sq_p3_stream_read(&tc, &ty_u8, moved, 0x40u * (k + 1u), 8u, true, &ret));
+        SQ_CHECK_EQ(ret, SQ_P3_BLOCKED);
+        CHECK_OK(sq_p3_waitable_join(&tc, moved, ws));
+    }
+    SQ_CHECK_EQ(sq_thread_start(&th_a, two_waiters_waiter, NULL, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, two_waiters_waiter, (void *)&second, 1, 0), SQ_OK);
+    static sq_thread_t *const writer = &th_c;
+    SQ_CHECK_EQ(sq_thread_start(writer, two_waiters_writer, NULL, 2, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(tw.write_status[0], SQ_OK);
+    SQ_CHECK_EQ(tw.write_ret[0], 0x40u);
+    SQ_CHECK_EQ(tw.write_status[1], SQ_OK);
+    SQ_CHECK_EQ(tw.write_ret[1], 0x20u);
+    for (int k = 0; k < 2; k++) {
+        SQ_CHECK_EQ(tw.status[k], SQ_OK);
+        SQ_CHECK_EQ(tw.code[k], SQ_P3_EVENT_STREAM_READ);
+    }
+    /* One event each: end 2 with COMPLETED | 4, end 3 with COMPLETED | 2. */
+    SQ_CHECK(tw.index[0] != tw.index[1]);
+    for (int k = 0; k < 2; k++) {
+        SQ_CHECK(tw.index[k] == 2u || tw.index[k] == 3u);
+        SQ_CHECK_EQ(tw.payload[k], tw.index[k] == 2u ? 0x40u : 0x20u);
+    }
+    SQ_CHECK_EQ(ld32(mem_c, 0x40u), 0x11223344u);
+    SQ_CHECK_EQ(ld16(mem_c, 0x80u), 0x3344u);
+    st64(mem_c, 0u, ~0ull);
+    CHECK_OK(sq_p3_waitable_set_poll(&tc, ws, 0u, &code));
+    SQ_CHECK_EQ(code, SQ_P3_EVENT_NONE);
+    SQ_CHECK_EQ(ld64(mem_c, 0u), 0u);
+}
+
+/* The event pointer is checked before a wait blocks (p3-abi.md 10.4: the
+ * reference only asserts it): misaligned, or not wholly in memory, traps
+ * at once even on an empty set. th_b aborts th_a if it blocked anyway. */
+static struct {
+    sq_status_t status;
+    uint32_t trap;
+    bool returned, returned_before_check;
+    sq_status_t abort_status;
+} bp;
+
+static void bad_ptr_waiter(void *arg)
+{
+    uint32_t ptr = *(const uint32_t *)arg;
+    uint32_t code = 0u;
+    bp.status = sq_p3_waitable_set_wait(&tc, 1u, ptr, &code);
+    bp.trap = sq_p3_instance_trap(&inst_c);
+    bp.returned = true;
+}
+
+static void bad_ptr_watchdog(void *arg)
+{
+    (void)arg;
+    bp.returned_before_check = bp.returned;
+    if (!bp.returned) {
+        bp.abort_status = sq_thread_abort(&th_a);
+    }
+}
+
+static void wait_bad_pointer(uint32_t ptr, sq_p3_trap_t reason)
+{
+    uint32_t ws = 0u;
+    fresh();
+    memset(&bp, 0, sizeof bp);
+    CHECK_OK(sq_p3_waitable_set_new(&tc, &ws));
+    SQ_CHECK_EQ(sq_thread_start(&th_a, bad_ptr_waiter, &ptr, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, bad_ptr_watchdog, NULL, 2, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK(bp.returned_before_check);
+    SQ_CHECK_EQ(bp.status, SQ_ERR_TRAP);
+    SQ_CHECK_EQ(bp.trap, reason);
+}
+
+static void test_rule_wait_pointer_checked_before_blocking(void **state)
+{
+    (void)state;
+    wait_bad_pointer(2u, SQ_P3_TRAP_ALIGN);
+    wait_bad_pointer(MEM_BYTES - 4u, SQ_P3_TRAP_BOUNDS);
+    wait_bad_pointer(0xfffffffcu, SQ_P3_TRAP_BOUNDS);
+}
+
 SQ_TEST_MAIN(SQ_TEST(test_partial_stream_copies), SQ_TEST(test_cancel_stream),
              SQ_TEST(test_closed_stream_read_from_closed_stream),
              SQ_TEST(test_drop_stream_drop_while_reading),
@@ -1296,4 +1480,7 @@ SQ_TEST_MAIN(SQ_TEST(test_partial_stream_copies), SQ_TEST(test_cancel_stream),
              SQ_TEST(test_same_component_stream_future_test_no_write_char),
              SQ_TEST(test_zero_length), SQ_TEST(test_drop_waitable_set),
              SQ_TEST(test_empty_wait), SQ_TEST(test_cross_task_future),
-             SQ_TEST(test_sync_streams))
+             SQ_TEST(test_sync_streams),
+             SQ_TEST(test_rule_join_of_an_end_with_an_event_wakes_a_waiter),
+             SQ_TEST(test_rule_two_waiters_on_one_set_get_one_event_each),
+             SQ_TEST(test_rule_wait_pointer_checked_before_blocking))
