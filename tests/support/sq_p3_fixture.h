@@ -33,7 +33,11 @@ SQ_P3_TYPE_DEFINE(t_pair, SQ_P3_ELEM_PLAIN, 4u, 2u);
 static inline void p3_reset(void)
 {
     SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
-    p3_rt.magic = 0u; /* the previous test's objects are abandoned */
+    /* The previous test's objects are abandoned, sets with members
+     * included: start from zeroed pools. */
+    memset(p3_rt_channels, 0, sizeof p3_rt_channels);
+    memset(p3_rt_sets, 0, sizeof p3_rt_sets);
+    p3_rt.magic = 0u;
     SQ_CHECK_EQ(sq_p3_runtime_init(&p3_rt), SQ_OK);
     for (uint32_t i = 0u; i < P3_MEM; i++) {
         mem_a[i] = (uint8_t)i;
