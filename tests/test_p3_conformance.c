@@ -55,6 +55,14 @@ SQ_THREAD_DEFINE(th_b, STACK);
 SQ_THREAD_DEFINE(th_c, STACK);
 
 #define CHECK_OK(expr) SQ_CHECK_EQ((expr), SQ_OK)
+/* A test that runs one variant of a shared scenario (one .wast export or
+ * argument each). */
+#define VARIANT(name, call)                                                   \
+    static void name(void **state)                                            \
+    {                                                                         \
+        (void)state;                                                          \
+        call;                                                                 \
+    }
 /* A built-in on `inst` traps for `reason`. */
 #define CHECK_TRAP(expr, inst, reason)                                        \
     do {                                                                      \
@@ -506,16 +514,8 @@ static void future_eager_read(bool lift)
     SQ_CHECK_EQ(mem_d[16], 42u);
     d_use_done_readable(false, lift);
 }
-static void test_trap_if_done_future_eager_read_then_read(void **state)
-{
-    (void)state;
-    future_eager_read(false);
-}
-static void test_trap_if_done_future_eager_read_then_lift(void **state)
-{
-    (void)state;
-    future_eager_read(true);
-}
+VARIANT(test_trap_if_done_future_eager_read_then_read, future_eager_read(false))
+VARIANT(test_trap_if_done_future_eager_read_then_lift, future_eager_read(true))
 
 /* trap-after-future-async-read: the read blocks, $C's write completes it,
  * $D waits for FUTURE_READ COMPLETED, leaves the set, then reads or lifts
@@ -539,16 +539,8 @@ static void future_async_read(bool lift)
     CHECK_OK(sq_p3_waitable_join(&td, 1u, 0u));
     d_use_done_readable(false, lift);
 }
-static void test_trap_if_done_future_async_read_then_read(void **state)
-{
-    (void)state;
-    future_async_read(false);
-}
-static void test_trap_if_done_future_async_read_then_lift(void **state)
-{
-    (void)state;
-    future_async_read(true);
-}
+VARIANT(test_trap_if_done_future_async_read_then_read, future_async_read(false))
+VARIANT(test_trap_if_done_future_async_read_then_lift, future_async_read(true))
 
 /* "cannot write to stream after being notified that the readable end
  * dropped" */
@@ -594,16 +586,8 @@ static void stream_writer_eager_dropped(bool lift)
     SQ_CHECK_EQ(ret, 0x01u);
     d_use_done_readable(true, lift);
 }
-static void test_trap_if_done_stream_writer_eager_dropped_then_read(void **state)
-{
-    (void)state;
-    stream_writer_eager_dropped(false);
-}
-static void test_trap_if_done_stream_writer_eager_dropped_then_lift(void **state)
-{
-    (void)state;
-    stream_writer_eager_dropped(true);
-}
+VARIANT(test_trap_if_done_stream_writer_eager_dropped_then_read, stream_writer_eager_dropped(false))
+VARIANT(test_trap_if_done_stream_writer_eager_dropped_then_lift, stream_writer_eager_dropped(true))
 
 /* trap-after-stream-writer-async-dropped: the read blocks, the writer
  * drops, $D waits for STREAM_READ DROPPED. */
@@ -624,16 +608,8 @@ static void stream_writer_async_dropped(bool lift)
      * comes first in the reference (lift_async_value). */
     d_use_done_readable(true, lift);
 }
-static void test_trap_if_done_stream_writer_async_dropped_then_read(void **state)
-{
-    (void)state;
-    stream_writer_async_dropped(false);
-}
-static void test_trap_if_done_stream_writer_async_dropped_then_lift(void **state)
-{
-    (void)state;
-    stream_writer_async_dropped(true);
-}
+VARIANT(test_trap_if_done_stream_writer_async_dropped_then_read, stream_writer_async_dropped(false))
+VARIANT(test_trap_if_done_stream_writer_async_dropped_then_lift, stream_writer_async_dropped(true))
 
 /* ---------------------------------------------------------------------- */
 /* trap-if-sync-and-waitable-set.wast: "waitable cannot be used
@@ -673,26 +649,14 @@ static void sync_when_in_set(bool stream, bool writable)
     }
     CHECK_TRAP(st, inst_c, SQ_P3_TRAP_SYNC_IN_SET);
 }
-static void test_trap_if_sync_and_waitable_set_sync_future_read_when_in_set(void **state)
-{
-    (void)state;
-    sync_when_in_set(false, false);
-}
-static void test_trap_if_sync_and_waitable_set_sync_future_write_when_in_set(void **state)
-{
-    (void)state;
-    sync_when_in_set(false, true);
-}
-static void test_trap_if_sync_and_waitable_set_sync_stream_read_when_in_set(void **state)
-{
-    (void)state;
-    sync_when_in_set(true, false);
-}
-static void test_trap_if_sync_and_waitable_set_sync_stream_write_when_in_set(void **state)
-{
-    (void)state;
-    sync_when_in_set(true, true);
-}
+VARIANT(test_trap_if_sync_and_waitable_set_sync_future_read_when_in_set,
+        sync_when_in_set(false, false))
+VARIANT(test_trap_if_sync_and_waitable_set_sync_future_write_when_in_set,
+        sync_when_in_set(false, true))
+VARIANT(test_trap_if_sync_and_waitable_set_sync_stream_read_when_in_set,
+        sync_when_in_set(true, false))
+VARIANT(test_trap_if_sync_and_waitable_set_sync_stream_write_when_in_set,
+        sync_when_in_set(true, true))
 
 /* An async copy blocks, the end joins a set, a synchronous cancel traps. */
 static void sync_cancel_when_in_set(bool stream, bool writable)
@@ -721,26 +685,14 @@ static void sync_cancel_when_in_set(bool stream, bool writable)
     }
     CHECK_TRAP(st, inst_c, SQ_P3_TRAP_SYNC_IN_SET);
 }
-static void test_trap_if_sync_and_waitable_set_sync_future_cancel_read_when_in_set(void **state)
-{
-    (void)state;
-    sync_cancel_when_in_set(false, false);
-}
-static void test_trap_if_sync_and_waitable_set_sync_future_cancel_write_when_in_set(void **state)
-{
-    (void)state;
-    sync_cancel_when_in_set(false, true);
-}
-static void test_trap_if_sync_and_waitable_set_sync_stream_cancel_read_when_in_set(void **state)
-{
-    (void)state;
-    sync_cancel_when_in_set(true, false);
-}
-static void test_trap_if_sync_and_waitable_set_sync_stream_cancel_write_when_in_set(void **state)
-{
-    (void)state;
-    sync_cancel_when_in_set(true, true);
-}
+VARIANT(test_trap_if_sync_and_waitable_set_sync_future_cancel_read_when_in_set,
+        sync_cancel_when_in_set(false, false))
+VARIANT(test_trap_if_sync_and_waitable_set_sync_future_cancel_write_when_in_set,
+        sync_cancel_when_in_set(false, true))
+VARIANT(test_trap_if_sync_and_waitable_set_sync_stream_cancel_read_when_in_set,
+        sync_cancel_when_in_set(true, false))
+VARIANT(test_trap_if_sync_and_waitable_set_sync_stream_cancel_write_when_in_set,
+        sync_cancel_when_in_set(true, true))
 
 /* join-during-sync-*: a new thread (thread.new-indirect, here a kernel
  * thread with its own guest-thread context tc2) blocks in a synchronous
@@ -801,26 +753,14 @@ static void join_during_sync(bool stream, bool writable)
     SQ_CHECK_EQ(js.trap, SQ_P3_TRAP_SYNC_WAITER);
     SQ_CHECK_EQ(js.abort_status, SQ_OK);
 }
-static void test_trap_if_sync_and_waitable_set_join_during_sync_future_read(void **state)
-{
-    (void)state;
-    join_during_sync(false, false);
-}
-static void test_trap_if_sync_and_waitable_set_join_during_sync_future_write(void **state)
-{
-    (void)state;
-    join_during_sync(false, true);
-}
-static void test_trap_if_sync_and_waitable_set_join_during_sync_stream_read(void **state)
-{
-    (void)state;
-    join_during_sync(true, false);
-}
-static void test_trap_if_sync_and_waitable_set_join_during_sync_stream_write(void **state)
-{
-    (void)state;
-    join_during_sync(true, true);
-}
+VARIANT(test_trap_if_sync_and_waitable_set_join_during_sync_future_read,
+        join_during_sync(false, false))
+VARIANT(test_trap_if_sync_and_waitable_set_join_during_sync_future_write,
+        join_during_sync(false, true))
+VARIANT(test_trap_if_sync_and_waitable_set_join_during_sync_stream_read,
+        join_during_sync(true, false))
+VARIANT(test_trap_if_sync_and_waitable_set_join_during_sync_stream_write,
+        join_during_sync(true, true))
 
 /* ---------------------------------------------------------------------- */
 /* same-component-stream-future.wast: reads and writes within one instance.
@@ -941,16 +881,8 @@ static void same_component_char(bool writer_first)
                    SQ_P3_TRAP_SAME_INSTANCE);
     }
 }
-static void test_same_component_stream_future_test_no_read_char(void **state)
-{
-    (void)state;
-    same_component_char(false);
-}
-static void test_same_component_stream_future_test_no_write_char(void **state)
-{
-    (void)state;
-    same_component_char(true);
-}
+VARIANT(test_same_component_stream_future_test_no_read_char, same_component_char(false))
+VARIANT(test_same_component_stream_future_test_no_write_char, same_component_char(true))
 
 /* ---------------------------------------------------------------------- */
 /* zero-length.wast: $Producer (inst_c) and $Consumer (inst_e) first meet
