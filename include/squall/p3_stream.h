@@ -102,13 +102,13 @@ typedef struct sq_p3_end {
     uint32_t length;          /**< its length in elements */
     uint32_t progress;        /**< elements copied since the copy started */
     uint32_t result;          /**< the copy result its event will carry */
-    bool registered;          /**< its buffer is the channel's pending one */
 } sq_p3_end_t;
 
 /** The shared state of a stream or a future. Lives in the runtime's pool. */
 typedef struct sq_p3_channel {
     sq_p3_pool_link_t link;   /**< first: the runtime's pool */
     const sq_p3_type_t *type;
+    sq_p3_end_t *pending;     /**< the end whose buffer waits for a partner, or NULL */
     sq_p3_end_t readable;
     sq_p3_end_t writable;
     bool future;

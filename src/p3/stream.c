@@ -1,0 +1,618 @@
+/*
+ * Streams and futures (p3_stream.h): the reference's SharedStreamImpl and
+ * SharedFutureImpl as one copy machine. A future is a stream whose copies
+ * are one element long and whose rendezvous ends both sides' copies.
+ *
+ * The channel holds at most one pending end: the first arriver with work
+ * to do. The second arriver decides what happens (sq_p3_rendezvous),
+ * copies straight between the two linear memories and gets its result at
+ * once; the pending end's event is raised and its payload computed when it
+ * is delivered (sq_p3_end_deliver), so the count it reports is the total
+ * at delivery. A stream's pending end stays registered until then: later
+ * arrivers keep filling or draining the same buffer.
+ *
+ * Everything runs under the kernel's interrupt lock, the copy included; a
+ * synchronous form releases it only while its kernel thread blocks.
+ */
+#include <stddef.h>
+#include <string.h>
+#include <squall/p3_runtime.h>
+#include <squall/p3_stream.h>
+#include "p3.h"
+#include "waitable.h"
+
+/* What the second arriver at a channel does (the reference's read/write
+ * of SharedStreamImpl, both directions in one). */
+typedef enum sq_p3_step {
+    SQ_P3_STEP_DROPPED = 0,  /* the other end is gone: DROPPED at once */
+    SQ_P3_STEP_REGISTER = 1, /* nobody waits: the arriver's buffer waits */
+    SQ_P3_STEP_COPY = 2,     /* copy *n elements (maybe 0); the arriver completes,
+                                the pending end gets COMPLETED if *n > 0 */
+    SQ_P3_STEP_REPLACE = 3   /* the pending end completes, the arriver takes its place */
+} sq_p3_step_t;
+
+/*
+ * The decision, for an arriver posting `length` elements (`writes`: a
+ * write) at a channel whose pending end (if `pending`) has posted
+ * `p_length` and moved `p_progress` of them. Zero-length operations follow
+ * the reference's table: with the pending buffer not full, a zero-length
+ * arriver completes at once; with it full, the arriver takes its place,
+ * except a zero-length write meeting a zero-length read, which completes
+ * and leaves the read pending.
+ */
+/*@ requires p_progress <= p_length;
+    requires \valid(n);
+    assigns *n;
+    behavior dropped:
+      assumes dropped;
+      ensures \result == SQ_P3_STEP_DROPPED && *n == 0;
+    behavior nobody:
+      assumes !dropped && !pending;
+      ensures \result == SQ_P3_STEP_REGISTER && *n == 0;
+    behavior room:
+      assumes !dropped && pending && p_progress < p_length;
+      ensures \result == SQ_P3_STEP_COPY;
+      ensures ST02: *n <= length && *n <= p_length - p_progress;
+      ensures *n == (length < p_length - p_progress ? length : p_length - p_progress);
+    behavior probes:
+      assumes !dropped && pending && p_progress == p_length;
+      assumes writes && p_length == 0 && length == 0;
+      ensures \result == SQ_P3_STEP_COPY && *n == 0;
+    behavior full:
+      assumes !dropped && pending && p_progress == p_length;
+      assumes !(writes && p_length == 0 && length == 0);
+      ensures \result == SQ_P3_STEP_REPLACE && *n == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_p3_step_t sq_p3_rendezvous(bool dropped, bool pending, uint32_t p_length,
+                                     uint32_t p_progress, uint32_t length, bool writes,
+                                     uint32_t *n)
+{
+    *n = 0u;
+    if (dropped) {
+        return SQ_P3_STEP_DROPPED;
+    }
+    if (!pending) {
+        return SQ_P3_STEP_REGISTER;
+    }
+    uint32_t room = p_length - p_progress;
+    if (room > 0u) {
+        *n = length < room ? length : room;
+        return SQ_P3_STEP_COPY;
+    }
+    if (writes && p_length == 0u && length == 0u) {
+        return SQ_P3_STEP_COPY;
+    }
+    return SQ_P3_STEP_REPLACE;
+}
+
+/* The result word an end's event carries: result | count << 4 for a
+ * stream, the result alone for a future. */
+/*@ requires result <= SQ_P3_COPY_CANCELLED && progress <= SQ_P3_MAX_COPY;
+    assigns \nothing;
+    ensures ST04: future ==> \result == result;
+    ensures ST04: !future ==> \result == result + progress * 16;
+    ensures \result != SQ_P3_BLOCKED;
+*/
+static uint32_t sq_p3_result_word(bool future, uint32_t result, uint32_t progress)
+{
+    return future ? result : SQ_P3_STREAM_RESULT(result, progress);
+}
+
+/* Where an end goes once its event is delivered: done after DROPPED (and
+ * a future's COMPLETED), idle otherwise. */
+/*@ assigns \nothing;
+    ensures ST03: result == SQ_P3_COPY_DROPPED ==> \result == SQ_P3_END_DONE;
+    ensures ST03: future && result == SQ_P3_COPY_COMPLETED ==> \result == SQ_P3_END_DONE;
+    ensures ST04: \result == SQ_P3_END_DONE || \result == SQ_P3_END_IDLE;
+    ensures result != SQ_P3_COPY_DROPPED && !(future && result == SQ_P3_COPY_COMPLETED) ==>
+      \result == SQ_P3_END_IDLE;
+*/
+static uint32_t sq_p3_state_after(bool future, uint32_t result)
+{
+    if (result == SQ_P3_COPY_DROPPED || (future && result == SQ_P3_COPY_COMPLETED)) {
+        return SQ_P3_END_DONE;
+    }
+    return SQ_P3_END_IDLE;
+}
+
+/* What cancel reports for an undelivered event: a stream's COMPLETED
+ * becomes CANCELLED with its count (the spec tests' and wasmtime's rule;
+ * the reference reports COMPLETED); DROPPED and a future's COMPLETED stay. */
+/*@ assigns \nothing;
+    ensures !future && result == SQ_P3_COPY_COMPLETED ==> \result == SQ_P3_COPY_CANCELLED;
+    ensures future || result != SQ_P3_COPY_COMPLETED ==> \result == result;
+*/
+static uint32_t sq_p3_cancel_outcome(bool future, uint32_t result)
+{
+    return !future && result == SQ_P3_COPY_COMPLETED ? (uint32_t)SQ_P3_COPY_CANCELLED : result;
+}
+
+/* Why a read or write is refused on an end in `state`, or NONE (ST03). */
+/*@ assigns \nothing;
+    ensures ST03: state == SQ_P3_END_DONE ==> \result == SQ_P3_TRAP_DONE;
+    ensures state != SQ_P3_END_DONE && state != SQ_P3_END_IDLE ==>
+      \result == SQ_P3_TRAP_NOT_IDLE;
+    ensures state == SQ_P3_END_IDLE ==> \result == SQ_P3_TRAP_NONE;
+*/
+static sq_p3_trap_t sq_p3_copy_refusal(uint32_t state)
+{
+    if (state == SQ_P3_END_DONE) {
+        return SQ_P3_TRAP_DONE;
+    }
+    return state == SQ_P3_END_IDLE ? SQ_P3_TRAP_NONE : SQ_P3_TRAP_NOT_IDLE;
+}
+
+/* Why a cancel is refused on an end in `state`, or NONE (ST03). */
+/*@ assigns \nothing;
+    ensures ST03: state == SQ_P3_END_DONE ==> \result == SQ_P3_TRAP_DONE;
+    ensures state != SQ_P3_END_DONE && state != SQ_P3_END_COPYING ==>
+      \result == SQ_P3_TRAP_NOT_COPYING;
+    ensures state == SQ_P3_END_COPYING ==> \result == SQ_P3_TRAP_NONE;
+*/
+static sq_p3_trap_t sq_p3_cancel_refusal(uint32_t state)
+{
+    if (state == SQ_P3_END_DONE) {
+        return SQ_P3_TRAP_DONE;
+    }
+    return state == SQ_P3_END_COPYING ? SQ_P3_TRAP_NONE : SQ_P3_TRAP_NOT_COPYING;
+}
+
+/* The event code of an end: the kinds are in the event codes' order. */
+_Static_assert(SQ_P3_KIND_STREAM_READABLE + 1 == SQ_P3_EVENT_STREAM_READ &&
+                   SQ_P3_KIND_STREAM_WRITABLE + 1 == SQ_P3_EVENT_STREAM_WRITE &&
+                   SQ_P3_KIND_FUTURE_READABLE + 1 == SQ_P3_EVENT_FUTURE_READ &&
+                   SQ_P3_KIND_FUTURE_WRITABLE + 1 == SQ_P3_EVENT_FUTURE_WRITE,
+               "end kinds and event codes line up");
+
+static bool sq_p3_end_writes(const sq_p3_end_t *e)
+{
+    return e->w.kind == SQ_P3_KIND_STREAM_WRITABLE || e->w.kind == SQ_P3_KIND_FUTURE_WRITABLE;
+}
+
+/* End `e`'s copy is over with `result`: its event is pending. */
+static void sq_p3_end_finish(sq_p3_end_t *e, sq_p3_copy_result_t result)
+{
+    e->result = (uint32_t)result;
+    sq_p3_waitable_raise(&e->w, e->w.kind + 1u);
+}
+
+uint32_t sq_p3_end_deliver(sq_p3_end_t *e)
+{
+    sq_p3_channel_t *ch = e->channel;
+    /* Delivery reclaims the buffer: a stream's pending end that had
+     * progress stops being the partner of later arrivers. */
+    if (ch->pending == e) {
+        ch->pending = NULL;
+    }
+    e->state = sq_p3_state_after(ch->future, e->result);
+    return sq_p3_result_word(ch->future, e->result, e->progress);
+}
+
+/* Move `n` elements from the writable end's buffer to the readable end's,
+ * after what each has moved so far: one copy, straight between the two
+ * linear memories (memmove: within one instance they may overlap). Both
+ * ranges were checked when their copies started and memory only grows. */
+static void sq_p3_move(sq_p3_channel_t *ch, uint32_t n)
+{
+    sq_p3_end_t *r = &ch->readable;
+    sq_p3_end_t *w = &ch->writable;
+    size_t size = ch->type->size;
+    if (size > 0u) {
+        uint8_t *dst = r->w.owner->memory + r->ptr + (size_t)r->progress * size;
+        const uint8_t *src = w->w.owner->memory + w->ptr + (size_t)w->progress * size;
+        memmove(dst, src, (size_t)n * size);
+    }
+    r->progress += n;
+    w->progress += n;
+}
+
+/* Whether element type `type` may be copied within one instance (the
+ * reference's temporary rule: only no type and numbers). */
+static bool sq_p3_same_instance_ok(const sq_p3_type_t *type)
+{
+    return type->kind == SQ_P3_ELEM_NONE || type->kind == SQ_P3_ELEM_NUMBER;
+}
+
+/* Start a copy of `n` elements at `ptr` on idle end `e` (checked): the
+ * rendezvous. Traps SAME_INSTANCE before anything changes. */
+static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n)
+{
+    sq_p3_channel_t *ch = e->channel;
+    sq_p3_end_t *p = ch->pending;
+    uint32_t count;
+    sq_p3_step_t step = sq_p3_rendezvous(ch->dropped, p != NULL, p != NULL ? p->length : 0u,
+                                         p != NULL ? p->progress : 0u, n, sq_p3_end_writes(e),
+                                         &count);
+    if (step != SQ_P3_STEP_DROPPED && p != NULL && p->w.owner == e->w.owner &&
+        !sq_p3_same_instance_ok(ch->type)) {
+        return sq_p3_trap(e->w.owner, SQ_P3_TRAP_SAME_INSTANCE);
+    }
+    e->state = SQ_P3_END_COPYING;
+    e->ptr = ptr;
+    e->length = n;
+    e->progress = 0u;
+    switch (step) {
+    case SQ_P3_STEP_DROPPED:
+        sq_p3_end_finish(e, SQ_P3_COPY_DROPPED);
+        break;
+    case SQ_P3_STEP_REGISTER:
+        ch->pending = e;
+        break;
+    case SQ_P3_STEP_COPY:
+        if (count > 0u) {
+            sq_p3_move(ch, count);
+            /* A future's rendezvous ends the pending copy too; a stream's
+             * pending end stays registered until its event is delivered. */
+            if (ch->future) {
+                ch->pending = NULL;
+            }
+            sq_p3_end_finish(p, SQ_P3_COPY_COMPLETED);
+        }
+        sq_p3_end_finish(e, SQ_P3_COPY_COMPLETED);
+        break;
+    default: /* SQ_P3_STEP_REPLACE */
+        ch->pending = e;
+        sq_p3_end_finish(p, SQ_P3_COPY_COMPLETED);
+        break;
+    }
+    return SQ_OK;
+}
+
+/* The element type descriptor's verdict for `new`. */
+static sq_status_t sq_p3_type_usable(const sq_p3_type_t *type)
+{
+    if (type == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (type->kind == SQ_P3_ELEM_HANDLE || type->kind == SQ_P3_ELEM_STRING) {
+        return SQ_ERR_UNSUPPORTED;
+    }
+    if (type->kind > SQ_P3_ELEM_STRING || type->align == 0u ||
+        (type->align & (type->align - 1u)) != 0u) {
+        return SQ_ERR_INVALID;
+    }
+    if (type->kind == SQ_P3_ELEM_NONE) {
+        return type->size == 0u ? SQ_OK : SQ_ERR_INVALID;
+    }
+    return type->size > 0u && type->size % type->align == 0u ? SQ_OK : SQ_ERR_INVALID;
+}
+
+/* stream.new / future.new. */
+static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type, bool future,
+                                     uint64_t *packed)
+{
+    sq_status_t st = sq_p3_type_usable(type);
+    if (st != SQ_OK) {
+        return st;
+    }
+    if (packed == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    st = sq_p3_enter(t, true);
+    if (st == SQ_OK) {
+        sq_p3_instance_t *inst = t->instance;
+        sq_p3_pool_t *pool = &inst->runtime->channels;
+        sq_p3_kind_t rk = future ? SQ_P3_KIND_FUTURE_READABLE : SQ_P3_KIND_STREAM_READABLE;
+        sq_p3_kind_t wk = future ? SQ_P3_KIND_FUTURE_WRITABLE : SQ_P3_KIND_STREAM_WRITABLE;
+        uint32_t ri = 0u;
+        uint32_t wi = 0u;
+        sq_p3_channel_t *ch = sq_p3_pool_take(pool);
+        if (ch == NULL) {
+            st = sq_p3_trap(inst, SQ_P3_TRAP_NO_OBJECTS);
+        } else {
+            /* The readable end first: its index is the lower word. */
+            st = sq_p3_insert(inst, rk, &ch->readable, &ri);
+            if (st == SQ_OK) {
+                st = sq_p3_insert(inst, wk, &ch->writable, &wi);
+                if (st != SQ_OK) {
+                    sq_p3_handle_free(inst, ri);
+                }
+            }
+            if (st != SQ_OK) {
+                sq_p3_pool_give(pool, ch);
+            }
+        }
+        if (st == SQ_OK) {
+            ch->type = type;
+            ch->pending = NULL;
+            ch->future = future;
+            ch->dropped = false;
+            sq_p3_end_t *ends[2] = {&ch->readable, &ch->writable};
+            const uint32_t kinds[2] = {rk, wk};
+            const uint32_t indices[2] = {ri, wi};
+            for (uint32_t i = 0u; i < 2u; i++) {
+                sq_p3_waitable_setup(&ends[i]->w, inst, kinds[i], indices[i]);
+                ends[i]->channel = ch;
+                ends[i]->state = SQ_P3_END_IDLE;
+                ends[i]->ptr = 0u;
+                ends[i]->length = 0u;
+                ends[i]->progress = 0u;
+                ends[i]->result = SQ_P3_COPY_COMPLETED;
+            }
+            *packed = (uint64_t)ri | ((uint64_t)wi << 32);
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed)
+{
+    return sq_p3_channel_new(t, type, false, packed);
+}
+
+sq_status_t sq_p3_future_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed)
+{
+    return sq_p3_channel_new(t, type, true, packed);
+}
+
+/* Entry checks and the end at index `end` of kind `kind` whose element
+ * type is `type`. Under the lock. */
+static sq_status_t sq_p3_end_lookup(const sq_p3_thread_t *t, const sq_p3_type_t *type,
+                                    sq_p3_kind_t kind, uint32_t end, bool check_leave,
+                                    sq_p3_end_t **e)
+{
+    sq_status_t st = sq_p3_enter(t, check_leave);
+    void *object = NULL;
+    if (st == SQ_OK) {
+        st = sq_p3_lookup(t->instance, end, SQ_P3_KIND_BIT(kind), &object, NULL);
+    }
+    if (st == SQ_OK) {
+        *e = object;
+        if ((*e)->channel->type != type) {
+            st = sq_p3_trap(t->instance, SQ_P3_TRAP_WRONG_TYPE);
+        }
+    }
+    return st;
+}
+
+/* Trap with `why` unless it is NONE. */
+static sq_status_t sq_p3_refuse(sq_p3_instance_t *inst, sq_p3_trap_t why)
+{
+    return why == SQ_P3_TRAP_NONE ? SQ_OK : sq_p3_trap(inst, why);
+}
+
+/* Deliver e's pending event as a built-in's result. */
+static uint32_t sq_p3_end_take(sq_p3_end_t *e)
+{
+    sq_p3_waitable_consume(&e->w);
+    return sq_p3_end_deliver(e);
+}
+
+/* stream.read/write, future.read/write on end `end` of `kind`: `n`
+ * elements at `ptr`. */
+static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3_kind_t kind,
+                              uint32_t end, uint32_t ptr, uint32_t n, bool async,
+                              uint32_t *result)
+{
+    if (type == NULL || result == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (!async && sq_port_in_isr()) {
+        return SQ_ERR_IN_ISR;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_p3_end_t *e = NULL;
+    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, &e);
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(t->instance, sq_p3_copy_refusal(e->state));
+    }
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(t->instance, sq_p3_sync_refusal(false, e->w.set != NULL, async));
+    }
+    /* ST01: the buffer is checked before it is registered or touched
+     * (the reference checks it only for a type and n > 0). */
+    if (st == SQ_OK && n > SQ_P3_MAX_COPY) {
+        st = sq_p3_trap(t->instance, SQ_P3_TRAP_LENGTH);
+    }
+    if (st == SQ_OK && n > 0u) {
+        uint8_t *host;
+        st = sq_p3_guest_range(t->instance, ptr, n, type->size, type->align, &host);
+    }
+    if (st == SQ_OK) {
+        st = sq_p3_copy_start(e, ptr, n);
+    }
+    if (st == SQ_OK) {
+        if (!sq_p3_waitable_has_event(&e->w) && !async) {
+            key = sq_p3_waitable_block(&e->w, key);
+        }
+        *result = sq_p3_waitable_has_event(&e->w) ? sq_p3_end_take(e) : SQ_P3_BLOCKED;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_stream_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
+                              uint32_t ptr, uint32_t n, bool async, uint32_t *result)
+{
+    return sq_p3_copy(t, type, SQ_P3_KIND_STREAM_READABLE, end, ptr, n, async, result);
+}
+
+sq_status_t sq_p3_stream_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
+                               uint32_t ptr, uint32_t n, bool async, uint32_t *result)
+{
+    return sq_p3_copy(t, type, SQ_P3_KIND_STREAM_WRITABLE, end, ptr, n, async, result);
+}
+
+sq_status_t sq_p3_future_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
+                              uint32_t ptr, bool async, uint32_t *result)
+{
+    return sq_p3_copy(t, type, SQ_P3_KIND_FUTURE_READABLE, end, ptr, 1u, async, result);
+}
+
+sq_status_t sq_p3_future_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
+                               uint32_t ptr, bool async, uint32_t *result)
+{
+    return sq_p3_copy(t, type, SQ_P3_KIND_FUTURE_WRITABLE, end, ptr, 1u, async, result);
+}
+
+/* cancel-read/cancel-write: end the copy in progress on `end`. Between
+ * guest ends a cancel never has to wait: either the copy has an event
+ * (returned, as the cancel rule says) or its buffer is the pending one
+ * (taken back: CANCELLED, nothing moved since its last delivery). */
+static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3_kind_t kind,
+                                uint32_t end, bool async, uint32_t *result)
+{
+    if (type == NULL || result == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_p3_end_t *e = NULL;
+    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, &e);
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(t->instance, sq_p3_cancel_refusal(e->state));
+    }
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(t->instance,
+                          sq_p3_sync_refusal(e->w.sync_waiting, e->w.set != NULL, async));
+    }
+    if (st == SQ_OK) {
+        sq_p3_channel_t *ch = e->channel;
+        if (sq_p3_waitable_has_event(&e->w)) {
+            e->result = sq_p3_cancel_outcome(ch->future, e->result);
+            *result = sq_p3_end_take(e);
+        } else {
+            e->result = SQ_P3_COPY_CANCELLED;
+            *result = sq_p3_end_deliver(e);
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
+                                     bool async, uint32_t *result)
+{
+    return sq_p3_cancel(t, type, SQ_P3_KIND_STREAM_READABLE, end, async, result);
+}
+
+sq_status_t sq_p3_stream_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
+                                      bool async, uint32_t *result)
+{
+    return sq_p3_cancel(t, type, SQ_P3_KIND_STREAM_WRITABLE, end, async, result);
+}
+
+sq_status_t sq_p3_future_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
+                                     bool async, uint32_t *result)
+{
+    return sq_p3_cancel(t, type, SQ_P3_KIND_FUTURE_READABLE, end, async, result);
+}
+
+sq_status_t sq_p3_future_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
+                                      bool async, uint32_t *result)
+{
+    return sq_p3_cancel(t, type, SQ_P3_KIND_FUTURE_WRITABLE, end, async, result);
+}
+
+/* drop-readable/drop-writable: free `end`; the other end's pending copy
+ * gets DROPPED with what it moved, and later copies on it DROPPED at once.
+ * The second drop gives the channel back. */
+static sq_status_t sq_p3_drop(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3_kind_t kind,
+                              uint32_t end)
+{
+    if (type == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_p3_end_t *e = NULL;
+    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, &e);
+    /* Futures must write: the writable end goes only once done (it wrote,
+     * or learnt the reader is gone). */
+    if (st == SQ_OK && kind == SQ_P3_KIND_FUTURE_WRITABLE && e->state != SQ_P3_END_DONE) {
+        st = sq_p3_trap(t->instance, SQ_P3_TRAP_FUTURE_UNWRITTEN);
+    }
+    if (st == SQ_OK && e->state != SQ_P3_END_IDLE && e->state != SQ_P3_END_DONE) {
+        st = sq_p3_trap(t->instance, SQ_P3_TRAP_BUSY);
+    }
+    if (st == SQ_OK) {
+        sq_p3_channel_t *ch = e->channel;
+        sq_p3_handle_free(t->instance, end);
+        sq_p3_waitable_leave_set(&e->w);
+        if (ch->dropped) {
+            sq_p3_pool_give(&t->instance->runtime->channels, ch);
+        } else {
+            ch->dropped = true;
+            sq_p3_end_t *p = ch->pending;
+            if (p != NULL) {
+                ch->pending = NULL;
+                sq_p3_end_finish(p, SQ_P3_COPY_DROPPED);
+            }
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_stream_drop_readable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end)
+{
+    return sq_p3_drop(t, type, SQ_P3_KIND_STREAM_READABLE, end);
+}
+
+sq_status_t sq_p3_stream_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end)
+{
+    return sq_p3_drop(t, type, SQ_P3_KIND_STREAM_WRITABLE, end);
+}
+
+sq_status_t sq_p3_future_drop_readable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end)
+{
+    return sq_p3_drop(t, type, SQ_P3_KIND_FUTURE_READABLE, end);
+}
+
+sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end)
+{
+    return sq_p3_drop(t, type, SQ_P3_KIND_FUTURE_WRITABLE, end);
+}
+
+sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
+                               const sq_p3_type_t *type, uint32_t end, uint32_t *moved)
+{
+    if (to == NULL || type == NULL || moved == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (to->magic != SQ_P3_INSTANCE_MAGIC) {
+        return SQ_ERR_INVALID;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_p3_end_t *e = NULL;
+    void *object = NULL;
+    uint32_t kind = SQ_P3_KIND_FREE;
+    /* Lifting is no built-in call: may_leave does not matter. */
+    sq_status_t st = sq_p3_enter(from, false);
+    if (st == SQ_OK) {
+        st = sq_p3_lookup(from->instance, end,
+                          SQ_P3_KIND_BIT(SQ_P3_KIND_STREAM_READABLE) |
+                              SQ_P3_KIND_BIT(SQ_P3_KIND_FUTURE_READABLE),
+                          &object, &kind);
+    }
+    if (st == SQ_OK) {
+        e = object;
+        if (e->channel->type != type) {
+            st = sq_p3_trap(from->instance, SQ_P3_TRAP_WRONG_TYPE);
+        }
+    }
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(from->instance, sq_p3_copy_refusal(e->state));
+    }
+    if (st == SQ_OK && e->w.set != NULL) {
+        st = sq_p3_trap(from->instance, SQ_P3_TRAP_SYNC_IN_SET);
+    }
+    if (st == SQ_OK && to->runtime != from->instance->runtime) {
+        st = SQ_ERR_INVALID;
+    }
+    if (st == SQ_OK && to->trap != SQ_P3_TRAP_NONE) {
+        st = SQ_ERR_TRAP;
+    }
+    if (st == SQ_OK) {
+        st = sq_p3_insert(to, (sq_p3_kind_t)kind, e, moved);
+    }
+    if (st == SQ_OK) {
+        sq_p3_handle_free(from->instance, end);
+        e->w.owner = to;
+        e->w.handle = *moved;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
