@@ -275,8 +275,9 @@ static result_and_count_t rfc46_unpack(uint32_t word)
 {
     result_and_count_t r = {SQ_P3_BLOCKED, 0u};
     if (word != SQ_P3_BLOCKED) {
-        r.result = word & 0xfu;
-        r.count = word >> 4;
+        /* result | count << 4, in the arithmetic WP reasons in. */
+        r.result = word % 16u;
+        r.count = word / 16u;
     }
     return r;
 }
@@ -284,7 +285,8 @@ static result_and_count_t rfc46_unpack(uint32_t word)
 /* RF03: the guest offset of host address `addr` in a memory of `length`
  * bytes at host address `base`, if it starts inside (or at the end of)
  * it; a NULL buffer with nothing to copy is offset 0. */
-/*@ assigns *offset;
+/*@ requires \valid(offset);
+    assigns *offset;
     ensures RF03: \result ==> (addr == 0 && n == 0 && *offset == 0) ||
       (base <= addr && *offset == addr - base && *offset <= length);
     ensures RF03: !(addr == 0 && n == 0) && (addr < base || addr - base > length) ==> !\result;
