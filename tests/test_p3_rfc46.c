@@ -212,6 +212,14 @@ static void test_wait_two_threads(void **state)
     SQ_CHECK_EQ(trap_calls, 0u);
 }
 
+/* A fresh fixture with the caller bound to `t` and a new u8 stream. */
+static writer_reader_pair_t bound_stream(sq_p3_thread_t *t)
+{
+    reset();
+    (void)sq_rfc46_bind(t, SCRATCH);
+    return stream_u8_new();
+}
+
 /* RF03 and traps: a memory other than 0, a buffer outside the bound
  * instance's memory, and the built-ins' own traps reach the handler with
  * the instance and the reason; the other instance is untouched; the
@@ -219,9 +227,8 @@ static void test_wait_two_threads(void **state)
 static void test_traps(void **state)
 {
     (void)state;
-    reset();
-    SQ_CHECK_EQ(sq_rfc46_bind(&ta, SCRATCH), SQ_OK);
-    writer_reader_pair_t p = stream_u8_new();
+    writer_reader_pair_t p = bound_stream(&ta);
+    SQ_CHECK(sq_rfc46_bound() == &ta);
     result_and_count_t c = stream_u8_read(p.reader, 1u, mem_a, 4u);
     SQ_CHECK_EQ(c.result, SQ_P3_COPY_DROPPED);
     SQ_CHECK_EQ(c.count, 0u);
@@ -232,28 +239,20 @@ static void test_traps(void **state)
     check_trap(&inst_a, SQ_P3_TRAP_BOUNDS, 2u);
 
     /* Another instance's memory is outside this one's. */
-    reset();
-    SQ_CHECK_EQ(sq_rfc46_bind(&ta, SCRATCH), SQ_OK);
-    p = stream_u8_new();
+    p = bound_stream(&ta);
     (void)stream_u8_read(p.reader, 0u, mem_b, 4u);
     check_trap(&inst_a, SQ_P3_TRAP_BOUNDS, 1u);
     /* Starting inside but running past the end: the built-in's check. */
-    reset();
-    SQ_CHECK_EQ(sq_rfc46_bind(&ta, SCRATCH), SQ_OK);
-    p = stream_u8_new();
+    p = bound_stream(&ta);
     (void)stream_u8_read(p.reader, 0u, mem_a + P3_MEM - 2u, 4u);
     check_trap(&inst_a, SQ_P3_TRAP_BOUNDS, 1u);
     /* NULL with something to copy. */
-    reset();
-    SQ_CHECK_EQ(sq_rfc46_bind(&ta, SCRATCH), SQ_OK);
-    p = stream_u8_new();
+    p = bound_stream(&ta);
     (void)stream_u8_read(p.reader, 0u, NULL, 1u);
     check_trap(&inst_a, SQ_P3_TRAP_BOUNDS, 1u);
 
     /* BLOCKED means in flight: the same end again traps. */
-    reset();
-    SQ_CHECK_EQ(sq_rfc46_bind(&ta, SCRATCH), SQ_OK);
-    p = stream_u8_new();
+    p = bound_stream(&ta);
     c = stream_u8_write(p.writer, 0u, mem_a, 4u);
     SQ_CHECK_EQ(c.result, SQ_P3_BLOCKED);
     SQ_CHECK_EQ(trap_calls, 0u);
@@ -268,9 +267,7 @@ static void test_traps(void **state)
     check_trap(&inst_a, SQ_P3_TRAP_BAD_HANDLE, 1u);
 
     /* A length above 2^28 - 1. */
-    reset();
-    SQ_CHECK_EQ(sq_rfc46_bind(&tb, SCRATCH), SQ_OK);
-    p = stream_u8_new();
+    p = bound_stream(&tb);
     (void)stream_u8_read(p.reader, 0u, mem_b, (size_t)SQ_P3_MAX_COPY + 1u);
     check_trap(&inst_b, SQ_P3_TRAP_LENGTH, 1u);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);

@@ -41,9 +41,10 @@ def public_headers(include_dir):
     return sorted(h for h in os.listdir(squall) if h.endswith(".h") and h != HEADER_NAME)
 
 
-def squall_text(cc, include_dir, unit):
-    """The preprocessed text that comes from include/squall/*.h."""
-    out = run([cc, "-std=c11", "-E", "-I", include_dir, unit])
+def squall_lines(cc, include_dir, unit, *flags):
+    """The lines of the preprocessor's output that come from the public
+    headers (after its line markers), not from system headers."""
+    out = run([cc, "-std=c11", "-E", *flags, "-I", include_dir, unit])
     keep, mine = [], False
     squall = os.path.realpath(os.path.join(include_dir, "squall"))
     for line in out.splitlines():
@@ -52,7 +53,7 @@ def squall_text(cc, include_dir, unit):
             mine = os.path.dirname(os.path.realpath(m.group(1))) == squall
         elif mine:
             keep.append(line)
-    return "\n".join(keep)
+    return keep
 
 
 def tokens(text):
@@ -184,16 +185,10 @@ def type_names(decls):
 def integer_macros(cc, include_dir, unit):
     """(name, C type, value) of every object-like SQ_ macro of the public
     headers whose value is an integer constant."""
-    out = run([cc, "-std=c11", "-E", "-dD", "-I", include_dir, unit])
-    names, mine = [], False
-    squall = os.path.realpath(os.path.join(include_dir, "squall"))
-    for line in out.splitlines():
-        m = re.match(r'#\s*\d+\s+"([^"]*)"', line)
-        if m:
-            mine = os.path.dirname(os.path.realpath(m.group(1))) == squall
-            continue
+    names = []
+    for line in squall_lines(cc, include_dir, unit, "-dD"):
         m = re.match(r"#define (SQ_\w+)(\(?)", line)
-        if mine and m and not m.group(2) and not m.group(1).startswith("SQUALL_"):
+        if m and not m.group(2):
             names.append(m.group(1))
     return names
 
@@ -248,7 +243,7 @@ def main():
         unit = os.path.join(tmp, "all.c")
         with open(unit, "w") as f:
             f.write("".join('#include <squall/%s>\n' % h for h in public_headers(include_dir)))
-        decls = declarations(tokens(squall_text(cc, include_dir, unit)))
+        decls = declarations(tokens("\n".join(squall_lines(cc, include_dir, unit))))
         macros = integer_macros(cc, include_dir, unit)
     types = type_names(decls)
     constants = probe(cc, include_dir, macros, types, OPAQUE)
