@@ -36,7 +36,8 @@
  * reason SQ_P3_TRAP_NONE (an embedder mistake: no binding on this kernel
  * thread, an element type the built-ins refuse, a call from an
  * interrupt), and with instance NULL when no thread is bound. The handler
- * should not return (longjmp, wasm_rt_trap). If it returns, or none is
+ * runs with no lock held and should not return (longjmp, wasm_rt_trap).
+ * If it returns, or none is
  * set, the intrinsic returns its neutral value: 0 for numbers, all-zero
  * structs (event NONE; writer and reader 0, an index never handed out),
  * and {DROPPED, 0} for a copy, which tells the guest the stream is
