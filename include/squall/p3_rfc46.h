@@ -37,16 +37,15 @@
  * thread, an element type the built-ins refuse, a call from an
  * interrupt), and with instance NULL when no thread is bound. The handler
  * runs with no lock held and should not return (longjmp, wasm_rt_trap).
- * If it returns, or none is
- * set, the intrinsic returns its neutral value: 0 for numbers, all-zero
- * structs (event NONE; writer and reader 0, an index never handed out),
- * and {DROPPED, 0} for a copy, which tells the guest the stream is
- * unusable (a trapped instance stays poisoned: every later intrinsic
- * fails too).
+ * If it returns, or none is set, the intrinsic returns its neutral value:
+ * 0 for numbers, all-zero structs (event NONE; writer and reader 0, an
+ * index never handed out), and {DROPPED, 0} for a copy, which tells the
+ * guest the stream is unusable (a trapped instance stays poisoned: every
+ * later intrinsic fails too).
  *
- * The facade is part of the library unless it is built with the CMake
- * option SQUALL_RFC46=OFF (then these names are neither defined nor
- * declared, and nothing collides with an embedder's own).
+ * With the CMake option SQUALL_RFC46=OFF the static library leaves the
+ * facade out, so an embedder's own definitions of these names do not
+ * collide with squall's (libsquall.so always has it).
  */
 #ifndef SQUALL_P3_RFC46_H
 #define SQUALL_P3_RFC46_H
