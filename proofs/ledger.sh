@@ -131,6 +131,13 @@ the proof assistant's own summaries.
 | SS03 | a shared stream's partitions overlap no other partition of either domain and no known thread's stack (MD01, MD07 of each add) |
 | SS04 | a stream end takes a published (peer) index only if its view's ring invariant holds with it; otherwise SQ_ERR_CORRUPT, view unchanged |
 | SS05 | a claimed or borrowed slot is a whole element inside the stream's data area (zero copy) |
+| ST01 | a P3 copy moves only bytes of the ranges [ptr, ptr + n * size) checked (alignment, bounds, n <= 2^28 - 1) before the buffer was registered: each rendezvous span is the next n elements after those already moved |
+| ST02 | a rendezvous moves at most min(reader's room, writer's rest): progress never exceeds the posted length; the zero-length table decides register / complete / replace exactly as the reference |
+| ST03 | a done end never copies again: read, write and cancel on it trap (DONE); DROPPED, and a future's COMPLETED, make an end done at delivery |
+| ST04 | an end's result word is result \| count << 4 (streams) or the result alone (futures), never BLOCKED, and delivery leaves the end idle or done |
+| WS01 | a waitable is in at most one set: join moves it (a set with no room refuses, except a move within its own set) |
+| WS02 | no waitable is in a set and waited on synchronously at once: join and cancel trap while a synchronous waiter exists, synchronous forms trap on a member of a set |
+| WS03 | wait/poll store (index, payload) little-endian in exactly the 8 checked bytes at ptr |
 
 SS03 is checked by tests only (tests/test_shared_stream.c through
 sq_mem_domain_allows, tests/test_isolation.c on QEMU); SS01 and SS02 are

@@ -143,82 +143,60 @@ static void test_partial_accumulates(void **state)
     p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 3u));
 }
 
-/* Every row of the reference's zero-length table. */
+/* Every row of the reference's zero-length table: a first copy waits
+ * (BLOCKED), a second arrives and gets `result`; the first end's event is
+ * then `event` (NONE: it still waits). */
+struct zero_row {
+    bool first_writes;
+    uint32_t first_n;
+    uint32_t second_n;
+    uint32_t result;
+    uint32_t event;
+};
+static const struct zero_row zero_rows[] = {
+    /* writer with room pending, 0-length read: read done, writer waits on */
+    {true, 4u, 0u, WORD(DONE_OK, 0u), SQ_P3_EVENT_NONE},
+    /* reader with room pending, 0-length write: write done, reader waits on */
+    {false, 4u, 0u, WORD(DONE_OK, 0u), SQ_P3_EVENT_NONE},
+    /* 0-length reader, 0-length write: write done, reader waits on */
+    {false, 0u, 0u, WORD(DONE_OK, 0u), SQ_P3_EVENT_NONE},
+    /* 0-length writer, 0-length read: writer done, the read waits */
+    {true, 0u, 0u, BLOCKED, SQ_P3_EVENT_STREAM_WRITE},
+    /* 0-length reader, n-write: reader done, the write waits */
+    {false, 0u, 3u, BLOCKED, SQ_P3_EVENT_STREAM_READ},
+    /* 0-length writer, n-read: writer done, the read waits */
+    {true, 0u, 2u, BLOCKED, SQ_P3_EVENT_STREAM_WRITE},
+};
 static void test_zero_length(void **state)
 {
     (void)state;
-    uint32_t r = 0u, w = 0u, res = 0u;
-
-    /* Nothing pending: a 0-length read or write waits. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(rd(&tb, r, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    SQ_CHECK_EQ(sq_p3_stream_cancel_read(&tb, &t_u8, r, true, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(CANCELLED, 0u));
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-
-    /* Writer with room pending, 0-length read: read COMPLETED,0 at once,
-     * writer still pending. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(wr(&ta, w, 40u, 4u, &res), SQ_OK);
-    SQ_CHECK_EQ(rd(&tb, r, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 0u));
-    p3_expect_event(&ta, w, SQ_P3_EVENT_NONE, 0u);
-    SQ_CHECK_EQ(rd(&tb, r, 16u, 4u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 4u));
-    p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 4u));
-
-    /* Reader with room pending, 0-length write: write COMPLETED,0 at once,
-     * reader still pending. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(rd(&tb, r, 16u, 4u, &res), SQ_OK);
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 0u));
-    p3_expect_event(&tb, r, SQ_P3_EVENT_NONE, 0u);
-    SQ_CHECK_EQ(wr(&ta, w, 40u, 2u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 2u));
-    p3_expect_event(&tb, r, SQ_P3_EVENT_STREAM_READ, WORD(DONE_OK, 2u));
-
-    /* 0-length reader pending, 0-length write: the write completes, the
-     * read stays pending. Then an n-write: the reader gets COMPLETED,0
-     * and the writer waits. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(rd(&tb, r, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 0u));
-    p3_expect_event(&tb, r, SQ_P3_EVENT_NONE, 0u);
-    SQ_CHECK_EQ(wr(&ta, w, 40u, 3u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    p3_expect_event(&tb, r, SQ_P3_EVENT_STREAM_READ, WORD(DONE_OK, 0u));
-    SQ_CHECK_EQ(rd(&tb, r, 16u, 3u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 3u));
-    p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 3u));
-
-    /* 0-length writer pending, 0-length read: the writer gets COMPLETED,0
-     * and the read waits. Then an n-read against a 0-length writer. */
-    p3_reset();
-    p3_pipe(&t_u8, false, &r, &w);
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    SQ_CHECK_EQ(rd(&tb, r, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 0u));
-    SQ_CHECK_EQ(sq_p3_stream_cancel_read(&tb, &t_u8, r, true, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(CANCELLED, 0u));
-    SQ_CHECK_EQ(wr(&ta, w, 0u, 0u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    SQ_CHECK_EQ(rd(&tb, r, 16u, 2u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, BLOCKED);
-    p3_expect_event(&ta, w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 0u));
-    SQ_CHECK_EQ(wr(&ta, w, 40u, 2u, &res), SQ_OK);
-    SQ_CHECK_EQ(res, WORD(DONE_OK, 2u));
-    p3_expect_event(&tb, r, SQ_P3_EVENT_STREAM_READ, WORD(DONE_OK, 2u));
+    for (size_t i = 0u; i < sizeof zero_rows / sizeof zero_rows[0]; i++) {
+        const struct zero_row *row = &zero_rows[i];
+        uint32_t r = 0u, w = 0u, res = 0u;
+        p3_reset();
+        p3_pipe(&t_u8, false, &r, &w);
+        sq_p3_thread_t *t1 = row->first_writes ? &ta : &tb;
+        sq_p3_thread_t *t2 = row->first_writes ? &tb : &ta;
+        uint32_t e1 = row->first_writes ? w : r;
+        uint32_t e2 = row->first_writes ? r : w;
+        /* Nothing pending: even a 0-length copy waits. */
+        SQ_CHECK_EQ((row->first_writes ? wr : rd)(t1, e1, 8u, row->first_n, &res), SQ_OK);
+        SQ_CHECK_EQ(res, BLOCKED);
+        SQ_CHECK_EQ((row->first_writes ? rd : wr)(t2, e2, 8u, row->second_n, &res), SQ_OK);
+        SQ_CHECK_EQ(res, row->result);
+        /* The first end's event: COMPLETED, 0 (payload 0), or none. */
+        p3_expect_event(t1, e1, row->event, WORD(DONE_OK, 0u));
+        /* The end left waiting has neither moved nor an event: cancel
+         * says CANCELLED, 0. */
+        bool second_waits = row->result == BLOCKED;
+        bool waiter_writes = second_waits != row->first_writes;
+        SQ_CHECK_EQ((waiter_writes ? sq_p3_stream_cancel_write : sq_p3_stream_cancel_read)(
+                        second_waits ? t2 : t1, &t_u8, second_waits ? e2 : e1, true, &res),
+                    SQ_OK);
+        SQ_CHECK_EQ(res, WORD(CANCELLED, 0u));
+        SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+        SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    }
 }
 
 /* Cancel: CANCELLED,0 with nothing moved; CANCELLED,n after undelivered
@@ -411,22 +389,39 @@ static void test_same_instance(void **state)
     check_trapped(&inst_a, SQ_P3_TRAP_SAME_INSTANCE, &inst_b);
 }
 
+/* An instance of another runtime: ends never move there. */
+SQ_P3_RUNTIME_DEFINE(other_rt, 1u, 1u, 1u, 1u);
+SQ_P3_INSTANCE_DEFINE(inst_d, &other_rt, 4u);
+
 /* Lifting a readable end out of one instance into another. */
 static void test_transfer(void **state)
 {
     (void)state;
-    uint32_t r = 0u, w = 0u, moved = 0u, res = 0u, s = 0u;
+    uint32_t r = 0u, w = 0u, r2 = 0u, w2 = 0u, moved = 0u, res = 0u, s = 0u;
     SQ_P3_INSTANCE_DEFINE(inst_c, &p3_rt, 2u);
     static uint8_t mem_c[16];
     p3_reset();
     SQ_CHECK_EQ(sq_p3_instance_init(&inst_c, &p3_rt, inst_c_slots, 2u, mem_c, sizeof mem_c),
                 SQ_OK);
+    /* Not into another runtime's instance, nor into a trapped one. */
+    p3_new(&ta, &t_u8, false, &r2, &w2);
+    SQ_CHECK_EQ(sq_p3_runtime_init(&other_rt), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_instance_init(&inst_d, &other_rt, inst_d_slots, 4u, NULL, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_INVALID);
+    /* White-box: d as if of this runtime, and trapped before. */
+    inst_d.trap = SQ_P3_TRAP_BUSY;
+    inst_d.runtime = &p3_rt;
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(inst_d.handles.used, 0u);
+    SQ_CHECK_EQ(rd(&ta, r2, 0u, 1u, &res), SQ_OK);
+    SQ_CHECK_EQ(res, BLOCKED);
     p3_new(&ta, &t_u8, false, &r, &w);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, NULL, &t_u8, r, &moved), SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, &t_u8, r, NULL), SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, &t_u8, r, &moved), SQ_OK);
     SQ_CHECK_EQ(moved, 1u);
-    /* Gone from a: index 1 there is free now. */
+    /* Gone from a: its index there is free now. */
     SQ_CHECK_EQ(rd(&ta, r, 0u, 1u, &res), SQ_ERR_TRAP);
     check_trapped(&inst_a, SQ_P3_TRAP_BAD_HANDLE, &inst_b);
 
@@ -616,8 +611,52 @@ static void test_sync_blocks(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
 }
 
+/* A synchronous copy that completes at once needs no kernel thread; one
+ * that would wait, where nothing can block (the idle thread here, an
+ * interrupt below), is refused and changes nothing. */
+static sq_status_t isr_st[2];
+static uint32_t isr_res[2];
+static void isr_copies(void *arg)
+{
+    (void)arg;
+    isr_st[0] = sq_p3_stream_read(&tb, &t_u8, sync_r, 16u, 4u, false, &isr_res[0]);
+    isr_st[1] = sq_p3_stream_read(&tb, &t_u8, sync_r, 16u, 4u, true, &isr_res[1]);
+}
+static void raiser(void *arg)
+{
+    (void)arg;
+    sync_st[0] = sq_kernel_soft_irq(isr_copies, NULL);
+}
+static void test_sync_without_thread(void **state)
+{
+    (void)state;
+    uint32_t res = 5u;
+    p3_reset();
+    p3_pipe(&t_u8, false, &sync_r, &sync_w);
+    SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, sync_r, 16u, 4u, false, &res), SQ_ERR_STATE);
+    SQ_CHECK_EQ(res, 5u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    /* Nothing changed: the write finds no reader and waits. */
+    SQ_CHECK_EQ(wr(&ta, sync_w, 40u, 2u, &res), SQ_OK);
+    SQ_CHECK_EQ(res, BLOCKED);
+    SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, sync_r, 16u, 4u, false, &res), SQ_OK);
+    SQ_CHECK_EQ(res, WORD(DONE_OK, 2u));
+    p3_expect_event(&ta, sync_w, SQ_P3_EVENT_STREAM_WRITE, WORD(DONE_OK, 2u));
+
+    /* In an interrupt: refused synchronously, allowed asynchronously. */
+    SQ_CHECK_EQ(sq_thread_start(&th_a, raiser, NULL, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(sync_st[0], SQ_OK);
+    SQ_CHECK_EQ(isr_st[0], SQ_ERR_IN_ISR);
+    SQ_CHECK_EQ(isr_st[1], SQ_OK);
+    SQ_CHECK_EQ(isr_res[1], BLOCKED);
+    SQ_CHECK_EQ(wr(&ta, sync_w, 40u, 3u, &res), SQ_OK);
+    SQ_CHECK_EQ(res, WORD(DONE_OK, 3u));
+}
+
 SQ_TEST_MAIN(SQ_TEST(test_new_indices), SQ_TEST(test_rendezvous),
              SQ_TEST(test_partial_accumulates), SQ_TEST(test_zero_length),
              SQ_TEST(test_cancel_numbers), SQ_TEST(test_drop_rules), SQ_TEST(test_futures),
              SQ_TEST(test_same_instance), SQ_TEST(test_transfer), SQ_TEST(test_traps),
-             SQ_TEST(test_table_full), SQ_TEST(test_sync_blocks))
+             SQ_TEST(test_table_full), SQ_TEST(test_sync_blocks),
+             SQ_TEST(test_sync_without_thread))

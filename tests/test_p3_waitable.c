@@ -22,6 +22,16 @@ static void reset(void)
     SQ_CHECK_EQ(sq_p3_thread_init(&tb2, &inst_b), SQ_OK);
 }
 
+/* Run `first` (priority 2, so it goes first and blocks) and `second`
+ * (priority 3) in kernel threads until both end. */
+static void run_pair(void (*first)(void *), void *first_arg, void (*second)(void *),
+                     void *second_arg)
+{
+    SQ_CHECK_EQ(sq_thread_start(&th_a, first, first_arg, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, second, second_arg, 3u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+}
+
 /* A stream in a with a read of `n` bytes waiting: its readable end. */
 static void pending_read(uint32_t n, uint32_t *r, uint32_t *w)
 {
@@ -59,6 +69,11 @@ static void test_set_basics(void **state)
     SQ_CHECK_EQ(code, SQ_P3_EVENT_NONE);
     check_stored(mem_a, 16u, 0u, 0u);
     SQ_CHECK_EQ(mem_a[24], 24u);
+    /* Waiting for nothing in the idle thread: refused, nothing changed. */
+    code = 9u;
+    SQ_CHECK_EQ(sq_p3_waitable_set_wait(&ta, s, 16u, &code), SQ_ERR_STATE);
+    SQ_CHECK_EQ(code, 9u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
     /* An empty set may be dropped; its index is reused. */
     SQ_CHECK_EQ(sq_p3_waitable_set_drop(&ta, s), SQ_OK);
     SQ_CHECK_EQ(p3_rt.sets.used, 0u);
@@ -197,9 +212,7 @@ static void test_empty_wait(void **state)
     reset();
     SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &k_set), SQ_OK);
     pending_read(4u, &k_r, &k_w);
-    SQ_CHECK_EQ(sq_thread_start(&th_a, empty_waiter, NULL, 2u, 0u), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_b, joiner, NULL, 3u, 0u), SQ_OK);
-    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    run_pair(empty_waiter, NULL, joiner, NULL);
     SQ_CHECK_EQ(k_st[1], SQ_OK);
     SQ_CHECK_EQ(k_res, 0x20u);
     SQ_CHECK_EQ(k_st[2], SQ_OK);
@@ -230,9 +243,7 @@ static void run_sync_meddling(bool join)
     reset();
     p3_pipe(&t_u8, false, &k_r, &k_w);
     SQ_CHECK_EQ(sq_p3_waitable_set_new(&tb, &k_set), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_a, sync_reader, NULL, 2u, 0u), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_b, meddler, join ? &k_set : NULL, 3u, 0u), SQ_OK);
-    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    run_pair(sync_reader, NULL, meddler, join ? &k_set : NULL);
     SQ_CHECK_EQ(k_st[1], SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_SYNC_WAITER);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
@@ -276,9 +287,7 @@ static void test_drop_with_waiter(void **state)
     p3_pipe(&t_u8, false, &k_r, &k_w);
     SQ_CHECK_EQ(sq_p3_waitable_set_new(&tb, &k_set), SQ_OK);
     SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, k_r, 16u, 8u, true, &res), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_a, set_waiter, NULL, 2u, 0u), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_b, set_dropper, NULL, 3u, 0u), SQ_OK);
-    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    run_pair(set_waiter, NULL, set_dropper, NULL);
     SQ_CHECK_EQ(k_st[1], SQ_ERR_TRAP);
     SQ_CHECK_EQ(k_trap, SQ_P3_TRAP_SET_WAITERS);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);

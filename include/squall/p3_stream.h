@@ -126,7 +126,10 @@ sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64
  *  thread blocks until the copy's event and returns it. SQ_ERR_TRAP: see
  *  sq_p3_trap_t (MAY_NOT_LEAVE, BAD_HANDLE, WRONG_KIND, WRONG_TYPE,
  *  NOT_IDLE, DONE, SYNC_IN_SET, LENGTH, ALIGN, BOUNDS, SAME_INSTANCE,
- *  POISONED). */
+ *  POISONED); SQ_ERR_NULL; a synchronous form that would have to wait,
+ *  called where nothing can block, changes nothing and returns
+ *  SQ_ERR_IN_ISR (an interrupt) or SQ_ERR_STATE (the idle thread: code
+ *  outside sq_kernel_run's threads). */
 sq_status_t sq_p3_stream_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                               uint32_t ptr, uint32_t n, bool async, uint32_t *result);
 
@@ -171,7 +174,9 @@ sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *ty
  *  lifting and lowering a stream<T> or future<T> argument does): the new
  *  index into `*moved`. SQ_ERR_TRAP on `from` (BAD_HANDLE, WRONG_KIND
  *  (not a readable end), WRONG_TYPE, NOT_IDLE, DONE, SYNC_IN_SET when in
- *  a set) or on `to` (TABLE_FULL). */
+ *  a set) or on `to` (TABLE_FULL); SQ_ERR_NULL; SQ_ERR_INVALID (`to` not
+ *  registered, or of another runtime); SQ_ERR_TRAP with nothing recorded
+ *  when `to` has trapped before. */
 sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
                                const sq_p3_type_t *type, uint32_t end, uint32_t *moved);
 

@@ -77,8 +77,10 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index);
  * one), deliver it, store (waitable index, payload) at guest `ptr` and the
  * event code into `*code`. `ptr` is checked (4-aligned, 8 bytes in
  * memory) before blocking. Never NONE. SQ_ERR_TRAP (BAD_HANDLE,
- * WRONG_KIND, ALIGN, BOUNDS, MAY_NOT_LEAVE, POISONED); SQ_ERR_IN_ISR
- * (called from an interrupt: nothing changed).
+ * WRONG_KIND, ALIGN, BOUNDS, MAY_NOT_LEAVE, POISONED). With nothing
+ * pending, where nothing can block, it changes nothing and returns
+ * SQ_ERR_IN_ISR (an interrupt) or SQ_ERR_STATE (the idle thread: code
+ * outside sq_kernel_run's threads).
  */
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 

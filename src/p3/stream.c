@@ -97,7 +97,8 @@ static sq_p3_step_t sq_p3_rendezvous(bool dropped, bool pending, uint32_t p_leng
 */
 static uint32_t sq_p3_result_word(bool future, uint32_t result, uint32_t progress)
 {
-    return future ? result : SQ_P3_STREAM_RESULT(result, progress);
+    /* SQ_P3_STREAM_RESULT's packing in arithmetic form (result < 16). */
+    return future ? result : result + progress * 16u;
 }
 
 /* Where an end goes once its event is delivered: done after DROPPED (and
@@ -129,42 +130,38 @@ static uint32_t sq_p3_cancel_outcome(bool future, uint32_t result)
     return !future && result == SQ_P3_COPY_COMPLETED ? (uint32_t)SQ_P3_COPY_CANCELLED : result;
 }
 
-/* Why a read or write is refused on an end in `state`, or NONE (ST03). */
-/*@ assigns \nothing;
+/* Why an operation that needs an end in state `wanted` (idle for read,
+ * write and transfer, copying for cancel) is refused on one in `state`:
+ * DONE for a done end (ST03), `other` for any other wrong state; NONE when
+ * the state is right. */
+/*@ requires wanted != SQ_P3_END_DONE;
+    assigns \nothing;
     ensures ST03: state == SQ_P3_END_DONE ==> \result == SQ_P3_TRAP_DONE;
-    ensures state != SQ_P3_END_DONE && state != SQ_P3_END_IDLE ==>
-      \result == SQ_P3_TRAP_NOT_IDLE;
-    ensures state == SQ_P3_END_IDLE ==> \result == SQ_P3_TRAP_NONE;
+    ensures state != SQ_P3_END_DONE && state != wanted ==> \result == other;
+    ensures state == wanted ==> \result == SQ_P3_TRAP_NONE;
 */
-static sq_p3_trap_t sq_p3_copy_refusal(uint32_t state)
+static sq_p3_trap_t sq_p3_state_refusal(uint32_t state, uint32_t wanted, sq_p3_trap_t other)
 {
     if (state == SQ_P3_END_DONE) {
         return SQ_P3_TRAP_DONE;
     }
-    return state == SQ_P3_END_IDLE ? SQ_P3_TRAP_NONE : SQ_P3_TRAP_NOT_IDLE;
+    return state == wanted ? SQ_P3_TRAP_NONE : other;
 }
 
-/* Why a cancel is refused on an end in `state`, or NONE (ST03). */
-/*@ assigns \nothing;
-    ensures ST03: state == SQ_P3_END_DONE ==> \result == SQ_P3_TRAP_DONE;
-    ensures state != SQ_P3_END_DONE && state != SQ_P3_END_COPYING ==>
-      \result == SQ_P3_TRAP_NOT_COPYING;
-    ensures state == SQ_P3_END_COPYING ==> \result == SQ_P3_TRAP_NONE;
-*/
-static sq_p3_trap_t sq_p3_cancel_refusal(uint32_t state)
+/* The event code of an end's copies. */
+static uint32_t sq_p3_end_event(const sq_p3_end_t *e)
 {
-    if (state == SQ_P3_END_DONE) {
-        return SQ_P3_TRAP_DONE;
+    switch (e->w.kind) {
+    case SQ_P3_KIND_STREAM_READABLE:
+        return SQ_P3_EVENT_STREAM_READ;
+    case SQ_P3_KIND_STREAM_WRITABLE:
+        return SQ_P3_EVENT_STREAM_WRITE;
+    case SQ_P3_KIND_FUTURE_READABLE:
+        return SQ_P3_EVENT_FUTURE_READ;
+    default:
+        return SQ_P3_EVENT_FUTURE_WRITE;
     }
-    return state == SQ_P3_END_COPYING ? SQ_P3_TRAP_NONE : SQ_P3_TRAP_NOT_COPYING;
 }
-
-/* The event code of an end: the kinds are in the event codes' order. */
-_Static_assert(SQ_P3_KIND_STREAM_READABLE + 1 == SQ_P3_EVENT_STREAM_READ &&
-                   SQ_P3_KIND_STREAM_WRITABLE + 1 == SQ_P3_EVENT_STREAM_WRITE &&
-                   SQ_P3_KIND_FUTURE_READABLE + 1 == SQ_P3_EVENT_FUTURE_READ &&
-                   SQ_P3_KIND_FUTURE_WRITABLE + 1 == SQ_P3_EVENT_FUTURE_WRITE,
-               "end kinds and event codes line up");
 
 static bool sq_p3_end_writes(const sq_p3_end_t *e)
 {
@@ -175,9 +172,18 @@ static bool sq_p3_end_writes(const sq_p3_end_t *e)
 static void sq_p3_end_finish(sq_p3_end_t *e, sq_p3_copy_result_t result)
 {
     e->result = (uint32_t)result;
-    sq_p3_waitable_raise(&e->w, e->w.kind + 1u);
+    sq_p3_waitable_raise(&e->w, sq_p3_end_event(e));
 }
 
+/*@ requires \valid(e) && \valid(e->channel);
+    requires e == &e->channel->readable || e == &e->channel->writable;
+    requires e->result <= SQ_P3_COPY_CANCELLED && e->progress <= SQ_P3_MAX_COPY;
+    assigns e->state, e->channel->pending;
+    ensures ST04: e->state == SQ_P3_END_IDLE || e->state == SQ_P3_END_DONE;
+    ensures ST04: e->channel->pending != e;
+    ensures ST04: e->channel->future ==> \result == e->result;
+    ensures ST04: !e->channel->future ==> \result == e->result + e->progress * 16;
+*/
 uint32_t sq_p3_end_deliver(sq_p3_end_t *e)
 {
     sq_p3_channel_t *ch = e->channel;
@@ -190,6 +196,25 @@ uint32_t sq_p3_end_deliver(sq_p3_end_t *e)
     return sq_p3_result_word(ch->future, e->result, e->progress);
 }
 
+/* Where the next `n` elements of a buffer at `ptr` go, after `progress`
+ * elements of `size` bytes: the byte offset into linear memory, and the
+ * byte count in `*bytes`. With progress + n <= the posted length (ST02)
+ * the span lies inside the range checked when the copy started, and that
+ * range inside memory, so no sum here wraps. */
+/*@ requires \valid(bytes);
+    requires ptr + (progress + n) * size <= 0xffffffff;
+    assigns *bytes;
+    ensures ST01: \result == ptr + progress * size && *bytes == n * size;
+    ensures ST01: \result + *bytes == ptr + (progress + n) * size;
+*/
+static size_t sq_p3_span(uint32_t ptr, uint32_t progress, uint32_t n, uint32_t size,
+                         size_t *bytes)
+{
+    /*@ assert progress * size <= (progress + n) * size && n * size <= (progress + n) * size; */
+    *bytes = (size_t)n * size;
+    return (size_t)ptr + (size_t)progress * size;
+}
+
 /* Move `n` elements from the writable end's buffer to the readable end's,
  * after what each has moved so far: one copy, straight between the two
  * linear memories (memmove: within one instance they may overlap). Both
@@ -198,11 +223,12 @@ static void sq_p3_move(sq_p3_channel_t *ch, uint32_t n)
 {
     sq_p3_end_t *r = &ch->readable;
     sq_p3_end_t *w = &ch->writable;
-    size_t size = ch->type->size;
-    if (size > 0u) {
-        uint8_t *dst = r->w.owner->memory + r->ptr + (size_t)r->progress * size;
-        const uint8_t *src = w->w.owner->memory + w->ptr + (size_t)w->progress * size;
-        memmove(dst, src, (size_t)n * size);
+    uint32_t size = ch->type->size;
+    size_t bytes;
+    size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
+    size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
+    if (bytes > 0u) {
+        memmove(r->w.owner->memory + dst, w->w.owner->memory + src, bytes);
     }
     r->progress += n;
     w->progress += n;
@@ -216,8 +242,10 @@ static bool sq_p3_same_instance_ok(const sq_p3_type_t *type)
 }
 
 /* Start a copy of `n` elements at `ptr` on idle end `e` (checked): the
- * rendezvous. Traps SAME_INSTANCE before anything changes. */
-static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n)
+ * rendezvous. Traps SAME_INSTANCE, and refuses a synchronous copy that
+ * would have to wait where its caller cannot block, before anything
+ * changes. */
+static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bool async)
 {
     sq_p3_channel_t *ch = e->channel;
     sq_p3_end_t *p = ch->pending;
@@ -228,6 +256,14 @@ static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n)
     if (step != SQ_P3_STEP_DROPPED && p != NULL && p->w.owner == e->w.owner &&
         !sq_p3_same_instance_ok(ch->type)) {
         return sq_p3_trap(e->w.owner, SQ_P3_TRAP_SAME_INSTANCE);
+    }
+    /* Registering (nobody waits, or the pending buffer is full) means
+     * waiting for a partner. */
+    if (!async && (step == SQ_P3_STEP_REGISTER || step == SQ_P3_STEP_REPLACE)) {
+        sq_status_t st = sq_p3_block_check();
+        if (st != SQ_OK) {
+            return st;
+        }
     }
     e->state = SQ_P3_END_COPYING;
     e->ptr = ptr;
@@ -375,6 +411,25 @@ static sq_status_t sq_p3_refuse(sq_p3_instance_t *inst, sq_p3_trap_t why)
     return why == SQ_P3_TRAP_NONE ? SQ_OK : sq_p3_trap(inst, why);
 }
 
+/* The entry checks of read, write and cancel, in the reference's order:
+ * the end, its type, its state (`wanted`, else `other` or DONE), and no
+ * mixing of synchronous and set waiting (WS02; an idle end has no
+ * synchronous waiter). */
+static sq_status_t sq_p3_end_ready(const sq_p3_thread_t *t, const sq_p3_type_t *type,
+                                   sq_p3_kind_t kind, uint32_t end, uint32_t wanted,
+                                   sq_p3_trap_t other, bool async, sq_p3_end_t **e)
+{
+    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, e);
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(t->instance, sq_p3_state_refusal((*e)->state, wanted, other));
+    }
+    if (st == SQ_OK) {
+        st = sq_p3_refuse(t->instance, sq_p3_sync_refusal((*e)->w.sync_waiting,
+                                                          (*e)->w.set != NULL, async));
+    }
+    return st;
+}
+
 /* Deliver e's pending event as a built-in's result. */
 static uint32_t sq_p3_end_take(sq_p3_end_t *e)
 {
@@ -391,18 +446,10 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     if (type == NULL || result == NULL) {
         return SQ_ERR_NULL;
     }
-    if (!async && sq_port_in_isr()) {
-        return SQ_ERR_IN_ISR;
-    }
     sq_irq_key_t key = sq_port_irq_lock();
     sq_p3_end_t *e = NULL;
-    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, &e);
-    if (st == SQ_OK) {
-        st = sq_p3_refuse(t->instance, sq_p3_copy_refusal(e->state));
-    }
-    if (st == SQ_OK) {
-        st = sq_p3_refuse(t->instance, sq_p3_sync_refusal(false, e->w.set != NULL, async));
-    }
+    sq_status_t st =
+        sq_p3_end_ready(t, type, kind, end, SQ_P3_END_IDLE, SQ_P3_TRAP_NOT_IDLE, async, &e);
     /* ST01: the buffer is checked before it is registered or touched
      * (the reference checks it only for a type and n > 0). */
     if (st == SQ_OK && n > SQ_P3_MAX_COPY) {
@@ -413,7 +460,7 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
         st = sq_p3_guest_range(t->instance, ptr, n, type->size, type->align, &host);
     }
     if (st == SQ_OK) {
-        st = sq_p3_copy_start(e, ptr, n);
+        st = sq_p3_copy_start(e, ptr, n, async);
     }
     if (st == SQ_OK) {
         if (!sq_p3_waitable_has_event(&e->w) && !async) {
@@ -461,14 +508,8 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
     }
     sq_irq_key_t key = sq_port_irq_lock();
     sq_p3_end_t *e = NULL;
-    sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, &e);
-    if (st == SQ_OK) {
-        st = sq_p3_refuse(t->instance, sq_p3_cancel_refusal(e->state));
-    }
-    if (st == SQ_OK) {
-        st = sq_p3_refuse(t->instance,
-                          sq_p3_sync_refusal(e->w.sync_waiting, e->w.set != NULL, async));
-    }
+    sq_status_t st = sq_p3_end_ready(t, type, kind, end, SQ_P3_END_COPYING,
+                                     SQ_P3_TRAP_NOT_COPYING, async, &e);
     if (st == SQ_OK) {
         sq_p3_channel_t *ch = e->channel;
         if (sq_p3_waitable_has_event(&e->w)) {
@@ -594,7 +635,8 @@ sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
         }
     }
     if (st == SQ_OK) {
-        st = sq_p3_refuse(from->instance, sq_p3_copy_refusal(e->state));
+        st = sq_p3_refuse(from->instance,
+                          sq_p3_state_refusal(e->state, SQ_P3_END_IDLE, SQ_P3_TRAP_NOT_IDLE));
     }
     if (st == SQ_OK && e->w.set != NULL) {
         st = sq_p3_trap(from->instance, SQ_P3_TRAP_SYNC_IN_SET);

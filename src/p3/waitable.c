@@ -19,6 +19,7 @@
 #include <squall/p3_runtime.h>
 #include <squall/p3_waitable.h>
 #include "p3.h"
+#include "../kernel/sched.h"
 #include "waitable.h"
 
 /* The one bit of the event words a blocked thread waits for. */
@@ -46,23 +47,33 @@ static bool sq_p3_join_room(bool same_set, uint32_t joined, uint32_t capacity)
     return same_set || joined < capacity;
 }
 
-/* Store an event's two words, little-endian, at `at`: the 8 bytes the
+/* Store `v` little-endian in the 4 bytes at `at`. */
+/*@ requires \valid(at + (0 .. 3));
+    assigns at[0 .. 3];
+    ensures WS03: at[0] == v % 0x100 && at[1] == v / 0x100 % 0x100 &&
+                  at[2] == v / 0x10000 % 0x100 && at[3] == v / 0x1000000;
+*/
+static void sq_p3_store_u32(uint8_t *at, uint32_t v)
+{
+    at[0] = (uint8_t)(v % 0x100u);
+    at[1] = (uint8_t)(v / 0x100u % 0x100u);
+    at[2] = (uint8_t)(v / 0x10000u % 0x100u);
+    at[3] = (uint8_t)(v / 0x1000000u);
+}
+
+/* Store an event's two words, (index, payload), at `at`: the 8 bytes the
  * caller checked in linear memory, and nothing else (WS03). */
 /*@ requires \valid(at + (0 .. 7));
     assigns at[0 .. 7];
-    ensures WS03: at[0] + at[1] * 0x100 + at[2] * 0x10000 + at[3] * 0x1000000 == index;
-    ensures WS03: at[4] + at[5] * 0x100 + at[6] * 0x10000 + at[7] * 0x1000000 == payload;
+    ensures WS03: at[0] == index % 0x100 && at[1] == index / 0x100 % 0x100 &&
+                  at[2] == index / 0x10000 % 0x100 && at[3] == index / 0x1000000;
+    ensures WS03: at[4] == payload % 0x100 && at[5] == payload / 0x100 % 0x100 &&
+                  at[6] == payload / 0x10000 % 0x100 && at[7] == payload / 0x1000000;
 */
 static void sq_p3_store_event(uint8_t *at, uint32_t index, uint32_t payload)
 {
-    at[0] = (uint8_t)index;
-    at[1] = (uint8_t)(index >> 8);
-    at[2] = (uint8_t)(index >> 16);
-    at[3] = (uint8_t)(index >> 24);
-    at[4] = (uint8_t)payload;
-    at[5] = (uint8_t)(payload >> 8);
-    at[6] = (uint8_t)(payload >> 16);
-    at[7] = (uint8_t)(payload >> 24);
+    sq_p3_store_u32(at, index);
+    sq_p3_store_u32(at + 4, payload);
 }
 
 void sq_p3_waitable_setup(sq_p3_waitable_t *w, sq_p3_instance_t *owner, uint32_t kind,
@@ -116,6 +127,16 @@ void sq_p3_handle_free(sq_p3_instance_t *inst, uint32_t index)
 {
     void *gone;
     (void)sq_p3_handle_remove(&inst->handles, index, ~0u, &gone);
+}
+
+sq_status_t sq_p3_block_check(void)
+{
+    if (sq_port_in_isr()) {
+        return SQ_ERR_IN_ISR;
+    }
+    /* The idle thread (the code that runs the kernel, or any code before
+     * sq_kernel_run) is what runs when nothing else can: it never waits. */
+    return sq_sched_current() == &sq_idle_thread ? SQ_ERR_STATE : SQ_OK;
 }
 
 /* Release the lock held under `key`, block until `wake` is posted, lock
@@ -210,9 +231,6 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     if (code == NULL) {
         return SQ_ERR_NULL;
     }
-    if (block && sq_port_in_isr()) {
-        return SQ_ERR_IN_ISR;
-    }
     sq_irq_key_t key = sq_port_irq_lock();
     sq_p3_wset_t *ws = NULL;
     uint8_t *at = NULL;
@@ -222,6 +240,10 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     }
     if (st == SQ_OK) {
         st = sq_p3_guest_range(t->instance, ptr, 2u, 4u, 4u, &at);
+    }
+    /* Nothing pending: only a thread that can block may wait for it. */
+    if (st == SQ_OK && block && ws->set.pending_count == 0u) {
+        st = sq_p3_block_check();
     }
     if (st == SQ_OK) {
         sq_wait_event_t ev;

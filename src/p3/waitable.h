@@ -54,6 +54,11 @@ void sq_p3_waitable_leave_set(sq_p3_waitable_t *w);
  *  checked by the lookup before). */
 void sq_p3_handle_free(sq_p3_instance_t *inst, uint32_t index);
 
+/** Whether the calling context may block: SQ_OK in a kernel thread,
+ *  SQ_ERR_IN_ISR in an interrupt, SQ_ERR_STATE in the idle thread (the
+ *  code that runs the kernel, or any code before sq_kernel_run). */
+sq_status_t sq_p3_block_check(void);
+
 /** Block the calling kernel thread until `w` has an event, as its
  *  synchronous waiter (WS02: join and cancel trap meanwhile). Called with
  *  the lock held, as the outermost one, under `key`; returns with it held
