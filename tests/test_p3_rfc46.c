@@ -282,6 +282,17 @@ static void test_traps(void **state)
     SQ_CHECK_EQ(p.reader, 0u);
     check_trap(&inst_a, SQ_P3_TRAP_NONE, 1u);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+
+    /* A wait that would block where nothing can (here: the idle thread)
+     * is refused, not trapped: {NONE, 0, 0}. */
+    uint32_t s = waitable_set_new();
+    SQ_CHECK_EQ(s, 1u);
+    wait_result_t r = waitable_set_wait(s);
+    SQ_CHECK_EQ(r.event, SQ_P3_EVENT_NONE);
+    SQ_CHECK_EQ(r.waitable, 0u);
+    SQ_CHECK_EQ(r.payload, 0u);
+    check_trap(&inst_a, SQ_P3_TRAP_NONE, 2u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
 }
 
 /* A handler that does not return: the intrinsic never comes back, and

@@ -34,8 +34,9 @@
  * Failures. A built-in that traps (SQ_ERR_TRAP) calls the trap handler
  * with the instance and its reason; so does any other failure, with
  * reason SQ_P3_TRAP_NONE (an embedder mistake: no binding on this kernel
- * thread, an element type the built-ins refuse, a call from an
- * interrupt), and with instance NULL when no thread is bound. The handler
+ * thread, an element type the built-ins refuse, a wait where nothing can
+ * block: an interrupt, the idle thread), and with instance NULL when no
+ * thread is bound. The handler
  * runs with no lock held and should not return (longjmp, wasm_rt_trap).
  * If it returns, or none is set, the intrinsic returns its neutral value:
  * 0 for numbers, all-zero structs (event NONE; writer and reader 0, an
