@@ -1,7 +1,7 @@
 # Thin driver over CMake and the proof tools. `make demo` and `make check`
 # are the two entry points; the rest are their parts.
 .PHONY: all deps build demo test test-clang asan tsan prove spin coq ledger \
-        target target-m3 target-m33 bench check clean
+        target target-m3 target-m33 bench check clean ffi-header
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -29,6 +29,12 @@ deps:
 build:
 	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD)/host -j$(JOBS)
+
+# Regenerate include/squall/squall_ffi.h after a public header changed
+# (the build fails until it matches them).
+ffi-header:
+	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD)/host --target squall_ffi_header
 
 # The host demo, then two isolated components on QEMU's Cortex-M3 (MPU).
 demo: deps build
@@ -58,7 +64,7 @@ asan:
 # the interrupt thread and preemption signals really running concurrently).
 TSAN_SUITES := test_kernel test_gate test_callback_table test_waitable_set test_poll \
                test_mem_domain test_shared_stream test_isolation test_p3_stream test_p3_waitable \
-               test_p3_conformance
+               test_p3_conformance test_p3_rfc46
 tsan:
 	CC=clang cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_C_FLAGS="-fsanitize=thread" >/dev/null

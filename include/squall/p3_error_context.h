@@ -25,16 +25,20 @@ typedef struct sq_p3_error_context {
     uint32_t refs;            /**< handles naming it (in any instance) */
 } sq_p3_error_context_t;
 
-/** error-context.new: `len` bytes of UTF-8 at guest `ptr` (checked). The
- *  new handle's index into `*index`. SQ_ERR_TRAP (BOUNDS, TABLE_FULL,
- *  NO_OBJECTS, MAY_NOT_LEAVE, POISONED). */
+/** error-context.new: `len` bytes of UTF-8 at guest `ptr` (checked; UTF-8
+ *  is the only string encoding, so `len` carries no UTF-16 tag). The new
+ *  handle's index into `*index`. SQ_ERR_NULL (index), SQ_ERR_TRAP (LENGTH:
+ *  len > 2^28 - 1, BOUNDS, NO_OBJECTS, TABLE_FULL, MAY_NOT_LEAVE,
+ *  POISONED). Invalid UTF-8 keeps an empty message (no trap). */
 sq_status_t sq_p3_error_context_new(sq_p3_thread_t *t, uint32_t ptr, uint32_t len,
                                     uint32_t *index);
 
 /** error-context.debug-message: store (ptr, len) of a copy of the message
  *  made with the instance's realloc at guest `ptr` (4-aligned, 8 bytes);
- *  (0, 0) with no realloc. SQ_ERR_TRAP (BAD_HANDLE, WRONG_KIND, ALIGN,
- *  BOUNDS, MAY_NOT_LEAVE, POISONED). */
+ *  (0, 0) with no realloc. realloc runs with may_leave false, before `ptr`
+ *  is checked (the reference's order). SQ_ERR_TRAP (BAD_HANDLE, WRONG_KIND,
+ *  BOUNDS: realloc gave SQ_P3_NO_MEMORY or a block outside memory, ALIGN,
+ *  BOUNDS: ptr, MAY_NOT_LEAVE, POISONED; or realloc trapped the instance). */
 sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index, uint32_t ptr);
 
 /** error-context.drop. SQ_ERR_TRAP (BAD_HANDLE, WRONG_KIND,

@@ -30,6 +30,24 @@ sq_status_t sq_p3_instance_init(sq_p3_instance_t *inst, struct sq_p3_runtime *ru
     return SQ_OK;
 }
 
+/*@ predicate sq_p3_inst_ok(sq_p3_instance_t *inst) =
+      inst != \null && inst->magic == SQ_P3_INSTANCE_MAGIC;
+    predicate sq_p3_thread_ok(sq_p3_thread_t *t) =
+      t != \null && t->magic == SQ_P3_THREAD_MAGIC && sq_p3_inst_ok(t->instance);
+    // What a thread context must be for the checks to read it safely.
+    predicate sq_p3_thread_readable(sq_p3_thread_t *t) =
+      t == \null || (\valid_read(t) && (t->magic == SQ_P3_THREAD_MAGIC ==>
+                                           t->instance == \null || \valid(t->instance)));
+    predicate sq_p3_memory_ok(sq_p3_instance_t *inst) =
+      inst->memory_length == 0 || \valid(inst->memory + (0 .. inst->memory_length - 1));
+*/
+
+/*@ requires inst == \null || \valid_read(inst);
+    assigns \nothing;
+    ensures \result == SQ_OK <==> sq_p3_inst_ok(inst);
+    ensures inst == \null ==> \result == SQ_ERR_NULL;
+    ensures inst != \null && !sq_p3_inst_ok(inst) ==> \result == SQ_ERR_INVALID;
+*/
 static sq_status_t instance_usable(const sq_p3_instance_t *inst)
 {
     if (inst == NULL) {
@@ -96,6 +114,11 @@ sq_status_t sq_p3_thread_init(sq_p3_thread_t *t, sq_p3_instance_t *inst)
     return SQ_OK;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    assigns \nothing;
+    ensures \result == SQ_OK <==> sq_p3_thread_ok(t);
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID;
+*/
 static sq_status_t thread_usable(const sq_p3_thread_t *t)
 {
     if (t == NULL) {
@@ -108,6 +131,20 @@ static sq_status_t thread_usable(const sq_p3_thread_t *t)
 }
 
 /* context.get/set do not check may_leave (the reference's rule). */
+/*@ requires sq_p3_thread_readable(t);
+    requires value == \null || \valid(value);
+    requires \separated(value, t);
+    assigns *value;
+    behavior ok:
+      assumes value != \null && sq_p3_thread_ok(t) && i < SQ_P3_CONTEXT_SLOTS;
+      ensures \result == SQ_OK && *value == t->context[i];
+    behavior refused:
+      assumes value == \null || !sq_p3_thread_ok(t) || i >= SQ_P3_CONTEXT_SLOTS;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID || \result == SQ_ERR_RANGE;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_p3_context_get(const sq_p3_thread_t *t, uint32_t i, uint32_t *value)
 {
     if (value == NULL) {
@@ -124,6 +161,19 @@ sq_status_t sq_p3_context_get(const sq_p3_thread_t *t, uint32_t i, uint32_t *val
     return SQ_OK;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires t != \null ==> \valid(t) && \separated(t, t->instance);
+    assigns t->context[i];
+    behavior ok:
+      assumes sq_p3_thread_ok(t) && i < SQ_P3_CONTEXT_SLOTS;
+      ensures \result == SQ_OK && t->context[i] == value;
+    behavior refused:
+      assumes !sq_p3_thread_ok(t) || i >= SQ_P3_CONTEXT_SLOTS;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID || \result == SQ_ERR_RANGE;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_p3_context_set(sq_p3_thread_t *t, uint32_t i, uint32_t value)
 {
     sq_status_t st = thread_usable(t);
@@ -137,6 +187,30 @@ sq_status_t sq_p3_context_set(sq_p3_thread_t *t, uint32_t i, uint32_t value)
     return SQ_OK;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires t != \null && t->magic == SQ_P3_THREAD_MAGIC && t->instance != \null ==>
+      \separated(t, t->instance);
+    assigns t->instance->trap;
+    behavior unusable:
+      assumes !sq_p3_thread_ok(t);
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID;
+    behavior poisoned:
+      assumes sq_p3_thread_ok(t) && t->instance->trap != SQ_P3_TRAP_NONE;
+      assigns \nothing;
+      ensures \result == SQ_ERR_TRAP;
+    behavior may_not_leave:
+      assumes sq_p3_thread_ok(t) && t->instance->trap == SQ_P3_TRAP_NONE;
+      assumes check_leave && !t->instance->may_leave;
+      ensures \result == SQ_ERR_TRAP && t->instance->trap == SQ_P3_TRAP_MAY_NOT_LEAVE;
+    behavior ok:
+      assumes sq_p3_thread_ok(t) && t->instance->trap == SQ_P3_TRAP_NONE;
+      assumes !check_leave || t->instance->may_leave;
+      assigns \nothing;
+      ensures \result == SQ_OK;
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_p3_enter(const sq_p3_thread_t *t, bool check_leave)
 {
     sq_status_t st = thread_usable(t);
@@ -153,6 +227,12 @@ sq_status_t sq_p3_enter(const sq_p3_thread_t *t, bool check_leave)
     return SQ_OK;
 }
 
+/*@ requires \valid(inst);
+    assigns inst->trap;
+    ensures \result == SQ_ERR_TRAP;
+    ensures \old(inst->trap) == SQ_P3_TRAP_NONE ==> inst->trap == reason;
+    ensures \old(inst->trap) != SQ_P3_TRAP_NONE ==> inst->trap == \old(inst->trap);
+*/
 sq_status_t sq_p3_trap(sq_p3_instance_t *inst, sq_p3_trap_t reason)
 {
     if (inst->trap == SQ_P3_TRAP_NONE) {
@@ -161,6 +241,36 @@ sq_status_t sq_p3_trap(sq_p3_instance_t *inst, sq_p3_trap_t reason)
     return SQ_ERR_TRAP;
 }
 
+/*@ requires \valid(inst) && \valid(host) && \separated(inst, host);
+    requires sq_p3_memory_ok(inst);
+    requires align > 0;
+    assigns *host, inst->trap;
+    behavior nothing:
+      assumes size == 0;
+      assigns *host;
+      ensures IN01: \result == SQ_OK && *host == \null;
+    behavior misaligned:
+      assumes size != 0 && (ptr & (align - 1)) != 0;
+      assigns inst->trap;
+      ensures IN01: \result == SQ_ERR_TRAP;
+      ensures IN01: inst->trap == (\old(inst->trap) == SQ_P3_TRAP_NONE ? SQ_P3_TRAP_ALIGN : \old(inst->trap));
+    behavior outside:
+      assumes size != 0 && (ptr & (align - 1)) == 0;
+      assumes ptr + count * size > inst->memory_length;
+      assigns inst->trap;
+      ensures IN01: \result == SQ_ERR_TRAP;
+      ensures IN01: inst->trap == (\old(inst->trap) == SQ_P3_TRAP_NONE ? SQ_P3_TRAP_BOUNDS : \old(inst->trap));
+    behavior inside:
+      assumes size != 0 && (ptr & (align - 1)) == 0;
+      assumes ptr + count * size <= inst->memory_length;
+      assigns *host;
+      ensures IN01: \result == SQ_OK;
+      ensures IN01: count == 0 ==> *host == \null;
+      ensures IN01: count > 0 ==> *host == inst->memory + ptr &&
+        \valid(*host + (0 .. count * size - 1));
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_p3_guest_range(sq_p3_instance_t *inst, uint32_t ptr, uint32_t count,
                               uint32_t size, uint32_t align, uint8_t **host)
 {

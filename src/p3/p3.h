@@ -24,9 +24,11 @@ sq_status_t sq_p3_trap(sq_p3_instance_t *inst, sq_p3_trap_t reason);
 /**
  * Check that `count` elements of `size` bytes aligned to `align` (a power
  * of two) at guest offset `ptr` lie wholly inside `inst`'s linear memory,
- * and give their host address. The product is computed without overflow.
- * count 0 or size 0: nothing is touched and only alignment is checked
- * (with size 0 not even that). Traps ALIGN or BOUNDS (IN01).
+ * and give their host address (NULL when count or size is 0). The product
+ * is computed without overflow. size 0 checks nothing; count 0 still
+ * checks alignment and ptr <= memory length (a string's rule; a stream
+ * buffer of 0 elements is not checked at all, so its callers skip this).
+ * Traps ALIGN or BOUNDS (IN01).
  */
 sq_status_t sq_p3_guest_range(sq_p3_instance_t *inst, uint32_t ptr, uint32_t count,
                               uint32_t size, uint32_t align, uint8_t **host);
