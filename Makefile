@@ -11,7 +11,7 @@ BUILD := build
 # (as root), so a fresh machine needs nothing else.
 PACKAGES := cmake gcc clang lld libcmocka-dev frama-c-base why3 z3 cvc4 \
             coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
-            qemu-system-arm valgrind binutils-arm-none-eabi
+            qemu-system-arm valgrind binutils-arm-none-eabi python3
 
 all: build
 
