@@ -46,7 +46,9 @@
 # refusals (ST01-ST04), the copy span and the event stores (ST01, WS03),
 # sync refusal and join room (WS01, WS02); tests/test_p3_*.c run the
 # built-ins. Contracts for the built-ins come with the handle table's and
-# the instance's proofs.
+# the instance's proofs. The RFC #46 facade (src/p3/rfc46.c) likewise:
+# its binding table, result unpacking and buffer-to-offset conversion are
+# proven (RF01-RF03), the intrinsics that call the built-ins are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${SQ_PROVE_OUT:-build/prove}
@@ -55,9 +57,10 @@ sources=(src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.
          src/kernel/sched.c src/kernel/timeout.c src/kernel/thread.c src/kernel/sem.c
          src/kernel/event.c src/kernel/timer.c src/kernel/poll.c src/kernel/waitable_set.c
          src/kernel/gate.c src/kernel/callback_table.c src/kernel/mem_domain.c src/kernel/mpu.c
-         src/kernel/shared_stream.c src/kernel/syscall.c src/p3/stream.c src/p3/waitable.c)
+         src/kernel/shared_stream.c src/kernel/syscall.c src/p3/stream.c src/p3/waitable.c
+         src/p3/rfc46.c)
 skipped=sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit,sq_callback_dispatch,sq_callback_run,sq_poll,sq_poll_as_sem,sq_poll_as_event,sq_poll_as_ring,sq_poll_as_typed,sq_poll_as_signal,sq_waitable_set_wait,sq_shared_stream_sys_wait,sq_shared_stream_sys_notify,sq_syscall,sq_user_yield,sq_user_sleep,sq_user_exit,stream_call,sq_stream_writer_wait,sq_stream_reader_wait,sq_stream_writer_notify,sq_stream_reader_notify,stream_for_call,stream_grant,stream_revoke,stream_attach_locked,sq_shared_stream_attach,stream_detach_locked,sq_shared_stream_detach
-skipped+=,sq_p3_end_event,sq_p3_end_writes,sq_p3_end_finish,sq_p3_move,sq_p3_same_instance_ok,sq_p3_copy_start,sq_p3_type_usable,sq_p3_channel_new,sq_p3_stream_new,sq_p3_future_new,sq_p3_end_lookup,sq_p3_refuse,sq_p3_end_ready,sq_p3_end_take,sq_p3_copy,sq_p3_stream_read,sq_p3_stream_write,sq_p3_future_read,sq_p3_future_write,sq_p3_cancel,sq_p3_stream_cancel_read,sq_p3_stream_cancel_write,sq_p3_future_cancel_read,sq_p3_future_cancel_write,sq_p3_drop,sq_p3_stream_drop_readable,sq_p3_stream_drop_writable,sq_p3_future_drop_readable,sq_p3_future_drop_writable,sq_p3_end_transfer,sq_p3_waitable_setup,sq_p3_waitable_has_event,sq_p3_waitable_raise,sq_p3_waitable_consume,sq_p3_waitable_leave_set,sq_p3_handle_free,sq_p3_block_check,sq_p3_block_on,sq_p3_waitable_block,sq_p3_set_lookup,sq_p3_waitable_set_new,sq_p3_payload,sq_p3_set_take,sq_p3_waitable_set_wait,sq_p3_waitable_set_poll,sq_p3_waitable_set_drop,sq_p3_waitable_join
+skipped+=,sq_p3_end_event,sq_p3_end_writes,sq_p3_end_finish,sq_p3_move,sq_p3_same_instance_ok,sq_p3_copy_start,sq_p3_type_usable,sq_p3_channel_new,sq_p3_stream_new,sq_p3_future_new,sq_p3_end_lookup,sq_p3_refuse,sq_p3_end_ready,sq_p3_end_take,sq_p3_copy,sq_p3_stream_read,sq_p3_stream_write,sq_p3_future_read,sq_p3_future_write,sq_p3_cancel,sq_p3_stream_cancel_read,sq_p3_stream_cancel_write,sq_p3_future_cancel_read,sq_p3_future_cancel_write,sq_p3_drop,sq_p3_stream_drop_readable,sq_p3_stream_drop_writable,sq_p3_future_drop_readable,sq_p3_future_drop_writable,sq_p3_end_transfer,sq_p3_waitable_setup,sq_p3_waitable_has_event,sq_p3_waitable_raise,sq_p3_waitable_consume,sq_p3_waitable_leave_set,sq_p3_handle_free,sq_p3_block_check,sq_p3_block_on,sq_p3_waitable_block,sq_p3_set_lookup,sq_p3_waitable_set_new,sq_p3_payload,sq_p3_set_take,sq_p3_waitable_set_wait,sq_p3_waitable_set_poll,sq_p3_waitable_set_drop,sq_p3_waitable_join,sq_rfc46_bind,sq_rfc46_unbind,rfc46_enter,sq_rfc46_bound,sq_rfc46_set_trap_handler,rfc46_ok,context0_get,context0_set,waitable_set_new,waitable_join,rfc46_word,rfc46_take,waitable_set_wait,waitable_set_poll,sq_rfc46_stream_new,rfc46_guest_offset,rfc46_copy,sq_rfc46_stream_read,sq_rfc46_stream_write
 timeout=${SQ_WP_TIMEOUT:-60}
 
 # ILP32 like the Cortex-M targets the library ships on. SQ_PROVE_REPORT_ONLY=1
