@@ -1,7 +1,7 @@
 # Cross build (a toolchain file from cmake/): every tests/test_*.c, and the
 # isolated-pair and P3 demos, becomes a bare-metal image with the start-up
-# code, and a CTest test that runs it on SQUALL_QEMU_MACHINE. An image passes when it exits 0 through semihosting
-# and prints no failure.
+# code, and a CTest test that runs it on SQUALL_QEMU_MACHINE. An image
+# passes when it exits 0 through semihosting and prints no failure.
 set(SQUALL_PORT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/port/cortex-m)
 # SysTick counts the core clock: 25 MHz on mps2-an385 (the port's default),
 # 20 MHz on mps2-an505.
