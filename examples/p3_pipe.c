@@ -76,7 +76,17 @@ static uint32_t failures; /* any other departure from the expected run */
 static uint32_t dropped_seen;
 
 /* The outside observer: copies from the sensor's memory into the
- * logger's. */
+ * logger's. clang's address and thread sanitizers turn library calls of
+ * memmove into calls of their own entry points, which the wrap does not
+ * see: there the copies are not counted. */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define COPIES_OBSERVED false
+#endif
+#endif
+#ifndef COPIES_OBSERVED
+#define COPIES_OBSERVED true
+#endif
 static uint32_t rendezvous;
 static uint32_t bytes_moved;
 
@@ -300,16 +310,17 @@ int main(void)
                  logger.handles.used == 0u;
     bool ok = failures == 0u && clean && wrong == 0u && dropped_seen == 1u &&
               sent.records == RECORDS && received.records == RECORDS &&
-              bytes_moved == RECORDS * RECORD_BYTES && rendezvous >= sent.at_once + received.at_once;
+              (!COPIES_OBSERVED || (bytes_moved == RECORDS * RECORD_BYTES &&
+                                    rendezvous >= sent.at_once + received.at_once));
     printf("sensor: %u write calls (%u synchronous), %u completed at once, %u events through "
            "its set\n"
            "logger: %u read calls, %u completed at once, %u events through its set, then "
            "DROPPED\n"
-           "%u records in %u rendezvous, %u bytes copied memory to memory: %s\n",
+           "%u records in %u rendezvous, %u bytes copied memory to memory%s: %s\n",
            (unsigned)sent.calls, (unsigned)sent.sync_calls, (unsigned)sent.at_once,
            (unsigned)sent.events, (unsigned)received.calls, (unsigned)received.at_once,
            (unsigned)received.events, (unsigned)received.records, (unsigned)rendezvous,
-           (unsigned)bytes_moved,
+           (unsigned)bytes_moved, COPIES_OBSERVED ? "" : " (not observable in this build)",
            ok ? "0 lost, 0 duplicated, 0 altered; no trap, every object given back" : "FAILED");
     if (!ok) {
         printf("failures %u, records altered or out of order %u, DROPPED seen %u, "
