@@ -87,11 +87,13 @@ typedef struct sq_p3_type {
 typedef enum sq_p3_end_state {
     SQ_P3_END_IDLE = 0,
     SQ_P3_END_COPYING = 1,    /**< from the call until its event is delivered */
-    SQ_P3_END_CANCELLING = 2, /**< a cancel blocked (host ends only) */
+    SQ_P3_END_CANCELLING = 2, /**< a cancel blocked: never entered (no copy is ever in
+                                   flight, not even with a host end) */
     SQ_P3_END_DONE = 3        /**< after DROPPED (and a future's COMPLETED) */
 } sq_p3_end_state_t;
 
 struct sq_p3_channel;
+struct sq_p3_host_stream;
 
 /** One end of a stream or future. */
 typedef struct sq_p3_end {
@@ -111,6 +113,7 @@ typedef struct sq_p3_channel {
     sq_p3_end_t *pending;     /**< the end whose buffer waits for a partner, or NULL */
     sq_p3_end_t readable;
     sq_p3_end_t writable;
+    struct sq_p3_host_stream *host; /**< the host end's (p3_host_stream.h), or NULL */
     bool future;
     bool dropped;             /**< one end was dropped */
 } sq_p3_channel_t;
@@ -138,9 +141,10 @@ sq_status_t sq_p3_stream_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint
                                uint32_t ptr, uint32_t n, bool async, uint32_t *result);
 
 /** stream.cancel-read T: end the copy in progress; `*result` is its
- *  result word (CANCELLED | n, or the undelivered COMPLETED/DROPPED), or
- *  SQ_P3_BLOCKED (async, host-side partner only). SQ_ERR_TRAP
- *  (NOT_COPYING, SYNC_WAITER, SYNC_IN_SET when not async, ...). */
+ *  result word (CANCELLED | n, or the undelivered COMPLETED/DROPPED),
+ *  never SQ_P3_BLOCKED: no copy is ever in flight, not even with a host
+ *  end (p3_host_stream.h). SQ_ERR_TRAP (NOT_COPYING, SYNC_WAITER,
+ *  SYNC_IN_SET when not async, ...). */
 sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                      bool async, uint32_t *result);
 

@@ -55,6 +55,8 @@ static const uint32_t SQ_P3_INSTANCE_MAGIC = 1345538353u;
 static const uint32_t SQ_P3_CONTEXT_SLOTS = 2u;
 static const uint32_t SQ_P3_THREAD_MAGIC = 1345541169u;
 static const uint32_t SQ_P3_ERROR_MESSAGE_MAX = 32u;
+static const uint32_t SQ_RING_MAX_UNITS = 2147483647u;
+static const uint32_t SQ_RING_MAX_BYTES = 4294967295u;
 static const uint32_t SQ_P3_EVENT_NONE = 0u;
 static const uint32_t SQ_P3_EVENT_STREAM_READ = 2u;
 static const uint32_t SQ_P3_EVENT_STREAM_WRITE = 3u;
@@ -64,8 +66,6 @@ static const uint32_t SQ_P3_BLOCKED = 4294967295u;
 static const uint32_t SQ_P3_MAX_COPY = 268435455u;
 static const uint32_t SQ_P3_RUNTIME_MAGIC = 1345540692u;
 static const uint32_t SQ_POLL_SIGNAL_MAGIC = 1347634993u;
-static const uint32_t SQ_RING_MAX_UNITS = 2147483647u;
-static const uint32_t SQ_RING_MAX_BYTES = 4294967295u;
 static const uint32_t SQ_SEM_MAGIC = 1397050673u;
 static const uint32_t SQ_CONFIG_MAX_SHARED_STREAMS = 4u;
 static const uint32_t SQ_SHARED_STREAM_MAGIC = 1397247281u;
@@ -103,6 +103,7 @@ static const uint32_t SQ_SIZEOF_sq_p3_realloc_fn = 8u;
 static const uint32_t SQ_SIZEOF_sq_p3_instance_t = 80u;
 static const uint32_t SQ_SIZEOF_sq_p3_thread_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_p3_error_context_t = 48u;
+static const uint32_t SQ_SIZEOF_sq_typed_ring_buf_t = 40u;
 static const uint32_t SQ_SIZEOF_sq_p3_waitable_t = 64u;
 static const uint32_t SQ_SIZEOF_sq_p3_wset_t = 72u;
 static const uint32_t SQ_SIZEOF_sq_p3_copy_result_t = 4u;
@@ -110,19 +111,21 @@ static const uint32_t SQ_SIZEOF_sq_p3_elem_kind_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_type_t = 12u;
 static const uint32_t SQ_SIZEOF_sq_p3_end_state_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_end_t = 96u;
-static const uint32_t SQ_SIZEOF_sq_p3_channel_t = 224u;
+static const uint32_t SQ_SIZEOF_sq_p3_channel_t = 232u;
+static const uint32_t SQ_SIZEOF_sq_p3_pool_t = 24u;
+static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 88u;
+static const uint32_t SQ_SIZEOF_sq_p3_host_direction_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_host_fn_t = 8u;
+static const uint32_t SQ_SIZEOF_sq_p3_host_stream_t = 48u;
 static const uint32_t SQ_SIZEOF_wait_result_t = 12u;
 static const uint32_t SQ_SIZEOF_writer_reader_pair_t = 8u;
 static const uint32_t SQ_SIZEOF_result_and_count_t = 16u;
 static const uint32_t SQ_SIZEOF_sq_rfc46_trap_fn = 8u;
-static const uint32_t SQ_SIZEOF_sq_p3_pool_t = 24u;
-static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 88u;
 static const uint32_t SQ_SIZEOF_sq_poll_type_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_poll_event_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_poll_signal_t = 12u;
 static const uint32_t SQ_SIZEOF_sq_ring_buf_t = 40u;
 static const uint32_t SQ_SIZEOF_sq_sem_t = 16u;
-static const uint32_t SQ_SIZEOF_sq_typed_ring_buf_t = 40u;
 static const uint32_t SQ_SIZEOF_sq_stream_index_t = 32u;
 static const uint32_t SQ_SIZEOF_sq_shared_stream_t = 80u;
 static const uint32_t SQ_SIZEOF_sq_stream_end_t = 64u;
@@ -421,6 +424,33 @@ typedef struct sq_p3_error_context {
 sq_status_t sq_p3_error_context_new(sq_p3_thread_t *t, uint32_t ptr, uint32_t len, uint32_t *index);
 sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index, uint32_t ptr);
 sq_status_t sq_p3_error_context_drop(sq_p3_thread_t *t, uint32_t index);
+struct sq_ring_core {
+    char *storage;
+    uint32_t capacity;
+    uint32_t unit_size;
+    uint32_t size_bytes;
+    sq_atomic_u32_t head;
+    sq_atomic_u32_t tail;
+    uint32_t write_claim;
+    uint32_t read_claim;
+};
+typedef struct sq_typed_ring_buf {
+    struct sq_ring_core core;
+} sq_typed_ring_buf_t;
+sq_status_t sq_typed_ring_buf_init(sq_typed_ring_buf_t *rb, void *storage, size_t storage_size, size_t elem_size);
+void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb);
+sq_status_t sq_typed_ring_buf_write_element(sq_typed_ring_buf_t *rb, const void *elem);
+sq_status_t sq_typed_ring_buf_read_element(sq_typed_ring_buf_t *rb, void *elem);
+sq_status_t sq_typed_ring_buf_write(sq_typed_ring_buf_t *rb, const void *elems, uint32_t n, uint32_t *written);
+sq_status_t sq_typed_ring_buf_read(sq_typed_ring_buf_t *rb, void *elems, uint32_t n, uint32_t *read);
+sq_status_t sq_typed_ring_buf_write_claim(sq_typed_ring_buf_t *rb, void **slot);
+sq_status_t sq_typed_ring_buf_write_commit(sq_typed_ring_buf_t *rb);
+sq_status_t sq_typed_ring_buf_read_borrow(sq_typed_ring_buf_t *rb, const void **elem);
+sq_status_t sq_typed_ring_buf_read_release(sq_typed_ring_buf_t *rb);
+uint32_t sq_typed_ring_buf_elements_available(const sq_typed_ring_buf_t *rb);
+uint32_t sq_typed_ring_buf_space_available(const sq_typed_ring_buf_t *rb);
+uint32_t sq_typed_ring_buf_capacity(const sq_typed_ring_buf_t *rb);
+uint32_t sq_typed_ring_buf_elem_size(const sq_typed_ring_buf_t *rb);
 struct sq_p3_wset;
 typedef struct sq_p3_waitable {
     sq_waitable_t base;
@@ -468,6 +498,7 @@ typedef enum sq_p3_end_state {
     SQ_P3_END_DONE = 3
 } sq_p3_end_state_t;
 struct sq_p3_channel;
+struct sq_p3_host_stream;
 typedef struct sq_p3_end {
     sq_p3_waitable_t w;
     struct sq_p3_channel *channel;
@@ -483,6 +514,7 @@ typedef struct sq_p3_channel {
     sq_p3_end_t *pending;
     sq_p3_end_t readable;
     sq_p3_end_t writable;
+    struct sq_p3_host_stream *host;
     _Bool future;
     _Bool dropped;
 } sq_p3_channel_t;
@@ -501,6 +533,39 @@ sq_status_t sq_p3_future_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *typ
 sq_status_t sq_p3_future_drop_readable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end);
 sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end);
 sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to, const sq_p3_type_t *type, uint32_t end, uint32_t *moved);
+typedef struct sq_p3_pool {
+    void *items;
+    uint32_t count;
+    uint32_t stride;
+    uint32_t free_head;
+    uint32_t used;
+} sq_p3_pool_t;
+typedef struct sq_p3_runtime {
+    sq_p3_pool_t channels;
+    sq_p3_pool_t sets;
+    sq_p3_pool_t errors;
+    sq_waitable_t **set_storage;
+    uint32_t set_members;
+    uint32_t magic;
+} sq_p3_runtime_t;
+sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt);
+typedef enum sq_p3_host_direction {
+    SQ_P3_HOST_WRITES = 0,
+    SQ_P3_HOST_READS = 1
+} sq_p3_host_direction_t;
+struct sq_p3_host_stream;
+typedef void (*sq_p3_host_fn_t)(struct sq_p3_host_stream *hs, void *arg);
+typedef struct sq_p3_host_stream {
+    sq_p3_channel_t *channel;
+    sq_p3_runtime_t *runtime;
+    sq_typed_ring_buf_t *ring;
+    sq_p3_host_fn_t on_guest;
+    void *arg;
+    uint32_t direction;
+} sq_p3_host_stream_t;
+sq_status_t sq_p3_host_stream_new(sq_p3_host_stream_t *hs, sq_p3_instance_t *inst, const sq_p3_type_t *type, sq_typed_ring_buf_t *ring, sq_p3_host_direction_t direction, sq_p3_host_fn_t on_guest, void *arg, uint32_t *guest_index);
+sq_status_t sq_p3_host_stream_notify(sq_p3_host_stream_t *hs);
+sq_status_t sq_p3_host_stream_close(sq_p3_host_stream_t *hs);
 typedef struct {
     uint32_t event;
     uint32_t waitable;
@@ -528,22 +593,6 @@ wait_result_t waitable_set_poll(uint32_t set);
 writer_reader_pair_t sq_rfc46_stream_new(const sq_p3_type_t *type);
 result_and_count_t sq_rfc46_stream_read(const sq_p3_type_t *type, uint32_t stream, uint32_t memory, void *buffer, size_t length);
 result_and_count_t sq_rfc46_stream_write(const sq_p3_type_t *type, uint32_t stream, uint32_t memory, const void *buffer, size_t length);
-typedef struct sq_p3_pool {
-    void *items;
-    uint32_t count;
-    uint32_t stride;
-    uint32_t free_head;
-    uint32_t used;
-} sq_p3_pool_t;
-typedef struct sq_p3_runtime {
-    sq_p3_pool_t channels;
-    sq_p3_pool_t sets;
-    sq_p3_pool_t errors;
-    sq_waitable_t **set_storage;
-    uint32_t set_members;
-    uint32_t magic;
-} sq_p3_runtime_t;
-sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt);
 typedef enum sq_poll_type {
     SQ_POLL_SEM_AVAILABLE = 1,
     SQ_POLL_EVENTS_ANY = 2,
@@ -570,16 +619,6 @@ sq_status_t sq_poll_signal_reset(sq_poll_signal_t *sig);
 sq_status_t sq_poll_signal_check(const sq_poll_signal_t *sig, uint32_t *raised, int32_t *result);
 sq_status_t sq_poll(sq_poll_event_t *events, uint32_t count, sq_timeout_t timeout);
 void sq_poll_notify(const void *object);
-struct sq_ring_core {
-    char *storage;
-    uint32_t capacity;
-    uint32_t unit_size;
-    uint32_t size_bytes;
-    sq_atomic_u32_t head;
-    sq_atomic_u32_t tail;
-    uint32_t write_claim;
-    uint32_t read_claim;
-};
 typedef struct sq_ring_buf {
     struct sq_ring_core core;
 } sq_ring_buf_t;
@@ -608,23 +647,6 @@ sq_status_t sq_sem_take(sq_sem_t *s, sq_timeout_t timeout);
 sq_status_t sq_sem_reset(sq_sem_t *s);
 sq_status_t sq_sem_destroy(sq_sem_t *s);
 uint32_t sq_sem_count(const sq_sem_t *s);
-typedef struct sq_typed_ring_buf {
-    struct sq_ring_core core;
-} sq_typed_ring_buf_t;
-sq_status_t sq_typed_ring_buf_init(sq_typed_ring_buf_t *rb, void *storage, size_t storage_size, size_t elem_size);
-void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb);
-sq_status_t sq_typed_ring_buf_write_element(sq_typed_ring_buf_t *rb, const void *elem);
-sq_status_t sq_typed_ring_buf_read_element(sq_typed_ring_buf_t *rb, void *elem);
-sq_status_t sq_typed_ring_buf_write(sq_typed_ring_buf_t *rb, const void *elems, uint32_t n, uint32_t *written);
-sq_status_t sq_typed_ring_buf_read(sq_typed_ring_buf_t *rb, void *elems, uint32_t n, uint32_t *read);
-sq_status_t sq_typed_ring_buf_write_claim(sq_typed_ring_buf_t *rb, void **slot);
-sq_status_t sq_typed_ring_buf_write_commit(sq_typed_ring_buf_t *rb);
-sq_status_t sq_typed_ring_buf_read_borrow(sq_typed_ring_buf_t *rb, const void **elem);
-sq_status_t sq_typed_ring_buf_read_release(sq_typed_ring_buf_t *rb);
-uint32_t sq_typed_ring_buf_elements_available(const sq_typed_ring_buf_t *rb);
-uint32_t sq_typed_ring_buf_space_available(const sq_typed_ring_buf_t *rb);
-uint32_t sq_typed_ring_buf_capacity(const sq_typed_ring_buf_t *rb);
-uint32_t sq_typed_ring_buf_elem_size(const sq_typed_ring_buf_t *rb);
 typedef struct sq_stream_index sq_stream_index_t;
 typedef struct sq_shared_stream {
     uint32_t magic;

@@ -13,9 +13,17 @@
  *
  * Everything runs under the kernel's interrupt lock, the copy included; a
  * synchronous form releases it only while its kernel thread blocks.
+ *
+ * A host end (p3_host_stream.h) is never the pending end: it is a partner
+ * that has posted whatever its ring offers whenever the ring offers
+ * something, so a guest arriving meets it as a pending end with that
+ * length and no progress, and a notify arrives at the guest's pending end
+ * as a partner of that length would. Its copies have no event; the driver
+ * is told instead.
  */
 #include <stddef.h>
 #include <string.h>
+#include <squall/p3_host_stream.h>
 #include <squall/p3_runtime.h>
 #include <squall/p3_stream.h>
 #include "p3.h"
@@ -168,11 +176,77 @@ static bool sq_p3_end_writes(const sq_p3_end_t *e)
     return e->w.kind == SQ_P3_KIND_STREAM_WRITABLE || e->w.kind == SQ_P3_KIND_FUTURE_WRITABLE;
 }
 
-/* End `e`'s copy is over with `result`: its event is pending. */
+/* End `e`'s copy is over with `result`: its event is pending. A host end
+ * has no event: its driver's function is called. */
 static void sq_p3_end_finish(sq_p3_end_t *e, sq_p3_copy_result_t result)
 {
     e->result = (uint32_t)result;
-    sq_p3_waitable_raise(&e->w, sq_p3_end_event(e));
+    if (e->w.owner == NULL) {
+        sq_p3_host_stream_t *hs = e->channel->host;
+        if (hs->on_guest != NULL) {
+            hs->on_guest(hs, hs->arg);
+        }
+    } else {
+        sq_p3_waitable_raise(&e->w, sq_p3_end_event(e));
+    }
+}
+
+/* The host's end of a channel that has one. */
+static sq_p3_end_t *sq_p3_host_end(sq_p3_channel_t *ch)
+{
+    return ch->readable.w.owner == NULL ? &ch->readable : &ch->writable;
+}
+
+/* What a host end offers: the elements its ring holds when the host
+ * writes, its free slots when it reads. */
+/*@ requires used <= capacity;
+    assigns \nothing;
+    ensures HS02: host_writes ==> \result == used;
+    ensures HS02: !host_writes ==> \result == capacity - used;
+*/
+static uint32_t sq_p3_host_offer(bool host_writes, uint32_t used, uint32_t capacity)
+{
+    return host_writes ? used : capacity - used;
+}
+
+/* What hs's ring offers now. The driver only adds elements (free slots)
+ * meanwhile, so all of it stays available until the move. */
+static uint32_t sq_p3_host_ring_offer(const sq_p3_host_stream_t *hs)
+{
+    return sq_p3_host_offer(hs->direction == SQ_P3_HOST_WRITES,
+                            sq_typed_ring_buf_elements_available(hs->ring),
+                            sq_typed_ring_buf_capacity(hs->ring));
+}
+
+/* A notify: the host end arrives offering `offer` elements at the guest's
+ * pending end, which posted `p_length` and moved `p_progress`; the
+ * rendezvous of a guest partner posting `offer`. With nothing offered the
+ * host does not arrive: the guest end stays registered (REGISTER). */
+/*@ requires p_progress <= p_length;
+    requires \valid(n);
+    assigns *n;
+    behavior nothing:
+      assumes offer == 0;
+      ensures \result == SQ_P3_STEP_REGISTER && *n == 0;
+    behavior room:
+      assumes offer > 0 && p_progress < p_length;
+      ensures \result == SQ_P3_STEP_COPY;
+      ensures HS01: *n == (offer < p_length - p_progress ? offer : p_length - p_progress);
+      ensures HS01: 0 < *n <= offer && *n <= p_length - p_progress;
+    behavior answered:
+      assumes offer > 0 && p_progress == p_length;
+      ensures \result == SQ_P3_STEP_REPLACE && *n == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_p3_step_t sq_p3_host_arrive(uint32_t offer, uint32_t p_length, uint32_t p_progress,
+                                      bool host_writes, uint32_t *n)
+{
+    if (offer == 0u) {
+        *n = 0u;
+        return SQ_P3_STEP_REGISTER;
+    }
+    return sq_p3_rendezvous(false, true, p_length, p_progress, offer, host_writes, n);
 }
 
 /*@ requires \valid(e) && \valid(e->channel);
@@ -215,23 +289,61 @@ static size_t sq_p3_span(uint32_t ptr, uint32_t progress, uint32_t n, uint32_t s
     return (size_t)ptr + (size_t)progress * size;
 }
 
+/* Move `n` (> 0) elements between `ring` and the guest buffer at `guest`:
+ * out of the ring (`to_guest`) or into it, one copy per contiguous span
+ * of the ring. The caller offered no more than the ring held (had room
+ * for), so all n move (HS02). The runtime is the ring's consumer (to_guest)
+ * or producer and never claims, so no claim is outstanding on its side. */
+/*@ requires sq_typed_ok(ring) && 0 < n;
+    requires \valid(guest + (0 .. n * ring->core.unit_size - 1));
+    requires \separated(guest + (0 .. n * ring->core.unit_size - 1), ring,
+                        ring->core.storage + (0 .. ring->core.size_bytes - 1));
+    requires to_guest ==> n <= sq_ring_used(&ring->core) && ring->core.read_claim == 0;
+    requires !to_guest ==> n <= sq_ring_free(&ring->core) && ring->core.write_claim == 0;
+    assigns ring->core.head, ring->core.tail, ring->core.storage[0 .. ring->core.size_bytes - 1],
+            guest[0 .. n * ring->core.unit_size - 1];
+    ensures HS02: to_guest ==> sq_ring_used(&ring->core) == \old(sq_ring_used(&ring->core)) - n;
+    ensures HS02: !to_guest ==> sq_ring_used(&ring->core) == \old(sq_ring_used(&ring->core)) + n;
+*/
+static void sq_p3_ring_move(sq_typed_ring_buf_t *ring, bool to_guest, uint8_t *guest,
+                            uint32_t n)
+{
+    uint32_t moved;
+    if (to_guest) {
+        (void)sq_typed_ring_buf_read(ring, guest, n, &moved);
+    } else {
+        (void)sq_typed_ring_buf_write(ring, guest, n, &moved);
+    }
+}
+
 /* Move `n` elements from the writable end's buffer to the readable end's,
  * after what each has moved so far: one copy, straight between the two
- * linear memories (memmove: within one instance they may overlap). Both
- * ranges were checked when their copies started and memory only grows. */
+ * linear memories (memmove: within one instance they may overlap), or
+ * between a guest's memory and a host end's ring. The guest ranges were
+ * checked when their copies started and memory only grows. */
 static void sq_p3_move(sq_p3_channel_t *ch, uint32_t n)
 {
     sq_p3_end_t *r = &ch->readable;
     sq_p3_end_t *w = &ch->writable;
     uint32_t size = ch->type->size;
     size_t bytes;
-    size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
-    size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
-    if (bytes > 0u) {
-        memmove(r->w.owner->memory + dst, w->w.owner->memory + src, bytes);
+    if (r->w.owner == NULL) {
+        size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
+        sq_p3_ring_move(ch->host->ring, false, w->w.owner->memory + src, n);
+        w->progress += n;
+    } else if (w->w.owner == NULL) {
+        size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
+        sq_p3_ring_move(ch->host->ring, true, r->w.owner->memory + dst, n);
+        r->progress += n;
+    } else {
+        size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
+        size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
+        if (bytes > 0u) {
+            memmove(r->w.owner->memory + dst, w->w.owner->memory + src, bytes);
+        }
+        r->progress += n;
+        w->progress += n;
     }
-    r->progress += n;
-    w->progress += n;
 }
 
 /* Whether element type `type` may be copied within one instance (the
@@ -249,10 +361,17 @@ static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bo
 {
     sq_p3_channel_t *ch = e->channel;
     sq_p3_end_t *p = ch->pending;
+    uint32_t p_length = p != NULL ? p->length : 0u;
+    uint32_t p_progress = p != NULL ? p->progress : 0u;
+    if (ch->host != NULL) {
+        /* The host end waits whenever its ring offers something. */
+        p_length = sq_p3_host_ring_offer(ch->host);
+        p_progress = 0u;
+        p = p_length > 0u ? sq_p3_host_end(ch) : NULL;
+    }
     uint32_t count;
-    sq_p3_step_t step = sq_p3_rendezvous(ch->dropped, p != NULL, p != NULL ? p->length : 0u,
-                                         p != NULL ? p->progress : 0u, n, sq_p3_end_writes(e),
-                                         &count);
+    sq_p3_step_t step = sq_p3_rendezvous(ch->dropped, p != NULL, p_length, p_progress, n,
+                                         sq_p3_end_writes(e), &count);
     if (step != SQ_P3_STEP_DROPPED && p != NULL && p->w.owner == e->w.owner &&
         !sq_p3_same_instance_ok(ch->type)) {
         return sq_p3_trap(e->w.owner, SQ_P3_TRAP_SAME_INSTANCE);
@@ -315,6 +434,28 @@ static sq_status_t sq_p3_type_usable(const sq_p3_type_t *type)
     return type->size > 0u && type->size % type->align == 0u ? SQ_OK : SQ_ERR_INVALID;
 }
 
+/* A channel from the pool for elements of `type`, with the host end
+ * `host` or none: both ends idle, nothing pending. The caller sets up the
+ * ends' waitables. */
+static void sq_p3_channel_setup(sq_p3_channel_t *ch, const sq_p3_type_t *type, bool future,
+                                sq_p3_host_stream_t *host)
+{
+    ch->type = type;
+    ch->pending = NULL;
+    ch->host = host;
+    ch->future = future;
+    ch->dropped = false;
+    sq_p3_end_t *ends[2] = {&ch->readable, &ch->writable};
+    for (uint32_t i = 0u; i < 2u; i++) {
+        ends[i]->channel = ch;
+        ends[i]->state = SQ_P3_END_IDLE;
+        ends[i]->ptr = 0u;
+        ends[i]->length = 0u;
+        ends[i]->progress = 0u;
+        ends[i]->result = SQ_P3_COPY_COMPLETED;
+    }
+}
+
 /* stream.new / future.new. */
 static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type, bool future,
                                      uint64_t *packed)
@@ -352,22 +493,9 @@ static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type
             }
         }
         if (st == SQ_OK) {
-            ch->type = type;
-            ch->pending = NULL;
-            ch->future = future;
-            ch->dropped = false;
-            sq_p3_end_t *ends[2] = {&ch->readable, &ch->writable};
-            const uint32_t kinds[2] = {rk, wk};
-            const uint32_t indices[2] = {ri, wi};
-            for (uint32_t i = 0u; i < 2u; i++) {
-                sq_p3_waitable_setup(&ends[i]->w, inst, kinds[i], indices[i]);
-                ends[i]->channel = ch;
-                ends[i]->state = SQ_P3_END_IDLE;
-                ends[i]->ptr = 0u;
-                ends[i]->length = 0u;
-                ends[i]->progress = 0u;
-                ends[i]->result = SQ_P3_COPY_COMPLETED;
-            }
+            sq_p3_channel_setup(ch, type, future, NULL);
+            sq_p3_waitable_setup(&ch->readable.w, inst, rk, ri);
+            sq_p3_waitable_setup(&ch->writable.w, inst, wk, wi);
             *packed = (uint64_t)ri | ((uint64_t)wi << 32);
         }
     }
@@ -548,9 +676,27 @@ sq_status_t sq_p3_future_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *typ
     return sq_p3_cancel(t, type, SQ_P3_KIND_FUTURE_WRITABLE, end, async, result);
 }
 
-/* drop-readable/drop-writable: free `end`; the other end's pending copy
- * gets DROPPED with what it moved, and later copies on it DROPPED at once.
- * The second drop gives the channel back. */
+/* One end of `ch` (of runtime `rt`) is dropped, by its guest or by the
+ * host: the second drop gives the channel back; the first gives the other
+ * end's pending copy DROPPED with what it moved (a host end's driver is
+ * told), and later copies on it are DROPPED at once. */
+static void sq_p3_channel_release(sq_p3_runtime_t *rt, sq_p3_channel_t *ch)
+{
+    if (ch->dropped) {
+        sq_p3_pool_give(&rt->channels, ch);
+        return;
+    }
+    ch->dropped = true;
+    sq_p3_end_t *p = ch->pending;
+    if (p != NULL) {
+        ch->pending = NULL;
+        sq_p3_end_finish(p, SQ_P3_COPY_DROPPED);
+    } else if (ch->host != NULL) {
+        sq_p3_end_finish(sq_p3_host_end(ch), SQ_P3_COPY_DROPPED);
+    }
+}
+
+/* drop-readable/drop-writable: free `end` and release its channel. */
 static sq_status_t sq_p3_drop(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3_kind_t kind,
                               uint32_t end)
 {
@@ -569,19 +715,9 @@ static sq_status_t sq_p3_drop(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
         st = sq_p3_trap(t->instance, SQ_P3_TRAP_BUSY);
     }
     if (st == SQ_OK) {
-        sq_p3_channel_t *ch = e->channel;
         sq_p3_handle_free(t->instance, end);
         sq_p3_waitable_leave_set(&e->w);
-        if (ch->dropped) {
-            sq_p3_pool_give(&t->instance->runtime->channels, ch);
-        } else {
-            ch->dropped = true;
-            sq_p3_end_t *p = ch->pending;
-            if (p != NULL) {
-                ch->pending = NULL;
-                sq_p3_end_finish(p, SQ_P3_COPY_DROPPED);
-            }
-        }
+        sq_p3_channel_release(t->instance->runtime, e->channel);
     }
     sq_port_irq_unlock(key);
     return st;
@@ -654,6 +790,121 @@ sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
         sq_p3_handle_free(from->instance, end);
         e->w.owner = to;
         e->w.handle = *moved;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_host_stream_new(sq_p3_host_stream_t *hs, sq_p3_instance_t *inst,
+                                  const sq_p3_type_t *type, sq_typed_ring_buf_t *ring,
+                                  sq_p3_host_direction_t direction, sq_p3_host_fn_t on_guest,
+                                  void *arg, uint32_t *guest_index)
+{
+    if (hs == NULL || inst == NULL || ring == NULL || guest_index == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_status_t st = sq_p3_type_usable(type);
+    if (st != SQ_OK) {
+        return st;
+    }
+    /* A ring cannot hold elements of size 0. */
+    if (type->kind == SQ_P3_ELEM_NONE) {
+        return SQ_ERR_UNSUPPORTED;
+    }
+    if (inst->magic != SQ_P3_INSTANCE_MAGIC || sq_typed_ring_buf_elem_size(ring) != type->size ||
+        (direction != SQ_P3_HOST_WRITES && direction != SQ_P3_HOST_READS)) {
+        return SQ_ERR_INVALID;
+    }
+    bool host_writes = direction == SQ_P3_HOST_WRITES;
+    sq_p3_kind_t kind = host_writes ? SQ_P3_KIND_STREAM_READABLE : SQ_P3_KIND_STREAM_WRITABLE;
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_p3_runtime_t *rt = inst->runtime;
+    sq_p3_channel_t *ch = NULL;
+    uint32_t index = 0u;
+    /* Lowering is no built-in call: a trapped instance refuses it without
+     * a new reason, as sq_p3_end_transfer's `to`. */
+    if (inst->trap != SQ_P3_TRAP_NONE) {
+        st = SQ_ERR_TRAP;
+    } else {
+        ch = sq_p3_pool_take(&rt->channels);
+        if (ch == NULL) {
+            st = SQ_ERR_FULL;
+        }
+    }
+    if (st == SQ_OK) {
+        sq_p3_end_t *guest = host_writes ? &ch->readable : &ch->writable;
+        st = sq_p3_insert(inst, kind, guest, &index);
+        if (st != SQ_OK) {
+            sq_p3_pool_give(&rt->channels, ch);
+        }
+    }
+    if (st == SQ_OK) {
+        sq_p3_channel_setup(ch, type, false, hs);
+        sq_p3_end_t *host = host_writes ? &ch->writable : &ch->readable;
+        sq_p3_waitable_setup(&host->w, NULL, host_writes ? SQ_P3_KIND_STREAM_WRITABLE
+                                                         : SQ_P3_KIND_STREAM_READABLE, 0u);
+        sq_p3_waitable_setup(host_writes ? &ch->readable.w : &ch->writable.w, inst, kind, index);
+        hs->channel = ch;
+        hs->runtime = rt;
+        hs->ring = ring;
+        hs->on_guest = on_guest;
+        hs->arg = arg;
+        hs->direction = (uint32_t)direction;
+        *guest_index = index;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_host_stream_notify(sq_p3_host_stream_t *hs)
+{
+    if (hs == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_OK;
+    sq_p3_channel_t *ch = hs->channel;
+    if (ch == NULL) {
+        st = SQ_ERR_STATE;
+    } else if (ch->dropped) {
+        st = SQ_ERR_DESTROYED;
+    } else if (ch->pending != NULL) {
+        /* The guest's end waits: the host arrives as a partner posting
+         * what its ring offers. */
+        sq_p3_end_t *p = ch->pending;
+        uint32_t n;
+        sq_p3_step_t step = sq_p3_host_arrive(sq_p3_host_ring_offer(hs), p->length, p->progress,
+                                              hs->direction == SQ_P3_HOST_WRITES, &n);
+        if (step == SQ_P3_STEP_COPY) {
+            sq_p3_move(ch, n);
+            sq_p3_end_finish(p, SQ_P3_COPY_COMPLETED);
+        } else if (step == SQ_P3_STEP_REPLACE) {
+            /* A full (or zero-length) pending copy is answered; the host
+             * end keeps offering, unregistered as always. */
+            ch->pending = NULL;
+            sq_p3_end_finish(p, SQ_P3_COPY_COMPLETED);
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_host_stream_close(sq_p3_host_stream_t *hs)
+{
+    if (hs == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_OK;
+    sq_p3_channel_t *ch = hs->channel;
+    if (ch == NULL) {
+        st = SQ_ERR_STATE;
+    } else {
+        /* From now on the channel never looks at the ring nor calls the
+         * driver: it is a channel whose other end was dropped. */
+        ch->host = NULL;
+        sq_p3_channel_release(hs->runtime, ch);
+        hs->channel = NULL;
     }
     sq_port_irq_unlock(key);
     return st;
