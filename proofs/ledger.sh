@@ -138,6 +138,8 @@ the proof assistant's own summaries.
 | WS01 | a waitable is in at most one set: join moves it (a set with no room refuses, except a move within its own set) |
 | WS02 | no waitable is in a set and waited on synchronously at once: join and cancel trap while a synchronous waiter exists, synchronous forms trap on a member of a set |
 | WS03 | wait/poll store (index, payload) little-endian in exactly the 8 checked bytes at ptr |
+| HS01 | a host stream end moves min(what its ring offers, what the guest's pending buffer has left): never more than the guest posted nor than the ring holds (has room for); a notify with nothing to offer moves nothing, one that finds the guest's buffer full (or zero-length) completes it |
+| HS02 | a host end offers exactly its ring's elements (host writes) or free slots (host reads), and each move takes exactly that many out of (puts that many into) the ring: no element is delivered twice or lost |
 | RF01 | the RFC #46 facade binds a kernel thread to at most one guest thread |
 | RF02 | the facade unpacks a copy's result word without loss (BLOCKED to {0xffffffff, 0}, else result and count) |
 | RF03 | the facade turns a host buffer into a guest offset only if it starts inside the bound instance's linear memory (or is NULL with nothing to copy); the built-in then checks the whole range (IN01) |

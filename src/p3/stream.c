@@ -295,18 +295,17 @@ static size_t sq_p3_span(uint32_t ptr, uint32_t progress, uint32_t n, uint32_t s
  * for), so all n move (HS02). The runtime is the ring's consumer (to_guest)
  * or producer and never claims, so no claim is outstanding on its side. */
 /*@ requires sq_typed_ok(ring) && 0 < n;
-    requires \valid(guest + (0 .. n * ring->core.unit_size - 1));
-    requires \separated(guest + (0 .. n * ring->core.unit_size - 1), ring,
+    requires \valid((char *)guest + (0 .. n * ring->core.unit_size - 1));
+    requires \separated((char *)guest + (0 .. n * ring->core.unit_size - 1), ring,
                         ring->core.storage + (0 .. ring->core.size_bytes - 1));
     requires to_guest ==> n <= sq_ring_used(&ring->core) && ring->core.read_claim == 0;
     requires !to_guest ==> n <= sq_ring_free(&ring->core) && ring->core.write_claim == 0;
     assigns ring->core.head, ring->core.tail, ring->core.storage[0 .. ring->core.size_bytes - 1],
-            guest[0 .. n * ring->core.unit_size - 1];
+            ((char *)guest)[0 .. n * ring->core.unit_size - 1];
     ensures HS02: to_guest ==> sq_ring_used(&ring->core) == \old(sq_ring_used(&ring->core)) - n;
     ensures HS02: !to_guest ==> sq_ring_used(&ring->core) == \old(sq_ring_used(&ring->core)) + n;
 */
-static void sq_p3_ring_move(sq_typed_ring_buf_t *ring, bool to_guest, uint8_t *guest,
-                            uint32_t n)
+static void sq_p3_ring_move(sq_typed_ring_buf_t *ring, bool to_guest, void *guest, uint32_t n)
 {
     uint32_t moved;
     if (to_guest) {
