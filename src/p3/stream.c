@@ -855,7 +855,8 @@ sq_status_t sq_p3_host_stream_new(sq_p3_host_stream_t *hs, sq_p3_instance_t *ins
     return st;
 }
 
-sq_status_t sq_p3_host_stream_notify(sq_p3_host_stream_t *hs)
+/* notify (`close` false) and close, under the lock, on hs's channel. */
+static sq_status_t sq_p3_host_call(sq_p3_host_stream_t *hs, bool close)
 {
     if (hs == NULL) {
         return SQ_ERR_NULL;
@@ -865,6 +866,12 @@ sq_status_t sq_p3_host_stream_notify(sq_p3_host_stream_t *hs)
     sq_p3_channel_t *ch = hs->channel;
     if (ch == NULL) {
         st = SQ_ERR_STATE;
+    } else if (close) {
+        /* From now on the channel never looks at the ring nor calls the
+         * driver: it is a channel whose other end was dropped. */
+        ch->host = NULL;
+        sq_p3_channel_release(hs->runtime, ch);
+        hs->channel = NULL;
     } else if (ch->dropped) {
         st = SQ_ERR_DESTROYED;
     } else if (ch->pending != NULL) {
@@ -888,23 +895,12 @@ sq_status_t sq_p3_host_stream_notify(sq_p3_host_stream_t *hs)
     return st;
 }
 
+sq_status_t sq_p3_host_stream_notify(sq_p3_host_stream_t *hs)
+{
+    return sq_p3_host_call(hs, false);
+}
+
 sq_status_t sq_p3_host_stream_close(sq_p3_host_stream_t *hs)
 {
-    if (hs == NULL) {
-        return SQ_ERR_NULL;
-    }
-    sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = SQ_OK;
-    sq_p3_channel_t *ch = hs->channel;
-    if (ch == NULL) {
-        st = SQ_ERR_STATE;
-    } else {
-        /* From now on the channel never looks at the ring nor calls the
-         * driver: it is a channel whose other end was dropped. */
-        ch->host = NULL;
-        sq_p3_channel_release(hs->runtime, ch);
-        hs->channel = NULL;
-    }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_host_call(hs, true);
 }
