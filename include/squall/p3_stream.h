@@ -83,13 +83,13 @@ typedef struct sq_p3_type {
 #define SQ_P3_TYPE_DEFINE(name, kind_, size_, align_)                          \
     const sq_p3_type_t name = {(kind_), (size_), (align_)}
 
-/** Where an end is in its copy (the reference's CopyState). */
+/** Where an end is in its copy (the reference's CopyState, without its
+ *  CANCELLING_COPY: every copy here ends inside one call under the lock,
+ *  host ends included, so a cancel never has to wait). */
 typedef enum sq_p3_end_state {
     SQ_P3_END_IDLE = 0,
     SQ_P3_END_COPYING = 1,    /**< from the call until its event is delivered */
-    SQ_P3_END_CANCELLING = 2, /**< a cancel blocked: never entered (no copy is ever in
-                                   flight, not even with a host end) */
-    SQ_P3_END_DONE = 3        /**< after DROPPED (and a future's COMPLETED) */
+    SQ_P3_END_DONE = 2        /**< after DROPPED (and a future's COMPLETED) */
 } sq_p3_end_state_t;
 
 struct sq_p3_channel;

@@ -494,8 +494,7 @@ typedef struct sq_p3_type {
 typedef enum sq_p3_end_state {
     SQ_P3_END_IDLE = 0,
     SQ_P3_END_COPYING = 1,
-    SQ_P3_END_CANCELLING = 2,
-    SQ_P3_END_DONE = 3
+    SQ_P3_END_DONE = 2
 } sq_p3_end_state_t;
 struct sq_p3_channel;
 struct sq_p3_host_stream;
