@@ -132,9 +132,17 @@ the proof assistant's own summaries.
 | SS04 | a stream end takes a published (peer) index only if its view's ring invariant holds with it; otherwise SQ_ERR_CORRUPT, view unchanged |
 | SS05 | a claimed or borrowed slot is a whole element inside the stream's data area (zero copy) |
 
-SS03 is checked by tests only (tests/test_shared_stream.c through
-sq_mem_domain_allows, tests/test_isolation.c on QEMU); SS01 and SS02 are
-proven on the partitions attach hands to each domain, not on attach itself.
+SS01-SS03 are named clauses of sq_shared_stream_attach (and of
+stream_attach_locked): on SQ_OK no partition of the writer's domain with
+write access touches a byte of the read index, none of the reader's
+touches the data or the write index, and in each domain each of the three
+pieces is touched by no partition but its own and by no known thread's
+stack (from MD01 and MD07 of each sq_mem_domain_add); on any error both
+domains are as before. They hold at attach and stay true while the stream
+is attached unless privileged code takes one of its partitions out by
+hand (sq_mem_domain_remove, or a domain's re-init), which nothing refuses.
+tests/test_shared_stream.c (through sq_mem_domain_allows) and
+tests/test_isolation.c (on QEMU) check them too.
 
 SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
 without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12

@@ -29,14 +29,7 @@
 # or notify (sq_shared_stream_sys_*) blocks on the stream's event across an
 # unlock. Their decisions are proven in stream_for_call_locked and
 # stream_ready (stream_for_call is their locking wrapper);
-# tests/test_shared_stream.c runs them. Shared stream attach and detach
-# (stream_grant, stream_revoke, stream_attach_locked, stream_detach_locked
-# and their wrappers) wait for the memory-domain contracts of
-# sq_mem_domain_add and _remove (branch task-domain): SS01 and SS02 are
-# proven on the partitions attach gives (stream_parts); that a domain
-# grants nothing else over those pieces, and SS03, rest on MD01 and MD07 of
-# each add; tests/test_shared_stream.c checks both through
-# sq_mem_domain_allows and the refused attaches.
+# tests/test_shared_stream.c runs them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${SQ_PROVE_OUT:-build/prove}
@@ -46,7 +39,7 @@ sources=(src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.
          src/kernel/event.c src/kernel/timer.c src/kernel/poll.c src/kernel/waitable_set.c
          src/kernel/gate.c src/kernel/callback_table.c src/kernel/mem_domain.c src/kernel/mpu.c
          src/kernel/shared_stream.c src/kernel/syscall.c)
-skipped=sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit,sq_callback_dispatch,sq_callback_run,sq_poll,sq_poll_as_sem,sq_poll_as_event,sq_poll_as_ring,sq_poll_as_typed,sq_poll_as_signal,sq_waitable_set_wait,sq_shared_stream_sys_wait,sq_shared_stream_sys_notify,sq_syscall,sq_user_yield,sq_user_sleep,sq_user_exit,stream_call,sq_stream_writer_wait,sq_stream_reader_wait,sq_stream_writer_notify,sq_stream_reader_notify,stream_for_call,stream_grant,stream_revoke,stream_attach_locked,sq_shared_stream_attach,stream_detach_locked,sq_shared_stream_detach
+skipped=sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit,sq_callback_dispatch,sq_callback_run,sq_poll,sq_poll_as_sem,sq_poll_as_event,sq_poll_as_ring,sq_poll_as_typed,sq_poll_as_signal,sq_waitable_set_wait,sq_shared_stream_sys_wait,sq_shared_stream_sys_notify,sq_syscall,sq_user_yield,sq_user_sleep,sq_user_exit,stream_call,sq_stream_writer_wait,sq_stream_reader_wait,sq_stream_writer_notify,sq_stream_reader_notify,stream_for_call
 timeout=${SQ_WP_TIMEOUT:-60}
 
 # ILP32 like the Cortex-M targets the library ships on. SQ_PROVE_REPORT_ONLY=1
