@@ -143,12 +143,6 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
      (d)->part[(d)->count - 1].base == (part)[2].base &&                                   \
      (d)->part[(d)->count - 1].size == (part)[2].size)
 
-/* For the proofs of grant and revoke: the caller's three partitions are as
- * on entry (a domain change writes only the domain). */
-#define SQ_STREAM_PARTS_SAME                                                    \
-    (\forall integer i_; 0 <= i_ < 3 ==> part[i_].base == \at(part[i_].base, Pre) &&      \
-       part[i_].size == \at(part[i_].size, Pre) && part[i_].access == \at(part[i_].access, Pre))
-
 /* Add the three partitions to d, all or none: a refused one takes back
  * those added before it (removing the newest partition cannot fail). With
  * all three in, MD01 and MD07 of each add make each piece alone in d, so a
@@ -166,27 +160,26 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
 static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
 {
     sq_status_t st = sq_mem_domain_add(d, &part[0]);
-    //@ assert SQ_STREAM_PARTS_SAME;
     if (st == SQ_OK) {
         /*@ assert one: d->magic == SQ_MEM_DOMAIN_MAGIC && d->count == \at(d->count, Pre) + 1 &&
               SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
               sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
-              !sq_hits_known_stack(part[0].base, part[0].size); */
+              !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
+                                   d->part[\at(d->count, Pre)].size); */
         st = sq_mem_domain_add(d, &part[1]);
-        //@ assert SQ_STREAM_PARTS_SAME;
         if (st == SQ_OK) {
             /*@ assert two: d->count == \at(d->count, Pre) + 2 &&
                   SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
                   sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
                   sq_part_holds(d, \at(d->count, Pre) + 1, &part[1]) &&
-                  !sq_hits_known_stack(part[0].base, part[0].size) &&
-                  !sq_hits_known_stack(part[1].base, part[1].size); */
+                  !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
+                                       d->part[\at(d->count, Pre)].size) &&
+                  !sq_hits_known_stack(d->part[\at(d->count, Pre) + 1].base,
+                                       d->part[\at(d->count, Pre) + 1].size); */
             st = sq_mem_domain_add(d, &part[2]);
-            //@ assert SQ_STREAM_PARTS_SAME;
             if (st != SQ_OK) {
                 //@ assert sq_part_is{Here}(d, d->count - 1, part[1].base, part[1].size);
                 (void)sq_mem_domain_remove(d, &part[1]);
-                //@ assert SQ_STREAM_PARTS_SAME;
             }
         }
         /*@ assert first_newest: st != SQ_OK ==> d->count == \at(d->count, Pre) + 1 &&
@@ -195,7 +188,6 @@ static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t par
         if (st != SQ_OK) {
             //@ assert sq_part_is{Here}(d, d->count - 1, part[0].base, part[0].size);
             (void)sq_mem_domain_remove(d, &part[0]);
-            //@ assert SQ_STREAM_PARTS_SAME;
             //@ assert undone_0: SQ_DOMAIN_KEPT(Pre, Here, d);
         }
     }
@@ -204,9 +196,12 @@ static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t par
           sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
           sq_part_holds(d, \at(d->count, Pre) + 1, &part[1]) &&
           sq_part_holds(d, \at(d->count, Pre) + 2, &part[2]) &&
-          !sq_hits_known_stack(part[0].base, part[0].size) &&
-          !sq_hits_known_stack(part[1].base, part[1].size) &&
-          !sq_hits_known_stack(part[2].base, part[2].size); */
+          !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
+                               d->part[\at(d->count, Pre)].size) &&
+          !sq_hits_known_stack(d->part[\at(d->count, Pre) + 1].base,
+                               d->part[\at(d->count, Pre) + 1].size) &&
+          !sq_hits_known_stack(d->part[\at(d->count, Pre) + 2].base,
+                               d->part[\at(d->count, Pre) + 2].size); */
     /* MD01 both ways round (sizes are positive, MD03): no other partition
      * of d overlaps a piece. */
     /*@ assert only_0: st == SQ_OK ==>
@@ -231,12 +226,10 @@ static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t par
 static void stream_revoke(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
 {
     (void)sq_mem_domain_remove(d, &part[2]);
-    //@ assert SQ_STREAM_PARTS_SAME;
     /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
           d->count == \at(d->count, Pre) - 1 && SQ_PARTS_KEPT(Pre, Here, d, d->count) &&
           sq_part_is{Here}(d, d->count - 1, part[1].base, part[1].size); */
     (void)sq_mem_domain_remove(d, &part[1]);
-    //@ assert SQ_STREAM_PARTS_SAME;
     /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
           d->count == \at(d->count, Pre) - 2 && SQ_PARTS_KEPT(Pre, Here, d, d->count) &&
           sq_part_is{Here}(d, d->count - 1, part[0].base, part[0].size); */
@@ -397,14 +390,16 @@ sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t da
       \separated(s, writer) && \separated(s, reader) &&
       (writer == reader || \separated(writer, reader));
 
-    // SS01-SS03 of attached s. They stay true while s is attached unless
-    // privileged code takes one of its partitions out by hand
-    // (sq_mem_domain_remove, or a domain's re-init), which nothing refuses.
-    predicate sq_stream_isolated(sq_shared_stream_t *s, sq_mem_domain_t *writer,
-                                 sq_mem_domain_t *reader) =
-      !sq_domain_grants_write(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t)) &&
+    // SS01-SS03 of s attached with these domains. They stay true while s
+    // is attached unless privileged code takes one of its partitions out
+    // by hand (sq_mem_domain_remove, or a domain's re-init), which nothing
+    // refuses.
+    predicate sq_ss01(sq_shared_stream_t *s, sq_mem_domain_t *writer) =
+      !sq_domain_grants_write(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t));
+    predicate sq_ss02(sq_shared_stream_t *s, sq_mem_domain_t *reader) =
       !sq_domain_grants_write(reader, (uintptr_t)s->data, s->data_size) &&
-      !sq_domain_grants_write(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t)) &&
+      !sq_domain_grants_write(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t));
+    predicate sq_ss03(sq_shared_stream_t *s, sq_mem_domain_t *writer, sq_mem_domain_t *reader) =
       sq_stream_pieces_alone(writer, s) && sq_stream_pieces_alone(reader, s);
 */
 
@@ -418,13 +413,9 @@ sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t da
       SQ_DOMAIN_KEPT(Pre, Here, reader);
     ensures \result == SQ_OK ==> sq_stream_attached(s) && s->writer == writer &&
       s->reader == reader;
-    ensures SS01: \result == SQ_OK ==>
-      !sq_domain_grants_write(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t));
-    ensures SS02: \result == SQ_OK ==>
-      !sq_domain_grants_write(reader, (uintptr_t)s->data, s->data_size) &&
-      !sq_domain_grants_write(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t));
-    ensures SS03: \result == SQ_OK ==>
-      sq_stream_pieces_alone(writer, s) && sq_stream_pieces_alone(reader, s);
+    ensures SS01: \result == SQ_OK ==> sq_ss01(s, writer);
+    ensures SS02: \result == SQ_OK ==> sq_ss02(s, reader);
+    ensures SS03: \result == SQ_OK ==> sq_ss03(s, writer, reader);
     behavior invalid:
       assumes s->magic != SQ_SHARED_STREAM_MAGIC || writer == reader;
       assigns \nothing;
@@ -510,13 +501,9 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
         SQ_DOMAIN_KEPT(Pre, Here, reader);
       ensures \result == SQ_OK ==> sq_stream_attached(s) && s->writer == writer &&
         s->reader == reader;
-      ensures SS01: \result == SQ_OK ==>
-        !sq_domain_grants_write(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t));
-      ensures SS02: \result == SQ_OK ==>
-        !sq_domain_grants_write(reader, (uintptr_t)s->data, s->data_size) &&
-        !sq_domain_grants_write(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t));
-      ensures SS03: \result == SQ_OK ==>
-        sq_stream_pieces_alone(writer, s) && sq_stream_pieces_alone(reader, s);
+      ensures SS01: \result == SQ_OK ==> sq_ss01(s, writer);
+      ensures SS02: \result == SQ_OK ==> sq_ss02(s, reader);
+      ensures SS03: \result == SQ_OK ==> sq_ss03(s, writer, reader);
     complete behaviors;
     disjoint behaviors;
 */
