@@ -23,7 +23,8 @@
  * to no byte of the read index; SS02 the reader's domain grants write to no
  * byte of the data or the write index; SS03 the stream's partitions overlap
  * no other partition of either domain and no thread's stack (SS01-SS03
- * proven at attach, from MD01 and MD07 of each add; they stay true while
+ * named clauses of attach, from MD01 and MD07 of each add (WP: PARTIAL,
+ * resting on frame goals in proofs/wp/known-unproven.txt); they stay true while
  * the stream is attached unless privileged code takes one of its
  * partitions out by hand with sq_mem_domain_remove or re-initialises a
  * domain); SS04 an end takes a peer index only if the view's invariant

@@ -475,10 +475,19 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
     /* No thread waits on a detached stream's event (a wait needs the
      * stream attached, and detach woke every waiter), so this succeeds. */
     (void)sq_event_init(&s->changed);
+    /* The event is the stream's: neither domain changed. */
+    /*@ assert granted_kept: sq_piece_granted(writer, &writer_parts[0]) &&
+          sq_piece_granted(writer, &writer_parts[1]) &&
+          sq_piece_granted(writer, &writer_parts[2]) &&
+          sq_piece_granted(reader, &reader_parts[0]) &&
+          sq_piece_granted(reader, &reader_parts[1]) &&
+          sq_piece_granted(reader, &reader_parts[2]); */
     s->writer = writer;
     s->reader = reader;
     s->id = id;
     sq_stream_table[id] = s;
+    /* The stores were to the stream and the table: the grants stand. */
+    //@ assert isolated: sq_ss01(s, writer) && sq_ss02(s, reader) && sq_ss03(s, writer, reader);
     return SQ_OK;
 }
 
