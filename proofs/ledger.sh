@@ -144,9 +144,21 @@ the proof assistant's own summaries.
 | RF02 | the facade unpacks a copy's result word without loss (BLOCKED to {0xffffffff, 0}, else result and count) |
 | RF03 | the facade turns a host buffer into a guest offset only if it starts inside the bound instance's linear memory (or is NULL with nothing to copy); the built-in then checks the whole range (IN01) |
 
-SS03 is checked by tests only (tests/test_shared_stream.c through
-sq_mem_domain_allows, tests/test_isolation.c on QEMU); SS01 and SS02 are
-proven on the partitions attach hands to each domain, not on attach itself.
+SS01-SS03 are named clauses of sq_shared_stream_attach (and of
+stream_attach_locked): on SQ_OK no partition of the writer's domain with
+write access touches a byte of the read index, none of the reader's
+touches the data or the write index, and in each domain each of the three
+pieces is touched by no partition but its own and by no known thread's
+stack (from MD01 and MD07 of each sq_mem_domain_add); on any error both
+domains are as before. WP reports them PARTIAL: every goal of their own
+is proven, from hint assertions that carry what each domain's grant gave
+across the other domain's grant, the event's init and the stores into the
+stream; those frame goals time out (listed in known-unproven.txt, as are
+the grant and revoke hints of the same kind). They hold at attach and stay
+true while the stream is attached unless privileged code takes one of its
+partitions out by hand (sq_mem_domain_remove, or a domain's re-init), which
+nothing refuses. tests/test_shared_stream.c (through sq_mem_domain_allows)
+and tests/test_isolation.c (on QEMU) check them too.
 
 SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
 without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12
