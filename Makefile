@@ -1,7 +1,7 @@
 # Thin driver over CMake and the proof tools. `make demo` and `make check`
 # are the two entry points; the rest are their parts.
 .PHONY: all deps build demo test test-clang asan tsan prove spin coq ledger \
-        target target-m3 target-m33 bench check clean
+        target target-m3 target-m33 bench check clean ffi-header
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -11,7 +11,7 @@ BUILD := build
 # (as root), so a fresh machine needs nothing else.
 PACKAGES := cmake gcc clang lld libcmocka-dev frama-c-base why3 z3 cvc4 \
             coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
-            qemu-system-arm valgrind binutils-arm-none-eabi
+            qemu-system-arm valgrind binutils-arm-none-eabi python3
 
 all: build
 
@@ -30,9 +30,17 @@ build:
 	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD)/host -j$(JOBS)
 
-# The host demo, then two isolated components on QEMU's Cortex-M3 (MPU).
+# Regenerate include/squall/squall_ffi.h after a public header changed
+# (the build fails until it matches them).
+ffi-header:
+	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD)/host --target squall_ffi_header
+
+# The host demos (kernel objects, then a P3 stream between two component
+# instances), then two isolated components on QEMU's Cortex-M3 (MPU).
 demo: deps build
 	$(BUILD)/host/examples/demo
+	$(BUILD)/host/examples/p3_pipe
 	cmake -S . -B $(BUILD)/target-m3 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m3.cmake \
 	    -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
 	cmake --build $(BUILD)/target-m3 -j$(JOBS) --target isolated_pair.elf
@@ -57,7 +65,8 @@ asan:
 # then the suites that run kernel threads on the host port (kernel threads,
 # the interrupt thread and preemption signals really running concurrently).
 TSAN_SUITES := test_kernel test_gate test_callback_table test_waitable_set test_poll \
-               test_mem_domain test_shared_stream test_isolation
+               test_mem_domain test_shared_stream test_isolation test_p3_stream test_p3_waitable \
+               test_p3_conformance test_p3_rfc46 test_p3_host_stream
 tsan:
 	CC=clang cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_C_FLAGS="-fsanitize=thread" >/dev/null

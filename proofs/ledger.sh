@@ -136,10 +136,34 @@ the proof assistant's own summaries.
 | HT03 | no handle index reaches 2^28 nor the table's capacity; with neither a freed nor a never-used index left, add is refused (SQ_ERR_FULL), nothing changed |
 | HT04 | a handle lookup succeeds only on a used slot of an asked kind and yields the object stored there; index 0, out of range, a free slot or another kind is refused with its own code, nothing changed |
 | IN01 | a guest range [ptr, ptr + count*size) is accepted only if it lies inside the instance's linear memory (no 32-bit wrap) and ptr is aligned; then its host address is memory + ptr. Otherwise the instance traps ALIGN or BOUNDS (the first trap reason kept) and nothing else changes |
+| ST01 | a P3 copy moves only bytes of the ranges [ptr, ptr + n * size) checked (alignment, bounds, n <= 2^28 - 1) before the buffer was registered: each rendezvous span is the next n elements after those already moved |
+| ST02 | a rendezvous moves at most min(reader's room, writer's rest): progress never exceeds the posted length; the zero-length table decides register / complete / replace exactly as the reference |
+| ST03 | a done end never copies again: read, write and cancel on it trap (DONE); DROPPED, and a future's COMPLETED, make an end done at delivery |
+| ST04 | an end's result word is result \| count << 4 (streams) or the result alone (futures), never BLOCKED, and delivery leaves the end idle or done |
+| WS01 | a waitable is in at most one set: join moves it (a set with no room refuses, except a move within its own set) |
+| WS02 | no waitable is in a set and waited on synchronously at once: join and cancel trap while a synchronous waiter exists, synchronous forms trap on a member of a set |
+| WS03 | wait/poll store (index, payload) little-endian in exactly the 8 checked bytes at ptr |
+| HS01 | a host stream end moves min(what its ring offers, what the guest's pending buffer has left): never more than the guest posted nor than the ring holds (has room for); a notify with nothing to offer moves nothing, one that finds the guest's buffer full (or zero-length) completes it |
+| HS02 | a host end offers exactly its ring's elements (host writes) or free slots (host reads), and each move takes exactly that many out of (puts that many into) the ring: no element is delivered twice or lost |
+| RF01 | the RFC #46 facade binds a kernel thread to at most one guest thread |
+| RF02 | the facade unpacks a copy's result word without loss (BLOCKED to {0xffffffff, 0}, else result and count) |
+| RF03 | the facade turns a host buffer into a guest offset only if it starts inside the bound instance's linear memory (or is NULL with nothing to copy); the built-in then checks the whole range (IN01) |
 
-SS03 is checked by tests only (tests/test_shared_stream.c through
-sq_mem_domain_allows, tests/test_isolation.c on QEMU); SS01 and SS02 are
-proven on the partitions attach hands to each domain, not on attach itself.
+SS01-SS03 are named clauses of sq_shared_stream_attach (and of
+stream_attach_locked): on SQ_OK no partition of the writer's domain with
+write access touches a byte of the read index, none of the reader's
+touches the data or the write index, and in each domain each of the three
+pieces is touched by no partition but its own and by no known thread's
+stack (from MD01 and MD07 of each sq_mem_domain_add); on any error both
+domains are as before. WP reports them PARTIAL: every goal of their own
+is proven, from hint assertions that carry what each domain's grant gave
+across the other domain's grant, the event's init and the stores into the
+stream; those frame goals time out (listed in known-unproven.txt, as are
+the grant and revoke hints of the same kind). They hold at attach and stay
+true while the stream is attached unless privileged code takes one of its
+partitions out by hand (sq_mem_domain_remove, or a domain's re-init), which
+nothing refuses. tests/test_shared_stream.c (through sq_mem_domain_allows)
+and tests/test_isolation.c (on QEMU) check them too.
 
 SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
 without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12

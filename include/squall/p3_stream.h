@@ -83,15 +83,17 @@ typedef struct sq_p3_type {
 #define SQ_P3_TYPE_DEFINE(name, kind_, size_, align_)                          \
     const sq_p3_type_t name = {(kind_), (size_), (align_)}
 
-/** Where an end is in its copy (the reference's CopyState). */
+/** Where an end is in its copy (the reference's CopyState, without its
+ *  CANCELLING_COPY: every copy here ends inside one call under the lock,
+ *  host ends included, so a cancel never has to wait). */
 typedef enum sq_p3_end_state {
     SQ_P3_END_IDLE = 0,
     SQ_P3_END_COPYING = 1,    /**< from the call until its event is delivered */
-    SQ_P3_END_CANCELLING = 2, /**< a cancel blocked (host ends only) */
-    SQ_P3_END_DONE = 3        /**< after DROPPED (and a future's COMPLETED) */
+    SQ_P3_END_DONE = 2        /**< after DROPPED (and a future's COMPLETED) */
 } sq_p3_end_state_t;
 
 struct sq_p3_channel;
+struct sq_p3_host_stream;
 
 /** One end of a stream or future. */
 typedef struct sq_p3_end {
@@ -102,15 +104,16 @@ typedef struct sq_p3_end {
     uint32_t length;          /**< its length in elements */
     uint32_t progress;        /**< elements copied since the copy started */
     uint32_t result;          /**< the copy result its event will carry */
-    bool registered;          /**< its buffer is the channel's pending one */
 } sq_p3_end_t;
 
 /** The shared state of a stream or a future. Lives in the runtime's pool. */
 typedef struct sq_p3_channel {
     sq_p3_pool_link_t link;   /**< first: the runtime's pool */
     const sq_p3_type_t *type;
+    sq_p3_end_t *pending;     /**< the end whose buffer waits for a partner, or NULL */
     sq_p3_end_t readable;
     sq_p3_end_t writable;
+    struct sq_p3_host_stream *host; /**< the host end's (p3_host_stream.h), or NULL */
     bool future;
     bool dropped;             /**< one end was dropped */
 } sq_p3_channel_t;
@@ -126,7 +129,10 @@ sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64
  *  thread blocks until the copy's event and returns it. SQ_ERR_TRAP: see
  *  sq_p3_trap_t (MAY_NOT_LEAVE, BAD_HANDLE, WRONG_KIND, WRONG_TYPE,
  *  NOT_IDLE, DONE, SYNC_IN_SET, LENGTH, ALIGN, BOUNDS, SAME_INSTANCE,
- *  POISONED). */
+ *  POISONED); SQ_ERR_NULL; a synchronous form that would have to wait,
+ *  called where nothing can block, changes nothing and returns
+ *  SQ_ERR_IN_ISR (an interrupt) or SQ_ERR_STATE (the idle thread: code
+ *  outside sq_kernel_run's threads). */
 sq_status_t sq_p3_stream_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                               uint32_t ptr, uint32_t n, bool async, uint32_t *result);
 
@@ -135,9 +141,10 @@ sq_status_t sq_p3_stream_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint
                                uint32_t ptr, uint32_t n, bool async, uint32_t *result);
 
 /** stream.cancel-read T: end the copy in progress; `*result` is its
- *  result word (CANCELLED | n, or the undelivered COMPLETED/DROPPED), or
- *  SQ_P3_BLOCKED (async, host-side partner only). SQ_ERR_TRAP
- *  (NOT_COPYING, SYNC_WAITER, SYNC_IN_SET when not async, ...). */
+ *  result word (CANCELLED | n, or the undelivered COMPLETED/DROPPED),
+ *  never SQ_P3_BLOCKED: no copy is ever in flight, not even with a host
+ *  end (p3_host_stream.h). SQ_ERR_TRAP (NOT_COPYING, SYNC_WAITER,
+ *  SYNC_IN_SET when not async, ...). */
 sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                      bool async, uint32_t *result);
 
@@ -171,7 +178,9 @@ sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *ty
  *  lifting and lowering a stream<T> or future<T> argument does): the new
  *  index into `*moved`. SQ_ERR_TRAP on `from` (BAD_HANDLE, WRONG_KIND
  *  (not a readable end), WRONG_TYPE, NOT_IDLE, DONE, SYNC_IN_SET when in
- *  a set) or on `to` (TABLE_FULL). */
+ *  a set) or on `to` (TABLE_FULL); SQ_ERR_NULL; SQ_ERR_INVALID (`to` not
+ *  registered, or of another runtime); SQ_ERR_TRAP with nothing recorded
+ *  when `to` has trapped before. */
 sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
                                const sq_p3_type_t *type, uint32_t end, uint32_t *moved);
 

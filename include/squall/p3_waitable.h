@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <squall/status.h>
+#include <squall/event.h>
 #include <squall/waitable_set.h>
 #include <squall/p3_instance.h>
 
@@ -50,6 +51,7 @@ typedef struct sq_p3_waitable {
     uint32_t handle;           /**< its index there: the event's first word */
     uint32_t kind;             /**< an sq_p3_kind_t */
     bool sync_waiting;         /**< a synchronous built-in waits on it */
+    sq_event_t wake;           /**< what that built-in's kernel thread blocks on */
 } sq_p3_waitable_t;
 
 /** A waitable set: the kernel aggregator plus the P3 rules (an empty set
@@ -61,6 +63,7 @@ typedef struct sq_p3_wset {
     sq_p3_instance_t *owner;
     uint32_t handle;
     uint32_t waiters;          /**< threads in waitable-set.wait on it */
+    sq_event_t wake;           /**< what those threads block on */
 } sq_p3_wset_t;
 
 /** waitable-set.new: a new empty set's index into `*index`. SQ_OK,
@@ -74,7 +77,10 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index);
  * one), deliver it, store (waitable index, payload) at guest `ptr` and the
  * event code into `*code`. `ptr` is checked (4-aligned, 8 bytes in
  * memory) before blocking. Never NONE. SQ_ERR_TRAP (BAD_HANDLE,
- * WRONG_KIND, ALIGN, BOUNDS, MAY_NOT_LEAVE, POISONED).
+ * WRONG_KIND, ALIGN, BOUNDS, MAY_NOT_LEAVE, POISONED). With nothing
+ * pending, where nothing can block, it changes nothing and returns
+ * SQ_ERR_IN_ISR (an interrupt) or SQ_ERR_STATE (the idle thread: code
+ * outside sq_kernel_run's threads).
  */
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 
@@ -88,8 +94,8 @@ sq_status_t sq_p3_waitable_set_drop(sq_p3_thread_t *t, uint32_t s);
 
 /** waitable.join: move waitable `w` into set `s` (s = 0: out of any set;
  *  re-joining its own set is a legal move to the back). SQ_ERR_TRAP
- *  (BAD_HANDLE, WRONG_KIND for w or s, SYNC_WAITER, MAY_NOT_LEAVE,
- *  POISONED). */
+ *  (BAD_HANDLE, WRONG_KIND for w or s, SYNC_WAITER, NO_OBJECTS when s
+ *  already has the runtime's members-per-set, MAY_NOT_LEAVE, POISONED). */
 sq_status_t sq_p3_waitable_join(sq_p3_thread_t *t, uint32_t w, uint32_t s);
 
 #endif /* SQUALL_P3_WAITABLE_H */

@@ -19,13 +19,17 @@
  * memory outside the data area). Publishing is a release store after the
  * data; reading the peer is an acquire load before it.
  *
- * Properties (docs/VERIFICATION.md): SS01 the writer's domain never grants
- * write to the read index; SS02 the reader's domain never grants write to
- * the data or the write index (both named clauses on the partitions attach
- * grants); SS03 the stream's partitions overlap no other partition of
- * either domain and no thread's stack (tests; MD01, MD07); SS04 an end
- * takes a peer index only if the view's invariant holds with it; SS05 a
- * claimed or borrowed slot lies inside the data area (zero copy).
+ * Properties (docs/VERIFICATION.md): SS01 the writer's domain grants write
+ * to no byte of the read index; SS02 the reader's domain grants write to no
+ * byte of the data or the write index; SS03 the stream's partitions overlap
+ * no other partition of either domain and no thread's stack (SS01-SS03
+ * named clauses of attach, from MD01 and MD07 of each add (WP: PARTIAL,
+ * resting on frame goals in proofs/wp/known-unproven.txt); they stay true while
+ * the stream is attached unless privileged code takes one of its
+ * partitions out by hand with sq_mem_domain_remove or re-initialises a
+ * domain); SS04 an end takes a peer index only if the view's invariant
+ * holds with it; SS05 a claimed or borrowed slot lies inside the data area
+ * (zero copy).
  *
  * Threads: one writer thread and one reader thread per stream (the views
  * are not shared). Blocking (sq_stream_*_wait) and waking the peer

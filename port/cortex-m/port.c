@@ -443,35 +443,113 @@ static void port_mpu_start(void)
 }
 
 /*
- * Regions 1.. for `t`: its stack (read and write, never execute) and its
- * domain's partitions if it is a user thread, nothing for a privileged
- * one (the default map serves it). A user stack that breaks the MPU rule
+ * The encoded views of the last PORT_MPU_VIEWS user threads. Encoding a
+ * view costs ~1500 instructions on the M3 (PMSAv7's size-exponent
+ * searches), comparing a cached view's inputs a few dozen: a switch
+ * encodes again only when the thread, its stack or its domain's
+ * partitions differ from those the view was made of. A domain changed
+ * while its thread was switched out is noticed here, by that comparison.
+ */
+#define PORT_MPU_VIEWS 4u
+typedef struct port_view {
+    const sq_thread_t *thread;
+    uint8_t *stack;
+    size_t stack_size;
+    const sq_mem_domain_t *domain;
+    sq_mem_domain_t made_of;  /* magic, rule, count and partitions encoded */
+    port_region_t region[1u + SQ_CONFIG_MAX_PARTITIONS];
+    uint32_t used;            /* regions in `region` */
+} port_view_t;
+static port_view_t port_views[PORT_MPU_VIEWS];
+static uint32_t port_view_victim;
+
+static bool port_view_fresh(const port_view_t *v, const sq_thread_t *t)
+{
+    const sq_mem_domain_t *d = t->domain;
+    if (v->thread != t || v->stack != t->stack || v->stack_size != t->stack_size ||
+        v->domain != d) {
+        return false;
+    }
+    if (d == NULL) {
+        return true;
+    }
+    if (d->magic != v->made_of.magic || d->rule != v->made_of.rule ||
+        d->count != v->made_of.count) {
+        return false;
+    }
+    for (uint32_t i = 0u; i < d->count && i < SQ_CONFIG_MAX_PARTITIONS; i++) {
+        if (d->part[i].base != v->made_of.part[i].base ||
+            d->part[i].size != v->made_of.part[i].size ||
+            d->part[i].access != v->made_of.part[i].access) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Encode user thread `t`'s view into `v`: its stack (read and write, never
+ * execute) and its domain's partitions. A stack that breaks the MPU rule
  * gets no region at all, so the thread faults at its first push instead
  * of reaching more than its stack.
+ */
+static void port_view_make(port_view_t *v, const sq_thread_t *t)
+{
+    v->thread = t;
+    v->stack = t->stack;
+    v->stack_size = t->stack_size;
+    v->domain = t->domain;
+    v->used = 0u;
+    if (t->domain != NULL) {
+        v->made_of = *t->domain;
+    }
+    if (port_region_encode((uintptr_t)t->stack, (uint32_t)t->stack_size, SQ_MEM_RW,
+                           &v->region[0]) == SQ_OK) {
+        uint32_t parts = 0u;
+        if (t->domain != NULL &&
+            port_domain_encode(t->domain, &v->region[1], SQ_CONFIG_MAX_PARTITIONS, &parts) !=
+                SQ_OK) {
+            parts = 0u;
+        }
+        v->used = 1u + parts;
+    }
+}
+
+/* `t`'s view: a fresh cached one, or a new one in place of the oldest. */
+static const port_view_t *port_view_of(const sq_thread_t *t)
+{
+    for (uint32_t i = 0u; i < PORT_MPU_VIEWS; i++) {
+        if (port_view_fresh(&port_views[i], t)) {
+            return &port_views[i];
+        }
+    }
+    port_view_t *v = &port_views[port_view_victim];
+    port_view_victim = (port_view_victim + 1u) % PORT_MPU_VIEWS;
+    port_view_make(v, t);
+    return v;
+}
+
+/*
+ * Regions 1.. for `t`: its view if it is a user thread, nothing for a
+ * privileged one (the default map serves it).
  */
 static void port_mpu_load(const sq_thread_t *t)
 {
     if (port_mpu_regions == 0u) {
         return;
     }
-    port_region_t region[1u + SQ_CONFIG_MAX_PARTITIONS];
+    const port_view_t *v = NULL;
     uint32_t used = 0u;
-    if ((t->options & SQ_THREAD_USER) != 0u &&
-        port_region_encode((uintptr_t)t->stack, (uint32_t)t->stack_size, SQ_MEM_RW,
-                           &region[0]) == SQ_OK) {
-        uint32_t parts = 0u;
-        if (t->domain != NULL &&
-            port_domain_encode(t->domain, &region[1], SQ_CONFIG_MAX_PARTITIONS, &parts) != SQ_OK) {
-            parts = 0u;
-        }
-        used = 1u + parts;
+    if ((t->options & SQ_THREAD_USER) != 0u) {
+        v = port_view_of(t);
+        used = v->used;
     }
     if (used == 0u && port_mpu_loaded == 0u) {
         return; /* between privileged threads: regions 1.. are off already */
     }
     port_mpu_off();
     for (uint32_t i = 0u; i < used; i++) {
-        port_mpu_write(1u + i, region[i].rbar, PORT_REGION_ATTR(region[i]));
+        port_mpu_write(1u + i, v->region[i].rbar, PORT_REGION_ATTR(v->region[i]));
     }
     for (uint32_t i = used; i < port_mpu_loaded; i++) {
         port_mpu_write(1u + i, 0u, 0u);

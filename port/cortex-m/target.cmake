@@ -1,7 +1,7 @@
 # Cross build (a toolchain file from cmake/): every tests/test_*.c, and the
-# isolated-pair demo, becomes a bare-metal image with the start-up code, and a CTest test that runs it on
-# SQUALL_QEMU_MACHINE. An image passes when it exits 0 through semihosting
-# and prints no failure.
+# isolated-pair and P3 demos, becomes a bare-metal image with the start-up
+# code, and a CTest test that runs it on SQUALL_QEMU_MACHINE. An image
+# passes when it exits 0 through semihosting and prints no failure.
 set(SQUALL_PORT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/port/cortex-m)
 # SysTick counts the core clock: 25 MHz on mps2-an385 (the port's default),
 # 20 MHz on mps2-an505.
@@ -36,3 +36,8 @@ endforeach()
 # The isolated pair of `make demo` (examples/isolated_pair.c), also run as a
 # test on both cores.
 squall_target_image(isolated_pair ${CMAKE_CURRENT_SOURCE_DIR}/examples/isolated_pair.c)
+# The P3 demo of `make demo` (examples/p3_pipe.c): two component instances
+# on two kernel threads moving a stream through the P3 built-ins; memmove
+# wrapped as on the host, to count the copies between the memories.
+squall_target_image(p3_pipe ${CMAKE_CURRENT_SOURCE_DIR}/examples/p3_pipe.c)
+target_link_options(p3_pipe.elf PRIVATE -Wl,--wrap=memmove)

@@ -230,10 +230,6 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule)
      \at(d->part[to].size, L2) == \at(d->part[from].size, L1) &&               \
      \at(d->part[to].access, L2) == \at(d->part[from].access, L1))
 
-/*@ predicate sq_part_is{L}(sq_mem_domain_t *d, integer k, integer base, integer size) =
-      \at(d->part[k].base, L) == base && \at(d->part[k].size, L) == size;
-*/
-
 /*@ predicate sq_add_bad(sq_mem_domain_t *d, sq_mem_partition_t *p) =
       d->magic != SQ_MEM_DOMAIN_MAGIC || !sq_access_form(p->access);
     predicate sq_add_misaligned(sq_mem_domain_t *d, sq_mem_partition_t *p) =
@@ -252,6 +248,16 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule)
     requires \valid_read(p);
     assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
     ensures sq_kernel_ok && sq_domain_ok(d);
+    // Added as the newest partition, the others kept; or nothing changed.
+    ensures \result == SQ_OK ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
+      d->count == \old(d->count) + 1 &&
+      d->part[\old(d->count)].base == \old(p->base) &&
+      d->part[\old(d->count)].size == \old(p->size) &&
+      d->part[\old(d->count)].access == \old(p->access) &&
+      SQ_PARTS_KEPT(Pre, Here, d, \old(d->count));
+    ensures MD07: \result == SQ_OK ==>
+      !sq_hits_known_stack(d->part[\old(d->count)].base, d->part[\old(d->count)].size);
+    ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, d);
     behavior bad:
       assumes sq_add_bad(d, p);
       assigns \nothing;
@@ -285,18 +291,10 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule)
       ensures MD04: \result == SQ_ERR_FULL;
     behavior added:
       assumes sq_add_checks_pass(d, p) && d->count < SQ_CONFIG_MAX_PARTITIONS;
-      ensures \result == SQ_OK && d->count == \old(d->count) + 1;
-      ensures d->part[\old(d->count)].base == \old(p->base) &&
-        d->part[\old(d->count)].size == \old(p->size) &&
-        d->part[\old(d->count)].access == \old(p->access);
-      ensures \forall integer j; 0 <= j < \old(d->count) ==>
-        d->part[j].base == \old(d->part[j].base) && d->part[j].size == \old(d->part[j].size) &&
-        d->part[j].access == \old(d->part[j].access);
+      ensures \result == SQ_OK;
       ensures MD05: d->magic == SQ_MEM_DOMAIN_MAGIC && sq_md01(d) && sq_md02(d) &&
         sq_md03(d) && sq_md04(d) && sq_md06(d);
       ensures sq_rule_known(d->rule) && sq_forms(d);
-      ensures MD07: !sq_hits_known_stack(d->part[\old(d->count)].base,
-                                         d->part[\old(d->count)].size);
     complete behaviors;
     disjoint behaviors;
 */
@@ -362,6 +360,16 @@ static sq_status_t sq_mem_domain_add_locked(sq_mem_domain_t *d, const sq_mem_par
     behavior checked:
       assumes d != \null && p != \null;
       ensures MD05: sq_domain_ok(d);
+      // Added as the newest partition, the others kept; or nothing changed.
+      ensures \result == SQ_OK ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
+        d->count == \old(d->count) + 1 &&
+        d->part[\old(d->count)].base == \old(p->base) &&
+        d->part[\old(d->count)].size == \old(p->size) &&
+        d->part[\old(d->count)].access == \old(p->access) &&
+        SQ_PARTS_KEPT(Pre, Here, d, \old(d->count));
+      ensures MD07: \result == SQ_OK ==>
+        !sq_hits_known_stack(d->part[\old(d->count)].base, d->part[\old(d->count)].size);
+      ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, d);
     complete behaviors;
     disjoint behaviors;
 */
@@ -446,6 +454,13 @@ static void sq_mem_domain_remove_at(sq_mem_domain_t *d, uint32_t at)
     requires \valid_read(p);
     assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
     ensures sq_kernel_ok && sq_domain_ok(d);
+    ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, d);
+    // Removing the newest partition gives the domain back as it was before
+    // that partition's add (no other partition has its base and size, MD01).
+    ensures newest: \old(d->magic) == SQ_MEM_DOMAIN_MAGIC && \old(d->count) >= 1 &&
+      sq_part_is{Pre}(d, \old(d->count) - 1, \old(p->base), \old(p->size)) ==>
+      \result == SQ_OK && d->count == \old(d->count) - 1 &&
+      SQ_PARTS_KEPT(Pre, Here, d, d->count);
     behavior bad:
       assumes d->magic != SQ_MEM_DOMAIN_MAGIC;
       assigns \nothing;
@@ -472,6 +487,12 @@ static sq_status_t sq_mem_domain_remove_locked(sq_mem_domain_t *d, const sq_mem_
     if (at < 0) {
         return SQ_ERR_NOT_FOUND;
     }
+    /* The first match is the newest one when the newest matches: an older
+     * one with its base and size would overlap it (sizes are positive). */
+    /*@ assert newest_only: sq_part_is{Here}(d, d->count - 1, p->base, p->size) ==>
+          sq_overlap(d->part[at].base, d->part[at].size,
+                     d->part[d->count - 1].base, d->part[d->count - 1].size) &&
+          at == d->count - 1; */
     sq_mem_domain_remove_at(d, (uint32_t)at);
     if (sq_kernel.current->domain == d) {
         sq_port_mpu_update();
@@ -491,6 +512,12 @@ static sq_status_t sq_mem_domain_remove_locked(sq_mem_domain_t *d, const sq_mem_
     behavior checked:
       assumes d != \null && p != \null;
       ensures MD05: sq_domain_ok(d);
+      ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, d);
+      // Removing the newest partition undoes its add.
+      ensures \old(d->magic) == SQ_MEM_DOMAIN_MAGIC && \old(d->count) >= 1 &&
+        sq_part_is{Pre}(d, \old(d->count) - 1, \old(p->base), \old(p->size)) ==>
+        \result == SQ_OK && d->count == \old(d->count) - 1 &&
+        SQ_PARTS_KEPT(Pre, Here, d, d->count);
     complete behaviors;
     disjoint behaviors;
 */
@@ -668,6 +695,8 @@ bool sq_mem_domain_allows(const sq_thread_t *t, uintptr_t addr, size_t len, uint
         sq_region_grants((uintptr_t)t->stack, t->stack_size, SQ_MEM_RW, addr, len, want)) {
         return true;
     }
+    /*@ assert no_stack: !((t->options & SQ_THREAD_USER) != 0 && sq_grants(SQ_MEM_RW, want) &&
+          sq_covers((uintptr_t)t->stack, t->stack_size, addr, len)); */
     sq_mem_domain_t *d = t->domain;
     if (d == NULL) {
         return false;
@@ -685,5 +714,8 @@ bool sq_mem_domain_allows(const sq_thread_t *t, uintptr_t addr, size_t len, uint
             return true;
         }
     }
+    /*@ assert none: !\exists integer k; 0 <= k < d->count &&
+          sq_grants(d->part[k].access, want) &&
+          sq_covers(d->part[k].base, d->part[k].size, addr, len); */
     return false;
 }

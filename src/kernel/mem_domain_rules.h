@@ -80,6 +80,13 @@
     predicate sq_domain_hits(sq_mem_domain_t *d, integer base, integer size) =
       \exists integer k; 0 <= k < d->count &&
         sq_overlap(d->part[k].base, d->part[k].size, base, size);
+    // Some partition of d grants write over a byte of [base, base + size).
+    predicate sq_domain_grants_write(sq_mem_domain_t *d, integer base, integer size) =
+      \exists integer k; 0 <= k < d->count && (d->part[k].access & SQ_MEM_WRITE) != 0 &&
+        sq_overlap(d->part[k].base, d->part[k].size, base, size);
+    // [base, base + size) is partition k of d at L (base and size).
+    predicate sq_part_is{L}(sq_mem_domain_t *d, integer k, integer base, integer size) =
+      \at(d->part[k].base, L) == base && \at(d->part[k].size, L) == size;
     // A partition of d overlaps a known thread's stack or t's.
     predicate sq_domain_hits_stacks(sq_mem_domain_t *d, sq_thread_t *t) =
       \exists integer k; 0 <= k < d->count &&
@@ -93,6 +100,19 @@
          sq_kernel.threads[i]->domain != \null &&
          sq_domain_hits(sq_kernel.threads[i]->domain, (uintptr_t)t->stack, t->stack_size));
 */
+
+/* For contracts: d holds at L2 the partitions 0 .. n - 1 it held at L1
+ * (spelled out field by field, which the provers handle better than a
+ * predicate over two memory states). */
+#define SQ_PARTS_KEPT(L1, L2, d, n)                                              \
+    (\forall integer j_; 0 <= j_ < (n) ==>                                     \
+       \at((d)->part[j_].base, L2) == \at((d)->part[j_].base, L1) &&           \
+       \at((d)->part[j_].size, L2) == \at((d)->part[j_].size, L1) &&           \
+       \at((d)->part[j_].access, L2) == \at((d)->part[j_].access, L1))
+
+/* d at L2 holds what it held at L1: as many partitions, the same ones. */
+#define SQ_DOMAIN_KEPT(L1, L2, d)                                               \
+    (\at((d)->count, L2) == \at((d)->count, L1) && SQ_PARTS_KEPT(L1, L2, d, \at((d)->count, L1)))
 
 /** Whether the region [base, base + size) meets `rule` (MD02). */
 /*@ assigns \nothing;

@@ -9,6 +9,7 @@
  */
 #include <squall/shared_stream.h>
 #include <squall/user.h>
+#include "mem_domain_rules.h"
 #include "port.h"
 #include "ring_core.h"
 #include "sched.h"
@@ -99,33 +100,142 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
     part[2].access = reader ? SQ_MEM_RW : SQ_MEM_RO;
 }
 
+/*@ // SS03 for one piece in d: the only partition of d that touches
+    // [base, base + size) is the piece itself, and no known thread's stack
+    // touches it.
+    predicate sq_piece_alone(sq_mem_domain_t *d, integer base, integer size) =
+      (\forall integer j; 0 <= j < d->count &&
+         sq_overlap(d->part[j].base, d->part[j].size, base, size) ==>
+         d->part[j].base == base && d->part[j].size == size) &&
+      !sq_hits_known_stack(base, size);
+
+    predicate sq_stream_pieces_alone(sq_mem_domain_t *d, sq_shared_stream_t *s) =
+      sq_piece_alone(d, (uintptr_t)s->data, s->data_size) &&
+      sq_piece_alone(d, (uintptr_t)s->write_index, sizeof(sq_stream_index_t)) &&
+      sq_piece_alone(d, (uintptr_t)s->read_index, sizeof(sq_stream_index_t));
+
+    // Partition k of d is *p.
+    predicate sq_part_holds(sq_mem_domain_t *d, integer k, sq_mem_partition_t *p) =
+      d->part[k].base == p->base && d->part[k].size == p->size &&
+      d->part[k].access == p->access;
+
+    // No partition of d but k overlaps [base, base + size).
+    predicate sq_only_part(sq_mem_domain_t *d, integer k, integer base, integer size) =
+      \forall integer j; 0 <= j < d->count && j != k ==>
+        !sq_overlap(d->part[j].base, d->part[j].size, base, size);
+
+    // What stream_grant gives for piece *p: alone in d (SS03), and if it is
+    // read-only, no partition of d writes any byte of it (SS01, SS02).
+    predicate sq_piece_granted(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      sq_piece_alone(d, p->base, p->size) &&
+      ((p->access & SQ_MEM_WRITE) == 0 ==> !sq_domain_grants_write(d, p->base, p->size));
+*/
+
+/* The three partitions are d's newest, in order (what stream_grant
+ * leaves). A macro, not a predicate: the simplifier then sees through the
+ * domain changes to d->magic. */
+#define SQ_STREAM_NEWEST(d, part)                                                         \
+    ((d)->magic == SQ_MEM_DOMAIN_MAGIC && (d)->count >= 3 &&                               \
+     (d)->part[(d)->count - 3].base == (part)[0].base &&                                   \
+     (d)->part[(d)->count - 3].size == (part)[0].size &&                                   \
+     (d)->part[(d)->count - 2].base == (part)[1].base &&                                   \
+     (d)->part[(d)->count - 2].size == (part)[1].size &&                                   \
+     (d)->part[(d)->count - 1].base == (part)[2].base &&                                   \
+     (d)->part[(d)->count - 1].size == (part)[2].size)
+
 /* Add the three partitions to d, all or none: a refused one takes back
- * those added before it (removing what was just added cannot fail). */
+ * those added before it (removing the newest partition cannot fail). With
+ * all three in, MD01 and MD07 of each add make each piece alone in d, so a
+ * read-only piece is written through no partition of d. */
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d) && sq_domain_apart(d);
+    requires \valid_read(part + (0 .. 2)) && \separated(d, part + (0 .. 2));
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    ensures sq_kernel_ok && sq_domain_ok(d);
+    ensures undone: \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, d);
+    ensures added: \result == SQ_OK ==> d->count == \old(d->count) + 3 &&
+      SQ_PARTS_KEPT(Pre, Here, d, \old(d->count)) && SQ_STREAM_NEWEST(d, part);
+    ensures \result == SQ_OK ==> sq_piece_granted(d, &part[0]) &&
+      sq_piece_granted(d, &part[1]) && sq_piece_granted(d, &part[2]);
+*/
 static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
 {
     sq_status_t st = sq_mem_domain_add(d, &part[0]);
     if (st == SQ_OK) {
+        /*@ assert one: d->magic == SQ_MEM_DOMAIN_MAGIC && d->count == \at(d->count, Pre) + 1 &&
+              SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
+              sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
+              !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
+                                   d->part[\at(d->count, Pre)].size); */
         st = sq_mem_domain_add(d, &part[1]);
         if (st == SQ_OK) {
+            /*@ assert two: d->count == \at(d->count, Pre) + 2 &&
+                  SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
+                  sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
+                  sq_part_holds(d, \at(d->count, Pre) + 1, &part[1]) &&
+                  !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
+                                       d->part[\at(d->count, Pre)].size) &&
+                  !sq_hits_known_stack(d->part[\at(d->count, Pre) + 1].base,
+                                       d->part[\at(d->count, Pre) + 1].size); */
             st = sq_mem_domain_add(d, &part[2]);
             if (st != SQ_OK) {
+                //@ assert sq_part_is{Here}(d, d->count - 1, part[1].base, part[1].size);
                 (void)sq_mem_domain_remove(d, &part[1]);
             }
         }
+        /*@ assert first_newest: st != SQ_OK ==> d->count == \at(d->count, Pre) + 1 &&
+              SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
+              sq_part_holds(d, \at(d->count, Pre), &part[0]); */
         if (st != SQ_OK) {
+            //@ assert sq_part_is{Here}(d, d->count - 1, part[0].base, part[0].size);
             (void)sq_mem_domain_remove(d, &part[0]);
+            //@ assert undone_0: SQ_DOMAIN_KEPT(Pre, Here, d);
         }
     }
+    /*@ assert pieces: st == SQ_OK ==> d->count == \at(d->count, Pre) + 3 &&
+          SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
+          sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
+          sq_part_holds(d, \at(d->count, Pre) + 1, &part[1]) &&
+          sq_part_holds(d, \at(d->count, Pre) + 2, &part[2]) &&
+          !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
+                               d->part[\at(d->count, Pre)].size) &&
+          !sq_hits_known_stack(d->part[\at(d->count, Pre) + 1].base,
+                               d->part[\at(d->count, Pre) + 1].size) &&
+          !sq_hits_known_stack(d->part[\at(d->count, Pre) + 2].base,
+                               d->part[\at(d->count, Pre) + 2].size); */
+    /* MD01 both ways round (sizes are positive, MD03): no other partition
+     * of d overlaps a piece. */
+    /*@ assert only_0: st == SQ_OK ==>
+          sq_only_part(d, \at(d->count, Pre), part[0].base, part[0].size); */
+    /*@ assert only_1: st == SQ_OK ==>
+          sq_only_part(d, \at(d->count, Pre) + 1, part[1].base, part[1].size); */
+    /*@ assert only_2: st == SQ_OK ==>
+          sq_only_part(d, \at(d->count, Pre) + 2, part[2].base, part[2].size); */
     return st;
 }
 
 /* Take the three partitions out of d, newest first. One already removed by
  * hand (sq_mem_domain_remove) is simply not there: nothing to undo. */
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d);
+    requires \valid_read(part + (0 .. 2)) && \separated(d, part + (0 .. 2));
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    ensures sq_kernel_ok && sq_domain_ok(d);
+    // Right after stream_grant, this gives d back as it was before.
+    ensures \old(SQ_STREAM_NEWEST(d, part)) ==>
+      d->count == \old(d->count) - 3 && SQ_PARTS_KEPT(Pre, Here, d, d->count);
+*/
 static void stream_revoke(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
 {
     (void)sq_mem_domain_remove(d, &part[2]);
+    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
+          d->count == \at(d->count, Pre) - 1 && SQ_PARTS_KEPT(Pre, Here, d, d->count) &&
+          sq_part_is{Here}(d, d->count - 1, part[1].base, part[1].size); */
     (void)sq_mem_domain_remove(d, &part[1]);
+    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
+          d->count == \at(d->count, Pre) - 2 && SQ_PARTS_KEPT(Pre, Here, d, d->count) &&
+          sq_part_is{Here}(d, d->count - 1, part[0].base, part[0].size); */
     (void)sq_mem_domain_remove(d, &part[0]);
+    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          d->count == \at(d->count, Pre) - 3 && SQ_PARTS_KEPT(Pre, Here, d, d->count); */
 }
 
 /*@ // What init accepts: a ring of at least one element, indices on their
@@ -264,6 +374,64 @@ sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t da
     return st;
 }
 
+/*@ // The stream is none of the kernel's objects: no thread control block
+    // it knows, not the ready queue (its event's waiters are a queue).
+    predicate sq_stream_apart(sq_shared_stream_t *s) =
+      \separated(s, &sq_ready_queue) &&
+      \forall integer j; 0 <= j < sq_kernel.thread_count ==> \separated(s, sq_kernel.threads[j]);
+
+    // What attach needs of s and the two domains: valid, every domain's
+    // rules kept (MD05), none of them a thread, and apart from each other.
+    predicate sq_attach_args_ok(sq_shared_stream_t *s, sq_mem_domain_t *writer,
+                                sq_mem_domain_t *reader) =
+      \valid(s) && sq_stream_apart(s) &&
+      \valid(writer) && sq_domain_ok(writer) && sq_domain_apart(writer) &&
+      \valid(reader) && sq_domain_ok(reader) && sq_domain_apart(reader) &&
+      \separated(s, writer) && \separated(s, reader) &&
+      (writer == reader || \separated(writer, reader));
+
+    // SS01-SS03 of s attached with these domains. They stay true while s
+    // is attached unless privileged code takes one of its partitions out
+    // by hand (sq_mem_domain_remove, or a domain's re-init), which nothing
+    // refuses.
+    predicate sq_ss01(sq_shared_stream_t *s, sq_mem_domain_t *writer) =
+      !sq_domain_grants_write(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t));
+    predicate sq_ss02(sq_shared_stream_t *s, sq_mem_domain_t *reader) =
+      !sq_domain_grants_write(reader, (uintptr_t)s->data, s->data_size) &&
+      !sq_domain_grants_write(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t));
+    predicate sq_ss03(sq_shared_stream_t *s, sq_mem_domain_t *writer, sq_mem_domain_t *reader) =
+      sq_stream_pieces_alone(writer, s) && sq_stream_pieces_alone(reader, s);
+*/
+
+/*@ requires sq_kernel_ok && sq_timeouts_ok && sq_attach_args_ok(s, writer, reader);
+    assigns sq_stream_table[0 .. SQ_CONFIG_MAX_SHARED_STREAMS - 1], s->id, s->writer, s->reader,
+            s->changed, writer->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], writer->count,
+            reader->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], reader->count;
+    ensures sq_kernel_ok && sq_timeouts_ok && sq_domain_ok(writer) && sq_domain_ok(reader);
+    // All or nothing.
+    ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, writer) &&
+      SQ_DOMAIN_KEPT(Pre, Here, reader);
+    ensures \result == SQ_OK ==> sq_stream_attached(s) && s->writer == writer &&
+      s->reader == reader;
+    ensures SS01: \result == SQ_OK ==> sq_ss01(s, writer);
+    ensures SS02: \result == SQ_OK ==> sq_ss02(s, reader);
+    ensures SS03: \result == SQ_OK ==> sq_ss03(s, writer, reader);
+    behavior invalid:
+      assumes s->magic != SQ_SHARED_STREAM_MAGIC || writer == reader;
+      assigns \nothing;
+      ensures \result == SQ_ERR_INVALID;
+    behavior attached:
+      assumes s->magic == SQ_SHARED_STREAM_MAGIC && writer != reader;
+      assumes sq_stream_attached(s);
+      assigns \nothing;
+      ensures \result == SQ_ERR_STATE;
+    behavior detached:
+      assumes s->magic == SQ_SHARED_STREAM_MAGIC && writer != reader;
+      assumes !sq_stream_attached(s);
+      ensures \result == SQ_OK <==> sq_stream_attached(s);
+    complete behaviors;
+    disjoint behaviors;
+*/
 static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *writer,
                                         sq_mem_domain_t *reader)
 {
@@ -274,6 +442,10 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
         return SQ_ERR_STATE;
     }
     uint32_t id = 0u;
+    /*@ loop invariant 0 <= id <= SQ_CONFIG_MAX_SHARED_STREAMS;
+        loop assigns id;
+        loop variant SQ_CONFIG_MAX_SHARED_STREAMS - id;
+    */
     while (id < SQ_CONFIG_MAX_SHARED_STREAMS && sq_stream_table[id] != NULL) {
         id++;
     }
@@ -294,16 +466,56 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
     if (st != SQ_OK) {
         return st;
     }
+    /*@ assert granted: sq_piece_granted(writer, &writer_parts[0]) &&
+          sq_piece_granted(writer, &writer_parts[1]) &&
+          sq_piece_granted(writer, &writer_parts[2]) &&
+          sq_piece_granted(reader, &reader_parts[0]) &&
+          sq_piece_granted(reader, &reader_parts[1]) &&
+          sq_piece_granted(reader, &reader_parts[2]); */
     /* No thread waits on a detached stream's event (a wait needs the
      * stream attached, and detach woke every waiter), so this succeeds. */
     (void)sq_event_init(&s->changed);
+    /* The event is the stream's: neither domain changed. */
+    /*@ assert granted_kept: sq_piece_granted(writer, &writer_parts[0]) &&
+          sq_piece_granted(writer, &writer_parts[1]) &&
+          sq_piece_granted(writer, &writer_parts[2]) &&
+          sq_piece_granted(reader, &reader_parts[0]) &&
+          sq_piece_granted(reader, &reader_parts[1]) &&
+          sq_piece_granted(reader, &reader_parts[2]); */
     s->writer = writer;
     s->reader = reader;
     s->id = id;
     sq_stream_table[id] = s;
+    /* The stores were to the stream and the table: the grants stand. */
+    //@ assert isolated: sq_ss01(s, writer) && sq_ss02(s, reader) && sq_ss03(s, writer, reader);
     return SQ_OK;
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires s != \null && writer != \null && reader != \null ==>
+      sq_attach_args_ok(s, writer, reader);
+    assigns sq_stream_table[0 .. SQ_CONFIG_MAX_SHARED_STREAMS - 1], s->id, s->writer, s->reader,
+            s->changed, writer->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], writer->count,
+            reader->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], reader->count;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    behavior null_arg:
+      assumes s == \null || writer == \null || reader == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior checked:
+      assumes s != \null && writer != \null && reader != \null;
+      ensures sq_domain_ok(writer) && sq_domain_ok(reader);
+      // All or nothing.
+      ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, writer) &&
+        SQ_DOMAIN_KEPT(Pre, Here, reader);
+      ensures \result == SQ_OK ==> sq_stream_attached(s) && s->writer == writer &&
+        s->reader == reader;
+      ensures SS01: \result == SQ_OK ==> sq_ss01(s, writer);
+      ensures SS02: \result == SQ_OK ==> sq_ss02(s, reader);
+      ensures SS03: \result == SQ_OK ==> sq_ss03(s, writer, reader);
+    complete behaviors;
+    disjoint behaviors;
+*/
 sq_status_t sq_shared_stream_attach(sq_shared_stream_t *s, sq_mem_domain_t *writer,
                                     sq_mem_domain_t *reader)
 {
@@ -316,6 +528,21 @@ sq_status_t sq_shared_stream_attach(sq_shared_stream_t *s, sq_mem_domain_t *writ
     return st;
 }
 
+/*@ // What detach needs: an attached stream's domains are valid, keep
+    // their rules, and are apart from it.
+    predicate sq_detach_args_ok(sq_shared_stream_t *s) =
+      \valid(s) && sq_stream_apart(s) &&
+      (sq_stream_attached(s) ==>
+         \valid(s->writer) && sq_domain_ok(s->writer) &&
+         \valid(s->reader) && sq_domain_ok(s->reader) &&
+         \separated(s, s->writer) && \separated(s, s->reader));
+*/
+
+/* No assigns clause: sq_event_destroy, which wakes the waiters, has none. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok && sq_detach_args_ok(s);
+    ensures \result == SQ_OK || \result == SQ_ERR_STATE;
+    ensures \result == SQ_ERR_STATE <==> !\old(sq_stream_attached(s));
+*/
 static sq_status_t stream_detach_locked(sq_shared_stream_t *s)
 {
     if (!stream_attached(s)) {
@@ -336,6 +563,12 @@ static sq_status_t stream_detach_locked(sq_shared_stream_t *s)
     return SQ_OK;
 }
 
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires s == \null || sq_detach_args_ok(s);
+    ensures s == \null ==> \result == SQ_ERR_NULL;
+    ensures s != \null ==> (\result == SQ_OK || \result == SQ_ERR_STATE) &&
+      (\result == SQ_ERR_STATE <==> !\old(sq_stream_attached(s)));
+*/
 sq_status_t sq_shared_stream_detach(sq_shared_stream_t *s)
 {
     if (s == NULL) {

@@ -1,0 +1,339 @@
+/*
+ * Waitables and waitable sets (p3_waitable.h): the Component Model's
+ * waitable-set.new/wait/poll/drop and waitable.join over the kernel's
+ * waitable-set aggregator.
+ *
+ * The aggregator keeps each set's pending members in the order their
+ * events arrived; wait and poll take the oldest under the lock and then
+ * ask the waitable for its payload (a stream end's count is the one at
+ * delivery). The aggregator's own wait is not used: it refuses an empty
+ * set, and a P3 wait on one must block until a member joins with an
+ * event. A waiting kernel thread blocks on the set's event word instead;
+ * every event that arrives in the set, by a raise or a join, posts it
+ * while a thread waits. A thread blocks only after finding nothing
+ * pending under the lock, and the word keeps a post until a waiter takes
+ * it, so no wake-up is lost. A woken thread that finds the event taken by
+ * another consumer waits again.
+ */
+#include <stddef.h>
+#include <squall/p3_runtime.h>
+#include <squall/p3_waitable.h>
+#include "p3.h"
+#include "../kernel/sched.h"
+#include "waitable.h"
+
+/* The one bit of the event words a blocked thread waits for. */
+#define WAKE_BIT 1u
+
+sq_p3_trap_t sq_p3_sync_refusal(bool sync_waiting, bool in_set, bool async)
+{
+    if (sync_waiting) {
+        return SQ_P3_TRAP_SYNC_WAITER;
+    }
+    if (in_set && !async) {
+        return SQ_P3_TRAP_SYNC_IN_SET;
+    }
+    return SQ_P3_TRAP_NONE;
+}
+
+/* Whether set `to` has room for one more member, `w` of set `from`:
+ * moving within its own set needs none (WS01: the move never leaves w in
+ * two sets, nor in none when it was asked into one). */
+/*@ assigns \nothing;
+    ensures WS01: \result <==> (same_set || joined < capacity);
+*/
+static bool sq_p3_join_room(bool same_set, uint32_t joined, uint32_t capacity)
+{
+    return same_set || joined < capacity;
+}
+
+/* Store `v` little-endian in the 4 bytes at `at`. */
+/*@ requires \valid(at + (0 .. 3));
+    assigns at[0 .. 3];
+    ensures WS03: at[0] == v % 0x100 && at[1] == v / 0x100 % 0x100 &&
+                  at[2] == v / 0x10000 % 0x100 && at[3] == v / 0x1000000;
+*/
+static void sq_p3_store_u32(uint8_t *at, uint32_t v)
+{
+    at[0] = (uint8_t)(v % 0x100u);
+    at[1] = (uint8_t)(v / 0x100u % 0x100u);
+    at[2] = (uint8_t)(v / 0x10000u % 0x100u);
+    at[3] = (uint8_t)(v / 0x1000000u);
+}
+
+/* Store an event's two words, (index, payload), at `at`: the 8 bytes the
+ * caller checked in linear memory, and nothing else (WS03). */
+/*@ requires \valid(at + (0 .. 7));
+    assigns at[0 .. 7];
+    ensures WS03: at[0] == index % 0x100 && at[1] == index / 0x100 % 0x100 &&
+                  at[2] == index / 0x10000 % 0x100 && at[3] == index / 0x1000000;
+    ensures WS03: at[4] == payload % 0x100 && at[5] == payload / 0x100 % 0x100 &&
+                  at[6] == payload / 0x10000 % 0x100 && at[7] == payload / 0x1000000;
+*/
+static void sq_p3_store_event(uint8_t *at, uint32_t index, uint32_t payload)
+{
+    sq_p3_store_u32(at, index);
+    sq_p3_store_u32(at + 4, payload);
+}
+
+void sq_p3_waitable_setup(sq_p3_waitable_t *w, sq_p3_instance_t *owner, uint32_t kind,
+                          uint32_t handle)
+{
+    /* A fresh waitable is in no set and nobody waits on it, so neither
+     * init can refuse. */
+    (void)sq_waitable_init(&w->base);
+    (void)sq_event_init(&w->wake);
+    w->set = NULL;
+    w->owner = owner;
+    w->handle = handle;
+    w->kind = kind;
+    w->sync_waiting = false;
+}
+
+bool sq_p3_waitable_has_event(const sq_p3_waitable_t *w)
+{
+    return sq_waitable_pending(&w->base) != SQ_WAIT_EVENT_NONE;
+}
+
+void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code)
+{
+    if (!sq_p3_waitable_has_event(w)) {
+        /* Cannot fail: a valid code, nothing pending, and a member of a
+         * set without an event is not among its pending entries. */
+        (void)sq_waitable_post(&w->base, code, 0u);
+    }
+    if (w->sync_waiting) {
+        (void)sq_event_post(&w->wake, WAKE_BIT);
+    }
+    if (w->set != NULL && w->set->waiters > 0u) {
+        (void)sq_event_post(&w->set->wake, WAKE_BIT);
+    }
+}
+
+void sq_p3_waitable_consume(sq_p3_waitable_t *w)
+{
+    (void)sq_waitable_clear(&w->base);
+}
+
+void sq_p3_waitable_leave_set(sq_p3_waitable_t *w)
+{
+    if (w->set != NULL) {
+        (void)sq_waitable_leave(&w->base);
+        w->set = NULL;
+    }
+}
+
+void sq_p3_handle_free(sq_p3_instance_t *inst, uint32_t index)
+{
+    void *gone;
+    (void)sq_p3_handle_remove(&inst->handles, index, ~0u, &gone);
+}
+
+sq_status_t sq_p3_block_check(void)
+{
+    if (sq_port_in_isr()) {
+        return SQ_ERR_IN_ISR;
+    }
+    /* The idle thread (the code that runs the kernel, or any code before
+     * sq_kernel_run) is what runs when nothing else can: it never waits. */
+    return sq_sched_current() == &sq_idle_thread ? SQ_ERR_STATE : SQ_OK;
+}
+
+/* Release the lock held under `key`, block until `wake` is posted, lock
+ * again. Whoever posts does so under the lock after the caller's last
+ * look, so the post is seen. */
+static sq_irq_key_t sq_p3_block_on(sq_event_t *wake, sq_irq_key_t key)
+{
+    sq_port_irq_unlock(key);
+    /* SQ_ERR_AGAIN (the thread was suspended meanwhile) only means: look
+     * again, as after any wake-up. */
+    (void)sq_event_wait(wake, WAKE_BIT, SQ_EVENT_CLEAR, SQ_FOREVER, NULL);
+    return sq_port_irq_lock();
+}
+
+sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key)
+{
+    w->sync_waiting = true;
+    (void)sq_event_clear(&w->wake, WAKE_BIT);
+    while (!sq_p3_waitable_has_event(w)) {
+        key = sq_p3_block_on(&w->wake, key);
+    }
+    w->sync_waiting = false;
+    return key;
+}
+
+/* The waitable set at index `s` of t's instance. */
+static sq_status_t sq_p3_set_lookup(const sq_p3_thread_t *t, uint32_t s, sq_p3_wset_t **ws)
+{
+    void *object;
+    sq_status_t st = sq_p3_lookup(t->instance, s, SQ_P3_KIND_BIT(SQ_P3_KIND_WAITABLE_SET),
+                                  &object, NULL);
+    if (st == SQ_OK) {
+        *ws = object;
+    }
+    return st;
+}
+
+sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index)
+{
+    if (index == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_p3_enter(t, true);
+    if (st == SQ_OK) {
+        sq_p3_instance_t *inst = t->instance;
+        sq_p3_runtime_t *rt = inst->runtime;
+        sq_p3_wset_t *ws = sq_p3_pool_take(&rt->sets);
+        if (ws == NULL) {
+            st = sq_p3_trap(inst, SQ_P3_TRAP_NO_OBJECTS);
+        } else {
+            st = sq_p3_insert(inst, SQ_P3_KIND_WAITABLE_SET, ws, index);
+            if (st != SQ_OK) {
+                sq_p3_pool_give(&rt->sets, ws);
+            }
+        }
+        if (st == SQ_OK) {
+            sq_waitable_t **storage =
+                rt->set_storage + (size_t)sq_p3_pool_index(&rt->sets, ws) * rt->set_members;
+            /* A set from the pool has no members and no waiters (a dropped
+             * one had neither), so neither init can refuse. */
+            (void)sq_waitable_set_init(&ws->set, storage, rt->set_members);
+            (void)sq_event_init(&ws->wake);
+            ws->owner = inst;
+            ws->handle = *index;
+            ws->waiters = 0u;
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/* The payload of the event just taken from a set for waitable `index` of
+ * `inst`: what the waitable says now. */
+static uint32_t sq_p3_payload(sq_p3_instance_t *inst, const sq_wait_event_t *ev)
+{
+    void *object;
+    uint32_t kind;
+    /* A member of a set is in its owner's table (it leaves at drop). */
+    (void)sq_p3_handle_get(&inst->handles, ev->join_id, SQ_P3_KINDS_WAITABLE, &object, &kind);
+    if (kind == SQ_P3_KIND_SUBTASK) {
+        return ev->payload;
+    }
+    return sq_p3_end_deliver(object);
+}
+
+/* wait (block) and poll: take the oldest event of set `s`, blocking for
+ * one if asked, and store it at `ptr`, checked before blocking (WS03). */
+static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, bool block,
+                                  uint32_t *code)
+{
+    if (code == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_p3_wset_t *ws = NULL;
+    uint8_t *at = NULL;
+    sq_status_t st = sq_p3_enter(t, true);
+    if (st == SQ_OK) {
+        st = sq_p3_set_lookup(t, s, &ws);
+    }
+    if (st == SQ_OK) {
+        st = sq_p3_guest_range(t->instance, ptr, 2u, 4u, 4u, &at);
+    }
+    /* Nothing pending: only a thread that can block may wait for it. */
+    if (st == SQ_OK && block && ws->set.pending_count == 0u) {
+        st = sq_p3_block_check();
+    }
+    if (st == SQ_OK) {
+        sq_wait_event_t ev;
+        ws->waiters++;
+        (void)sq_waitable_set_poll(&ws->set, &ev);
+        while (block && ev.code == SQ_WAIT_EVENT_NONE) {
+            (void)sq_event_clear(&ws->wake, WAKE_BIT);
+            key = sq_p3_block_on(&ws->wake, key);
+            (void)sq_waitable_set_poll(&ws->set, &ev);
+        }
+        ws->waiters--;
+        uint32_t payload = ev.code == SQ_WAIT_EVENT_NONE ? 0u : sq_p3_payload(t->instance, &ev);
+        /* Memory may have moved (grown) while blocked: the same offset,
+         * still in bounds. */
+        at = t->instance->memory + ptr;
+        sq_p3_store_event(at, ev.join_id, payload);
+        *code = ev.code;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
+{
+    return sq_p3_set_take(t, s, ptr, true, code);
+}
+
+sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
+{
+    return sq_p3_set_take(t, s, ptr, false, code);
+}
+
+sq_status_t sq_p3_waitable_set_drop(sq_p3_thread_t *t, uint32_t s)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_p3_wset_t *ws = NULL;
+    sq_status_t st = sq_p3_enter(t, true);
+    if (st == SQ_OK) {
+        st = sq_p3_set_lookup(t, s, &ws);
+    }
+    if (st == SQ_OK) {
+        if (ws->set.joined > 0u) {
+            st = sq_p3_trap(t->instance, SQ_P3_TRAP_SET_NOT_EMPTY);
+        } else if (ws->waiters > 0u) {
+            st = sq_p3_trap(t->instance, SQ_P3_TRAP_SET_WAITERS);
+        } else {
+            sq_p3_handle_free(t->instance, s);
+            (void)sq_waitable_set_destroy(&ws->set);
+            sq_p3_pool_give(&t->instance->runtime->sets, ws);
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_waitable_join(sq_p3_thread_t *t, uint32_t w, uint32_t s)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    void *object = NULL;
+    sq_p3_wset_t *ws = NULL;
+    sq_status_t st = sq_p3_enter(t, true);
+    if (st == SQ_OK) {
+        st = sq_p3_lookup(t->instance, w, SQ_P3_KINDS_WAITABLE, &object, NULL);
+    }
+    sq_p3_waitable_t *wt = object;
+    if (st == SQ_OK) {
+        sq_p3_trap_t why = sq_p3_sync_refusal(wt->sync_waiting, false, true);
+        if (why != SQ_P3_TRAP_NONE) {
+            st = sq_p3_trap(t->instance, why);
+        }
+    }
+    if (st == SQ_OK && s != 0u) {
+        st = sq_p3_set_lookup(t, s, &ws);
+    }
+    if (st == SQ_OK && ws != NULL &&
+        !sq_p3_join_room(ws == wt->set, ws->set.joined, ws->set.capacity)) {
+        st = sq_p3_trap(t->instance, SQ_P3_TRAP_NO_OBJECTS);
+    }
+    if (st == SQ_OK) {
+        /* A move: out of the old set, then (s != 0) to the back of the
+         * new one, its pending event counting from now (WS01). */
+        sq_p3_waitable_leave_set(wt);
+        if (ws != NULL) {
+            (void)sq_waitable_join(&wt->base, &ws->set, wt->handle);
+            wt->set = ws;
+            if (sq_p3_waitable_has_event(wt) && ws->waiters > 0u) {
+                (void)sq_event_post(&ws->wake, WAKE_BIT);
+            }
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}

@@ -1,0 +1,73 @@
+/*
+ * squall P3 internals: what the stream and future built-ins (stream.c)
+ * and the waitable-set built-ins (waitable.c) ask of each other. Every
+ * call here runs under the kernel's interrupt lock. Not a public header.
+ *
+ * A waitable's pending event is its kernel waitable's (base.code): it is
+ * posted with a dummy payload, which delivery replaces with the one the
+ * waitable computes then (a stream end's count keeps growing until its
+ * event is delivered).
+ */
+#ifndef SQUALL_SRC_P3_WAITABLE_H
+#define SQUALL_SRC_P3_WAITABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <squall/p3_stream.h>
+#include <squall/p3_waitable.h>
+#include "port.h"
+
+/** Why a built-in on a waitable is refused for mixing synchronous and
+ *  set waiting (WS02), or SQ_P3_TRAP_NONE: a synchronous built-in already
+ *  waits on it (join, cancel), or a synchronous form on a waitable that is
+ *  in a set. */
+/*@ assigns \nothing;
+    ensures WS02: sync_waiting ==> \result == SQ_P3_TRAP_SYNC_WAITER;
+    ensures WS02: !sync_waiting && in_set && !async ==> \result == SQ_P3_TRAP_SYNC_IN_SET;
+    ensures !sync_waiting && !(in_set && !async) ==> \result == SQ_P3_TRAP_NONE;
+*/
+sq_p3_trap_t sq_p3_sync_refusal(bool sync_waiting, bool in_set, bool async);
+
+/** Make `w` a waitable of `kind` at index `handle` of `owner`: in no set,
+ *  no event, no synchronous waiter. */
+void sq_p3_waitable_setup(sq_p3_waitable_t *w, sq_p3_instance_t *owner, uint32_t kind,
+                          uint32_t handle);
+
+/** Whether `w` has an undelivered event. */
+bool sq_p3_waitable_has_event(const sq_p3_waitable_t *w);
+
+/** Give `w` a pending event `code` (an event already pending stays, in its
+ *  place in its set's order: its payload is computed at delivery), and
+ *  wake whoever waits for one: its synchronous waiter, or the threads
+ *  waiting on its set. */
+void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code);
+
+/** `w`'s pending event is being delivered by a built-in's result (the
+ *  call that started the copy, or cancel): take it out of its set's
+ *  order. */
+void sq_p3_waitable_consume(sq_p3_waitable_t *w);
+
+/** Take `w` out of its set, if it is in one (its handle is dropped). */
+void sq_p3_waitable_leave_set(sq_p3_waitable_t *w);
+
+/** Free index `index` of `inst`, which holds an object (its kind was
+ *  checked by the lookup before). */
+void sq_p3_handle_free(sq_p3_instance_t *inst, uint32_t index);
+
+/** Whether the calling context may block: SQ_OK in a kernel thread,
+ *  SQ_ERR_IN_ISR in an interrupt, SQ_ERR_STATE in the idle thread (the
+ *  code that runs the kernel, or any code before sq_kernel_run). */
+sq_status_t sq_p3_block_check(void);
+
+/** Block the calling kernel thread until `w` has an event, as its
+ *  synchronous waiter (WS02: join and cancel trap meanwhile). Called with
+ *  the lock held, as the outermost one, under `key`; returns with it held
+ *  again, under the key it returns. Not from an interrupt. */
+sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key);
+
+/** Deliver the pending event of end `e` (already consumed from its set's
+ *  order): the result word it carries now, and `e` back to idle, or to
+ *  done (ST04; stream.c). */
+uint32_t sq_p3_end_deliver(sq_p3_end_t *e);
+
+#endif /* SQUALL_SRC_P3_WAITABLE_H */
