@@ -306,8 +306,8 @@ int main(void)
     }
     bool clean = sq_p3_instance_trap(&sensor) == SQ_P3_TRAP_NONE &&
                  sq_p3_instance_trap(&logger) == SQ_P3_TRAP_NONE && runtime.channels.used == 0u &&
-                 runtime.sets.used == 0u && sensor.handles.used == 0u &&
-                 logger.handles.used == 0u;
+                 runtime.sets.used == 0u && sq_p3_handle_count(&sensor.handles) == 0u &&
+                 sq_p3_handle_count(&logger.handles) == 0u;
     bool ok = failures == 0u && clean && wrong == 0u && dropped_seen == 1u &&
               sent.records == RECORDS && received.records == RECORDS &&
               (!COPIES_OBSERVED || (bytes_moved == RECORDS * RECORD_BYTES &&

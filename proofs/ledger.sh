@@ -168,13 +168,22 @@ partitions out by hand (sq_mem_domain_remove, or a domain's re-init), which
 nothing refuses. tests/test_shared_stream.c (through sq_mem_domain_allows)
 and tests/test_isolation.c (on QEMU) check them too.
 
-HT01-HT04 and IN01 (src/p3/handle_table.c, instance.c) are named clauses
-that targeted WP runs prove; those two files are not yet among the
-sources of `make prove` (three overflow guards of the table's `used`
-counter are not proven: it needs a count of used slots the invariant does
-not carry), so no WP line below reports them. Until they join, they are
-checked by tests/test_p3_instance.c, the P3 conformance suite and the
-randomized trace test (handle indices as the reference allocates them).
+HT01-HT04 and IN01 are named clauses of src/p3/handle_table.c and
+instance.c, both wholly given to WP. The P3 built-ins themselves (stream,
+future and waitable-set built-ins, error contexts, host stream ends, the
+RFC #46 intrinsics that call them) and the runtime's pools are not: they
+lock, look handles up, block, cast pool storage and call guest realloc or
+the embedder's trap handler through pointers. Each carries a contract
+(src/p3/p3_rules.h: the codes it returns, a trap kept in the caller's
+instance, result words with a count of at most the n posted, new indices
+inside the table); those clauses are listed below as "not checked" by WP
+(the SKIPPED functions) and are checked by the P3 suites:
+tests/test_p3_trace.c compares every result word, event and handle index
+of 80,000 legal steps with a model of the reference; the conformance
+suite and tests/test_p3_stream.c, test_p3_waitable.c, test_p3_rfc46.c and
+test_p3_host_stream.c check each refusal and trap with its code. The decisions
+the built-ins make are WP-proven in the pure functions they call (ST, WS,
+HS, RF above).
 
 SC09-SC12 are Gale's SMP and MetaIRQ rules; squall is a uniprocessor kernel
 without MetaIRQ threads, so SC09 (preempted MetaIRQ preferred) and SC12

@@ -197,7 +197,7 @@ static void new_traps(void **state)
     SQ_CHECK_EQ(sq_p3_error_context_new(&th, MEM + 1u, 0u, &index), SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_BOUNDS);
     SQ_CHECK_EQ(index, 42u);
-    SQ_CHECK_EQ(inst.handles.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst.handles), 0u);
     SQ_CHECK_EQ(rt.errors.used, 0u);
     /* An empty string at the very end of memory is fine. */
     setup();
@@ -227,7 +227,7 @@ static void new_pool_exhausted(void **state)
     SQ_CHECK_EQ(sq_p3_error_context_new(&th, 0u, 0u, &index), SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_NO_OBJECTS);
     SQ_CHECK_EQ(index, 42u);
-    SQ_CHECK_EQ(inst.handles.used, 2u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst.handles), 2u);
     SQ_CHECK_EQ(inst.handles.length, 3u);
 }
 
@@ -336,7 +336,7 @@ static void drop_frees(void **state)
     SQ_CHECK_EQ(sq_p3_error_context_drop(&th, b), SQ_OK);
     SQ_CHECK_EQ(sq_p3_error_context_drop(&th, c), SQ_OK);
     SQ_CHECK_EQ(rt.errors.used, 0u);
-    SQ_CHECK_EQ(inst.handles.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst.handles), 0u);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_NONE);
 }
 
@@ -371,7 +371,7 @@ static void drop_traps(void **state)
     SQ_CHECK_EQ(sq_p3_insert(&inst, SQ_P3_KIND_STREAM_READABLE, &rt, &index), SQ_OK);
     SQ_CHECK_EQ(sq_p3_error_context_drop(&th, index), SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_WRONG_KIND);
-    SQ_CHECK_EQ(inst.handles.used, 1u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst.handles), 1u);
 
     setup();
     SQ_CHECK_EQ(sq_p3_error_context_new(&th, 0u, 0u, &index), SQ_OK);

@@ -140,7 +140,7 @@ static void test_new_refusals(void **state)
                 SQ_ERR_INVALID);
     SQ_CHECK_EQ(idx, 77u);
     SQ_CHECK_EQ(p3_rt.channels.used, 0u);
-    SQ_CHECK_EQ(inst_b.handles.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_b.handles), 0u);
 
     /* A used-up pool is the embedder's sizing: no trap. */
     uint32_t r = 0u, w = 0u;
@@ -151,7 +151,7 @@ static void test_new_refusals(void **state)
                                       &idx),
                 SQ_ERR_FULL);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
-    SQ_CHECK_EQ(inst_b.handles.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_b.handles), 0u);
 
     /* A full table traps the instance, as lowering into it would. */
     reset();
@@ -184,7 +184,7 @@ static void test_host_writes(void **state)
     reset();
     open_u8(SQ_P3_HOST_WRITES, &end);
     SQ_CHECK_EQ(end, 1u);
-    SQ_CHECK_EQ(inst_b.handles.used, 1u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_b.handles), 1u);
     /* Elements waiting: the read completes at once with min(n, 3). */
     push(0u, 3u);
     SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, end, 16u, 8u, true, &res), SQ_OK);
@@ -361,7 +361,7 @@ static void test_close_and_drop(void **state)
     p3_expect_event(&tb, end, SQ_P3_EVENT_STREAM_READ, WORD(DROPPED, 3u));
     SQ_CHECK_EQ(sq_p3_stream_drop_readable(&tb, &t_u8, end), SQ_OK);
     SQ_CHECK_EQ(p3_rt.channels.used, 0u);
-    SQ_CHECK_EQ(inst_b.handles.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_b.handles), 0u);
 
     /* An idle end learns at its next copy; then it is done. */
     reset();

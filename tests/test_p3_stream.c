@@ -413,7 +413,7 @@ static void test_transfer(void **state)
     inst_d.runtime = &p3_rt;
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
-    SQ_CHECK_EQ(inst_d.handles.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_d.handles), 0u);
     SQ_CHECK_EQ(rd(&ta, r2, 0u, 1u, &res), SQ_OK);
     SQ_CHECK_EQ(res, BLOCKED);
     p3_new(&ta, &t_u8, false, &r, &w);
@@ -475,7 +475,7 @@ static void test_traps(void **state)
     SQ_CHECK_EQ(sq_p3_instance_set_may_leave(&inst_a, true), SQ_OK);
     SQ_CHECK_EQ(sq_p3_stream_new(&ta, &t_u8, &packed), SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_MAY_NOT_LEAVE);
-    SQ_CHECK_EQ(inst_a.handles.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_a.handles), 0u);
 
     p3_reset();
     SQ_CHECK_EQ(rd(&ta, 0u, 0u, 1u, &res), SQ_ERR_TRAP);
@@ -541,7 +541,7 @@ static void test_traps(void **state)
     }
     SQ_CHECK_EQ(sq_p3_stream_new(&ta, &t_u8, &packed), SQ_ERR_TRAP);
     check_trapped(&inst_a, SQ_P3_TRAP_NO_OBJECTS, &inst_b);
-    SQ_CHECK_EQ(inst_a.handles.used, 2u * P3_CHANNELS);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_a.handles), 2u * P3_CHANNELS);
 
     p3_reset();
     for (uint32_t i = 0u; i < P3_SETS; i++) {
@@ -565,7 +565,7 @@ static void test_table_full(void **state)
     SQ_CHECK_EQ(sq_p3_future_new(&tc, &t_unit, &packed), SQ_ERR_TRAP);
     check_trapped(&inst_c, SQ_P3_TRAP_TABLE_FULL, &inst_a);
     SQ_CHECK_EQ(p3_rt.channels.used, 0u);
-    SQ_CHECK_EQ(inst_c.handles.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_c.handles), 0u);
 }
 
 /* A synchronous read blocks its kernel thread until another thread's

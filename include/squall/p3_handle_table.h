@@ -54,7 +54,6 @@ typedef struct sq_p3_handle_table {
     uint32_t capacity;  /**< slots in `slots`, slot 0 included */
     uint32_t length;    /**< slots ever used, slot 0 included (>= 1) */
     uint32_t free_head; /**< most recently freed index, 0 when none */
-    uint32_t used;      /**< slots holding an object now */
 } sq_p3_handle_table_t;
 
 /** Initialise `t` over `slots` (capacity entries, 2 .. SQ_P3_MAX_HANDLES
@@ -78,5 +77,10 @@ sq_status_t sq_p3_handle_get(const sq_p3_handle_table_t *t, uint32_t index, uint
  *  the index is the next one handed out (HT02). Codes as for get. */
 sq_status_t sq_p3_handle_remove(sq_p3_handle_table_t *t, uint32_t index, uint32_t kinds,
                                 void **object);
+
+/** How many handles `t` holds now (0 for NULL): a walk over the indices
+ *  ever used, for diagnostics and for checking that a component gave
+ *  every object back. */
+uint32_t sq_p3_handle_count(const sq_p3_handle_table_t *t);
 
 #endif /* SQUALL_P3_HANDLE_TABLE_H */

@@ -108,7 +108,7 @@ typedef struct sq_p3_thread {
                    "a handle table holds slot 0 and 1 .. 2^28 - 1 at most");   \
     static sq_p3_handle_slot_t name##_slots[(handles)];                        \
     sq_p3_instance_t name = {(runtime_), NULL, 0u,                             \
-                             {name##_slots, (handles), 1u, 0u, 0u}, true,      \
+                             {name##_slots, (handles), 1u, 0u}, true,          \
                              SQ_P3_TRAP_NONE, NULL, NULL, SQ_P3_INSTANCE_MAGIC}
 
 /**

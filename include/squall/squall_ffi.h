@@ -356,12 +356,12 @@ typedef struct sq_p3_handle_table {
     uint32_t capacity;
     uint32_t length;
     uint32_t free_head;
-    uint32_t used;
 } sq_p3_handle_table_t;
 sq_status_t sq_p3_handle_table_init(sq_p3_handle_table_t *t, sq_p3_handle_slot_t *slots, uint32_t capacity);
 sq_status_t sq_p3_handle_add(sq_p3_handle_table_t *t, sq_p3_kind_t kind, void *object, uint32_t *index);
 sq_status_t sq_p3_handle_get(const sq_p3_handle_table_t *t, uint32_t index, uint32_t kinds, void **object, uint32_t *kind);
 sq_status_t sq_p3_handle_remove(sq_p3_handle_table_t *t, uint32_t index, uint32_t kinds, void **object);
+uint32_t sq_p3_handle_count(const sq_p3_handle_table_t *t);
 typedef enum sq_p3_trap {
     SQ_P3_TRAP_NONE = 0,
     SQ_P3_TRAP_POISONED,

@@ -489,9 +489,13 @@ static sq_status_t sq_mem_domain_remove_locked(sq_mem_domain_t *d, const sq_mem_
     }
     /* The first match is the newest one when the newest matches: an older
      * one with its base and size would overlap it (sizes are positive). */
-    /*@ assert newest_only: sq_part_is{Here}(d, d->count - 1, p->base, p->size) ==>
+    /*@ assert md01_at: at < d->count - 1 ==>
+          !sq_overlap(d->part[at].base, d->part[at].size,
+                      d->part[d->count - 1].base, d->part[d->count - 1].size); */
+    /*@ assert newest_overlaps: sq_part_is{Here}(d, d->count - 1, p->base, p->size) ==>
           sq_overlap(d->part[at].base, d->part[at].size,
-                     d->part[d->count - 1].base, d->part[d->count - 1].size) &&
+                     d->part[d->count - 1].base, d->part[d->count - 1].size); */
+    /*@ assert newest_only: sq_part_is{Here}(d, d->count - 1, p->base, p->size) ==>
           at == d->count - 1; */
     sq_mem_domain_remove_at(d, (uint32_t)at);
     if (sq_kernel.current->domain == d) {

@@ -115,9 +115,7 @@ static uint32_t kept_prefix(const uint8_t *s, uint32_t len)
 
 /*@ requires sq_p3_thread_readable(t);
     requires index == \null || \valid(index);
-    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
-            \result == SQ_ERR_TRAP;
-    ensures \result == SQ_ERR_TRAP ==> t->instance->trap != SQ_P3_TRAP_NONE;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> 0 < *index < t->instance->handles.capacity;
 */
 sq_status_t sq_p3_error_context_new(sq_p3_thread_t *t, uint32_t ptr, uint32_t len,
@@ -174,9 +172,7 @@ static void store_u32(uint8_t *p, uint32_t v)
 }
 
 /*@ requires sq_p3_thread_readable(t);
-    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
-            \result == SQ_ERR_TRAP;
-    ensures \result == SQ_ERR_TRAP ==> t->instance->trap != SQ_P3_TRAP_NONE;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
 */
 sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index, uint32_t ptr)
 {
@@ -238,9 +234,7 @@ sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index,
 }
 
 /*@ requires sq_p3_thread_readable(t);
-    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
-            \result == SQ_ERR_TRAP;
-    ensures \result == SQ_ERR_TRAP ==> t->instance->trap != SQ_P3_TRAP_NONE;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
 */
 sq_status_t sq_p3_error_context_drop(sq_p3_thread_t *t, uint32_t index)
 {

@@ -27,7 +27,7 @@
       assigns *t, slots[0];
       ensures \result == SQ_OK && sq_ht_ok(t);
       ensures t->slots == slots && t->capacity == capacity;
-      ensures HT02: t->length == 1 && t->free_head == 0 && t->used == 0;
+      ensures HT02: t->length == 1 && t->free_head == 0;
     complete behaviors;
     disjoint behaviors;
 */
@@ -48,14 +48,13 @@ sq_status_t sq_p3_handle_table_init(sq_p3_handle_table_t *t, sq_p3_handle_slot_t
     slots[0].next_free = 0u;
     t->length = 1u;
     t->free_head = 0u;
-    t->used = 0u;
     return SQ_OK;
 }
 
 /*@ requires t == \null || (\valid(t) && sq_ht_ok(t));
     requires index == \null || \valid(index);
     requires t != \null ==> \separated(index, t, t->slots + (0 .. t->capacity - 1));
-    assigns t->free_head, t->length, t->used, t->slots[1 .. t->capacity - 1], *index;
+    assigns t->free_head, t->length, t->slots[1 .. t->capacity - 1], *index;
     ensures t != \null ==> sq_ht_bounds(t) && sq_ht_kinds(t);
     ensures t != \null ==> sq_ht_links_ok(t);
     ensures t != \null ==> sq_ht_links_distinct(t);
@@ -119,7 +118,6 @@ sq_status_t sq_p3_handle_add(sq_p3_handle_table_t *t, sq_p3_kind_t kind, void *o
     t->slots[i].object = object;
     t->slots[i].kind = (uint32_t)kind;
     t->slots[i].next_free = 0u;
-    t->used++;
     *index = i;
     return SQ_OK;
 }
@@ -205,7 +203,7 @@ sq_status_t sq_p3_handle_get(const sq_p3_handle_table_t *t, uint32_t index, uint
 /*@ requires t == \null || (\valid(t) && sq_ht_ok(t));
     requires object == \null || \valid(object);
     requires t != \null ==> \separated(object, t, t->slots + (0 .. t->capacity - 1));
-    assigns *object, t->free_head, t->used, t->slots[index];
+    assigns *object, t->free_head, t->slots[index];
     ensures t != \null ==> sq_ht_bounds(t) && sq_ht_kinds(t);
     ensures t != \null ==> sq_ht_links_ok(t);
     ensures t != \null ==> sq_ht_links_distinct(t);
@@ -255,6 +253,31 @@ sq_status_t sq_p3_handle_remove(sq_p3_handle_table_t *t, uint32_t index, uint32_
     slot->kind = SQ_P3_KIND_FREE;
     slot->next_free = t->free_head;
     t->free_head = index;
-    t->used--;
     return SQ_OK;
+}
+
+/*@ requires t == \null || (\valid_read(t) && sq_ht_ok(t));
+    assigns \nothing;
+    ensures t == \null ==> \result == 0;
+    ensures t != \null ==> \result < t->length;
+    ensures t != \null ==>
+      (\result == 0 <==> \forall integer i; 1 <= i < t->length ==> sq_ht_free(t->slots, i));
+*/
+uint32_t sq_p3_handle_count(const sq_p3_handle_table_t *t)
+{
+    if (t == NULL) {
+        return 0u;
+    }
+    uint32_t n = 0u;
+    /*@ loop invariant 1 <= i <= t->length && n < i;
+        loop invariant n == 0 <==> \forall integer j; 1 <= j < i ==> sq_ht_free(t->slots, j);
+        loop assigns i, n;
+        loop variant t->length - i;
+    */
+    for (uint32_t i = 1u; i < t->length; i++) {
+        if (t->slots[i].kind != SQ_P3_KIND_FREE) {
+            n++;
+        }
+    }
+    return n;
 }

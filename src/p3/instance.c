@@ -390,7 +390,7 @@ sq_status_t sq_p3_lookup(sq_p3_instance_t *inst, uint32_t index, uint32_t kinds,
     requires \valid(index) && object != \null;
     requires SQ_P3_KIND_FREE < kind <= SQ_P3_KIND_SUBTASK;
     requires \separated(index, inst, inst->handles.slots + (0 .. inst->handles.capacity - 1));
-    assigns inst->handles.free_head, inst->handles.length, inst->handles.used,
+    assigns inst->handles.free_head, inst->handles.length,
             inst->handles.slots[1 .. inst->handles.capacity - 1], *index, inst->trap;
     ensures sq_ht_bounds(&inst->handles) && sq_ht_kinds(&inst->handles);
     // A trapped instance's table is never used again: the free stack's

@@ -7,13 +7,15 @@
  * free slot, which no two free slots share and which never leads back to
  * the top. Those local rules are enough for a pop to leave a free top: the
  * top's successor is free and nobody else's successor, so a used slot is
- * never handed out again. That every free slot is on the stack, and that
- * `used` counts the used slots, are counting facts they do not carry.
+ * never handed out again. That every free slot is on the stack is a
+ * counting fact they do not carry (and nothing needs it).
  */
 #ifndef SQUALL_SRC_P3_RULES_H
 #define SQUALL_SRC_P3_RULES_H
 
 #include <squall/p3_instance.h>
+#include <squall/p3_runtime.h>
+#include <squall/p3_stream.h>
 
 /*@ predicate sq_ht_free(sq_p3_handle_slot_t *s, integer i) = s[i].kind == SQ_P3_KIND_FREE;
 
@@ -69,6 +71,35 @@
     // Linear memory is there, all of it.
     predicate sq_p3_memory_ok(sq_p3_instance_t *inst) =
       inst->memory_length == 0 || \valid(inst->memory + (0 .. inst->memory_length - 1));
+*/
+
+/*@ // What the built-ins' contracts promise. The built-ins lock, look
+    // handles up and block, and are not given to WP (proofs/wp/prove.sh
+    // says why): these are stated, and checked by the P3 suites (the
+    // trace test's model for legal calls, the others for each refusal).
+    //
+    // The codes a built-in returns: success, the embedder's mistakes (a
+    // NULL argument, an unusable context) and a trap; the forms that may
+    // block also a synchronous call where nothing can block.
+    predicate sq_p3_entry_code(integer st) =
+      st == SQ_OK || st == SQ_ERR_NULL || st == SQ_ERR_INVALID || st == SQ_ERR_TRAP;
+    predicate sq_p3_code(integer st) =
+      sq_p3_entry_code(st) || st == SQ_ERR_IN_ISR || st == SQ_ERR_STATE;
+    // A trap is recorded in the caller's instance (which stays trapped).
+    predicate sq_p3_trap_kept(sq_p3_thread_t *t, integer st) =
+      st == SQ_ERR_TRAP ==> t->instance->trap != SQ_P3_TRAP_NONE;
+    // A copy's result word: BLOCKED, or COMPLETED, DROPPED or CANCELLED
+    // with, for a stream, a count of at most the n elements posted (ST02);
+    // a future's word has no count.
+    predicate sq_p3_copy_word(integer word, integer n, boolean future) =
+      word == SQ_P3_BLOCKED ||
+      (word % 16 <= SQ_P3_COPY_CANCELLED && (future ? word < 16 : word / 16 <= n));
+    // A pool sq_p3_runtime_init accepts.
+    predicate sq_p3_pool_ok(sq_p3_pool_t *p) =
+      p->items != \null && p->count > 0 && p->stride >= sizeof(sq_p3_pool_link_t);
+    // An index a built-in hands out (HT01, HT03).
+    predicate sq_p3_new_index(sq_p3_instance_t *inst, integer i) =
+      0 < i < inst->handles.capacity && i <= SQ_P3_MAX_HANDLES;
 */
 
 #endif /* SQUALL_SRC_P3_RULES_H */

@@ -18,6 +18,7 @@
 #include <squall/p3_waitable.h>
 #include "p3.h"
 #include "port.h"
+#include "../kernel/sched.h"
 
 typedef struct rfc46_binding {
     const sq_thread_t *kthread;
@@ -39,14 +40,19 @@ typedef struct rfc46_call {
 
 /*@ predicate bound_at(integer i, sq_thread_t *k) =
       sq_rfc46_bindings[i].guest != \null && sq_rfc46_bindings[i].kthread == k;
+    predicate unbound(sq_thread_t *k) =
+      \forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==> !bound_at(i, k);
+    // The calling kernel thread is bound to guest thread g with scratch.
+    predicate caller_bound(sq_p3_thread_t *g, integer scratch) =
+      \exists integer i; 0 <= i < SQ_CONFIG_MAX_THREADS && bound_at(i, sq_kernel.current) &&
+        sq_rfc46_bindings[i].guest == g && sq_rfc46_bindings[i].scratch == scratch;
 */
 
 /* The entry bound to kernel thread `k`, or SQ_CONFIG_MAX_THREADS. */
 /*@ assigns \nothing;
     ensures 0 <= \result <= SQ_CONFIG_MAX_THREADS;
     ensures \result < SQ_CONFIG_MAX_THREADS ==> bound_at(\result, k);
-    ensures \result == SQ_CONFIG_MAX_THREADS ==>
-      (\forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==> !bound_at(i, k));
+    ensures \result == SQ_CONFIG_MAX_THREADS ==> unbound(k);
 */
 static uint32_t rfc46_find(const sq_thread_t *k)
 {
@@ -110,6 +116,15 @@ static sq_status_t rfc46_bind_locked(const sq_thread_t *k, sq_p3_thread_t *guest
     return SQ_OK;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    assigns sq_rfc46_bindings[0 .. SQ_CONFIG_MAX_THREADS - 1];
+    ensures t == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_RANGE || \result == SQ_ERR_FULL;
+    ensures \result == SQ_OK ==> caller_bound(t, scratch);
+    ensures \result != SQ_OK ==> \forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==>
+      sq_rfc46_bindings[i] == \old(sq_rfc46_bindings[i]);
+*/
 sq_status_t sq_rfc46_bind(sq_p3_thread_t *t, uint32_t scratch)
 {
     if (t == NULL) {
@@ -129,6 +144,10 @@ sq_status_t sq_rfc46_bind(sq_p3_thread_t *t, uint32_t scratch)
     return st;
 }
 
+/*@ assigns sq_rfc46_bindings[0 .. SQ_CONFIG_MAX_THREADS - 1].guest;
+    ensures \at(unbound(sq_kernel.current), Pre) ==> \result == SQ_ERR_NOT_FOUND;
+    ensures !\at(unbound(sq_kernel.current), Pre) ==> \result == SQ_OK;
+*/
 sq_status_t sq_rfc46_unbind(void)
 {
     sq_irq_key_t key = sq_port_irq_lock();
@@ -140,6 +159,11 @@ sq_status_t sq_rfc46_unbind(void)
     return at < SQ_CONFIG_MAX_THREADS ? SQ_OK : SQ_ERR_NOT_FOUND;
 }
 
+/*@ assigns \nothing;
+    ensures \result.handler == sq_rfc46_handler;
+    ensures unbound(sq_kernel.current) ==> \result.guest == \null;
+    ensures !unbound(sq_kernel.current) ==> caller_bound(\result.guest, \result.scratch);
+*/
 static rfc46_call_t rfc46_enter(void)
 {
     rfc46_call_t c = {NULL, 0u, NULL};
@@ -154,11 +178,18 @@ static rfc46_call_t rfc46_enter(void)
     return c;
 }
 
+/*@ assigns \nothing;
+    ensures unbound(sq_kernel.current) ==> \result == \null;
+    ensures !unbound(sq_kernel.current) ==> \exists integer scratch; caller_bound(\result, scratch);
+*/
 sq_p3_thread_t *sq_rfc46_bound(void)
 {
     return rfc46_enter().guest;
 }
 
+/*@ assigns sq_rfc46_handler;
+    ensures sq_rfc46_handler == fn;
+*/
 void sq_rfc46_set_trap_handler(sq_rfc46_trap_fn fn)
 {
     sq_irq_key_t key = sq_port_irq_lock();
@@ -180,6 +211,7 @@ static bool rfc46_ok(const rfc46_call_t *c, sq_status_t st)
     return false;
 }
 
+/*@ ensures unbound(sq_kernel.current) ==> \result == 0; */
 uint32_t context0_get(void)
 {
     rfc46_call_t c = rfc46_enter();
@@ -191,12 +223,16 @@ uint32_t context0_get(void)
     return value;
 }
 
+/*@ ensures \forall sq_p3_thread_t *g, integer scratch;
+      \at(caller_bound(g, scratch) && sq_p3_thread_ok(g), Pre) ==> g->context[0] == value;
+*/
 void context0_set(uint32_t value)
 {
     rfc46_call_t c = rfc46_enter();
     (void)rfc46_ok(&c, sq_p3_context_set(c.guest, 0u, value));
 }
 
+/*@ ensures unbound(sq_kernel.current) ==> \result == 0; */
 uint32_t waitable_set_new(void)
 {
     rfc46_call_t c = rfc46_enter();
@@ -207,6 +243,7 @@ uint32_t waitable_set_new(void)
     return set;
 }
 
+/*@ ensures \result == 0; */
 uint32_t waitable_join(uint32_t waitable, uint32_t set)
 {
     rfc46_call_t c = rfc46_enter();
@@ -242,16 +279,21 @@ static wait_result_t rfc46_take(uint32_t set, bool block)
     return r;
 }
 
+/*@ ensures \result.event <= SQ_WAIT_EVENT_CANCELLED; */
 wait_result_t waitable_set_wait(uint32_t set)
 {
     return rfc46_take(set, true);
 }
 
+/*@ ensures \result.event <= SQ_WAIT_EVENT_CANCELLED; */
 wait_result_t waitable_set_poll(uint32_t set)
 {
     return rfc46_take(set, false);
 }
 
+/*@ ensures unbound(sq_kernel.current) ==> \result.reader == 0 && \result.writer == 0;
+    ensures \result.reader != 0 ==> \result.writer != 0 && \result.reader != \result.writer;
+*/
 writer_reader_pair_t sq_rfc46_stream_new(const sq_p3_type_t *type)
 {
     rfc46_call_t c = rfc46_enter();
@@ -344,12 +386,18 @@ static result_and_count_t rfc46_copy(const sq_p3_type_t *type, uint32_t stream,
     return r;
 }
 
+/*@ ensures (\result.result == SQ_P3_BLOCKED && \result.count == 0) ||
+      (\result.result <= SQ_P3_COPY_CANCELLED && \result.count <= length);
+*/
 result_and_count_t sq_rfc46_stream_read(const sq_p3_type_t *type, uint32_t stream,
                                         uint32_t memory, void *buffer, size_t length)
 {
     return rfc46_copy(type, stream, memory, buffer, length, false);
 }
 
+/*@ ensures (\result.result == SQ_P3_BLOCKED && \result.count == 0) ||
+      (\result.result <= SQ_P3_COPY_CANCELLED && \result.count <= length);
+*/
 result_and_count_t sq_rfc46_stream_write(const sq_p3_type_t *type, uint32_t stream,
                                          uint32_t memory, const void *buffer, size_t length)
 {

@@ -28,6 +28,18 @@ static void pool_reset(sq_p3_pool_t *pool)
     pool->used = 0u;
 }
 
+/*@ requires rt == \null || \valid(rt);
+    ensures rt == \null ==> \result == SQ_ERR_NULL;
+    ensures rt != \null && !(sq_p3_pool_ok(&rt->channels) && sq_p3_pool_ok(&rt->sets) &&
+      sq_p3_pool_ok(&rt->errors) && rt->set_storage != \null && rt->set_members != 0) ==>
+      \result == SQ_ERR_INVALID;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_BUSY;
+    ensures \result == SQ_ERR_BUSY ==> rt->magic == SQ_P3_RUNTIME_MAGIC;
+    ensures \result == SQ_OK ==> rt->magic == SQ_P3_RUNTIME_MAGIC &&
+      rt->channels.used == 0 && rt->sets.used == 0 && rt->errors.used == 0 &&
+      rt->channels.free_head == 1 && rt->sets.free_head == 1 && rt->errors.free_head == 1;
+*/
 sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt)
 {
     if (rt == NULL) {
@@ -38,7 +50,7 @@ sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt)
         return SQ_ERR_INVALID;
     }
     if (rt->magic == SQ_P3_RUNTIME_MAGIC &&
-        rt->channels.used + rt->sets.used + rt->errors.used > 0u) {
+        (rt->channels.used | rt->sets.used | rt->errors.used) != 0u) {
         return SQ_ERR_BUSY;
     }
     pool_reset(&rt->channels);

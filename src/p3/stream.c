@@ -502,11 +502,29 @@ static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type
     return st;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires packed == \null || \valid(packed);
+    ensures type == \null || packed == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) || \result == SQ_ERR_UNSUPPORTED;
+    ensures sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> sq_p3_new_index(t->instance, *packed % 0x100000000) &&
+      sq_p3_new_index(t->instance, *packed / 0x100000000) &&
+      *packed % 0x100000000 != *packed / 0x100000000;
+*/
 sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed)
 {
     return sq_p3_channel_new(t, type, false, packed);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires packed == \null || \valid(packed);
+    ensures type == \null || packed == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) || \result == SQ_ERR_UNSUPPORTED;
+    ensures sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> sq_p3_new_index(t->instance, *packed % 0x100000000) &&
+      sq_p3_new_index(t->instance, *packed / 0x100000000) &&
+      *packed % 0x100000000 != *packed / 0x100000000;
+*/
 sq_status_t sq_p3_future_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed)
 {
     return sq_p3_channel_new(t, type, true, packed);
@@ -599,24 +617,48 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     return st;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires result == \null || \valid(result);
+    ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> sq_p3_copy_word(*result, n, \false);
+*/
 sq_status_t sq_p3_stream_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                               uint32_t ptr, uint32_t n, bool async, uint32_t *result)
 {
     return sq_p3_copy(t, type, SQ_P3_KIND_STREAM_READABLE, end, ptr, n, async, result);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires result == \null || \valid(result);
+    ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> sq_p3_copy_word(*result, n, \false);
+*/
 sq_status_t sq_p3_stream_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                uint32_t ptr, uint32_t n, bool async, uint32_t *result)
 {
     return sq_p3_copy(t, type, SQ_P3_KIND_STREAM_WRITABLE, end, ptr, n, async, result);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires result == \null || \valid(result);
+    ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> sq_p3_copy_word(*result, 1, \true);
+*/
 sq_status_t sq_p3_future_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                               uint32_t ptr, bool async, uint32_t *result)
 {
     return sq_p3_copy(t, type, SQ_P3_KIND_FUTURE_READABLE, end, ptr, 1u, async, result);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires result == \null || \valid(result);
+    ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> sq_p3_copy_word(*result, 1, \true);
+*/
 sq_status_t sq_p3_future_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                uint32_t ptr, bool async, uint32_t *result)
 {
@@ -651,24 +693,48 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
     return st;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires result == \null || \valid(result);
+    ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \false);
+*/
 sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                      bool async, uint32_t *result)
 {
     return sq_p3_cancel(t, type, SQ_P3_KIND_STREAM_READABLE, end, async, result);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires result == \null || \valid(result);
+    ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \false);
+*/
 sq_status_t sq_p3_stream_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                       bool async, uint32_t *result)
 {
     return sq_p3_cancel(t, type, SQ_P3_KIND_STREAM_WRITABLE, end, async, result);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires result == \null || \valid(result);
+    ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \true);
+*/
 sq_status_t sq_p3_future_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                      bool async, uint32_t *result)
 {
     return sq_p3_cancel(t, type, SQ_P3_KIND_FUTURE_READABLE, end, async, result);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires result == \null || \valid(result);
+    ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \true);
+*/
 sq_status_t sq_p3_future_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                       bool async, uint32_t *result)
 {
@@ -722,26 +788,51 @@ static sq_status_t sq_p3_drop(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     return st;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    ensures type == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+*/
 sq_status_t sq_p3_stream_drop_readable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end)
 {
     return sq_p3_drop(t, type, SQ_P3_KIND_STREAM_READABLE, end);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    ensures type == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+*/
 sq_status_t sq_p3_stream_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end)
 {
     return sq_p3_drop(t, type, SQ_P3_KIND_STREAM_WRITABLE, end);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    ensures type == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+*/
 sq_status_t sq_p3_future_drop_readable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end)
 {
     return sq_p3_drop(t, type, SQ_P3_KIND_FUTURE_READABLE, end);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    ensures type == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+*/
 sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end)
 {
     return sq_p3_drop(t, type, SQ_P3_KIND_FUTURE_WRITABLE, end);
 }
 
+/*@ requires sq_p3_thread_readable(from);
+    requires to == \null || \valid(to);
+    requires moved == \null || \valid(moved);
+    ensures to == \null || type == \null || moved == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result);
+    ensures \result == SQ_ERR_TRAP ==>
+      from->instance->trap != SQ_P3_TRAP_NONE || to->trap != SQ_P3_TRAP_NONE;
+    ensures \result == SQ_OK ==> sq_p3_new_index(to, *moved);
+*/
 sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
                                const sq_p3_type_t *type, uint32_t end, uint32_t *moved)
 {
@@ -794,6 +885,16 @@ sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
     return st;
 }
 
+/*@ requires hs == \null || \valid(hs);
+    requires inst == \null || \valid(inst);
+    requires guest_index == \null || \valid(guest_index);
+    ensures hs == \null || inst == \null || ring == \null || guest_index == \null ==>
+      \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_UNSUPPORTED || \result == SQ_ERR_FULL || \result == SQ_ERR_TRAP;
+    ensures \result == SQ_ERR_TRAP ==> inst->trap != SQ_P3_TRAP_NONE;
+    ensures \result == SQ_OK ==> sq_p3_new_index(inst, *guest_index) && hs->channel != \null;
+*/
 sq_status_t sq_p3_host_stream_new(sq_p3_host_stream_t *hs, sq_p3_instance_t *inst,
                                   const sq_p3_type_t *type, sq_typed_ring_buf_t *ring,
                                   sq_p3_host_direction_t direction, sq_p3_host_fn_t on_guest,
@@ -895,11 +996,23 @@ static sq_status_t sq_p3_host_call(sq_p3_host_stream_t *hs, bool close)
     return st;
 }
 
+/*@ requires hs == \null || \valid(hs);
+    ensures hs == \null ==> \result == SQ_ERR_NULL;
+    ensures hs != \null && hs->channel == \null ==> \result == SQ_ERR_STATE;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_STATE ||
+            \result == SQ_ERR_DESTROYED;
+*/
 sq_status_t sq_p3_host_stream_notify(sq_p3_host_stream_t *hs)
 {
     return sq_p3_host_call(hs, false);
 }
 
+/*@ requires hs == \null || \valid(hs);
+    ensures hs == \null ==> \result == SQ_ERR_NULL;
+    ensures hs != \null && \old(hs->channel) == \null ==> \result == SQ_ERR_STATE;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_STATE;
+    ensures hs != \null ==> hs->channel == \null;
+*/
 sq_status_t sq_p3_host_stream_close(sq_p3_host_stream_t *hs)
 {
     return sq_p3_host_call(hs, true);

@@ -174,6 +174,12 @@ static sq_status_t sq_p3_set_lookup(const sq_p3_thread_t *t, uint32_t s, sq_p3_w
     return st;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires index == \null || \valid(index);
+    ensures index == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> sq_p3_new_index(t->instance, *index);
+*/
 sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index)
 {
     if (index == NULL) {
@@ -266,16 +272,32 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     return st;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires code == \null || \valid(code);
+    ensures code == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==>
+      SQ_WAIT_EVENT_SUBTASK <= *code <= SQ_WAIT_EVENT_CANCELLED;
+*/
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
 {
     return sq_p3_set_take(t, s, ptr, true, code);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    requires code == \null || \valid(code);
+    ensures code == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> *code <= SQ_WAIT_EVENT_CANCELLED;
+*/
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
 {
     return sq_p3_set_take(t, s, ptr, false, code);
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+*/
 sq_status_t sq_p3_waitable_set_drop(sq_p3_thread_t *t, uint32_t s)
 {
     sq_irq_key_t key = sq_port_irq_lock();
@@ -299,6 +321,9 @@ sq_status_t sq_p3_waitable_set_drop(sq_p3_thread_t *t, uint32_t s)
     return st;
 }
 
+/*@ requires sq_p3_thread_readable(t);
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+*/
 sq_status_t sq_p3_waitable_join(sq_p3_thread_t *t, uint32_t w, uint32_t s)
 {
     sq_irq_key_t key = sq_port_irq_lock();
