@@ -100,6 +100,12 @@
     // An index a built-in hands out (HT01, HT03).
     predicate sq_p3_new_index(sq_p3_instance_t *inst, integer i) =
       0 < i < inst->handles.capacity && i <= SQ_P3_MAX_HANDLES;
+    // What stream.new and future.new give on success: readable | writable
+    // << 32, two distinct new indices.
+    predicate sq_p3_pair_made(sq_p3_instance_t *inst, uint64_t *packed, integer st) =
+      st == SQ_OK ==> sq_p3_new_index(inst, *packed % 0x100000000) &&
+        sq_p3_new_index(inst, *packed / 0x100000000) &&
+        *packed % 0x100000000 != *packed / 0x100000000;
 */
 
 #endif /* SQUALL_SRC_P3_RULES_H */

@@ -502,28 +502,20 @@ static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type
     return st;
 }
 
-/*@ requires sq_p3_thread_readable(t);
-    requires packed == \null || \valid(packed);
+/*@ requires sq_p3_thread_readable(t) && (packed == \null || \valid(packed));
     ensures type == \null || packed == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_code(\result) || \result == SQ_ERR_UNSUPPORTED;
-    ensures sq_p3_trap_kept(t, \result);
-    ensures \result == SQ_OK ==> sq_p3_new_index(t->instance, *packed % 0x100000000) &&
-      sq_p3_new_index(t->instance, *packed / 0x100000000) &&
-      *packed % 0x100000000 != *packed / 0x100000000;
+    ensures (sq_p3_entry_code(\result) || \result == SQ_ERR_UNSUPPORTED) &&
+            sq_p3_trap_kept(t, \result) && sq_p3_pair_made(t->instance, packed, \result);
 */
 sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed)
 {
     return sq_p3_channel_new(t, type, false, packed);
 }
 
-/*@ requires sq_p3_thread_readable(t);
-    requires packed == \null || \valid(packed);
+/*@ requires sq_p3_thread_readable(t) && (packed == \null || \valid(packed));
     ensures type == \null || packed == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_code(\result) || \result == SQ_ERR_UNSUPPORTED;
-    ensures sq_p3_trap_kept(t, \result);
-    ensures \result == SQ_OK ==> sq_p3_new_index(t->instance, *packed % 0x100000000) &&
-      sq_p3_new_index(t->instance, *packed / 0x100000000) &&
-      *packed % 0x100000000 != *packed / 0x100000000;
+    ensures (sq_p3_entry_code(\result) || \result == SQ_ERR_UNSUPPORTED) &&
+            sq_p3_trap_kept(t, \result) && sq_p3_pair_made(t->instance, packed, \result);
 */
 sq_status_t sq_p3_future_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed)
 {
