@@ -125,12 +125,13 @@ static void test_add_refused(void **state)
         sq_status_t v7, v8;
     } cases[] = {
         /* Access forms: none, write-only, execute-only, write-execute,
-         * device alone, an unknown bit. */
+         * device alone, executable device memory, an unknown bit. */
         {REGION, 64u, 0u, SQ_ERR_INVALID, SQ_ERR_INVALID},
         {REGION, 64u, SQ_MEM_WRITE, SQ_ERR_INVALID, SQ_ERR_INVALID},
         {REGION, 64u, SQ_MEM_EXEC, SQ_ERR_INVALID, SQ_ERR_INVALID},
         {REGION, 64u, SQ_MEM_WRITE | SQ_MEM_EXEC, SQ_ERR_INVALID, SQ_ERR_INVALID},
         {REGION, 64u, SQ_MEM_DEVICE, SQ_ERR_INVALID, SQ_ERR_INVALID},
+        {REGION, 64u, SQ_MEM_RX | SQ_MEM_DEVICE, SQ_ERR_INVALID, SQ_ERR_INVALID},
         {REGION, 64u, SQ_MEM_RW | 0x10u, SQ_ERR_INVALID, SQ_ERR_INVALID},
         /* MD03: empty. */
         {REGION, 0u, SQ_MEM_RW, SQ_ERR_ZERO_LENGTH, SQ_ERR_ZERO_LENGTH},

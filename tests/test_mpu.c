@@ -176,7 +176,6 @@ static int round_trips(sq_mem_rule_t rule, uintptr_t base, uint32_t size)
     static const uint32_t accesses[] = {
         SQ_MEM_RO, SQ_MEM_RW, SQ_MEM_RX, SQ_MEM_RWX,
         SQ_MEM_RO | SQ_MEM_DEVICE, SQ_MEM_RW | SQ_MEM_DEVICE,
-        SQ_MEM_RX | SQ_MEM_DEVICE, SQ_MEM_RWX | SQ_MEM_DEVICE,
     };
     for (size_t a = 0; a < sizeof accesses / sizeof accesses[0]; a++) {
         words_t w = sentinel_words;
@@ -228,6 +227,9 @@ static void region_refusals_change_nothing(void **state)
         {V8, 0x20000000u, 32u, SQ_MEM_WRITE | SQ_MEM_DEVICE, SQ_ERR_INVALID},
         {V8, 0x20000000u, 32u, 0x80000000u | SQ_MEM_RW, SQ_ERR_INVALID},
         {V8, 0x20000000u, 32u, 0xFFFFFFFFu, SQ_ERR_INVALID},
+        /* Device memory is never executable. */
+        {V7, 0x40000000u, 32u, SQ_MEM_RX | SQ_MEM_DEVICE, SQ_ERR_INVALID},
+        {V8, 0x40000000u, 32u, SQ_MEM_RWX | SQ_MEM_DEVICE, SQ_ERR_INVALID},
         /* A bad access is reported before a bad range. */
         {V7, 0x20000001u, 33u, 0u, SQ_ERR_INVALID},
         {V8, 0x20000001u, 33u, 0u, SQ_ERR_INVALID},

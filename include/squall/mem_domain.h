@@ -25,9 +25,10 @@
  *   MD06 base + size never passes the end of uintptr_t's address range;
  *   MD07 no partition of any domain overlaps the stack of a thread the
  *        kernel knows (so no domain grants another thread's stack).
- * Access is one of SQ_MEM_RO, SQ_MEM_RW, SQ_MEM_RX, SQ_MEM_RWX, optionally
- * with SQ_MEM_DEVICE; write-only or no-read partitions do not exist on
- * either MPU and are refused.
+ * Access is one of SQ_MEM_RO, SQ_MEM_RW, SQ_MEM_RX, SQ_MEM_RWX, the first
+ * two optionally with SQ_MEM_DEVICE; write-only or no-read partitions do
+ * not exist on either MPU, and code is never fetched from device memory
+ * (its regions must be execute-never): those are refused (SQ_ERR_INVALID).
  */
 #ifndef SQUALL_MEM_DOMAIN_H
 #define SQUALL_MEM_DOMAIN_H

@@ -34,10 +34,11 @@
     // MD06 for one region: it ends at or before the end of the address space.
     predicate sq_no_wrap(integer base, integer size) = base + size <= UINTPTR_MAX + 1;
 
-    // RO, RW, RX or RWX, each with or without SQ_MEM_DEVICE: no other bit,
-    // and read always.
+    // RO, RW, RX or RWX, RO and RW also with SQ_MEM_DEVICE: no other bit,
+    // read always, and device memory never executable.
     predicate sq_access_form(integer a) =
-      a <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (a & SQ_MEM_READ) != 0;
+      a <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (a & SQ_MEM_READ) != 0 &&
+      ((a & SQ_MEM_DEVICE) == 0 || (a & SQ_MEM_EXEC) == 0);
 
     predicate sq_md01(sq_mem_domain_t *d) =
       \forall integer i, j; 0 <= i < j < d->count ==>

@@ -50,9 +50,10 @@
     logic integer sq_pow2(integer k) = k <= 0 ? 1 : 2 * sq_pow2(k - 1);
 
     // The access forms a partition may have: readable, nothing above
-    // SQ_MEM_DEVICE (mem_domain.h).
+    // SQ_MEM_DEVICE, device memory not executable (mem_domain.h).
     predicate sq_mpu_access_ok(integer a) =
-      a <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (a & SQ_MEM_READ) != 0;
+      a <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (a & SQ_MEM_READ) != 0 &&
+      ((a & SQ_MEM_DEVICE) == 0 || (a & SQ_MEM_EXEC) == 0);
     predicate sq_mpu_in_space(integer base, integer size) =
       base + size <= SQ_MPU_SPACE;
 
@@ -155,7 +156,8 @@
 */
 static bool sq_mpu_access_ok(uint32_t access)
 {
-    return access <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (access & SQ_MEM_READ) != 0u;
+    return access <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (access & SQ_MEM_READ) != 0u &&
+           (access & (SQ_MEM_DEVICE | SQ_MEM_EXEC)) != (SQ_MEM_DEVICE | SQ_MEM_EXEC);
 }
 
 /*@ assigns \nothing;
