@@ -46,7 +46,7 @@ static bool sq_access_form_ok(uint32_t access)
     /* Neither MPU can grant write or execute without read; code is never
      * fetched from device memory (its regions must be execute-never). */
     return access <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (access & SQ_MEM_READ) != 0u &&
-           (access & (SQ_MEM_DEVICE | SQ_MEM_EXEC)) != (SQ_MEM_DEVICE | SQ_MEM_EXEC);
+           ((access & SQ_MEM_DEVICE) == 0u || (access & SQ_MEM_EXEC) == 0u);
 }
 
 /*@ requires \valid_read(t);

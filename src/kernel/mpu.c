@@ -157,7 +157,7 @@
 static bool sq_mpu_access_ok(uint32_t access)
 {
     return access <= (SQ_MEM_RWX | SQ_MEM_DEVICE) && (access & SQ_MEM_READ) != 0u &&
-           (access & (SQ_MEM_DEVICE | SQ_MEM_EXEC)) != (SQ_MEM_DEVICE | SQ_MEM_EXEC);
+           ((access & SQ_MEM_DEVICE) == 0u || (access & SQ_MEM_EXEC) == 0u);
 }
 
 /*@ assigns \nothing;

@@ -129,26 +129,6 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
     predicate sq_piece_granted(sq_mem_domain_t *d, sq_mem_partition_t *p) =
       sq_piece_alone(d, p->base, p->size) &&
       ((p->access & SQ_MEM_WRITE) == 0 ==> !sq_domain_grants_write(d, p->base, p->size));
-
-    // The threads the kernel knows, and their stacks, are the same at L1
-    // and at L2.
-    predicate sq_stacks_kept{L1, L2} =
-      \at(sq_kernel.thread_count, L1) == \at(sq_kernel.thread_count, L2) &&
-      \forall integer i; 1 <= i < \at(sq_kernel.thread_count, L1) ==>
-        \at(sq_kernel.threads[i], L1) == \at(sq_kernel.threads[i], L2) &&
-        \at(sq_kernel.threads[i]->stack, L1) == \at(sq_kernel.threads[i]->stack, L2) &&
-        \at(sq_kernel.threads[i]->stack_size, L1) == \at(sq_kernel.threads[i]->stack_size, L2);
-
-    // A grant stands while its domain, its piece and the known stacks stay
-    // as they were: what attach carries across the other domain's grant
-    // and the stream's stores, proven once here rather than in attach's
-    // larger context.
-    lemma sq_piece_granted_kept{L1, L2}:
-      \forall sq_mem_domain_t *d, sq_mem_partition_t *p;
-        sq_piece_granted{L1}(d, p) && SQ_DOMAIN_KEPT(L1, L2, d) && sq_stacks_kept{L1, L2} &&
-        \at(p->base, L1) == \at(p->base, L2) && \at(p->size, L1) == \at(p->size, L2) &&
-        \at(p->access, L1) == \at(p->access, L2) ==>
-        sq_piece_granted{L2}(d, p);
 */
 
 /* The three partitions are d's newest, in order (what stream_grant
@@ -472,27 +452,18 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
     if (id == SQ_CONFIG_MAX_SHARED_STREAMS) {
         return SQ_ERR_FULL;
     }
-    /* No thread waits on a detached stream's event (a wait needs the
-     * stream attached, and detach woke every waiter), so this succeeds;
-     * before the grants, so that nothing but the stream's own stores
-     * comes between them and the isolation they give. */
-    (void)sq_event_init(&s->changed);
     sq_mem_partition_t writer_parts[3];
     sq_mem_partition_t reader_parts[3];
     stream_parts(s, false, writer_parts);
     stream_parts(s, true, reader_parts);
     sq_status_t st = stream_grant(writer, writer_parts);
-    if (st != SQ_OK) {
-        return st;
+    if (st == SQ_OK) {
+        st = stream_grant(reader, reader_parts);
+        if (st != SQ_OK) {
+            stream_revoke(writer, writer_parts);
+        }
     }
-    //@ ghost writer_granted: ;
-    st = stream_grant(reader, reader_parts);
-    /* The reader's grant changed only the reader's domain. */
-    /*@ assert writer_kept: SQ_DOMAIN_KEPT(writer_granted, Here, writer) &&
-          writer->magic == \at(writer->magic, writer_granted) &&
-          sq_stacks_kept{writer_granted, Here}; */
     if (st != SQ_OK) {
-        stream_revoke(writer, writer_parts);
         return st;
     }
     /*@ assert granted: sq_piece_granted(writer, &writer_parts[0]) &&
@@ -501,15 +472,21 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
           sq_piece_granted(reader, &reader_parts[0]) &&
           sq_piece_granted(reader, &reader_parts[1]) &&
           sq_piece_granted(reader, &reader_parts[2]); */
-    //@ ghost both_granted: ;
+    /* No thread waits on a detached stream's event (a wait needs the
+     * stream attached, and detach woke every waiter), so this succeeds. */
+    (void)sq_event_init(&s->changed);
+    /* The event is the stream's: neither domain changed. */
+    /*@ assert granted_kept: sq_piece_granted(writer, &writer_parts[0]) &&
+          sq_piece_granted(writer, &writer_parts[1]) &&
+          sq_piece_granted(writer, &writer_parts[2]) &&
+          sq_piece_granted(reader, &reader_parts[0]) &&
+          sq_piece_granted(reader, &reader_parts[1]) &&
+          sq_piece_granted(reader, &reader_parts[2]); */
     s->writer = writer;
     s->reader = reader;
     s->id = id;
     sq_stream_table[id] = s;
     /* The stores were to the stream and the table: the grants stand. */
-    /*@ assert stores_apart: SQ_DOMAIN_KEPT(both_granted, Here, writer) &&
-          SQ_DOMAIN_KEPT(both_granted, Here, reader) &&
-          sq_stacks_kept{both_granted, Here}; */
     //@ assert isolated: sq_ss01(s, writer) && sq_ss02(s, reader) && sq_ss03(s, writer, reader);
     return SQ_OK;
 }
@@ -558,8 +535,7 @@ sq_status_t sq_shared_stream_attach(sq_shared_stream_t *s, sq_mem_domain_t *writ
       (sq_stream_attached(s) ==>
          \valid(s->writer) && sq_domain_ok(s->writer) &&
          \valid(s->reader) && sq_domain_ok(s->reader) &&
-         \separated(s, s->writer) && \separated(s, s->reader) &&
-         \separated(s->writer, s->reader));
+         \separated(s, s->writer) && \separated(s, s->reader));
 */
 
 /* No assigns clause: sq_event_destroy, which wakes the waiters, has none. */
@@ -572,20 +548,15 @@ static sq_status_t stream_detach_locked(sq_shared_stream_t *s)
     if (!stream_attached(s)) {
         return SQ_ERR_STATE;
     }
-    sq_mem_domain_t *writer = s->writer;
-    sq_mem_domain_t *reader = s->reader;
-    sq_mem_partition_t writer_parts[3];
-    sq_mem_partition_t reader_parts[3];
-    stream_parts(s, false, writer_parts);
-    stream_parts(s, true, reader_parts);
-    /* The stream's own stores first: each revoke then changes one domain
-     * and nothing the other needs. */
+    sq_mem_partition_t part[3];
+    stream_parts(s, false, part);
+    stream_revoke(s->writer, part);
+    stream_parts(s, true, part);
+    stream_revoke(s->reader, part);
     sq_stream_table[s->id] = NULL;
     s->id = SQ_SHARED_STREAM_DETACHED;
     s->writer = NULL;
     s->reader = NULL;
-    stream_revoke(writer, writer_parts);
-    stream_revoke(reader, reader_parts);
     /* Waiters wake with SQ_ERR_DESTROYED; attach made the event usable, so
      * this succeeds. */
     (void)sq_event_destroy(&s->changed);

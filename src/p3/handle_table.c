@@ -55,6 +55,7 @@ sq_status_t sq_p3_handle_table_init(sq_p3_handle_table_t *t, sq_p3_handle_slot_t
     requires index == \null || \valid(index);
     requires t != \null ==> \separated(index, t, t->slots + (0 .. t->capacity - 1));
     assigns t->free_head, t->length, t->slots[1 .. t->capacity - 1], *index;
+    ensures t != \null ==> t->slots == \old(t->slots) && t->capacity == \old(t->capacity);
     ensures t != \null ==> sq_ht_bounds(t) && sq_ht_kinds(t);
     ensures t != \null ==> sq_ht_links_ok(t);
     ensures t != \null ==> sq_ht_links_distinct(t);

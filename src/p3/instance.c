@@ -414,6 +414,17 @@ sq_status_t sq_p3_lookup(sq_p3_instance_t *inst, uint32_t index, uint32_t kinds,
 sq_status_t sq_p3_insert(sq_p3_instance_t *inst, sq_p3_kind_t kind, void *object,
                          uint32_t *index)
 {
-    sq_status_t st = sq_p3_handle_add(&inst->handles, kind, object, index);
-    return st == SQ_OK ? SQ_OK : sq_p3_trap(inst, SQ_P3_TRAP_TABLE_FULL);
+    if (sq_p3_handle_add(&inst->handles, kind, object, index) == SQ_OK) {
+        return SQ_OK;
+    }
+    //@ ghost full: ;
+    sq_status_t st = sq_p3_trap(inst, SQ_P3_TRAP_TABLE_FULL);
+    /* The trap stored the reason only: the table is as the refusal left it. */
+    /*@ assert table_kept: inst->handles.slots == \at(inst->handles.slots, full) &&
+          inst->handles.capacity == \at(inst->handles.capacity, full) &&
+          inst->handles.length == \at(inst->handles.length, full) &&
+          inst->handles.free_head == \at(inst->handles.free_head, full) &&
+          \forall integer i; 0 <= i < inst->handles.capacity ==>
+            sq_ht_slot_unchanged{full, Here}(&inst->handles, i); */
+    return st;
 }
