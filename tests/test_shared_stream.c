@@ -49,13 +49,9 @@ SQ_THREAD_DEFINE(th_other, 2048u);
 
 static void reset_all(void)
 {
-    /* Whatever an earlier (failed) test left attached leaves first. */
-    sq_shared_stream_t *all_streams[] = {&stream, &small0, &small1, &small2, &small3};
-    for (size_t i = 0; i < sizeof all_streams / sizeof all_streams[0]; i++) {
-        (void)sq_shared_stream_detach(all_streams[i]);
-    }
     (void)sq_mem_domain_remove_thread(&th_writer);
     (void)sq_mem_domain_remove_thread(&th_reader);
+    /* Detaches whatever an earlier (failed) test left attached. */
     SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
     /* The main stream empty again (its indices back to 0). */
     SQ_CHECK_EQ(sq_shared_stream_init(&stream, stream.data, stream.data_size,
@@ -237,6 +233,40 @@ static void test_table_full(void **state)
     SQ_CHECK_EQ(sq_shared_stream_detach(&small2), SQ_OK);
     SQ_CHECK_EQ(sq_shared_stream_detach(&small3), SQ_OK);
     SQ_CHECK_EQ(dom_w.count + dom_r.count + dom_x.count + dom_y.count, 0u);
+}
+
+/* A new run starts with an empty table: the streams of the last run read
+ * detached, and their slots are free. */
+static void test_kernel_init_forgets(void **state)
+{
+    (void)state;
+    reset_all();
+    sq_shared_stream_t *smalls[] = {&small0, &small1, &small2, &small3};
+    sq_mem_domain_t *writers[] = {&dom_w, &dom_w, &dom_x, &dom_x};
+    sq_mem_domain_t *readers[] = {&dom_r, &dom_r, &dom_y, &dom_y};
+    for (size_t i = 0; i < 4u; i++) {
+        SQ_CHECK_EQ(sq_shared_stream_attach(smalls[i], writers[i], readers[i]), SQ_OK);
+    }
+    SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
+    /* Detached: detach refuses, and init takes the stream again. */
+    SQ_CHECK_EQ(sq_shared_stream_detach(&small0), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_shared_stream_init(&small0, small0.data, small0.data_size,
+                                      (uint32_t)sizeof(uint32_t), small0.write_index,
+                                      small0.read_index),
+                SQ_OK);
+    /* The domains keep their partitions until re-initialised; then every
+     * slot of the table is free again. */
+    SQ_CHECK_EQ(dom_w.count, 6u);
+    sq_mem_domain_t *all[] = {&dom_w, &dom_r, &dom_x, &dom_y};
+    for (size_t i = 0; i < 4u; i++) {
+        SQ_CHECK_EQ(sq_mem_domain_init(all[i], SQ_MEM_RULE_DEFAULT), SQ_OK);
+    }
+    for (size_t i = 0; i < 4u; i++) {
+        SQ_CHECK_EQ(sq_shared_stream_attach(smalls[i], writers[i], readers[i]), SQ_OK);
+    }
+    for (size_t i = 0; i < 4u; i++) {
+        SQ_CHECK_EQ(sq_shared_stream_detach(smalls[i]), SQ_OK);
+    }
 }
 
 /* SS01, SS02: what a thread in each domain may do with each piece. */
@@ -580,7 +610,8 @@ static void test_detach_wakes_waiter(void **state)
 }
 
 SQ_TEST_MAIN(SQ_TEST(test_init_bad_input), SQ_TEST(test_attach_bad_input),
-             SQ_TEST(test_table_full), SQ_TEST(test_access_rules), SQ_TEST(test_zero_copy),
+             SQ_TEST(test_table_full), SQ_TEST(test_kernel_init_forgets),
+             SQ_TEST(test_access_rules), SQ_TEST(test_zero_copy),
              SQ_TEST(test_corrupt_peer), SQ_TEST(test_syscall_refusals),
              SQ_TEST(test_two_threads_privileged), HOST_ONLY_TESTS
              SQ_TEST(test_detach_wakes_waiter))

@@ -139,8 +139,10 @@ typedef struct sq_thread {
     sq_thread_t name = {.stack = (uint8_t *)name##_stack, .stack_size = sizeof name##_stack}
 
 /**
- * Reset the kernel to an empty state: no threads, no armed timeouts, tick 0.
- * Call once before starting threads, and again between runs.
+ * Reset the kernel to an empty state: no threads, no armed timeouts, no
+ * attached shared streams (their domains keep the partitions attach gave;
+ * re-initialise those), tick 0. Call once before starting threads, and
+ * again between runs.
  * SQ_ERR_STATE if the kernel is running.
  */
 sq_status_t sq_kernel_init(void);

@@ -20,7 +20,23 @@
 #define SQ_STREAM_RELEASED 0x2u  /* the reader released */
 
 /* Attached streams: s is attached exactly when table[s->id] == s. */
-static sq_shared_stream_t *sq_stream_table[SQ_CONFIG_MAX_SHARED_STREAMS];
+sq_shared_stream_t *sq_stream_table[SQ_CONFIG_MAX_SHARED_STREAMS];
+
+/*@ assigns sq_stream_table[0 .. SQ_CONFIG_MAX_SHARED_STREAMS - 1];
+    ensures \forall integer i; 0 <= i < SQ_CONFIG_MAX_SHARED_STREAMS ==>
+      sq_stream_table[i] == \null;
+*/
+void sq_shared_stream_forget_all(void)
+{
+    /*@ loop invariant 0 <= i <= SQ_CONFIG_MAX_SHARED_STREAMS;
+        loop invariant \forall integer j; 0 <= j < i ==> sq_stream_table[j] == \null;
+        loop assigns i, sq_stream_table[0 .. SQ_CONFIG_MAX_SHARED_STREAMS - 1];
+        loop variant SQ_CONFIG_MAX_SHARED_STREAMS - i;
+    */
+    for (uint32_t i = 0u; i < SQ_CONFIG_MAX_SHARED_STREAMS; i++) {
+        sq_stream_table[i] = NULL;
+    }
+}
 
 /*@ predicate sq_stream_attached(sq_shared_stream_t *s) =
       s->id < SQ_CONFIG_MAX_SHARED_STREAMS && sq_stream_table[s->id] == s;
