@@ -486,7 +486,7 @@ sizes from `arm-none-eabi-size` in bytes, one object per source file of
 src/kernel and the Cortex-M port (port.o: interrupt lock, PendSV, SysTick,
 soft interrupt, and since issue 5 the MPU driver, the supervisor-call gate
 and the fault handlers; its bss is the 2 KiB interrupt stack and the
-cache of four encoded MPU views, 160 bytes each). An
+cache of `SQ_PORT_MPU_VIEWS` (4) encoded MPU views, 160 bytes each). An
 application links only the sections it uses (`-Wl,--gc-sections`).
 
 | object | text | data | bss |
@@ -553,6 +553,7 @@ How it is counted:
   incoming thread's MPU view with the MPU off (\`port_mpu_load\`); between
   two privileged threads no user region is loaded and the MPU is left
   alone. The port keeps the encoded views of the last four user threads
+  (\`SQ_PORT_MPU_VIEWS\`)
   with what each was made of (the stack, the domain's rule and
   partitions); a switch compares those few words and, when they are the
   same, writes the cached registers (three per region). Only a thread

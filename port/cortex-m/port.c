@@ -83,6 +83,15 @@
 #define SQ_PORT_SYSCALL_STACK 384u
 #endif
 
+/** Encoded MPU views the port keeps (one per user thread, the most
+ *  recent): a switch to a user thread whose view is kept and unchanged
+ *  costs a comparison instead of an encoding (about 1500 instructions on
+ *  the M3, 300 on the M33: docs/PERFORMANCE.md). Each view is about 160
+ *  bytes of RAM; at least 1. */
+#ifndef SQ_PORT_MPU_VIEWS
+#define SQ_PORT_MPU_VIEWS 4u
+#endif
+
 /** External interrupt line used by sq_port_soft_irq. 31 has no device on
  *  QEMU's mps2-an385 and is a reserved internal line of the an505's IoT Kit;
  *  the vector table (startup.c) must name SquallSoft_IRQHandler at entry
@@ -443,14 +452,14 @@ static void port_mpu_start(void)
 }
 
 /*
- * The encoded views of the last PORT_MPU_VIEWS user threads. Encoding a
+ * The encoded views of the last SQ_PORT_MPU_VIEWS user threads. Encoding a
  * view costs ~1500 instructions on the M3 (PMSAv7's size-exponent
  * searches), comparing a cached view's inputs a few dozen: a switch
  * encodes again only when the thread, its stack or its domain's
  * partitions differ from those the view was made of. A domain changed
  * while its thread was switched out is noticed here, by that comparison.
  */
-#define PORT_MPU_VIEWS 4u
+_Static_assert(SQ_PORT_MPU_VIEWS >= 1u, "SQ_PORT_MPU_VIEWS: at least one view");
 typedef struct port_view {
     const sq_thread_t *thread;
     uint8_t *stack;
@@ -460,7 +469,7 @@ typedef struct port_view {
     port_region_t region[1u + SQ_CONFIG_MAX_PARTITIONS];
     uint32_t used;            /* regions in `region` */
 } port_view_t;
-static port_view_t port_views[PORT_MPU_VIEWS];
+static port_view_t port_views[SQ_PORT_MPU_VIEWS];
 static uint32_t port_view_victim;
 
 static bool port_view_fresh(const port_view_t *v, const sq_thread_t *t)
@@ -518,13 +527,13 @@ static void port_view_make(port_view_t *v, const sq_thread_t *t)
 /* `t`'s view: a fresh cached one, or a new one in place of the oldest. */
 static const port_view_t *port_view_of(const sq_thread_t *t)
 {
-    for (uint32_t i = 0u; i < PORT_MPU_VIEWS; i++) {
+    for (uint32_t i = 0u; i < SQ_PORT_MPU_VIEWS; i++) {
         if (port_view_fresh(&port_views[i], t)) {
             return &port_views[i];
         }
     }
     port_view_t *v = &port_views[port_view_victim];
-    port_view_victim = (port_view_victim + 1u) % PORT_MPU_VIEWS;
+    port_view_victim = (port_view_victim + 1u) % SQ_PORT_MPU_VIEWS;
     port_view_make(v, t);
     return v;
 }
