@@ -613,7 +613,8 @@ In the code size table, the isolation code of src/kernel (mem_domain.o,
 mpu.o, shared_stream.o, syscall.o) is $isolation_text bytes of text, and
 port.o has grown to $port_text bytes of text (436 before issue 5): the
 MPU driver with its view cache, the supervisor-call gate, the SVCall,
-MemManage and UsageFault handlers, and the checked save area of the switch.
+MemManage, BusFault and UsageFault handlers, and the checked save area of
+the switch.
 EOF
 cat <<EOF
 

@@ -395,15 +395,27 @@ static void test_isolated_components(void **state)
 }
 
 #if defined(SQ_TEST_TARGET)
-/* ---- Misusing the gate and the stack pointer (QEMU only) -------------- */
+/* ---- Misusing the gate, the stack pointer and the bus (QEMU only) ----- */
 
 /* The port's gate: the instruction after its SVC (port/cortex-m/port.c). */
 extern const uint16_t sq_port_gate_resume[];
 
-enum { PROBE_PAST_SVC, PROBE_GATE_LOW_SP, PROBE_SP_IN_PARTITION, PROBE_UDF, PROBE_COUNT };
+enum {
+    PROBE_PAST_SVC,
+    PROBE_BUS,
+    PROBE_GATE_LOW_SP,
+    PROBE_SP_IN_PARTITION,
+    PROBE_UDF,
+    PROBE_COUNT
+};
 static const char *const probe_name[PROBE_COUNT] = {
-    "jump past the gate's SVC", "gate with the stack pointer near the stack bottom",
-    "stack pointer moved into a partition", "undefined instruction"};
+    "jump past the gate's SVC", "load from a partition with no memory behind it",
+    "gate with the stack pointer near the stack bottom", "stack pointer moved into a partition",
+    "undefined instruction"};
+
+/* Nothing answers here on either board (QEMU's mps2-an385 and an505): the
+ * MPU lets the probe through its partition, the bus refuses. */
+#define BUS_HOLE 0x60000000u
 
 typedef struct probe_state {
     uint32_t mode;
@@ -419,7 +431,9 @@ static SQ_MEM_DOMAIN_DEFINE(probe_domain);
 static void probe_main(void *arg)
 {
     const probe_state_t *p = arg;
-    if (p->mode == PROBE_PAST_SVC) {
+    if (p->mode == PROBE_BUS) {
+        (void)*(volatile const uint32_t *)BUS_HOLE;
+    } else if (p->mode == PROBE_PAST_SVC) {
         /* sq_syscall(SQ_SYS_YIELD) still unprivileged: the kernel's
          * memory refuses it. */
         register uint32_t r0 __asm__("r0") = SQ_SYS_YIELD;
@@ -456,8 +470,10 @@ static void probe_supervisor(void *arg)
 {
     (void)arg;
     sq_mem_partition_t own = SQ_MEM_PARTITION(&probe_mem, sizeof probe_mem, SQ_MEM_RW);
+    sq_mem_partition_t hole = SQ_MEM_PARTITION(BUS_HOLE, 32u, SQ_MEM_RW | SQ_MEM_DEVICE);
     if (sq_mem_domain_init(&probe_domain, SQ_MEM_RULE_DEFAULT) != SQ_OK ||
         sq_mem_domain_add(&probe_domain, &own) != SQ_OK ||
+        sq_mem_domain_add(&probe_domain, &hole) != SQ_OK ||
         sq_mem_domain_add_thread(&probe_domain, &probe) != SQ_OK) {
         return;
     }
@@ -494,6 +510,11 @@ static void test_gate_misuse(void **state)
     SQ_CHECK_EQ(probe_seen.cause[PROBE_PAST_SVC], SQ_FAULT_DATA);
     SQ_CHECK(probe_seen.addr[PROBE_PAST_SVC] != 0u);
     SQ_CHECK(!sq_mem_domain_allows(&probe, probe_seen.addr[PROBE_PAST_SVC], 4u, SQ_MEM_READ));
+    /* Allowed by the MPU, refused by the bus: a BusFault ends the probe
+     * alone, with the address. */
+    SQ_CHECK_EQ(probe_seen.cause[PROBE_BUS], SQ_FAULT_DATA);
+    SQ_CHECK_EQ(probe_seen.addr[PROBE_BUS], BUS_HOLE);
+    SQ_CHECK(sq_mem_domain_allows(&probe, BUS_HOLE, 4u, SQ_MEM_READ));
     /* The kernel records an address for SQ_FAULT_DATA only. */
     SQ_CHECK_EQ(probe_seen.cause[PROBE_GATE_LOW_SP], SQ_FAULT_SYSCALL);
     SQ_CHECK_EQ(probe_seen.cause[PROBE_SP_IN_PARTITION], SQ_FAULT_STACK);

@@ -85,8 +85,10 @@ typedef enum sq_thread_state {
 /** Why the kernel stopped a user thread (sq_thread_fault). */
 typedef enum sq_fault {
     SQ_FAULT_NONE = 0,    /**< not stopped by a fault */
-    SQ_FAULT_DATA = 1,    /**< a load or store the MPU refused; address known */
-    SQ_FAULT_EXEC = 2,    /**< an instruction fetch the MPU refused */
+    SQ_FAULT_DATA = 1,    /**< a load or store the MPU or the bus refused; its
+                           *   address (0 if the core did not record it) */
+    SQ_FAULT_EXEC = 2,    /**< an instruction fetch the MPU or the bus refused,
+                           *   or an instruction the core refused */
     SQ_FAULT_STACK = 3,   /**< exception entry or return could not use its stack */
     SQ_FAULT_SYSCALL = 4  /**< a supervisor call from outside the kernel's gate */
 } sq_fault_t;

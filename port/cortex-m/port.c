@@ -40,8 +40,9 @@
  * SQ_THREAD_USER thread runs, region 1 is its stack and regions 2.. the
  * partitions of its memory domain; other threads run with regions 1..
  * off. A user thread reaches the kernel only through the supervisor call
- * gate (sq_port_syscall); a MemManage fault or a supervisor call from
- * anywhere else ends it (sq_kernel_user_fault).
+ * gate (sq_port_syscall); a MemManage, BusFault or UsageFault of its own
+ * code, or a supervisor call from anywhere else, ends it
+ * (sq_kernel_user_fault).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -147,8 +148,8 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define NVIC_ISPR(n) REG32(0xe000e200u + 4u * (n))
 #define NVIC_IPR(n) REG32(0xe000e400u + 4u * (n))
 
-/* System handler priorities 4-7 (MemManage in bits 7:0) and 8-11 (SVCall
- * in bits 31:24); word access, as for SHPR3. */
+/* System handler priorities 4-7 (MemManage, BusFault, UsageFault in bytes
+ * 0-2) and 8-11 (SVCall in bits 31:24); word access, as for SHPR3. */
 #define SCB_SHPR1 REG32(0xe000ed18u)
 #define SCB_SHPR2 REG32(0xe000ed1cu)
 #define SCB_SHCSR REG32(0xe000ed24u)
@@ -164,7 +165,19 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define MMFSR_MMARVALID (1u << 7)
 #define MMFSR_ALL 0xffu
 #define SCB_MMFAR REG32(0xe000ed34u)
+#define SHCSR_BUSFAULTENA (1u << 17)
 #define SHCSR_USGFAULTENA (1u << 18)
+/* BusFault status: bits 15:8 of CFSR, and the faulting data address. An
+ * instruction fetch (IBUSERR), a precise data access (PRECISERR, address
+ * in BFAR when BFARVALID), an imprecise one (IMPRECISERR: a buffered
+ * store, reported after later instructions ran), or the exception entry
+ * or return on the thread's stack (STKERR, UNSTKERR, LSPERR). */
+#define BFSR_IBUSERR (1u << 8)
+#define BFSR_PRECISERR (1u << 9)
+#define BFSR_IMPRECISERR (1u << 10)
+#define BFSR_BFARVALID (1u << 15)
+#define BFSR_ALL 0xff00u
+#define SCB_BFAR REG32(0xe000ed38u)
 /* UsageFault status: the high half of CFSR. STKOF (ARMv8-M) is a stack
  * pointer moved below PSPLIM; the other bits are instructions the core
  * refused (undefined, bad state, bad EXC_RETURN, no coprocessor,
@@ -249,16 +262,18 @@ static uint32_t port_mpu_loaded;
 #endif
 
 /* Handlers named by the vector table (startup.c), and the C halves of
- * PendSV, SVCall and MemManage. */
+ * PendSV, SVCall and the faults. */
 void PendSV_Handler(void);
 void SVC_Handler(void);
 void MemManage_Handler(void);
+void BusFault_Handler(void);
 void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
 uint64_t sq_port_switch_context(uintptr_t psp);
 void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame);
 void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame);
+void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame);
 void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame);
 
 /* The board's loud stop (port/cortex-m/startup.c prints `what` and
@@ -447,7 +462,7 @@ static void port_mpu_start(void)
     }
     port_mpu_regions = regions;
     port_mpu_loaded = 0u;
-    SCB_SHCSR |= SHCSR_MEMFAULTENA | SHCSR_USGFAULTENA;
+    SCB_SHCSR |= SHCSR_MEMFAULTENA | SHCSR_BUSFAULTENA | SHCSR_USGFAULTENA;
     port_mpu_on();
 }
 
@@ -760,14 +775,14 @@ void sq_port_kernel_start(sq_thread_t *idle)
     uint32_t shpr3 = SCB_SHPR3 & 0x0000ffffu;
     SCB_SHPR3 = shpr3 | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24) | (PRIO_PENDSV << 16);
 #if PORT_ISOLATION
-    /* SVCall, MemManage and UsageFault call the kernel
+    /* SVCall, MemManage, BusFault and UsageFault call the kernel
      * (sq_kernel_user_fault), so they sit in the kernel band like SysTick. Both are synchronous to user
      * code, which never holds the lock, so they are taken at once there;
      * a fault or SVC in privileged code under the lock cannot be taken at
      * its priority and escalates to HardFault, the board's loud stop,
      * which is right for a kernel bug. */
-    SCB_SHPR1 = (SCB_SHPR1 & 0xff00ff00u) | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 16) |
-                (uint32_t)SQ_PORT_KERNEL_IRQ_PRIO;
+    SCB_SHPR1 = (SCB_SHPR1 & 0xff000000u) | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 16) |
+                ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 8) | (uint32_t)SQ_PORT_KERNEL_IRQ_PRIO;
     SCB_SHPR2 = (SCB_SHPR2 & 0x00ffffffu) | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24);
     port_mpu_start();
 #endif
@@ -938,6 +953,13 @@ __attribute__((naked)) void MemManage_Handler(void)
                      "   b     sq_port_memmanage      \n");
 }
 
+__attribute__((naked)) void BusFault_Handler(void)
+{
+    __asm__ volatile("   mov   r0, lr                 \n"
+                     "   mrs   r1, psp                \n"
+                     "   b     sq_port_busfault       \n");
+}
+
 __attribute__((naked)) void UsageFault_Handler(void)
 {
     __asm__ volatile("   mov   r0, lr                 \n"
@@ -1021,6 +1043,36 @@ void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
     }
     port_user_fault(cause, addr, "MemManage fault in a thread without SQ_THREAD_USER, MMFSR",
                     mmfsr);
+}
+
+/*
+ * BusFault: memory the thread's MPU view allows (a partition over a
+ * device, say) refused the access. A precise one is the thread's own:
+ * a data access (SQ_FAULT_DATA, the address from BFAR when BFARVALID), an
+ * instruction fetch (SQ_FAULT_EXEC at the stacked PC), or the exception
+ * entry or return on its stack (SQ_FAULT_STACK); it ends only the thread.
+ * An imprecise one (a buffered store) may surface after a switch, in
+ * another thread: nothing says whose it was, so it stops the board, as
+ * does any bus fault in privileged code.
+ */
+void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame)
+{
+    uint32_t bfsr = SCB_CFSR & BFSR_ALL;
+    uintptr_t bfar = SCB_BFAR;
+    SCB_CFSR = bfsr;
+    if (!port_user_code_interrupted(exc_return) || (bfsr & BFSR_IMPRECISERR) != 0u) {
+        sq_port_fatal("BusFault in privileged code or imprecise, BFSR", bfsr >> 8);
+    }
+    sq_fault_t cause = SQ_FAULT_STACK;
+    uintptr_t addr = 0u;
+    if ((bfsr & BFSR_PRECISERR) != 0u) {
+        cause = SQ_FAULT_DATA;
+        addr = (bfsr & BFSR_BFARVALID) != 0u ? bfar : 0u;
+    } else if ((bfsr & BFSR_IBUSERR) != 0u) {
+        cause = SQ_FAULT_EXEC;
+        addr = frame->pc;
+    }
+    port_user_fault(cause, addr, "BusFault in a thread without SQ_THREAD_USER, BFSR", bfsr >> 8);
 }
 
 /*

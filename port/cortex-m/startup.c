@@ -17,6 +17,7 @@ void sq_port_reset(void);
 void PendSV_Handler(void);
 void SVC_Handler(void);
 void MemManage_Handler(void);
+void BusFault_Handler(void);
 void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
@@ -94,8 +95,8 @@ void sq_port_reset(void)
 
 /* The initial stack pointer, then reset, NMI, HardFault, MemManage,
  * BusFault, UsageFault, SecureFault (M33), reserved..., SVC, DebugMon,
- * reserved, PendSV, SysTick; MemManage, UsageFault and SVC are the port's
- * (faults of user threads, the supervisor call gate). Then the external
+ * reserved, PendSV, SysTick; MemManage, BusFault, UsageFault and SVC are
+ * the port's (faults of user threads, the supervisor call gate). Then the external
  * interrupts 0-31, as many as the an385 has. Only line 31 is used: the
  * port's soft interrupt (SQ_PORT_SOFT_IRQ). Unused entries fault loudly. */
 struct vector_table {
@@ -108,7 +109,7 @@ struct vector_table {
 
 __attribute__((section(".vectors"), used)) static const struct vector_table vectors = {
     .initial_sp = &__stack_top,
-    .handlers = {sq_port_reset, fault_handler, fault_handler, MemManage_Handler, fault_handler,
+    .handlers = {sq_port_reset, fault_handler, fault_handler, MemManage_Handler, BusFault_Handler,
                  UsageFault_Handler, fault_handler, 0, 0, 0, SVC_Handler, fault_handler, 0,
                  PendSV_Handler, SysTick_Handler},
     .irqs = {FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4,
