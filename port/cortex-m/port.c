@@ -978,6 +978,26 @@ static void port_user_fault(sq_fault_t cause, uintptr_t addr, const char *what, 
     }
 }
 
+/* A user thread's own access refused (MemManage, BusFault), from the
+ * status bits of its fault: a data access, with the address if the core
+ * recorded it; an instruction fetch, at the stacked PC; otherwise the
+ * exception entry or return on the thread's stack. */
+static void port_access_fault(bool data, bool addr_valid, uintptr_t fault_addr, bool fetch,
+                              const struct port_hw_frame *frame, const char *what,
+                              uint32_t status)
+{
+    sq_fault_t cause = SQ_FAULT_STACK;
+    uintptr_t addr = 0u;
+    if (data) {
+        cause = SQ_FAULT_DATA;
+        addr = addr_valid ? fault_addr : 0u;
+    } else if (fetch) {
+        cause = SQ_FAULT_EXEC;
+        addr = frame->pc;
+    }
+    port_user_fault(cause, addr, what, status);
+}
+
 /*
  * A supervisor call. It is the gate's only if both hold:
  *   - the stacked PC is the instruction after the gate's SVC: an SVC
@@ -1032,17 +1052,9 @@ void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
         sq_port_fatal("MemManage fault in privileged code, MMFSR", mmfsr);
     }
     /* Only user code from here: its frame was stacked unless MSTKERR. */
-    sq_fault_t cause = SQ_FAULT_STACK;
-    uintptr_t addr = 0u;
-    if ((mmfsr & MMFSR_DACCVIOL) != 0u) {
-        cause = SQ_FAULT_DATA;
-        addr = (mmfsr & MMFSR_MMARVALID) != 0u ? mmfar : 0u;
-    } else if ((mmfsr & MMFSR_IACCVIOL) != 0u) {
-        cause = SQ_FAULT_EXEC;
-        addr = frame->pc;
-    }
-    port_user_fault(cause, addr, "MemManage fault in a thread without SQ_THREAD_USER, MMFSR",
-                    mmfsr);
+    port_access_fault((mmfsr & MMFSR_DACCVIOL) != 0u, (mmfsr & MMFSR_MMARVALID) != 0u, mmfar,
+                      (mmfsr & MMFSR_IACCVIOL) != 0u, frame,
+                      "MemManage fault in a thread without SQ_THREAD_USER, MMFSR", mmfsr);
 }
 
 /*
@@ -1063,16 +1075,9 @@ void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame)
     if (!port_user_code_interrupted(exc_return) || (bfsr & BFSR_IMPRECISERR) != 0u) {
         sq_port_fatal("BusFault in privileged code or imprecise, BFSR", bfsr >> 8);
     }
-    sq_fault_t cause = SQ_FAULT_STACK;
-    uintptr_t addr = 0u;
-    if ((bfsr & BFSR_PRECISERR) != 0u) {
-        cause = SQ_FAULT_DATA;
-        addr = (bfsr & BFSR_BFARVALID) != 0u ? bfar : 0u;
-    } else if ((bfsr & BFSR_IBUSERR) != 0u) {
-        cause = SQ_FAULT_EXEC;
-        addr = frame->pc;
-    }
-    port_user_fault(cause, addr, "BusFault in a thread without SQ_THREAD_USER, BFSR", bfsr >> 8);
+    port_access_fault((bfsr & BFSR_PRECISERR) != 0u, (bfsr & BFSR_BFARVALID) != 0u, bfar,
+                      (bfsr & BFSR_IBUSERR) != 0u, frame,
+                      "BusFault in a thread without SQ_THREAD_USER, BFSR", bfsr >> 8);
 }
 
 /*
