@@ -84,8 +84,8 @@
 #define SQ_PORT_SYSCALL_STACK 384u
 #endif
 
-/** Encoded MPU views the port keeps (one per user thread, the most
- *  recent): a switch to a user thread whose view is kept and unchanged
+/** Encoded MPU views the port keeps (one per user thread, the oldest
+ *  replaced first): a switch to a user thread whose view is kept and unchanged
  *  costs a comparison instead of an encoding (about 1500 instructions on
  *  the M3, 300 on the M33: docs/PERFORMANCE.md). Each view is about 160
  *  bytes of RAM; at least 1. */
@@ -776,8 +776,9 @@ void sq_port_kernel_start(sq_thread_t *idle)
     SCB_SHPR3 = shpr3 | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24) | (PRIO_PENDSV << 16);
 #if PORT_ISOLATION
     /* SVCall, MemManage, BusFault and UsageFault call the kernel
-     * (sq_kernel_user_fault), so they sit in the kernel band like SysTick. Both are synchronous to user
-     * code, which never holds the lock, so they are taken at once there;
+     * (sq_kernel_user_fault), so they sit in the kernel band like SysTick.
+     * All are synchronous to user code (a BusFault when precise), which
+     * never holds the lock, so they are taken at once there;
      * a fault or SVC in privileged code under the lock cannot be taken at
      * its priority and escalates to HardFault, the board's loud stop,
      * which is right for a kernel bug. */

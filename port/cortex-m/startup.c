@@ -96,8 +96,8 @@ void sq_port_reset(void)
 /* The initial stack pointer, then reset, NMI, HardFault, MemManage,
  * BusFault, UsageFault, SecureFault (M33), reserved..., SVC, DebugMon,
  * reserved, PendSV, SysTick; MemManage, BusFault, UsageFault and SVC are
- * the port's (faults of user threads, the supervisor call gate). Then the external
- * interrupts 0-31, as many as the an385 has. Only line 31 is used: the
+ * the port's (faults of user threads, the supervisor call gate). Then the
+ * external interrupts 0-31, as many as the an385 has. Only line 31 is used: the
  * port's soft interrupt (SQ_PORT_SOFT_IRQ). Unused entries fault loudly. */
 struct vector_table {
     const void *initial_sp;
