@@ -157,13 +157,15 @@ stream_attach_locked): on SQ_OK no partition of the writer's domain with
 write access touches a byte of the read index, none of the reader's
 touches the data or the write index, and in each domain each of the three
 pieces is touched by no partition but its own and by no known thread's
-stack (from MD01 and MD07 of each sq_mem_domain_add); on any error both
-domains are as before. WP reports them PARTIAL: every goal of their own
-is proven, from hint assertions that carry what each domain's grant gave
-across the other domain's grant, the event's init and the stores into the
-stream; those frame goals time out (listed in known-unproven.txt, as are
-the grant and revoke hints of the same kind). They hold at attach and stay
-true while the stream is attached unless privileged code takes one of its
+stack; on any error both domains are as before. Each domain's three
+partitions are checked together and then appended
+(sq_mem_domain_add_all_locked), so nothing is rolled back inside a grant;
+what each grant leaves alone (the other domain, the stream, the known
+stacks) is stated and proven in stream_grant and stream_publish, where the
+proof is small, each rule of the other domain by an assertion of its own,
+and carried to the end by the lemmas sq_grant_in_kept and
+sq_off_stack_kept. They hold at attach and stay true
+while the stream is attached unless privileged code takes one of its
 partitions out by hand (sq_mem_domain_remove, or a domain's re-init), which
 nothing refuses. tests/test_shared_stream.c (through sq_mem_domain_allows)
 and tests/test_isolation.c (on QEMU) check them too.

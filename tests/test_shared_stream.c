@@ -169,6 +169,9 @@ static void test_attach_bad_input(void **state)
     SQ_CHECK_EQ(sq_shared_stream_attach(&stream, &dom_w, &dom_r), SQ_ERR_FULL);
     SQ_CHECK(same_domain(&dom_w, &w_before));
     SQ_CHECK(same_domain(&dom_r, &r_before));
+    /* The reader's three were checked before any was written: not even its
+     * free slots changed. */
+    SQ_CHECK(memcmp(&dom_r, &r_before, sizeof dom_r) == 0);
     SQ_CHECK_EQ(stream.id, SQ_SHARED_STREAM_DETACHED);
     /* The writer's domain full: refused before the reader's is touched. */
     SQ_CHECK_EQ(sq_shared_stream_attach(&stream, &dom_r, &dom_w), SQ_ERR_FULL);

@@ -3,8 +3,10 @@
  *
  * A change checks every rule before it writes anything, under the kernel
  * lock (MD07 reads the thread table), so a refused call changes nothing and
- * a domain always keeps MD01-MD04 and MD06 (sq_domain_ok). The rules and
- * their predicates are in mem_domain_rules.h.
+ * a domain always keeps MD01-MD04 and MD06 (sq_domain_ok). An add is
+ * sq_mem_domain_add_all_locked of one partition; a shared stream's attach
+ * adds its three with one call. The rules and their predicates are in
+ * mem_domain_rules.h.
  */
 #include <squall/mem_domain.h>
 #include "mem_domain_rules.h"
@@ -246,113 +248,219 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule)
       !sq_add_wraps(p) && !sq_add_overlaps(d, p) && !sq_add_hits_stack(p);
 */
 
-/*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d) && sq_domain_apart(d);
-    requires \valid_read(p);
-    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
-    ensures sq_kernel_ok && sq_domain_ok(d);
-    // Added as the newest partition, the others kept; or nothing changed.
-    ensures \result == SQ_OK ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
-      d->count == \old(d->count) + 1 &&
-      d->part[\old(d->count)].base == \old(p->base) &&
-      d->part[\old(d->count)].size == \old(p->size) &&
-      d->part[\old(d->count)].access == \old(p->access) &&
-      SQ_PARTS_KEPT(Pre, Here, d, \old(d->count));
-    ensures MD07: \result == SQ_OK ==>
-      !sq_hits_known_stack(d->part[\old(d->count)].base, d->part[\old(d->count)].size);
-    ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, d);
+/* Every check of an add but room, in the order add makes them; changes
+ * nothing. */
+/*@ requires sq_kernel_ok && \valid_read(d) && sq_domain_ok(d) && \valid_read(p);
+    assigns \nothing;
     behavior bad:
       assumes sq_add_bad(d, p);
-      assigns \nothing;
       ensures \result == SQ_ERR_INVALID;
     behavior zero:
       assumes !sq_add_bad(d, p) && p->size == 0;
-      assigns \nothing;
       ensures MD03: \result == SQ_ERR_ZERO_LENGTH;
     behavior misaligned:
       assumes !sq_add_bad(d, p) && p->size != 0 && sq_add_misaligned(d, p);
-      assigns \nothing;
       ensures MD02: \result == SQ_ERR_RANGE;
     behavior wraps:
       assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
               sq_add_wraps(p);
-      assigns \nothing;
       ensures MD06: \result == SQ_ERR_RANGE;
     behavior overlaps:
       assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
               !sq_add_wraps(p) && sq_add_overlaps(d, p);
-      assigns \nothing;
       ensures MD01: \result == SQ_ERR_BUSY;
     behavior on_stack:
       assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
               !sq_add_wraps(p) && !sq_add_overlaps(d, p) && sq_add_hits_stack(p);
-      assigns \nothing;
       ensures MD07: \result == SQ_ERR_BUSY;
-    behavior full:
-      assumes sq_add_checks_pass(d, p) && d->count == SQ_CONFIG_MAX_PARTITIONS;
-      assigns \nothing;
-      ensures MD04: \result == SQ_ERR_FULL;
-    behavior added:
-      assumes sq_add_checks_pass(d, p) && d->count < SQ_CONFIG_MAX_PARTITIONS;
+    behavior fits:
+      assumes sq_add_checks_pass(d, p);
       ensures \result == SQ_OK;
-      ensures MD05: d->magic == SQ_MEM_DOMAIN_MAGIC && sq_md01(d) && sq_md02(d) &&
-        sq_md03(d) && sq_md04(d) && sq_md06(d);
-      ensures sq_rule_known(d->rule) && sq_forms(d);
     complete behaviors;
     disjoint behaviors;
 */
-static sq_status_t sq_mem_domain_add_locked(sq_mem_domain_t *d, const sq_mem_partition_t *p)
+static sq_status_t sq_mem_domain_check(sq_mem_domain_t *d, const sq_mem_partition_t *p)
 {
-    /* One read of the caller's partition: what is checked is what is kept. */
-    sq_mem_partition_t part = *p;
-    if (d->magic != SQ_MEM_DOMAIN_MAGIC || !sq_access_form_ok(part.access)) {
+    if (d->magic != SQ_MEM_DOMAIN_MAGIC || !sq_access_form_ok(p->access)) {
         return SQ_ERR_INVALID;
     }
-    if (part.size == 0u) {
+    if (p->size == 0u) {
         return SQ_ERR_ZERO_LENGTH;
     }
-    if (!sq_mem_rule_fits(d->rule, part.base, part.size) ||
-        part.size - 1u > UINTPTR_MAX - part.base) {
+    if (!sq_mem_rule_fits(d->rule, p->base, p->size) || p->size - 1u > UINTPTR_MAX - p->base) {
         return SQ_ERR_RANGE;
     }
-    if (sq_domain_hits_range(d, part.base, part.size) ||
-        sq_range_hits_known_stack(part.base, part.size)) {
+    if (sq_domain_hits_range(d, p->base, p->size) || sq_range_hits_known_stack(p->base, p->size)) {
         return SQ_ERR_BUSY;
-    }
-    if (d->count == SQ_CONFIG_MAX_PARTITIONS) {
-        return SQ_ERR_FULL;
-    }
-    /*@ assert apart: \forall integer i; 0 <= i < d->count ==>
-          !sq_overlap(d->part[i].base, d->part[i].size, part.base, part.size); */
-    /*@ assert pre_pairs: \forall integer i, j; 0 <= i < j < d->count ==>
-          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
-    d->part[d->count] = part;
-    /*@ assert kept: \forall integer i; 0 <= i < d->count ==>
-          d->part[i].base == \at(d->part[i].base, Pre) &&
-          d->part[i].size == \at(d->part[i].size, Pre) &&
-          d->part[i].access == \at(d->part[i].access, Pre); */
-    /*@ assert stored: d->part[d->count].base == part.base &&
-          d->part[d->count].size == part.size && d->part[d->count].access == part.access; */
-    /*@ assert old_pairs: \forall integer i, j; 0 <= i < j < d->count ==>
-          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
-    /*@ assert new_pairs: \forall integer i; 0 <= i < d->count ==>
-          !sq_overlap(d->part[i].base, d->part[i].size,
-                      d->part[d->count].base, d->part[d->count].size); */
-    /*@ assert each: \forall integer i; 0 <= i <= d->count ==>
-          sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
-          d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
-          sq_access_form(d->part[i].access); */
-    d->count++;
-    /*@ assert rules: sq_rule_known(d->rule) && sq_md01(d) && sq_md02(d) && sq_md03(d) &&
-          sq_md04(d) && sq_md06(d) && sq_forms(d); */
-    if (sq_kernel.current->domain == d) {
-        sq_port_mpu_update();
     }
     return SQ_OK;
 }
 
+/* Make d's first `count` slots its partitions: they already keep every
+ * rule. The MPU follows if the running thread is in d. */
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_apart(d);
+    requires d->magic == SQ_MEM_DOMAIN_MAGIC && sq_rule_known(d->rule);
+    requires count <= SQ_CONFIG_MAX_PARTITIONS;
+    requires \forall integer i, j; 0 <= i < j < count ==>
+      !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size);
+    requires \forall integer i; 0 <= i < count ==>
+      sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
+      d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+      sq_access_form(d->part[i].access);
+    assigns d->count;
+    ensures sq_kernel_ok && d->count == count && sq_stacks_same{Pre, Here};
+    ensures SQ_PARTS_KEPT(Pre, Here, d, SQ_CONFIG_MAX_PARTITIONS);
+    ensures MD05: sq_domain_ok(d);
+*/
+static void sq_mem_domain_set_count(sq_mem_domain_t *d, uint32_t count)
+{
+    d->count = count;
+    /*@ assert rules: sq_md01(d) && sq_md02(d) && sq_md03(d) && sq_md04(d) && sq_md06(d) &&
+          sq_forms(d); */
+    if (sq_kernel.current->domain == d) {
+        sq_port_mpu_update();
+    }
+}
+
+/* Copy parts[0 .. n - 1] into the free slots after d's partitions (they
+ * join d when its count grows). */
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_apart(d);
+    requires d->count + n <= SQ_CONFIG_MAX_PARTITIONS;
+    requires \valid_read(parts + (0 .. n - 1)) && \separated(d, parts + (0 .. n - 1));
+    requires \forall integer i; 0 <= i < n ==>
+      sq_rule_fits(d->rule, parts[i].base, parts[i].size) && parts[i].size > 0 &&
+      sq_no_wrap(parts[i].base, parts[i].size) && sq_access_form(parts[i].access);
+    requires \forall integer i, j; 0 <= i < d->count && 0 <= j < n ==>
+      !sq_overlap(d->part[i].base, d->part[i].size, parts[j].base, parts[j].size);
+    requires \forall integer i, j; 0 <= i < j < n ==>
+      !sq_overlap(parts[i].base, parts[i].size, parts[j].base, parts[j].size);
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1];
+    ensures SQ_PARTS_KEPT(Pre, Here, d, \old(d->count));
+    ensures \let c = \old(d->count); \forall integer k; c <= k < c + n ==>
+      sq_rule_fits(d->rule, d->part[k].base, d->part[k].size) && d->part[k].size > 0 &&
+      sq_no_wrap(d->part[k].base, d->part[k].size) && sq_access_form(d->part[k].access);
+    ensures \let c = \old(d->count); \forall integer k; c <= k < c + n ==>
+      d->part[k].base == \old(parts[k - c].base) &&
+      d->part[k].size == \old(parts[k - c].size) &&
+      d->part[k].access == \old(parts[k - c].access);
+    ensures \let c = \old(d->count); \forall integer i, k; 0 <= i < c && c <= k < c + n ==>
+      !sq_overlap(d->part[i].base, d->part[i].size, d->part[k].base, d->part[k].size);
+    ensures \let c = \old(d->count); \forall integer k, l; c <= k < l < c + n ==>
+      !sq_overlap(d->part[k].base, d->part[k].size, d->part[l].base, d->part[l].size);
+    ensures d->magic == \old(d->magic) && d->rule == \old(d->rule) &&
+      d->count == \old(d->count);
+    ensures \forall integer i; 0 <= i < n ==> parts[i].base == \old(parts[i].base) &&
+      parts[i].size == \old(parts[i].size) && parts[i].access == \old(parts[i].access);
+    ensures sq_stacks_same{Pre, Here};
+*/
+static void sq_mem_domain_fill(sq_mem_domain_t *d, const sq_mem_partition_t *parts, uint32_t n)
+{
+    uint32_t first = d->count;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant SQ_PARTS_KEPT(Pre, Here, d, first);
+        loop invariant \forall integer k; first <= k < first + i ==>
+          d->part[k].base == parts[k - first].base &&
+          d->part[k].size == parts[k - first].size &&
+          d->part[k].access == parts[k - first].access;
+        loop assigns i, d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1];
+        loop variant n - i;
+    */
+    for (uint32_t i = 0u; i < n; i++) {
+        d->part[first + i].base = parts[i].base;
+        d->part[first + i].size = parts[i].size;
+        d->part[first + i].access = parts[i].access;
+    }
+}
+
+sq_status_t sq_mem_domain_add_all_locked(sq_mem_domain_t *d, const sq_mem_partition_t *parts,
+                                         uint32_t n)
+{
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant \forall integer k; 0 <= k < i ==> sq_add_checks_pass(d, &parts[k]);
+        loop invariant \forall integer k, j; 0 <= k < j < i ==>
+          !sq_overlap(parts[k].base, parts[k].size, parts[j].base, parts[j].size);
+        loop assigns i;
+        loop variant n - i;
+    */
+    for (uint32_t i = 0u; i < n; i++) {
+        sq_status_t st = sq_mem_domain_check(d, &parts[i]);
+        if (st != SQ_OK) {
+            return st;
+        }
+        /*@ loop invariant 0 <= j <= i;
+            loop invariant \forall integer k; 0 <= k < j ==>
+              !sq_overlap(parts[k].base, parts[k].size, parts[i].base, parts[i].size);
+            loop assigns j;
+            loop variant i - j;
+        */
+        for (uint32_t j = 0u; j < i; j++) {
+            if (sq_ranges_overlap(parts[j].base, parts[j].size, parts[i].base, parts[i].size)) {
+                return SQ_ERR_BUSY;
+            }
+        }
+    }
+    /*@ assert checked: \forall integer k; 0 <= k < n ==>
+          !sq_domain_hits(d, parts[k].base, parts[k].size) &&
+          !sq_hits_known_stack(parts[k].base, parts[k].size); */
+    //@ assert initialised: d->magic == SQ_MEM_DOMAIN_MAGIC && d->count <= SQ_CONFIG_MAX_PARTITIONS;
+    if (n > SQ_CONFIG_MAX_PARTITIONS - d->count) {
+        return SQ_ERR_FULL;
+    }
+    uint32_t first = d->count;
+    /*@ assert fit_each: \forall integer i; 0 <= i < n ==>
+          sq_rule_fits(d->rule, parts[i].base, parts[i].size) && parts[i].size > 0 &&
+          sq_no_wrap(parts[i].base, parts[i].size) && sq_access_form(parts[i].access) &&
+          \forall integer k; 0 <= k < first ==>
+            !sq_overlap(d->part[k].base, d->part[k].size, parts[i].base, parts[i].size); */
+    /*@ assert pre_pairs: \forall integer i, j; 0 <= i < j < first ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    /*@ assert pre_each: \forall integer i; 0 <= i < first ==>
+          sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
+          d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_access_form(d->part[i].access); */
+    sq_mem_domain_fill(d, parts, n);
+    //@ ghost filled: ;
+    /*@ assert old_pairs: \forall integer i, j; 0 <= i < j < first ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    /*@ assert old_each: \forall integer i; 0 <= i < first ==>
+          sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
+          d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_access_form(d->part[i].access); */
+    /*@ assert new_each: \forall integer k; first <= k < first + n ==>
+          sq_rule_fits(d->rule, d->part[k].base, d->part[k].size) &&
+          d->part[k].size > 0 && sq_no_wrap(d->part[k].base, d->part[k].size) &&
+          sq_access_form(d->part[k].access); */
+    /*@ assert pairs: \forall integer i, j; 0 <= i < j < first + n ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    /*@ assert each: \forall integer i; 0 <= i < first + n ==>
+          sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
+          d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_access_form(d->part[i].access); */
+    //@ assert kept_old: SQ_PARTS_KEPT(Pre, Here, d, first);
+    /*@ assert newest: \forall integer i; 0 <= i < n ==>
+          d->part[first + i].base == \at(parts[i].base, Pre) &&
+          d->part[first + i].size == \at(parts[i].size, Pre) &&
+          d->part[first + i].access == \at(parts[i].access, Pre); */
+    sq_mem_domain_set_count(d, first + n);
+    //@ assert kept: SQ_PARTS_KEPT(Pre, Here, d, first);
+    //@ assert stacks: sq_stacks_same{filled, Here} && sq_stacks_same{Pre, Here};
+    return SQ_OK;
+}
+
+void sq_mem_domain_drop_newest_locked(sq_mem_domain_t *d, uint32_t n)
+{
+    /*@ assert pairs: \forall integer i, j; 0 <= i < j < d->count - n ==>
+          !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
+    /*@ assert each: \forall integer i; 0 <= i < d->count - n ==>
+          sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
+          d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_access_form(d->part[i].access); */
+    sq_mem_domain_set_count(d, d->count - n);
+}
+
 /*@ requires sq_kernel_ok;
     requires d == \null || (\valid(d) && sq_domain_ok(d) && sq_domain_apart(d));
-    requires p == \null || \valid_read(p);
+    requires p == \null || (\valid_read(p) && (d == \null || \separated(d, p)));
     assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
     ensures sq_kernel_ok;
     behavior null_arg:
@@ -371,7 +479,8 @@ static sq_status_t sq_mem_domain_add_locked(sq_mem_domain_t *d, const sq_mem_par
         SQ_PARTS_KEPT(Pre, Here, d, \old(d->count));
       ensures MD07: \result == SQ_OK ==>
         !sq_hits_known_stack(d->part[\old(d->count)].base, d->part[\old(d->count)].size);
-      ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, d);
+      ensures \result != SQ_OK ==> d->count == \old(d->count) &&
+        SQ_PARTS_KEPT(Pre, Here, d, SQ_CONFIG_MAX_PARTITIONS);
     complete behaviors;
     disjoint behaviors;
 */
@@ -381,7 +490,7 @@ sq_status_t sq_mem_domain_add(sq_mem_domain_t *d, const sq_mem_partition_t *p)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_mem_domain_add_locked(d, p);
+    sq_status_t st = sq_mem_domain_add_all_locked(d, p, 1u);
     sq_port_irq_unlock(key);
     return st;
 }

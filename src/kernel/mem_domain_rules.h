@@ -88,6 +88,24 @@
     // [base, base + size) is partition k of d at L (base and size).
     predicate sq_part_is{L}(sq_mem_domain_t *d, integer k, integer base, integer size) =
       \at(d->part[k].base, L) == base && \at(d->part[k].size, L) == size;
+    // The threads the kernel knows, and their stacks, are at L2 what they
+    // were at L1.
+    predicate sq_stacks_same{L1, L2} =
+      \at(sq_kernel.thread_count, L1) == \at(sq_kernel.thread_count, L2) &&
+      \forall integer i; 1 <= i < \at(sq_kernel.thread_count, L1) ==>
+        \at(sq_kernel.threads[i], L1) == \at(sq_kernel.threads[i], L2) &&
+        \at(sq_kernel.threads[i]->stack, L1) == \at(sq_kernel.threads[i]->stack, L2) &&
+        \at(sq_kernel.threads[i]->stack_size, L1) == \at(sq_kernel.threads[i]->stack_size, L2);
+
+    lemma sq_stacks_same_trans{L1, L2, L3}:
+      sq_stacks_same{L1, L2} && sq_stacks_same{L2, L3} ==> sq_stacks_same{L1, L3};
+
+    // MD07 of an add stands while the known stacks stay the same.
+    lemma sq_off_stack_kept{L1, L2}:
+      \forall integer base, size;
+        !sq_hits_known_stack{L1}(base, size) && sq_stacks_same{L1, L2} ==>
+        !sq_hits_known_stack{L2}(base, size);
+
     // A partition of d overlaps a known thread's stack or t's.
     predicate sq_domain_hits_stacks(sq_mem_domain_t *d, sq_thread_t *t) =
       \exists integer k; 0 <= k < d->count &&
@@ -127,5 +145,43 @@ bool sq_mem_rule_fits(uint32_t rule, uintptr_t base, uintptr_t size);
     ensures MD07: \result <==> sq_stack_conflict(t);
 */
 bool sq_mem_domain_stack_conflict(sq_thread_t *t);
+
+/**
+ * Add parts[0 .. n - 1] to d together, as its newest partitions in this
+ * order, or none of them: every check of sq_mem_domain_add is made for each
+ * (against d, the known stacks and the parts before it) and room for all,
+ * before anything is written, so a refusal has nothing to undo. Its codes
+ * are those of sq_mem_domain_add. Called with the lock held.
+ */
+/*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d) && sq_domain_apart(d);
+    requires 1 <= n <= SQ_CONFIG_MAX_PARTITIONS;
+    requires \valid_read(parts + (0 .. n - 1)) && \separated(d, parts + (0 .. n - 1));
+    assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
+    ensures sq_kernel_ok && sq_domain_ok(d);
+    ensures \result != SQ_OK ==> d->count == \old(d->count) &&
+      SQ_PARTS_KEPT(Pre, Here, d, SQ_CONFIG_MAX_PARTITIONS);
+    ensures \result == SQ_OK ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
+      d->count == \old(d->count) + n && SQ_PARTS_KEPT(Pre, Here, d, \old(d->count)) &&
+      \forall integer i; 0 <= i < n ==>
+        d->part[\old(d->count) + i].base == \old(parts[i].base) &&
+        d->part[\old(d->count) + i].size == \old(parts[i].size) &&
+        d->part[\old(d->count) + i].access == \old(parts[i].access);
+    ensures MD07: \result == SQ_OK ==> \forall integer i; 0 <= i < n ==>
+      \old(!sq_hits_known_stack(parts[i].base, parts[i].size));
+    ensures sq_stacks_same{Pre, Here};
+    ensures MD04: \old(d->count) + n > SQ_CONFIG_MAX_PARTITIONS ==> \result != SQ_OK;
+*/
+sq_status_t sq_mem_domain_add_all_locked(sq_mem_domain_t *d, const sq_mem_partition_t *parts,
+                                         uint32_t n);
+
+/** Take d's n newest partitions out (what sq_mem_domain_add_all_locked
+ *  just added). Called with the lock held. */
+/*@ requires sq_kernel_ok && \valid(d) && d->magic == SQ_MEM_DOMAIN_MAGIC && sq_domain_ok(d);
+    requires sq_domain_apart(d) && n <= d->count;
+    assigns d->count;
+    ensures sq_kernel_ok && sq_domain_ok(d);
+    ensures d->count == \old(d->count) - n && SQ_PARTS_KEPT(Pre, Here, d, \old(d->count) - n);
+*/
+void sq_mem_domain_drop_newest_locked(sq_mem_domain_t *d, uint32_t n);
 
 #endif /* SQUALL_SRC_MEM_DOMAIN_RULES_H */

@@ -116,36 +116,59 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
     part[2].access = reader ? SQ_MEM_RW : SQ_MEM_RO;
 }
 
-/*@ // SS03 for one piece in d: the only partition of d that touches
-    // [base, base + size) is the piece itself, and no known thread's stack
+/*@ // The domain's half of SS03 for one piece: [base, base + size) is a
+    // partition of d, and no other partition of d touches it.
+    predicate sq_piece_alone_in(sq_mem_domain_t *d, integer base, integer size) =
+      \exists integer k; 0 <= k < d->count &&
+        d->part[k].base == base && d->part[k].size == size &&
+        \forall integer j; 0 <= j < d->count && j != k ==>
+          !sq_overlap(d->part[j].base, d->part[j].size, base, size);
+
+    // SS03 for one piece in d: alone in d, and no known thread's stack
     // touches it.
     predicate sq_piece_alone(sq_mem_domain_t *d, integer base, integer size) =
-      (\forall integer j; 0 <= j < d->count &&
-         sq_overlap(d->part[j].base, d->part[j].size, base, size) ==>
-         d->part[j].base == base && d->part[j].size == size) &&
-      !sq_hits_known_stack(base, size);
+      sq_piece_alone_in(d, base, size) && !sq_hits_known_stack(base, size);
 
     predicate sq_stream_pieces_alone(sq_mem_domain_t *d, sq_shared_stream_t *s) =
       sq_piece_alone(d, (uintptr_t)s->data, s->data_size) &&
       sq_piece_alone(d, (uintptr_t)s->write_index, sizeof(sq_stream_index_t)) &&
       sq_piece_alone(d, (uintptr_t)s->read_index, sizeof(sq_stream_index_t));
 
-    // Partition k of d is *p.
-    predicate sq_part_holds(sq_mem_domain_t *d, integer k, sq_mem_partition_t *p) =
-      d->part[k].base == p->base && d->part[k].size == p->size &&
-      d->part[k].access == p->access;
+    // What stream_grant gives d for a piece with this access: alone in d
+    // (SS03), and if it is read-only, no partition of d writes any byte of
+    // it (SS01, SS02). Over values, not a partition in memory.
+    predicate sq_grant_in(sq_mem_domain_t *d, integer base, integer size, integer access) =
+      d->count <= SQ_CONFIG_MAX_PARTITIONS && sq_piece_alone_in(d, base, size) &&
+      ((access & SQ_MEM_WRITE) == 0 ==> !sq_domain_grants_write(d, base, size));
 
-    // No partition of d but k overlaps [base, base + size).
-    predicate sq_only_part(sq_mem_domain_t *d, integer k, integer base, integer size) =
-      \forall integer j; 0 <= j < d->count && j != k ==>
-        !sq_overlap(d->part[j].base, d->part[j].size, base, size);
+    // Nothing of domain d changed from L1 to L2: its words and every slot
+    // (d may be uninitialised, its count any number). A predicate, not
+    // spelled out: the lemmas below then trigger on it alone, never on a
+    // bare memory read (which would put them to work in every goal).
+    predicate sq_domain_same{L1, L2}(sq_mem_domain_t *d) =
+      \at(d->magic, L2) == \at(d->magic, L1) && \at(d->rule, L2) == \at(d->rule, L1) &&
+      \at(d->count, L2) == \at(d->count, L1) &&
+      SQ_PARTS_KEPT(L1, L2, d, SQ_CONFIG_MAX_PARTITIONS);
 
-    // What stream_grant gives for piece *p: alone in d (SS03), and if it is
-    // read-only, no partition of d writes any byte of it (SS01, SS02).
-    predicate sq_piece_granted(sq_mem_domain_t *d, sq_mem_partition_t *p) =
-      sq_piece_alone(d, p->base, p->size) &&
-      ((p->access & SQ_MEM_WRITE) == 0 ==> !sq_domain_grants_write(d, p->base, p->size));
+    // A grant stands while nothing of its domain changes.
+    lemma sq_grant_in_kept{L1, L2}:
+      \forall sq_mem_domain_t *d, integer base, size, access;
+        sq_grant_in{L1}(d, base, size, access) && sq_domain_same{L1, L2}(d) ==>
+        sq_grant_in{L2}(d, base, size, access);
 */
+
+/* Nothing of domain o changed since L: its words and every slot (o may be
+ * uninitialised, its count any number). */
+#define SQ_DOMAIN_SAME(L, o)                                                               \
+    ((o)->magic == \at((o)->magic, L) && (o)->rule == \at((o)->rule, L) &&                 \
+     (o)->count == \at((o)->count, L) && SQ_PARTS_KEPT(L, Here, o, SQ_CONFIG_MAX_PARTITIONS))
+
+/* d holds at Here the partitions it held at L, read within the object (an
+ * uninitialised domain's count may exceed its slots). */
+#define SQ_DOMAIN_AS_BEFORE(L, d)                                                          \
+    ((d)->count == \at((d)->count, L) &&                                                    \
+     SQ_PARTS_KEPT(L, Here, d, \at((d)->count, L) <= SQ_CONFIG_MAX_PARTITIONS ?            \
+                   \at((d)->count, L) : SQ_CONFIG_MAX_PARTITIONS))
 
 /* The three partitions are d's newest, in order (what stream_grant
  * leaves). A macro, not a predicate: the simplifier then sees through the
@@ -159,73 +182,81 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
      (d)->part[(d)->count - 1].base == (part)[2].base &&                                   \
      (d)->part[(d)->count - 1].size == (part)[2].size)
 
-/* Add the three partitions to d, all or none: a refused one takes back
- * those added before it (removing the newest partition cannot fail). With
- * all three in, MD01 and MD07 of each add make each piece alone in d, so a
- * read-only piece is written through no partition of d. */
+/* MD01 makes every partition of a domain a granted piece: alone in it,
+ * and, if read-only, written through none of its partitions. Stated for
+ * one k as a ghost call, not as a lemma: a lemma is given to every goal of
+ * the project, and these (over any domain's partitions in memory) slowed
+ * unrelated ones; here the instance is a precondition to check. */
+/*@ ghost
+  /@ requires \valid_read(d) && sq_md01(d) && sq_md03(d) && sq_md04(d);
+     requires k < d->count;
+     assigns \nothing;
+     ensures sq_grant_in(d, d->part[k].base, d->part[k].size, d->part[k].access);
+  @/
+  static void sq_part_granted_at(sq_mem_domain_t *d, uint32_t k)
+  {
+    /@ assert older: \forall integer j; 0 <= j < k ==>
+         !sq_overlap(d->part[j].base, d->part[j].size, d->part[k].base, d->part[k].size); @/
+    /@ assert newer: \forall integer j; k < j < d->count ==>
+         !sq_overlap(d->part[j].base, d->part[j].size, d->part[k].base, d->part[k].size); @/
+    /@ assert alone: sq_piece_alone_in(d, d->part[k].base, d->part[k].size); @/
+  }
+*/
+
+/* Add the three partitions to d, all or none (sq_mem_domain_add_all_locked
+ * checks them all before it writes). With all three in, MD01 makes each
+ * piece alone in d, and a read-only piece written through no partition of
+ * d (sq_part_granted); MD07 keeps each off every known stack. The ghost
+ * `other` and `s` are the caller's other domain and its stream: what the
+ * grant leaves alone is stated here, where it is a small proof. */
 /*@ requires sq_kernel_ok && \valid(d) && sq_domain_ok(d) && sq_domain_apart(d);
     requires \valid_read(part + (0 .. 2)) && \separated(d, part + (0 .. 2));
+    requires \valid_read(other) && \separated(d, other);
+    requires \valid_read(s) && \separated(d, s);
     assigns d->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], d->count;
     ensures sq_kernel_ok && sq_domain_ok(d);
-    ensures undone: \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, d);
-    ensures added: \result == SQ_OK ==> d->count == \old(d->count) + 3 &&
-      SQ_PARTS_KEPT(Pre, Here, d, \old(d->count)) && SQ_STREAM_NEWEST(d, part);
-    ensures \result == SQ_OK ==> sq_piece_granted(d, &part[0]) &&
-      sq_piece_granted(d, &part[1]) && sq_piece_granted(d, &part[2]);
+    ensures apart: SQ_DOMAIN_SAME(Pre, other) && s->data_size == \old(s->data_size) &&
+      s->id == \old(s->id);
+    ensures other_ok: \old(sq_domain_ok(other)) ==> sq_domain_ok(other);
+    ensures undone: \result != SQ_OK ==> SQ_DOMAIN_SAME(Pre, d);
+    ensures added: \result == SQ_OK ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
+      d->count == \old(d->count) + 3 && d->count <= SQ_CONFIG_MAX_PARTITIONS && SQ_PARTS_KEPT(Pre, Here, d, \old(d->count)) &&
+      SQ_STREAM_NEWEST(d, part);
+    ensures granted: \result == SQ_OK ==>
+      sq_grant_in(d, part[0].base, part[0].size, part[0].access) &&
+      sq_grant_in(d, part[1].base, part[1].size, part[1].access) &&
+      sq_grant_in(d, part[2].base, part[2].size, part[2].access);
+    ensures off_stacks: \result == SQ_OK ==>
+      !sq_hits_known_stack(part[0].base, part[0].size) &&
+      !sq_hits_known_stack(part[1].base, part[1].size) &&
+      !sq_hits_known_stack(part[2].base, part[2].size);
 */
 static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
+    /*@ ghost (sq_mem_domain_t *other, sq_shared_stream_t *s) */
 {
-    sq_status_t st = sq_mem_domain_add(d, &part[0]);
-    if (st == SQ_OK) {
-        /*@ assert one: d->magic == SQ_MEM_DOMAIN_MAGIC && d->count == \at(d->count, Pre) + 1 &&
-              SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
-              sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
-              !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
-                                   d->part[\at(d->count, Pre)].size); */
-        st = sq_mem_domain_add(d, &part[1]);
-        if (st == SQ_OK) {
-            /*@ assert two: d->count == \at(d->count, Pre) + 2 &&
-                  SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
-                  sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
-                  sq_part_holds(d, \at(d->count, Pre) + 1, &part[1]) &&
-                  !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
-                                       d->part[\at(d->count, Pre)].size) &&
-                  !sq_hits_known_stack(d->part[\at(d->count, Pre) + 1].base,
-                                       d->part[\at(d->count, Pre) + 1].size); */
-            st = sq_mem_domain_add(d, &part[2]);
-            if (st != SQ_OK) {
-                //@ assert sq_part_is{Here}(d, d->count - 1, part[1].base, part[1].size);
-                (void)sq_mem_domain_remove(d, &part[1]);
-            }
-        }
-        /*@ assert first_newest: st != SQ_OK ==> d->count == \at(d->count, Pre) + 1 &&
-              SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
-              sq_part_holds(d, \at(d->count, Pre), &part[0]); */
-        if (st != SQ_OK) {
-            //@ assert sq_part_is{Here}(d, d->count - 1, part[0].base, part[0].size);
-            (void)sq_mem_domain_remove(d, &part[0]);
-            //@ assert undone_0: SQ_DOMAIN_KEPT(Pre, Here, d);
-        }
-    }
-    /*@ assert pieces: st == SQ_OK ==> d->count == \at(d->count, Pre) + 3 &&
-          SQ_PARTS_KEPT(Pre, Here, d, \at(d->count, Pre)) &&
-          sq_part_holds(d, \at(d->count, Pre), &part[0]) &&
-          sq_part_holds(d, \at(d->count, Pre) + 1, &part[1]) &&
-          sq_part_holds(d, \at(d->count, Pre) + 2, &part[2]) &&
-          !sq_hits_known_stack(d->part[\at(d->count, Pre)].base,
-                               d->part[\at(d->count, Pre)].size) &&
-          !sq_hits_known_stack(d->part[\at(d->count, Pre) + 1].base,
-                               d->part[\at(d->count, Pre) + 1].size) &&
-          !sq_hits_known_stack(d->part[\at(d->count, Pre) + 2].base,
-                               d->part[\at(d->count, Pre) + 2].size); */
-    /* MD01 both ways round (sizes are positive, MD03): no other partition
-     * of d overlaps a piece. */
-    /*@ assert only_0: st == SQ_OK ==>
-          sq_only_part(d, \at(d->count, Pre), part[0].base, part[0].size); */
-    /*@ assert only_1: st == SQ_OK ==>
-          sq_only_part(d, \at(d->count, Pre) + 1, part[1].base, part[1].size); */
-    /*@ assert only_2: st == SQ_OK ==>
-          sq_only_part(d, \at(d->count, Pre) + 2, part[2].base, part[2].size); */
+    //@ ghost uint32_t first = d->count;
+    sq_status_t st = sq_mem_domain_add_all_locked(d, part, 3u);
+    /*@ assert other_same: other->magic == \at(other->magic, Pre) &&
+          other->rule == \at(other->rule, Pre) && other->count == \at(other->count, Pre) &&
+          SQ_PARTS_KEPT(Pre, Here, other, SQ_CONFIG_MAX_PARTITIONS); */
+    /*@ assert other_md01: \at(sq_md01(other), Pre) && \at(sq_md04(other), Pre) ==> sq_md01(other); */
+    /*@ assert other_md02: \at(sq_md02(other), Pre) && \at(sq_md04(other), Pre) ==> sq_md02(other); */
+    /*@ assert other_md03: \at(sq_md03(other) && sq_md06(other) && sq_forms(other), Pre) &&
+          \at(sq_md04(other), Pre) ==> sq_md03(other) && sq_md06(other) && sq_forms(other); */
+    /*@ assert newest: st == SQ_OK ==> \let n = \at(d->count, Pre);
+          d->part[n].base == part[0].base && d->part[n].size == part[0].size &&
+          d->part[n].access == part[0].access &&
+          d->part[n + 1].base == part[1].base && d->part[n + 1].size == part[1].size &&
+          d->part[n + 1].access == part[1].access &&
+          d->part[n + 2].base == part[2].base && d->part[n + 2].size == part[2].size &&
+          d->part[n + 2].access == part[2].access; */
+    /*@ assert rules: st == SQ_OK ==> d->count == \at(d->count, Pre) + 3 &&
+          sq_md01(d) && sq_md03(d) && sq_md04(d); */
+    /*@ ghost if (st == SQ_OK) {
+          sq_part_granted_at(d, first);
+          sq_part_granted_at(d, first + 1u);
+          sq_part_granted_at(d, first + 2u);
+        } */
     return st;
 }
 
@@ -419,14 +450,61 @@ sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t da
       sq_stream_pieces_alone(writer, s) && sq_stream_pieces_alone(reader, s);
 */
 
+/* Make s attached in slot id with these domains, its event ready. No
+ * thread waits on a detached stream's event (a wait needs the stream
+ * attached, and detach woke every waiter), so the event's init succeeds.
+ * What this leaves alone is stated here, where it is a small proof. The
+ * scheduler's invariant after the two pointer stores into the stream is
+ * not restated: the provers do not carry the threads' pairwise
+ * distinctness across them (proofs/wp/known-unproven.txt). */
+/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(s) && sq_stream_apart(s);
+    requires id < SQ_CONFIG_MAX_SHARED_STREAMS;
+    requires \valid_read(writer) && \valid_read(reader);
+    requires \separated(s, writer) && \separated(s, reader);
+    assigns s->changed, s->writer, s->reader, s->id, sq_stream_table[id];
+    ensures sq_timeouts_ok;
+    ensures sq_stream_attached(s) && s->writer == writer && s->reader == reader;
+    ensures apart: SQ_DOMAIN_SAME(Pre, writer) && SQ_DOMAIN_SAME(Pre, reader) &&
+      s->data_size == \old(s->data_size) && sq_stacks_same{Pre, Here};
+    ensures domains_ok: (\old(sq_domain_ok(writer)) ==> sq_domain_ok(writer)) &&
+      (\old(sq_domain_ok(reader)) ==> sq_domain_ok(reader));
+*/
+static void stream_publish(sq_shared_stream_t *s, sq_mem_domain_t *writer,
+                           sq_mem_domain_t *reader, uint32_t id)
+{
+    (void)sq_event_init(&s->changed);
+    /* The event is inside the stream: neither domain, no stack changed. */
+    /*@ assert event_apart: SQ_DOMAIN_SAME(Pre, writer) && SQ_DOMAIN_SAME(Pre, reader) &&
+          s->data_size == \at(s->data_size, Pre) && sq_stacks_same{Pre, Here}; */
+    //@ ghost inited: ;
+    s->writer = writer;
+    s->reader = reader;
+    s->id = id;
+    sq_stream_table[id] = s;
+    /*@ assert stored_apart: SQ_DOMAIN_SAME(inited, writer) && SQ_DOMAIN_SAME(inited, reader) &&
+          s->data_size == \at(s->data_size, inited) && sq_stacks_same{inited, Here}; */
+    /*@ assert writer_same: SQ_DOMAIN_SAME(Pre, writer); */
+    /*@ assert reader_same: SQ_DOMAIN_SAME(Pre, reader); */
+    /*@ assert writer_md01: \at(sq_md01(writer), Pre) && \at(sq_md04(writer), Pre) ==> sq_md01(writer); */
+    /*@ assert writer_md02: \at(sq_md02(writer), Pre) && \at(sq_md04(writer), Pre) ==> sq_md02(writer); */
+    /*@ assert writer_md03: \at(sq_md03(writer) && sq_md06(writer) && sq_forms(writer), Pre) &&
+          \at(sq_md04(writer), Pre) ==> sq_md03(writer) && sq_md06(writer) && sq_forms(writer); */
+    /*@ assert reader_md01: \at(sq_md01(reader), Pre) && \at(sq_md04(reader), Pre) ==> sq_md01(reader); */
+    /*@ assert reader_md02: \at(sq_md02(reader), Pre) && \at(sq_md04(reader), Pre) ==> sq_md02(reader); */
+    /*@ assert reader_md03: \at(sq_md03(reader) && sq_md06(reader) && sq_forms(reader), Pre) &&
+          \at(sq_md04(reader), Pre) ==> sq_md03(reader) && sq_md06(reader) && sq_forms(reader); */
+}
+
 /*@ requires sq_kernel_ok && sq_timeouts_ok && sq_attach_args_ok(s, writer, reader);
     assigns sq_stream_table[0 .. SQ_CONFIG_MAX_SHARED_STREAMS - 1], s->id, s->writer, s->reader,
             s->changed, writer->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], writer->count,
             reader->part[0 .. SQ_CONFIG_MAX_PARTITIONS - 1], reader->count;
-    ensures sq_kernel_ok && sq_timeouts_ok && sq_domain_ok(writer) && sq_domain_ok(reader);
+    ensures sq_kernel_ok;
+    ensures sq_timeouts_ok;
+    ensures attach_ok: sq_domain_ok(writer) && sq_domain_ok(reader);
     // All or nothing.
-    ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, writer) &&
-      SQ_DOMAIN_KEPT(Pre, Here, reader);
+    ensures \result != SQ_OK ==> SQ_DOMAIN_AS_BEFORE(Pre, writer) &&
+      SQ_DOMAIN_SAME(Pre, reader);
     ensures \result == SQ_OK ==> sq_stream_attached(s) && s->writer == writer &&
       s->reader == reader;
     ensures SS01: \result == SQ_OK ==> sq_ss01(s, writer);
@@ -472,37 +550,62 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
     sq_mem_partition_t reader_parts[3];
     stream_parts(s, false, writer_parts);
     stream_parts(s, true, reader_parts);
-    sq_status_t st = stream_grant(writer, writer_parts);
-    if (st == SQ_OK) {
-        st = stream_grant(reader, reader_parts);
-        if (st != SQ_OK) {
-            stream_revoke(writer, writer_parts);
-        }
-    }
+    sq_status_t st = stream_grant(writer, writer_parts) /*@ ghost (reader, s) */;
     if (st != SQ_OK) {
         return st;
     }
-    /*@ assert granted: sq_piece_granted(writer, &writer_parts[0]) &&
-          sq_piece_granted(writer, &writer_parts[1]) &&
-          sq_piece_granted(writer, &writer_parts[2]) &&
-          sq_piece_granted(reader, &reader_parts[0]) &&
-          sq_piece_granted(reader, &reader_parts[1]) &&
-          sq_piece_granted(reader, &reader_parts[2]); */
-    /* No thread waits on a detached stream's event (a wait needs the
-     * stream attached, and detach woke every waiter), so this succeeds. */
-    (void)sq_event_init(&s->changed);
-    /* The event is the stream's: neither domain changed. */
-    /*@ assert granted_kept: sq_piece_granted(writer, &writer_parts[0]) &&
-          sq_piece_granted(writer, &writer_parts[1]) &&
-          sq_piece_granted(writer, &writer_parts[2]) &&
-          sq_piece_granted(reader, &reader_parts[0]) &&
-          sq_piece_granted(reader, &reader_parts[1]) &&
-          sq_piece_granted(reader, &reader_parts[2]); */
-    s->writer = writer;
-    s->reader = reader;
-    s->id = id;
-    sq_stream_table[id] = s;
-    /* The stores were to the stream and the table: the grants stand. */
+    //@ ghost writer_granted: ;
+    st = stream_grant(reader, reader_parts) /*@ ghost (writer, s) */;
+    if (st != SQ_OK) {
+        /* The reader's grant left the writer's domain alone: its three
+         * newest partitions are the ones just added. */
+        /*@ assert writer_as_granted: writer->count == \at(writer->count, Pre) + 3 &&
+              SQ_PARTS_KEPT(Pre, Here, writer, \at(writer->count, Pre)); */
+        //@ assert reader_ok: sq_domain_ok(reader);
+        sq_mem_domain_drop_newest_locked(writer, 3u);
+        //@ assert reader_kept: SQ_DOMAIN_SAME(Pre, reader);
+        /*@ assert reader_md01: \at(sq_md01(reader), Pre) && \at(sq_md04(reader), Pre) ==>
+              sq_md01(reader); */
+        /*@ assert reader_md02: \at(sq_md02(reader), Pre) && \at(sq_md04(reader), Pre) ==>
+              sq_md02(reader); */
+        /*@ assert reader_md03: \at(sq_md03(reader) && sq_md06(reader) && sq_forms(reader), Pre) &&
+              \at(sq_md04(reader), Pre) ==>
+              sq_md03(reader) && sq_md06(reader) && sq_forms(reader); */
+        return st;
+    }
+    //@ assert writer_same: sq_domain_same{writer_granted, Here}(writer);
+    /* The writer's grant stands (sq_grant_in_kept). */
+    /*@ assert writer_kept:
+          sq_grant_in(writer, writer_parts[0].base, writer_parts[0].size, writer_parts[0].access) &&
+          sq_grant_in(writer, writer_parts[1].base, writer_parts[1].size, writer_parts[1].access) &&
+          sq_grant_in(writer, writer_parts[2].base, writer_parts[2].size, writer_parts[2].access); */
+    //@ assert writer_ok: sq_domain_ok(writer);
+    //@ ghost reader_granted: ;
+    stream_publish(s, writer, reader, id);
+    /*@ assert both_same: sq_domain_same{reader_granted, Here}(writer) &&
+          sq_domain_same{reader_granted, Here}(reader); */
+    //@ assert domains_ok: sq_domain_ok(writer) && sq_domain_ok(reader);
+    /* Publishing changed neither domain nor a known stack: both grants
+     * stand, as values of the stream's pieces (stream_parts). */
+    /*@ assert writer_grants:
+          sq_grant_in(writer, (uintptr_t)s->data, s->data_size, SQ_MEM_RW) &&
+          sq_grant_in(writer, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RW) &&
+          sq_grant_in(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RO); */
+    /*@ assert reader_grants:
+          sq_grant_in(reader, (uintptr_t)s->data, s->data_size, SQ_MEM_RO) &&
+          sq_grant_in(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RO) &&
+          sq_grant_in(reader, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RW); */
+    /*@ assert off_stacks: !sq_hits_known_stack((uintptr_t)s->data, s->data_size) &&
+          !sq_hits_known_stack((uintptr_t)s->write_index, sizeof(sq_stream_index_t)) &&
+          !sq_hits_known_stack((uintptr_t)s->read_index, sizeof(sq_stream_index_t)); */
+    //@ assert alone_writer: sq_stream_pieces_alone(writer, s);
+    /*@ assert alone_reader_data:
+          sq_piece_alone(reader, (uintptr_t)s->data, s->data_size); */
+    /*@ assert alone_reader_write:
+          sq_piece_alone(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t)); */
+    /*@ assert alone_reader_read:
+          sq_piece_alone(reader, (uintptr_t)s->read_index, sizeof(sq_stream_index_t)); */
+    //@ assert alone_reader: sq_stream_pieces_alone(reader, s);
     //@ assert isolated: sq_ss01(s, writer) && sq_ss02(s, reader) && sq_ss03(s, writer, reader);
     return SQ_OK;
 }
@@ -522,8 +625,8 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
       assumes s != \null && writer != \null && reader != \null;
       ensures sq_domain_ok(writer) && sq_domain_ok(reader);
       // All or nothing.
-      ensures \result != SQ_OK ==> SQ_DOMAIN_KEPT(Pre, Here, writer) &&
-        SQ_DOMAIN_KEPT(Pre, Here, reader);
+      ensures \result != SQ_OK ==> SQ_DOMAIN_AS_BEFORE(Pre, writer) &&
+        SQ_DOMAIN_SAME(Pre, reader);
       ensures \result == SQ_OK ==> sq_stream_attached(s) && s->writer == writer &&
         s->reader == reader;
       ensures SS01: \result == SQ_OK ==> sq_ss01(s, writer);
