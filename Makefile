@@ -1,6 +1,6 @@
 # Thin driver over CMake and the proof tools. `make demo` and `make check`
 # are the two entry points; the rest are their parts.
-.PHONY: all deps build demo test test-clang asan tsan prove spin coq ledger \
+.PHONY: all deps build demo test test-clang asan tsan prove prove-all prove-replay spin coq ledger \
         target target-m3 target-m33 bench check clean ffi-header
 
 SHELL := /bin/bash
@@ -74,8 +74,18 @@ tsan:
 	$(BUILD)/tsan/tests/stress_spsc
 	for t in $(TSAN_SUITES); do $(BUILD)/tsan/tests/$$t || exit 1; done
 
+# WP with the committed prover-result cache (proofs/wp/cache.txt): goals
+# whose result is cached are not proven again. `prove` (after a change to a
+# verified source) proves what is new and rewrites the cache: commit it with
+# the change. `prove-replay` (make check) does the same without writing the
+# cache. `prove-all` proves every goal afresh and lists each result that
+# differs from the cache (build/prove/cache-diff.txt).
 prove: deps
 	proofs/wp/prove.sh
+prove-replay: deps
+	SQ_WP_CACHE=replay proofs/wp/prove.sh
+prove-all: deps
+	SQ_WP_CACHE=rebuild proofs/wp/prove.sh
 
 spin: deps
 	@mkdir -p $(BUILD)
@@ -102,9 +112,9 @@ bench: deps
 # step failed or if the committed ledger is not what the tools just printed
 # (proofs/ledger-compare.sh: exact but for prover timing among the goals
 # known-unproven.txt accepts).
-CHECK_STEPS := test test-clang asan tsan demo prove spin coq target-m3 target-m33
+CHECK_STEPS := test test-clang asan tsan demo prove-replay spin coq target-m3 target-m33
 check: deps
-	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; \
+	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; check_start=$$(date +%s); \
 	for s in $(CHECK_STEPS); do \
 	    start=$$(date +%s); \
 	    if $(MAKE) --no-print-directory $$s > $(BUILD)/check/$$s.log 2>&1; then r=pass; else r=FAIL; fi; \
@@ -118,7 +128,8 @@ check: deps
 	echo; echo "make check summary"; \
 	printf '  %-12s %-6s %s\n' step result seconds; \
 	while read s r t; do printf '  %-12s %-6s %s\n' $$s $$r $$t; done < $(BUILD)/check/summary; \
-	grep -h '^properties:' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
+	printf '  %-12s %-6s %s\n' total "" $$(( $$(date +%s) - check_start )); \
+	grep -hE '^(properties|prover results):' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
 	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-m3*.log | sed 's/^/  /'; \
 	! grep -q FAIL $(BUILD)/check/summary
 

@@ -31,7 +31,7 @@
 #include <string.h>
 #include <squall/kernel.h>
 #include <squall/user.h>
-#include "port.h"
+#include "kernel/port.h"
 
 /* Defined by the benchmark: runs while the kernel runs, from the idle
  * thread's context, and returns once every other thread has ended. */

@@ -35,7 +35,7 @@ mkdir -p "$out"
 # ---- 1. Ring: callgrind on the host ---------------------------------------
 elements=65536
 gcc -std=c11 -O2 -g -Iinclude -o "$out/ring_bench" bench/ring_bench.c \
-    src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.c
+    src/ring/ring_core.c src/ring/ring_buf.c src/ring/typed_ring_buf.c
 
 # instructions <bench> <args...>: Ir per element of bench_loop and what it
 # calls, in one run of $out/<bench> <args...> (which moves $elements)
@@ -133,8 +133,8 @@ target_rows=$rows
 
 # ---- 3. Kernel decisions on the host: callgrind, null port ----------------
 host_ops=100000
-gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel \
-    -o "$out/kernel_host_bench" bench/kernel_host_bench.c bench/null_port.c src/kernel/*.c
+gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
+    -o "$out/kernel_host_bench" bench/kernel_host_bench.c bench/null_port.c src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c
 
 # per_call <bench> <mode> <function> <count>: Ir per call of <function> in
 # one run of the null-port benchmark $out/<bench> (each of its modes makes
@@ -165,8 +165,8 @@ yield|sq_thread_yield|3|yield to the other of two equal-priority threads
 ROWS
 
 # ---- 4. Waitable set: callgrind, null port ----------------------------------
-gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel \
-    -o "$out/tasks_host_bench" bench/tasks_host_bench.c bench/null_port.c src/kernel/*.c
+gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
+    -o "$out/tasks_host_bench" bench/tasks_host_bench.c bench/null_port.c src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c
 
 echo "bench: waitable set on the host (callgrind, null port)"
 tasks_rows=""
@@ -186,10 +186,10 @@ echo "bench: code size"
 size_rows=""
 total_text=0 total_data=0 total_bss=0
 declare -A object_text
-for src in src/kernel/*.c port/cortex-m/port.c; do
+for src in src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c port/cortex-m/port.c; do
     obj="$out/$(basename "$src" .c).o"
     arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections \
-        -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel -c "$src" -o "$obj"
+        -Wall -Wextra -Werror -pedantic -Iinclude -Isrc -c "$src" -o "$obj"
     read -r text data bss < <(arm-none-eabi-size "$obj" | awk 'NR == 2 { print $1, $2, $3 }')
     size_rows+="| $(basename "$obj") | $text | $data | $bss |"$'\n'
     object_text[$(basename "$obj")]=$text
@@ -230,8 +230,8 @@ encode_ratio=$(awk -v a="$(target m3 mpu_encode_view 3)" -v b="$(target m33 mpu_
     'BEGIN { printf "%.1f", a / b }')
 
 echo "bench: shared stream on the host (callgrind, null port)"
-gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel \
-    -o "$out/stream_host_bench" bench/stream_host_bench.c bench/null_port.c src/kernel/*.c
+gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
+    -o "$out/stream_host_bench" bench/stream_host_bench.c bench/null_port.c src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c
 stream_rows=""
 for size in 1 16 64; do
     stream=$(instructions stream_host_bench "$size")
@@ -246,8 +246,8 @@ port_text=${object_text[port.o]}
 
 # ---- 7. P3 runtime ------------------------------------------------------------
 echo "bench: P3 runtime on the host (callgrind, null port)"
-gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel \
-    -o "$out/p3_host_bench" bench/p3_host_bench.c bench/null_port.c src/kernel/*.c src/p3/*.c
+gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
+    -o "$out/p3_host_bench" bench/p3_host_bench.c bench/null_port.c src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c src/p3/*.c
 # ratio <a> <b>: a / b, two decimals
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
@@ -329,7 +329,7 @@ p3_text=0 p3_data=0 p3_bss=0
 for src in src/p3/*.c; do
     obj="$out/p3_$(basename "$src" .c).o"
     arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections \
-        -Wall -Wextra -Werror -pedantic -Iinclude -Isrc/kernel -c "$src" -o "$obj"
+        -Wall -Wextra -Werror -pedantic -Iinclude -Isrc -c "$src" -o "$obj"
     read -r text data bss < <(arm-none-eabi-size "$obj" | awk 'NR == 2 { print $1, $2, $3 }')
     p3_code_rows+="| $(basename "$src" .c).o | $text | $data | $bss |"$'\n'
     p3_text=$((p3_text + text)) p3_data=$((p3_data + data)) p3_bss=$((p3_bss + bss))
@@ -483,7 +483,7 @@ cat <<'MID'
 
 `arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections`,
 sizes from `arm-none-eabi-size` in bytes, one object per source file of
-src/kernel and the Cortex-M port (port.o: interrupt lock, PendSV, SysTick,
+src/ring, src/kernel, src/tasks and src/isolation and the Cortex-M port (port.o: interrupt lock, PendSV, SysTick,
 soft interrupt, and since issue 5 the MPU driver, the supervisor-call gate
 and the fault handlers; its bss is the 2 KiB interrupt stack and the
 cache of `SQ_PORT_MPU_VIEWS` (4) encoded MPU views, 160 bytes each). An
@@ -609,8 +609,8 @@ no-switch row above is what the gate adds to a call).
 
 ### Code size
 
-In the code size table, the isolation code of src/kernel (mem_domain.o,
-mpu.o, shared_stream.o, syscall.o) is $isolation_text bytes of text, and
+In the code size table, the isolation code (mem_domain.o of src/kernel,
+mpu.o, shared_stream.o and syscall.o of src/isolation) is $isolation_text bytes of text, and
 port.o has grown to $port_text bytes of text (436 before issue 5): the
 MPU driver with its view cache, the supervisor-call gate, the SVCall,
 MemManage, BusFault and UsageFault handlers, and the checked save area of

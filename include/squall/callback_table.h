@@ -13,7 +13,7 @@
  * filled at component initialisation and then sealed: a sealed table
  * cannot change, and only a sealed table dispatches.
  *
- * Properties (named clauses in src/kernel/callback_table.c, see
+ * Properties (named clauses in src/tasks/callback_table.c, see
  * docs/VERIFICATION.md): CB01 a registration beyond capacity fails and
  * changes nothing; CB02 dispatch calls exactly the entry registered for
  * the event; CB03 an event with no entry is reported; CB04 a sealed table

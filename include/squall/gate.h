@@ -13,7 +13,7 @@
  * moment it is woken or finds the gate open; a gate that closes again
  * after that does not take the admission back.
  *
- * Properties (named clauses in src/kernel/gate.c, see
+ * Properties (named clauses in src/tasks/gate.c, see
  * docs/VERIFICATION.md): BP01 no caller is admitted while the gate is
  * closed; BP02 opening admits every blocked caller, in order; BP03 a wait
  * blocks if and only if the gate is closed; BP04 (SPIN,

@@ -1,7 +1,7 @@
 /*
  * squall MPU encoding: a memory domain's partitions as the region register
  * values of an ARMv7-M PMSAv7 MPU (Cortex-M3/M4/M7) or an ARMv8-M PMSAv8
- * MPU (Cortex-M23/M33/M55). Pure functions, proven in src/kernel/mpu.c;
+ * MPU (Cortex-M23/M33/M55). Pure functions, proven in src/isolation/mpu.c;
  * the port (port/cortex-m/) only writes the values out.
  *
  * Properties (named clauses, docs/VERIFICATION.md):

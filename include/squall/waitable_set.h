@@ -15,7 +15,7 @@
  * whatever the number of members. Join and post are O(1); leave and clear
  * of a pending waitable are O(pending).
  *
- * Properties (named clauses in src/kernel/waitable_set.c's contracts, see
+ * Properties (named clauses in src/tasks/waitable_set.c's contracts, see
  * docs/VERIFICATION.md):
  *   PL09  a delivered event's code is one of SQ_WAIT_EVENT_SUBTASK ..
  *         SQ_WAIT_EVENT_CANCELLED (NONE only when nothing was pending);

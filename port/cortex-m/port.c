@@ -50,7 +50,7 @@
 #include <squall/kernel.h>
 #include <squall/mpu.h>
 #include <squall/user.h>
-#include "port.h"
+#include "kernel/port.h"
 
 /* ---- Configuration --------------------------------------------------- */
 

@@ -81,7 +81,7 @@
 #include <time.h>
 #include <squall/kernel.h>
 #include <squall/user.h>
-#include "port.h"
+#include "kernel/port.h"
 
 /* ---- Configuration --------------------------------------------------- */
 

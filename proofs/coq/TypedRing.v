@@ -1,4 +1,4 @@
-(* The typed ring of src/kernel/ring_core.c, in two models:
+(* The typed ring of src/ring/ring_core.c, in two models:
 
    - the abstract one: a FIFO queue (a list, oldest first) bounded by cap;
    - the concrete one: the C representation, an array of cap slots with a

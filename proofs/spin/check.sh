@@ -30,7 +30,7 @@
 # gate.pml, the backpressure gate (BP04: callers tested and queued under the
 # lock, enable/disable/inc/dec from threads and an interrupt, every waiter
 # admitted in order when the gate opens, timeouts at any moment):
-#   - the protocol as src/kernel/gate.c implements it, with 3 callers, in
+#   - the protocol as src/tasks/gate.c implements it, with 3 callers, in
 #     two configurations (counter max 2 and priorities 1,0,1; counter max 1
 #     and priorities 1,1,1, so arrival alone orders the waiters): 0 errors,
 #     no depth limit hit, no model code unreached except the "-end-" of the
@@ -277,7 +277,7 @@ done
 
 
 # ---- waitable_set.pml -------------------------------------------------------
-# A waitable set (src/kernel/waitable_set.c): two consumers waiting and
+# A waitable set (src/tasks/waitable_set.c): two consumers waiting and
 # polling with timeouts, an interrupt posting events and one cancellation,
 # a thread leaving, joining and clearing. The model as the C does it must
 # give 0 errors, not hit the depth limit, and leave nothing unreached but

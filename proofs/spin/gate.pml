@@ -1,5 +1,5 @@
 /*
- * SPIN model of the backpressure gate's protocol (src/kernel/gate.c, BP04):
+ * SPIN model of the backpressure gate's protocol (src/tasks/gate.c, BP04):
  * callers test the gate and wait under the kernel lock; enable, disable,
  * inc and dec change it under the lock and, when it is open afterwards,
  * admit every waiter in queue order; timeouts expire at any moment.

@@ -1,5 +1,5 @@
 /*
- * SPIN model of the two-sided lock-free protocol of src/kernel/ring_core.c
+ * SPIN model of the two-sided lock-free protocol of src/ring/ring_core.c
  * (one producer, one consumer), at a small capacity CAP.
  *
  *   spin -DCAP=3 -a ring_spsc.pml && gcc -O2 -DSAFETY -o pan pan.c && ./pan -m1000000

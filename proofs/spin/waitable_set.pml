@@ -1,5 +1,5 @@
 /*
- * SPIN model of a waitable set (src/kernel/waitable_set.c) as the C does
+ * SPIN model of a waitable set (src/tasks/waitable_set.c) as the C does
  * it: pending events live in the waitables, the set keeps its pending
  * members in an array, oldest first; an event entering the array (post, or
  * join of a waitable with an event) wakes one waiter; a woken waiter takes

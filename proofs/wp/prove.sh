@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
 # Frama-C WP over the verified sources, with RTE guards and unsigned-overflow
-# checks, then one line per named property clause:
-#   <ID> proven <file>:<line>
-#   <ID> PARTIAL <file>:<line> (its own goals proven, resting on ones that are not)
-#   <ID> UNPROVEN <file>:<line> (<status>)
+# checks, then one line per named property clause, keyed by where it is
+# stated (file and function, or the lemma's or predicate's file), never by
+# line, so that moving code changes no line of the report:
+#   <ID> proven <file> <function>
+#   <ID> PARTIAL <file> <function> (its own goals proven, resting on ones that are not)
+#   <ID> UNPROVEN <file> <function> (<status>)
 # and a summary "properties: P proven, Q partially proven, U unproven".
 # Exits non-zero if any named clause has a goal not proven, or if any goal
 # WP attempted (RTE guard,
 # assertion, assigns, unnamed clause, a callee's precondition at a call) is
 # not proven, unless that goal is listed, with the reason, in
 # proofs/wp/known-unproven.txt; those are printed as "KNOWN-UNPROVEN" and
-# end up in the ledger. No prover cache is used: every run proves afresh
-# (two stages, see $frame_heavy below).
+# end up in the ledger. Two stages, see $frame_heavy below.
+#
+# Prover results are cached in proofs/wp/cache.txt (committed; one line per
+# prover result: the key WP computes from the goal's formula, the prover and
+# its timeout, then WP's JSON verdict). The key does not contain a file name
+# or a line, so moved code is still a hit; a changed goal has another key
+# and goes to the provers. Failed attempts (timeouts) are cached too: the
+# goals known-unproven.txt accepts would otherwise cost their timeout on
+# every run. SQ_WP_CACHE chooses how the cache is used:
+#   update  (make prove, the default): cached results are taken, the rest
+#           proven, and proofs/wp/cache.txt rewritten with exactly the
+#           results this run used (entries of goals that no longer exist go);
+#   replay  (make check): the same, but proofs/wp/cache.txt is not written;
+#   rebuild (make prove-all): every goal proven afresh from an empty cache;
+#           then every result that differs from the committed cache's for
+#           the same key is listed (build/prove/cache-diff.txt).
 #
 # Named clauses are those labelled with a property ID (RB01, TO04, P03,
 # NLW01, ...) or FIFO. The unsigned-overflow guards that
@@ -21,7 +37,8 @@
 #
 # The kernel functions in $skipped are not given to WP: they call through
 # function pointers (thread entry, expiry functions, registered
-# callbacks), convert a timeout node back to its timer, or hand control to
+# callbacks, the init hook of the layer above: sq_kernel_init, whose reset
+# is the proven sq_kernel_reset), convert a timeout node back to its timer, or hand control to
 # the port for good. Each is listed as "SKIPPED" in the report; the kernel
 # and callback-table suites test them. The kernel-call path is skipped too:
 # sq_syscall and the user-side calls (sq_user_*, sq_stream_*_wait and
@@ -58,14 +75,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${SQ_PROVE_OUT:-build/prove}
 mkdir -p "$out"
-sources=(src/kernel/ring_core.c src/kernel/ring_buf.c src/kernel/typed_ring_buf.c src/kernel/tick.c
+sources=(src/ring/ring_core.c src/ring/ring_buf.c src/ring/typed_ring_buf.c src/kernel/tick.c
          src/kernel/sched.c src/kernel/timeout.c src/kernel/thread.c src/kernel/sem.c
-         src/kernel/event.c src/kernel/timer.c src/kernel/poll.c src/kernel/waitable_set.c
-         src/kernel/gate.c src/kernel/callback_table.c src/kernel/mem_domain.c src/kernel/mpu.c
-         src/kernel/shared_stream.c src/kernel/syscall.c src/p3/handle_table.c
+         src/kernel/event.c src/kernel/timer.c src/kernel/poll.c src/tasks/waitable_set.c
+         src/tasks/gate.c src/tasks/callback_table.c src/kernel/mem_domain.c src/isolation/mpu.c
+         src/isolation/shared_stream.c src/isolation/syscall.c src/p3/handle_table.c
          src/p3/instance.c src/p3/runtime.c src/p3/stream.c src/p3/waitable.c
          src/p3/error_context.c src/p3/rfc46.c)
-skipped=sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit,sq_callback_dispatch,sq_callback_run,sq_poll,sq_poll_as_sem,sq_poll_as_event,sq_poll_as_ring,sq_poll_as_typed,sq_poll_as_signal,sq_waitable_set_wait,sq_shared_stream_sys_wait,sq_shared_stream_sys_notify,sq_syscall,sq_user_yield,sq_user_sleep,sq_user_exit,stream_call,sq_stream_writer_wait,sq_stream_reader_wait,sq_stream_writer_notify,sq_stream_reader_notify,stream_for_call
+skipped=sq_kernel_init,sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit,sq_callback_dispatch,sq_callback_run,sq_poll,sq_poll_as_sem,sq_poll_as_event,sq_poll_as_ring,sq_poll_as_typed,sq_poll_as_signal,sq_waitable_set_wait,sq_shared_stream_sys_wait,sq_shared_stream_sys_notify,sq_syscall,sq_user_yield,sq_user_sleep,sq_user_exit,stream_call,sq_stream_writer_wait,sq_stream_reader_wait,sq_stream_writer_notify,sq_stream_reader_notify,stream_for_call
 skipped+=,sq_p3_end_event,sq_p3_end_writes,sq_p3_end_finish,sq_p3_host_end,sq_p3_host_ring_offer,sq_p3_move,sq_p3_same_instance_ok,sq_p3_copy_start,sq_p3_type_usable,sq_p3_channel_setup,sq_p3_channel_new,sq_p3_stream_new,sq_p3_future_new,sq_p3_end_lookup,sq_p3_refuse,sq_p3_end_ready,sq_p3_end_take,sq_p3_copy,sq_p3_stream_read,sq_p3_stream_write,sq_p3_future_read,sq_p3_future_write,sq_p3_cancel,sq_p3_stream_cancel_read,sq_p3_stream_cancel_write,sq_p3_future_cancel_read,sq_p3_future_cancel_write,sq_p3_channel_release,sq_p3_drop,sq_p3_stream_drop_readable,sq_p3_stream_drop_writable,sq_p3_future_drop_readable,sq_p3_future_drop_writable,sq_p3_end_transfer,sq_p3_host_stream_new,sq_p3_host_call,sq_p3_host_stream_notify,sq_p3_host_stream_close,sq_p3_waitable_setup,sq_p3_waitable_has_event,sq_p3_waitable_raise,sq_p3_waitable_consume,sq_p3_waitable_leave_set,sq_p3_handle_free,sq_p3_block_check,sq_p3_block_on,sq_p3_waitable_block,sq_p3_set_lookup,sq_p3_waitable_set_new,sq_p3_payload,sq_p3_set_take,sq_p3_waitable_set_wait,sq_p3_waitable_set_poll,sq_p3_waitable_set_drop,sq_p3_waitable_join,rfc46_ok,context0_get,context0_set,waitable_set_new,waitable_join,rfc46_word,rfc46_take,waitable_set_wait,waitable_set_poll,sq_rfc46_stream_new,rfc46_guest_offset,rfc46_copy,sq_rfc46_stream_read,sq_rfc46_stream_write
 skipped+=,pool_link,pool_valid,pool_reset,sq_p3_runtime_init,sq_p3_pool_take,sq_p3_pool_index,sq_p3_pool_give,sq_p3_error_context_new,sq_p3_error_context_debug_message,sq_p3_error_context_drop
 # The functions whose frame goals are accepted in known-unproven.txt (one
@@ -77,21 +94,36 @@ skipped+=,pool_link,pool_valid,pool_reset,sq_p3_runtime_init,sq_p3_pool_take,sq_
 # the first stage (known-unproven or the run fails).
 frame_heavy=sq_p3_insert,sq_mem_domain_allows,sq_mem_domain_remove_locked,sq_thread_end_locked,sq_waitable_clear,sq_waitable_join_locked,sq_waitable_leave_locked,sq_waitable_set_init,sq_waitable_set_poll,sq_waitable_set_wait_locked,sq_wset_append,sq_wset_deliver,sq_wset_remove_at,stream_detach_locked,stream_revoke
 timeout=${SQ_WP_TIMEOUT:-60}
+cache_mode=${SQ_WP_CACHE:-update}
+cache_file=proofs/wp/cache.txt
+cache_dir=$out/cache
+case "$cache_mode" in update|replay|rebuild) ;; *) echo "prove: SQ_WP_CACHE must be update, replay or rebuild"; exit 2;; esac
 frame_timeout=${SQ_WP_FRAME_TIMEOUT:-15}
 
 # ILP32 like the Cortex-M targets the library ships on. SQ_PROVE_REPORT_ONLY=1
 # skips the run and reports again from the last one's wp.csv and wp.log
 # (after an edit of known-unproven.txt, say).
 if [ "${SQ_PROVE_REPORT_ONLY:-0}" != 1 ]; then
-    frama-c -machdep x86_32 -cpp-extra-args="-Iinclude -Isrc/kernel -Isrc/p3" \
+    rm -rf "$cache_dir"; mkdir -p "$cache_dir"
+    if [ "$cache_mode" != rebuild ] && [ -f "$cache_file" ]; then
+        # One file per entry, as WP keeps them. Their access and modification
+        # times are set far back, so that the entries this run reads are the
+        # ones whose access time moves (what `update` keeps).
+        awk -v d="$cache_dir" '{ f = d "/" $1 ".json"; sub(/^[^ ]+ /, ""); print > f; close(f) }' "$cache_file"
+        find "$cache_dir" -name '*.json' -exec touch -d @1000000000 {} +
+    fi
+    touch "$out/cache.start"
+    frama-c -machdep x86_32 -cpp-extra-args="-Iinclude -Isrc" \
         -warn-unsigned-overflow \
         -wp -wp-rte -wp-split -wp-prover cvc4,z3 -wp-timeout "$timeout" -wp-par "$(nproc)" \
+        -wp-cache "$cache_mode" -wp-cache-dir "$cache_dir" \
         -wp-skip-fct "$skipped,$frame_heavy" -wp-report-json "$out/wp-main.json" \
         "${sources[@]}" \
         -then -wp-fct "$frame_heavy" -wp-skip-fct "$skipped" -wp-timeout "$frame_timeout" \
         -wp-report-json "$out/wp-frame.json" \
         -then -report-csv "$out/wp.csv" > "$out/wp.log" 2>&1 || {
         tail -n 30 "$out/wp.log"; echo "prove: frama-c failed (log: $out/wp.log)"; exit 1; }
+    proofs/wp/cache.sh "$cache_mode" "$cache_dir" "$cache_file" "$out"
 fi
 
 rm -f "$out"/report.txt*
@@ -106,16 +138,17 @@ function proven(st) { return st == "Valid" || st ~ /^Valid under/ }
     kind = $5; st = $6; prop = $7
     # Frama-C libc specifications the sources do not call are loaded too;
     # only contracts from this repository are listed as assumptions.
-    if (st == "Considered valid") { if (file ~ /^FRAMAC_SHARE/) next; assumed++; print "ASSUMED " file ":" $3 " " $4 " " prop > (report ".assumed"); next }
+    fn = $4 == "" ? "-" : $4
+    if (st == "Considered valid") { if (file ~ /^FRAMAC_SHARE/) next; assumed++; print "ASSUMED " file " " fn " " prop > (report ".assumed"); next }
     if (match(prop, /^([A-Z][A-Z]?[A-Z]?[0-9][0-9]|FIFO)(:|$)/)) {
         id = substr(prop, 1, RLENGTH); sub(/:$/, "", id)
-        if (proven(st)) { printf "%s proven %s:%s\n", id, file, $3 > report; np++ }
+        if (proven(st)) { printf "%s proven %s %s\n", id, file, fn > report; np++ }
         # "Partially proven": every goal of the clause itself is proven, and
         # the proof uses properties that are not (a goal that failed, which
         # then must be in known-unproven.txt, or a contract of a function
         # not given to WP). Listed as such; it does not fail the run.
-        else if (st == "Partially proven") { printf "%s PARTIAL %s:%s (its own goals proven; it rests on properties not proven, listed below)\n", id, file, $3 > report; npart++ }
-        else { printf "%s UNPROVEN %s:%s (%s)\n", id, file, $3, st > report; nu++ }
+        else if (st == "Partially proven") { printf "%s PARTIAL %s %s (its own goals proven; it rests on properties not proven, listed below)\n", id, file, fn > report; npart++ }
+        else { printf "%s UNPROVEN %s %s (%s)\n", id, file, fn, st > report; nu++ }
         next
     }
     ovid = file ~ /ring/ ? "RB08" : file ~ /(tick|timeout)\.c/ ? "TO05" : \
@@ -123,18 +156,18 @@ function proven(st) { return st == "Valid" || st ~ /^Valid under/ }
            file ~ /timer\.c/ ? "TM08" : ""
     if (kind == "unsigned_overflow" && ovid != "") {
         key = file ":" $4
-        if (!(key in ovl)) { ovl[key] = $3; order[++n_ovl] = key; ovname[key] = ovid }
+        if (!(key in ovn)) { order[++n_ovl] = key; ovname[key] = ovid }
         ovn[key]++; if (!proven(st)) ovbad[key]++
     }
     # A property not proven here was either a goal WP failed (caught from
     # wp.log below) or has call sites only in skipped functions.
-    total++; if (!proven(st)) { other_bad++; print "NOT-CHECKED " file ":" $3 " " $4 " " kind " (" st ") " prop > (report ".other") }
+    total++; if (!proven(st)) { other_bad++; print "NOT-CHECKED " file " " fn " " kind " (" st ") " prop > (report ".other") }
 }
 END {
     for (i = 1; i <= n_ovl; i++) {
         key = order[i]; split(key, parts, ":")
-        if (ovbad[key] > 0) { printf "%s UNPROVEN %s:%s (%d of %d overflow guards in %s)\n", ovname[key], parts[1], ovl[key], ovbad[key], ovn[key], parts[2] > report; nu++ }
-        else { printf "%s proven %s:%s (%d overflow guards in %s)\n", ovname[key], parts[1], ovl[key], ovn[key], parts[2] > report; np++ }
+        if (ovbad[key] > 0) { printf "%s UNPROVEN %s %s (%d of %d overflow guards)\n", ovname[key], parts[1], parts[2], ovbad[key], ovn[key] > report; nu++ }
+        else { printf "%s proven %s %s (%d overflow guards)\n", ovname[key], parts[1], parts[2], ovn[key] > report; np++ }
     }
     printf "properties: %d proven, %d partially proven, %d unproven\n", np, npart, nu > report
     printf "other properties: %d proven, %d not checked everywhere (below); %d assumed contracts\n", total - other_bad, other_bad, assumed > report
@@ -154,6 +187,7 @@ while read -r goal; do
 done < "$out/failed-goals"
 n_failed=$(wc -l < "$out/failed-goals")
 echo "goals WP tried and did not prove: $n_failed (each listed below)" >> "$out/report.txt"
+[ -f "$out/cache-summary.txt" ] && cat "$out/cache-summary.txt" >> "$out/report.txt"
 tr ',' '\n' <<< "$skipped" | sed 's/^/SKIPPED /' > "$out/report.txt.skipped"
 # WP's memory-model hypotheses (separations it assumed): listed, not hidden.
 grep -c "Memory model hypotheses" "$out/wp.log" | sed 's/^/memory-model hypotheses: /; s/$/ functions (see wp.log)/' >> "$out/report.txt.skipped"

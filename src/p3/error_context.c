@@ -23,7 +23,7 @@
 #include <squall/p3_error_context.h>
 #include <squall/p3_runtime.h>
 #include "p3.h"
-#include "port.h"
+#include "kernel/port.h"
 
 /** The longest a guest string may be (the reference's MAX_STRING_BYTE_LENGTH). */
 #define SQ_P3_MAX_STRING_BYTES 0x0fffffffu

@@ -17,8 +17,8 @@
 #include <squall/p3_rfc46.h>
 #include <squall/p3_waitable.h>
 #include "p3.h"
-#include "port.h"
-#include "../kernel/sched.h"
+#include "kernel/port.h"
+#include "kernel/sched.h"
 
 typedef struct rfc46_binding {
     const sq_thread_t *kthread;

@@ -19,7 +19,7 @@
 #include <squall/p3_runtime.h>
 #include <squall/p3_waitable.h>
 #include "p3.h"
-#include "../kernel/sched.h"
+#include "kernel/sched.h"
 #include "waitable.h"
 
 /* The one bit of the event words a blocked thread waits for. */

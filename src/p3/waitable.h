@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <squall/p3_stream.h>
 #include <squall/p3_waitable.h>
-#include "port.h"
+#include "kernel/port.h"
 
 /** Why a built-in on a waitable is refused for mixing synchronous and
  *  set waiting (WS02), or SQ_P3_TRAP_NONE: a synchronous built-in already

@@ -12,8 +12,8 @@
  * sections; the interleavings around them are proofs/spin/gate.pml (BP04).
  */
 #include <squall/gate.h>
-#include "port.h"
-#include "sched.h"
+#include "kernel/port.h"
+#include "kernel/sched.h"
 
 /*@ predicate sq_gate_closed(sq_gate_t *g) = g->flag != 0 || g->counter != 0;
 

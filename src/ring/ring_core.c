@@ -1,7 +1,7 @@
 /*
  * The ring shared by sq_ring_buf and sq_typed_ring_buf. See
  * include/squall/ring_core.h for the representation and its invariant, and
- * src/kernel/ring_core.h for the contracts WP proves here.
+ * src/ring/ring_core.h for the contracts WP proves here.
  *
  * Index arithmetic is written so no intermediate exceeds 32 bits: indices are
  * below 2*capacity <= 2^32 - 2, and sums that could pass it are computed as

@@ -6,7 +6,7 @@
  */
 #include <squall/thread.h>
 #include <squall/user.h>
-#include "port.h"
+#include "kernel/port.h"
 #include "shared_stream_sys.h"
 
 sq_status_t sq_syscall(uint32_t nr, uint32_t a0, uint32_t a1)

@@ -18,8 +18,8 @@
  * set invariant below are required and ensured by every call.
  */
 #include <squall/waitable_set.h>
-#include "port.h"
-#include "sched.h"
+#include "kernel/port.h"
+#include "kernel/sched.h"
 
 /*@ predicate sq_wcode_ok(integer c) =
       SQ_WAIT_EVENT_SUBTASK <= c <= SQ_WAIT_EVENT_CANCELLED;
