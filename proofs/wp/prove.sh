@@ -186,8 +186,20 @@ while read -r goal; do
     fi
 done < "$out/failed-goals"
 n_failed=$(wc -l < "$out/failed-goals")
+if [ "$cache_mode" = rebuild ]; then
+    # Goal by goal: which goals failed afresh and not in the run the committed
+    # ledger (and so the cache) records, and the other way round.
+    sed -n 's/^KNOWN-UNPROVEN \([A-Za-z0-9_]*\):.*/\1/p' docs/VERIFICATION.md | sort -u > "$out/failed-goals.ledger"
+    comm -3 "$out/failed-goals.ledger" "$out/failed-goals" |
+        awk -F'\t' '$1 != "" { print "proven afresh, failed in the ledger'"'"'s run: " $1 }
+                     $2 != "" { print "failed afresh, proven in the ledger'"'"'s run: " $2 }' \
+        > "$out/cache-diff-goals.txt"
+    echo "goals whose fresh verdict differs from the ledger's run: $(wc -l < "$out/cache-diff-goals.txt") (build/prove/cache-diff-goals.txt)" \
+        > "$out/cache-goals-summary.txt"
+fi
 echo "goals WP tried and did not prove: $n_failed (each listed below)" >> "$out/report.txt"
 [ -f "$out/cache-summary.txt" ] && cat "$out/cache-summary.txt" >> "$out/report.txt"
+[ "$cache_mode" = rebuild ] && cat "$out/cache-goals-summary.txt" >> "$out/report.txt"
 tr ',' '\n' <<< "$skipped" | sed 's/^/SKIPPED /' > "$out/report.txt.skipped"
 # WP's memory-model hypotheses (separations it assumed): listed, not hidden.
 grep -c "Memory model hypotheses" "$out/wp.log" | sed 's/^/memory-model hypotheses: /; s/$/ functions (see wp.log)/' >> "$out/report.txt.skipped"
