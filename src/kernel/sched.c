@@ -81,6 +81,13 @@ void sq_sched_reschedule(void)
     }
 }
 
+sq_status_t sq_sched_reschedule_unlock(sq_irq_key_t key, sq_status_t st)
+{
+    sq_sched_reschedule();
+    sq_port_irq_unlock(key);
+    return st;
+}
+
 /*@ requires sq_kernel_ok;
     assigns sq_kernel.current, sq_kernel.yielding;
     ensures sq_kernel_ok;
@@ -190,6 +197,12 @@ sq_status_t sq_sched_pend(sq_wait_queue_t *q, sq_timeout_t timeout)
 sq_status_t sq_sched_wait_result(void)
 {
     return (sq_status_t)sq_kernel.current->wait_result;
+}
+
+sq_status_t sq_sched_unlock_result(sq_irq_key_t key, sq_status_t st)
+{
+    sq_port_irq_unlock(key);
+    return st == SQ_WAITING ? sq_sched_wait_result() : st;
 }
 
 /*@ assigns sq_kernel, sq_idle_thread;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <squall/kernel.h>
 #include <squall/status.h>
+#include "port.h"
 
 /** Called from the tick interrupt, under the kernel lock, when the
  *  deadline of `node` is reached. */
@@ -229,6 +230,17 @@ sq_thread_t *sq_sched_next(void);
 void sq_sched_reschedule(void);
 
 /**
+ * End a critical section that may have changed what should run (a wake,
+ * a new, suspended or ended thread, a priority): reschedule, unlock `key`
+ * (a switch requested happens there) and return `st`, the call's status.
+ */
+/*@ requires sq_kernel_ok;
+    assigns \nothing;
+    ensures \result == st;
+*/
+sq_status_t sq_sched_reschedule_unlock(sq_irq_key_t key, sq_status_t st);
+
+/**
  * Wake thread `i` of the table (on an object's queue, or SLEEPING) with
  * `result`: disarm its timeout, make it ready. The caller reschedules
  * before it unlocks.
@@ -292,15 +304,15 @@ int32_t sq_queue_wake_first(sq_wait_queue_t *q, sq_status_t result);
 */
 int32_t sq_thread_index(sq_thread_t *t);
 
-/** What a *_locked function returns when the caller now waits: it unlocks
- *  and returns sq_sched_wait_result(). Never returned to users. */
+/** What a *_locked function returns when the caller now waits: it ends the
+ *  critical section with sq_sched_unlock_result. Never returned to users. */
 #define SQ_WAITING ((sq_status_t)1)
 
 /**
  * Put the current thread to wait on `q` (or only for the deadline when q
  * is NULL) until woken or until `timeout` ticks pass (then woken with
  * SQ_ERR_TIMEOUT; a sleep with SQ_OK), and request the switch away. The
- * caller then unlocks and reads its result with sq_sched_wait_result.
+ * caller then unlocks with sq_sched_unlock_result, which reads its result.
  * Returns SQ_WAITING; SQ_ERR_FULL if the timeout cannot be armed, or
  * SQ_ERR_STATE for the idle thread (which never waits): nothing changed.
  */
@@ -347,6 +359,19 @@ sq_status_t sq_sched_pend(sq_wait_queue_t *q, sq_timeout_t timeout);
     ensures \result == sq_kernel.current->wait_result;
 */
 sq_status_t sq_sched_wait_result(void);
+
+/**
+ * End the critical section of a call that may wait, whose decision was
+ * `st`: unlock `key`; if `st` is SQ_WAITING the switch away happens there,
+ * and what the waker said is returned once the caller runs again.
+ * Otherwise `st` is returned.
+ */
+/*@ requires sq_kernel_ok;
+    assigns \nothing;
+    ensures st != SQ_WAITING ==> \result == st;
+    ensures st == SQ_WAITING ==> \result == sq_kernel.current->wait_result;
+*/
+sq_status_t sq_sched_unlock_result(sq_irq_key_t key, sq_status_t st);
 
 /** Wake every thread waiting on `q` with `result`. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && q != &sq_ready_queue && q != \null;

@@ -238,10 +238,7 @@ static sq_status_t sq_gate_change(sq_gate_t *g, enum sq_gate_op op)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_gate_change_locked(g, op);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, sq_gate_change_locked(g, op));
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
@@ -383,7 +380,5 @@ sq_status_t sq_gate_wait_until_ready(sq_gate_t *g, sq_timeout_t timeout)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_gate_wait_locked(g, timeout, sq_port_in_isr());
-    sq_port_irq_unlock(key);
-    return st == SQ_WAITING ? sq_sched_wait_result() : st;
+    return sq_sched_unlock_result(key, sq_gate_wait_locked(g, timeout, sq_port_in_isr()));
 }
