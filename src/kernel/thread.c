@@ -29,6 +29,10 @@ static void sq_thread_end_locked(sq_thread_t *t, int32_t index)
     sq_queue_wake_all(&t->joiners, SQ_OK);
     sq_timeout_disarm(&t->timeout);
     sq_queue_leave(t, SQ_THREAD_DEAD);
+    /* TO03 written out: the provers carry it across the stores to the
+     * thread table below in this form, not as sq_armed. */
+    /*@ assert disarmed: \forall integer i; 0 <= i < sq_kernel.armed_count ==>
+          sq_kernel.armed[i].node != &t->timeout; */
     sq_kernel.thread_count--;
     sq_kernel.threads[index] = sq_kernel.threads[sq_kernel.thread_count];
 }
