@@ -14,7 +14,7 @@
  *     and they are the same at 2. A change is sq_gate_change_locked:
  *     enable sets the flag, disable clears it, inc refuses at CMAX
  *     (OVERFLOW, nothing changes), dec refuses at 0 (UNDERFLOW, nothing
- *     changes); then, if the gate is open, sq_gate_admit_all wakes the
+ *     changes); then, if the gate is open, sq_queue_wake_all wakes the
  *     first waiter (lowest priority number, then oldest) with OK until
  *     none is left.
  *   - Caller threads with priorities PRIO0, PRIO1, PRIO2 (default 1, 0, 1:
@@ -219,7 +219,7 @@ inline first()
     i = 0
 }
 
-/* sq_gate_admit_all: wake the first waiter with OK until none is left. */
+/* sq_queue_wake_all: wake the first waiter with OK until none is left. */
 inline admit_all()
 {
     do

@@ -198,11 +198,9 @@ static sq_status_t sq_event_change(sq_event_t *e, enum sq_event_op op, uint32_t 
         if (op != SQ_EVENT_OP_CLEAR) {
             sq_poll_notify_locked(e);
         }
-        sq_sched_reschedule();
         st = SQ_OK;
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, st);
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
@@ -366,9 +364,7 @@ sq_status_t sq_event_destroy(sq_event_t *e)
     if (e->magic == SQ_EVENT_MAGIC) {
         e->magic = 0u;
         sq_queue_wake_all(&e->waiters, SQ_ERR_DESTROYED);
-        sq_sched_reschedule();
         st = SQ_OK;
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, st);
 }

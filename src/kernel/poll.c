@@ -171,8 +171,7 @@ void sq_poll_notify(const void *object)
 {
     sq_irq_key_t key = sq_port_irq_lock();
     sq_poll_notify_locked(object);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
+    (void)sq_sched_reschedule_unlock(key, SQ_OK);
 }
 
 /*@ requires sig == \null || \valid(sig);
@@ -232,9 +231,7 @@ sq_status_t sq_poll_signal_raise(sq_poll_signal_t *sig, int32_t result)
     sq_poll_notify_locked(sig);
     sig->result = result;
     sig->raised = 1u;
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return SQ_OK;
+    return sq_sched_reschedule_unlock(key, SQ_OK);
 }
 
 /*@ requires sig == \null || \valid(sig);
@@ -501,18 +498,18 @@ sq_status_t sq_poll(sq_poll_event_t *events, uint32_t count, sq_timeout_t timeou
     for (;;) {
         st = sq_poll_locked(events, count, sq_tick_remaining(sq_kernel.now, deadline),
                             sq_port_in_isr());
-        sq_port_irq_unlock(key);
         if (st != SQ_WAITING) {
             break;
         }
         /* Woken: by a change (look again), or with an error (every ready
          * flag is still 0 from the evaluation before the wait). */
-        st = sq_sched_wait_result();
+        st = sq_sched_unlock_result(key, st);
         if (st != SQ_OK) {
             return st;
         }
         key = sq_port_irq_lock();
     }
+    sq_port_irq_unlock(key);
     /* Nothing ready when the time that was left ran out. */
     return st == SQ_ERR_BUSY && timeout != SQ_NO_WAIT ? SQ_ERR_TIMEOUT : st;
 }

@@ -81,6 +81,13 @@ void sq_sched_reschedule(void)
     }
 }
 
+sq_status_t sq_sched_reschedule_unlock(sq_irq_key_t key, sq_status_t st)
+{
+    sq_sched_reschedule();
+    sq_port_irq_unlock(key);
+    return st;
+}
+
 /*@ requires sq_kernel_ok;
     assigns sq_kernel.current, sq_kernel.yielding;
     ensures sq_kernel_ok;
@@ -135,16 +142,68 @@ int32_t sq_queue_wake_first(sq_wait_queue_t *q, sq_status_t result)
     return i;
 }
 
+/*@ // A waiter's place on a queue as one number: priority first, then
+    // ticket (tickets are below 2^64). Used to show the wake loop ends.
+    logic integer sq_queue_place{L}(integer i) =
+      sq_kernel.threads[i]->prio * 0x10000000000000000 + sq_kernel.threads[i]->ticket;
+*/
+
 void sq_queue_wake_all(sq_wait_queue_t *q, sq_status_t result)
 {
-    /* First waiter first, so equal-priority waiters reach the ready queue
-     * in their arrival order (P10). Each pass takes one waiter off q and
-     * nothing joins it meanwhile, so this ends within thread_count passes
-     * (WP proves the result, not termination: no variant is given). */
+    /* Each pass wakes the first of those still waiting, who is after the
+     * one woken before it (nothing joins q meanwhile): so the loop ends,
+     * and each woken thread's fresh ticket keeps their order (P10). */
+    /*@ ghost int32_t last = -1; */
     /*@ loop invariant sq_kernel_ok && sq_timeouts_ok;
-        loop assigns SQ_WAKE_ALL_FOOTPRINT;
+        loop invariant -1 <= last < sq_kernel.thread_count;
+        loop invariant last >= 0 ==> \let k = last;
+          \at(sq_kernel.threads[k]->queue, Pre) == q &&
+          \at(sq_kernel.threads[k]->prio, Pre) <= SQ_PRIO_IDLE;
+        // Still waiting: waited on entry, in the same place.
+        loop invariant \forall integer j; 0 <= j < sq_kernel.thread_count &&
+          sq_kernel.threads[j]->queue == q ==>
+          \at(sq_kernel.threads[j]->queue, Pre) == q &&
+          sq_kernel.threads[j]->prio == \at(sq_kernel.threads[j]->prio, Pre) &&
+          sq_kernel.threads[j]->ticket == \at(sq_kernel.threads[j]->ticket, Pre);
+        // Woken: ready, with the result.
+        loop invariant \forall integer j; 0 <= j < sq_kernel.thread_count &&
+          \at(sq_kernel.threads[j]->queue, Pre) == q && sq_kernel.threads[j]->queue != q ==>
+          sq_kernel.threads[j]->queue == &sq_ready_queue &&
+          sq_kernel.threads[j]->state == SQ_THREAD_READY &&
+          sq_kernel.threads[j]->wait_result == result;
+        // Every woken thread came before every one still waiting ...
+        loop invariant \forall integer j, k; 0 <= j < sq_kernel.thread_count &&
+          0 <= k < sq_kernel.thread_count &&
+          \at(sq_kernel.threads[j]->queue, Pre) == q && sq_kernel.threads[j]->queue != q &&
+          sq_kernel.threads[k]->queue == q ==>
+          \at(sq_before(sq_kernel.threads[j], sq_kernel.threads[k]), Pre);
+        loop invariant last >= 0 ==> \forall integer j; 0 <= j < sq_kernel.thread_count &&
+          sq_kernel.threads[j]->queue == q ==>
+          sq_queue_place{Pre}(last) < sq_queue_place{Here}(j);
+        // ... and the woken hold tickets in that order.
+        loop invariant P10: \forall integer j, k; 0 <= j < sq_kernel.thread_count &&
+          0 <= k < sq_kernel.thread_count &&
+          \at(sq_kernel.threads[j]->queue, Pre) == q && sq_kernel.threads[j]->queue != q &&
+          \at(sq_kernel.threads[k]->queue, Pre) == q && sq_kernel.threads[k]->queue != q &&
+          \at(sq_before(sq_kernel.threads[j], sq_kernel.threads[k]), Pre) ==>
+          sq_kernel.threads[j]->ticket < sq_kernel.threads[k]->ticket;
+        loop assigns last, SQ_WAKE_FOOTPRINT;
+        // Places are bounded: (idle priority + 1) * 2^64.
+        loop variant (SQ_PRIO_IDLE + 1) * 0x10000000000000000 -
+          (last < 0 ? 0 : sq_queue_place{Pre}(last) + 1);
     */
-    while (sq_queue_wake_first(q, result) >= 0) {
+    for (;;) {
+        int32_t i = sq_queue_wake_first(q, result);
+        if (i < 0) {
+            return;
+        }
+        /* The one woken now came after each woken before it, and its
+         * ticket is above theirs. */
+        /*@ assert \let k = i; \forall integer j; 0 <= j < sq_kernel.thread_count && j != k &&
+              \at(sq_kernel.threads[j]->queue, Pre) == q && sq_kernel.threads[j]->queue != q ==>
+              \at(sq_before(sq_kernel.threads[j], sq_kernel.threads[k]), Pre) &&
+              sq_kernel.threads[j]->ticket < sq_kernel.threads[k]->ticket; */
+        /*@ ghost last = i; */
     }
 }
 
@@ -190,6 +249,12 @@ sq_status_t sq_sched_pend(sq_wait_queue_t *q, sq_timeout_t timeout)
 sq_status_t sq_sched_wait_result(void)
 {
     return (sq_status_t)sq_kernel.current->wait_result;
+}
+
+sq_status_t sq_sched_unlock_result(sq_irq_key_t key, sq_status_t st)
+{
+    sq_port_irq_unlock(key);
+    return st == SQ_WAITING ? sq_sched_wait_result() : st;
 }
 
 /*@ assigns sq_kernel, sq_idle_thread;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <squall/kernel.h>
 #include <squall/status.h>
+#include "port.h"
 
 /** Called from the tick interrupt, under the kernel lock, when the
  *  deadline of `node` is reached. */
@@ -64,7 +65,8 @@ extern void (*sq_kernel_init_hook)(void);
 
 /** What waking threads off an object's queue may change (for `assigns`
  *  clauses): the queue, ticket, state and wake result of any thread but
- *  the idle one, the ticket counter and the armed-timeout table. */
+ *  the idle one (which never waits on an object), the ticket counter and
+ *  the armed-timeout table. */
 #define SQ_WAKE_FOOTPRINT                                                     \
     sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,                \
     sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,               \
@@ -73,8 +75,8 @@ extern void (*sq_kernel_init_hook)(void);
     sq_kernel.next_ticket,                                                    \
     sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count
 
-/** The same, the idle thread included (waking every waiter of a queue,
- *  ending a thread). */
+/** The same, the idle thread included (ending a thread, which rearranges
+ *  the thread table). */
 #define SQ_WAKE_ALL_FOOTPRINT                                                 \
     sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->queue,                \
     sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1]->ticket,               \
@@ -229,6 +231,17 @@ sq_thread_t *sq_sched_next(void);
 void sq_sched_reschedule(void);
 
 /**
+ * End a critical section that may have changed what should run (a wake,
+ * a new, suspended or ended thread, a priority): reschedule, unlock `key`
+ * (a switch requested happens there) and return `st`, the call's status.
+ */
+/*@ requires sq_kernel_ok;
+    assigns \nothing;
+    ensures \result == st;
+*/
+sq_status_t sq_sched_reschedule_unlock(sq_irq_key_t key, sq_status_t st);
+
+/**
  * Wake thread `i` of the table (on an object's queue, or SLEEPING) with
  * `result`: disarm its timeout, make it ready. The caller reschedules
  * before it unlocks.
@@ -244,23 +257,36 @@ void sq_sched_reschedule(void);
     ensures sq_kernel.threads[i]->state == SQ_THREAD_READY;
     ensures sq_kernel.threads[i]->wait_result == result;
     ensures TO03: !sq_armed(&sq_kernel.threads[i]->timeout);
+    ensures SC02: \forall integer j; 0 <= j < sq_kernel.thread_count && j != i &&
+      sq_kernel.threads[j]->queue != \null ==>
+      sq_kernel.threads[j]->ticket < sq_kernel.threads[i]->ticket;
     ensures \forall integer j; 0 <= j < sq_kernel.thread_count && j != i ==>
       sq_kernel.threads[j]->queue == \old(sq_kernel.threads[j]->queue) &&
       sq_kernel.threads[j]->ticket == \old(sq_kernel.threads[j]->ticket) &&
-      sq_kernel.threads[j]->prio == \old(sq_kernel.threads[j]->prio);
+      sq_kernel.threads[j]->prio == \old(sq_kernel.threads[j]->prio) &&
+      sq_kernel.threads[j]->state == \old(sq_kernel.threads[j]->state) &&
+      sq_kernel.threads[j]->wait_result == \old(sq_kernel.threads[j]->wait_result);
 */
 void sq_sched_wake(uint32_t i, sq_status_t result);
 
 /**
  * Wake the first thread waiting on `q` (see sq_queue_first) with `result`
- * and return its index; -1 (nothing changed) when nobody waits. The other
- * waiters keep their place (P10).
+ * and return its index; -1 (nothing changed) when nobody waits. It joins
+ * the ready queue behind every queued thread (SC02); every other thread
+ * is left as it was: the other waiters keep their place (P10), and an
+ * earlier wake's outcome stands.
  */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && q != &sq_ready_queue && q != \null;
     assigns SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures -1 <= \result < sq_kernel.thread_count;
     ensures \result == -1 ==> !sq_has_waiter(q);
+    ensures P10: \forall integer j; 0 <= j < sq_kernel.thread_count && j != \result ==>
+      sq_kernel.threads[j]->queue == \old(sq_kernel.threads[j]->queue) &&
+      sq_kernel.threads[j]->ticket == \old(sq_kernel.threads[j]->ticket) &&
+      sq_kernel.threads[j]->prio == \old(sq_kernel.threads[j]->prio) &&
+      sq_kernel.threads[j]->state == \old(sq_kernel.threads[j]->state) &&
+      sq_kernel.threads[j]->wait_result == \old(sq_kernel.threads[j]->wait_result);
     behavior none:
       assumes !sq_has_waiter(q);
       assigns \nothing;
@@ -273,10 +299,9 @@ void sq_sched_wake(uint32_t i, sq_status_t result);
         (\forall integer j; 0 <= j < sq_kernel.thread_count && j != \result &&
            \old(sq_kernel.threads[j]->queue) == q ==>
            \old(sq_before(sq_kernel.threads[\result], sq_kernel.threads[j])));
-      ensures P10: \forall integer j; 0 <= j < sq_kernel.thread_count && j != \result ==>
-        sq_kernel.threads[j]->queue == \old(sq_kernel.threads[j]->queue) &&
-        sq_kernel.threads[j]->ticket == \old(sq_kernel.threads[j]->ticket) &&
-        sq_kernel.threads[j]->prio == \old(sq_kernel.threads[j]->prio);
+      ensures SC02: \forall integer j; 0 <= j < sq_kernel.thread_count && j != \result &&
+        sq_kernel.threads[j]->queue != \null ==>
+        sq_kernel.threads[j]->ticket < sq_kernel.threads[\result]->ticket;
     complete behaviors;
     disjoint behaviors;
 */
@@ -292,15 +317,15 @@ int32_t sq_queue_wake_first(sq_wait_queue_t *q, sq_status_t result);
 */
 int32_t sq_thread_index(sq_thread_t *t);
 
-/** What a *_locked function returns when the caller now waits: it unlocks
- *  and returns sq_sched_wait_result(). Never returned to users. */
+/** What a *_locked function returns when the caller now waits: it ends the
+ *  critical section with sq_sched_unlock_result. Never returned to users. */
 #define SQ_WAITING ((sq_status_t)1)
 
 /**
  * Put the current thread to wait on `q` (or only for the deadline when q
  * is NULL) until woken or until `timeout` ticks pass (then woken with
  * SQ_ERR_TIMEOUT; a sleep with SQ_OK), and request the switch away. The
- * caller then unlocks and reads its result with sq_sched_wait_result.
+ * caller then unlocks with sq_sched_unlock_result, which reads its result.
  * Returns SQ_WAITING; SQ_ERR_FULL if the timeout cannot be armed, or
  * SQ_ERR_STATE for the idle thread (which never waits): nothing changed.
  */
@@ -348,11 +373,38 @@ sq_status_t sq_sched_pend(sq_wait_queue_t *q, sq_timeout_t timeout);
 */
 sq_status_t sq_sched_wait_result(void);
 
-/** Wake every thread waiting on `q` with `result`. */
+/**
+ * End the critical section of a call that may wait, whose decision was
+ * `st`: unlock `key`; if `st` is SQ_WAITING the switch away happens there,
+ * and what the waker said is returned once the caller runs again.
+ * Otherwise `st` is returned.
+ */
+/*@ requires sq_kernel_ok;
+    assigns \nothing;
+    ensures st != SQ_WAITING ==> \result == st;
+    ensures st == SQ_WAITING ==> \result == sq_kernel.current->wait_result;
+*/
+sq_status_t sq_sched_unlock_result(sq_irq_key_t key, sq_status_t st);
+
+/**
+ * Wake every thread waiting on `q` with `result`, first waiter first: each
+ * joins the ready queue behind the ones woken before it, so they reach it
+ * in their order on `q` (P10), and equal-priority waiters run in their
+ * arrival order.
+ */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && q != &sq_ready_queue && q != \null;
-    assigns SQ_WAKE_ALL_FOOTPRINT;
+    assigns SQ_WAKE_FOOTPRINT;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures !sq_has_waiter(q);
+    ensures \forall integer j; 0 <= j < sq_kernel.thread_count &&
+      \old(sq_kernel.threads[j]->queue) == q ==>
+      sq_kernel.threads[j]->state == SQ_THREAD_READY &&
+      sq_kernel.threads[j]->wait_result == result;
+    ensures P10: \forall integer j, k; 0 <= j < sq_kernel.thread_count &&
+      0 <= k < sq_kernel.thread_count &&
+      \old(sq_kernel.threads[j]->queue) == q && \old(sq_kernel.threads[k]->queue) == q &&
+      \old(sq_before(sq_kernel.threads[j], sq_kernel.threads[k])) ==>
+      sq_kernel.threads[j]->ticket < sq_kernel.threads[k]->ticket;
 */
 void sq_queue_wake_all(sq_wait_queue_t *q, sq_status_t result);
 

@@ -121,10 +121,7 @@ sq_status_t sq_sem_give(sq_sem_t *s)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_sem_give_locked(s);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, sq_sem_give_locked(s));
 }
 
 /* SQ_OK: took a unit; SQ_WAITING: now on the wait queue; else failed. */
@@ -201,9 +198,7 @@ sq_status_t sq_sem_take(sq_sem_t *s, sq_timeout_t timeout)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_sem_take_locked(s, timeout, sq_port_in_isr());
-    sq_port_irq_unlock(key);
-    return st == SQ_WAITING ? sq_sched_wait_result() : st;
+    return sq_sched_unlock_result(key, sq_sem_take_locked(s, timeout, sq_port_in_isr()));
 }
 
 /* Wake every waiter with `result`; reset and destroy differ only in it. */
@@ -238,11 +233,9 @@ static sq_status_t sq_sem_flush(sq_sem_t *s, sq_status_t result)
             s->magic = 0u;
         }
         sq_queue_wake_all(&s->waiters, result);
-        sq_sched_reschedule();
         st = SQ_OK;
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, st);
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;

@@ -29,6 +29,10 @@ static void sq_thread_end_locked(sq_thread_t *t, int32_t index)
     sq_queue_wake_all(&t->joiners, SQ_OK);
     sq_timeout_disarm(&t->timeout);
     sq_queue_leave(t, SQ_THREAD_DEAD);
+    /* TO03 written out: the provers carry it across the stores to the
+     * thread table below in this form, not as sq_armed. */
+    /*@ assert disarmed: \forall integer i; 0 <= i < sq_kernel.armed_count ==>
+          sq_kernel.armed[i].node != &t->timeout; */
     sq_kernel.thread_count--;
     sq_kernel.threads[index] = sq_kernel.threads[sq_kernel.thread_count];
 }
@@ -158,10 +162,7 @@ sq_status_t sq_thread_start(sq_thread_t *t, void (*entry)(void *arg), void *arg,
         return SQ_ERR_CAPACITY;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_thread_start_locked(t, entry, arg, prio, options);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, sq_thread_start_locked(t, entry, arg, prio, options));
 }
 
 void sq_thread_main(sq_thread_t *t)
@@ -220,9 +221,7 @@ sq_status_t sq_thread_sleep(sq_timeout_t ticks)
         return SQ_OK;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_sched_pend(NULL, ticks);
-    sq_port_irq_unlock(key);
-    return st == SQ_WAITING ? sq_sched_wait_result() : st;
+    return sq_sched_unlock_result(key, sq_sched_pend(NULL, ticks));
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
@@ -281,10 +280,7 @@ sq_status_t sq_thread_suspend(sq_thread_t *t)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_thread_suspend_locked(t);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, sq_thread_suspend_locked(t));
 }
 
 /*@ requires sq_kernel_ok && \valid(t);
@@ -321,10 +317,7 @@ sq_status_t sq_thread_resume(sq_thread_t *t)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_thread_resume_locked(t);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, sq_thread_resume_locked(t));
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(t);
@@ -371,15 +364,13 @@ sq_status_t sq_thread_abort(sq_thread_t *t)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_thread_abort_locked(t);
-    sq_sched_reschedule();
     /* Aborting the caller itself: the switch at this unlock never comes
      * back. */
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, sq_thread_abort_locked(t));
 }
 
-/* The port's fault handler runs on behalf of the current thread. */
+/* The port's fault handler runs on behalf of the current thread. SQ_OK: the
+ * user thread is ended; SQ_ERR_STATE: a privileged fault, left to the port. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     assigns sq_kernel.current->fault, sq_kernel.current->fault_addr,
             sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1],
@@ -388,7 +379,7 @@ sq_status_t sq_thread_abort(sq_thread_t *t)
     ensures sq_kernel_ok && sq_timeouts_ok;
     behavior user:
       assumes (sq_kernel.current->options & SQ_THREAD_USER) != 0;
-      ensures \result == \true;
+      ensures \result == SQ_OK;
       ensures \old(sq_kernel.current)->fault == cause;
       ensures \old(sq_kernel.current)->fault_addr == (cause == SQ_FAULT_DATA ? addr : 0);
       ensures SC16: \old(sq_kernel.current) != &sq_idle_thread ==>
@@ -397,23 +388,23 @@ sq_status_t sq_thread_abort(sq_thread_t *t)
     behavior privileged:
       assumes (sq_kernel.current->options & SQ_THREAD_USER) == 0;
       assigns \nothing;
-      ensures \result == \false;
+      ensures \result == SQ_ERR_STATE;
     complete behaviors;
     disjoint behaviors;
 */
-static bool sq_thread_fault_locked(sq_fault_t cause, uintptr_t addr)
+static sq_status_t sq_thread_fault_locked(sq_fault_t cause, uintptr_t addr)
 {
     sq_thread_t *t = sq_kernel.current;
     /* A fault in privileged code is a kernel bug: the port stops. */
     if ((t->options & SQ_THREAD_USER) == 0u) {
-        return false;
+        return SQ_ERR_STATE;
     }
     t->fault = (uint32_t)cause;
     t->fault_addr = cause == SQ_FAULT_DATA ? addr : 0u;
     /* Ended as sq_thread_abort ends it from an interrupt: it stays current
      * until the switch the caller requests. */
     (void)sq_thread_abort_locked(t);
-    return true;
+    return SQ_OK;
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
@@ -422,10 +413,7 @@ static bool sq_thread_fault_locked(sq_fault_t cause, uintptr_t addr)
 bool sq_kernel_user_fault(sq_fault_t cause, uintptr_t addr)
 {
     sq_irq_key_t key = sq_port_irq_lock();
-    bool ended = sq_thread_fault_locked(cause, addr);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return ended;
+    return sq_sched_reschedule_unlock(key, sq_thread_fault_locked(cause, addr)) == SQ_OK;
 }
 
 /*@ requires t == \null || \valid_read(t);
@@ -502,8 +490,7 @@ sq_status_t sq_thread_join(sq_thread_t *t, sq_timeout_t timeout)
     } else {
         st = sq_sched_pend(&t->joiners, timeout);
     }
-    sq_port_irq_unlock(key);
-    return st == SQ_WAITING ? sq_sched_wait_result() : st;
+    return sq_sched_unlock_result(key, st);
 }
 
 /*@ requires sq_kernel_ok && \valid(t) && sq_prio_ok(prio);
@@ -553,10 +540,7 @@ sq_status_t sq_thread_set_priority(sq_thread_t *t, uint32_t prio)
         return SQ_ERR_INVALID;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_thread_set_priority_locked(t, prio);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, sq_thread_set_priority_locked(t, prio));
 }
 
 /*@ requires t == \null || \valid_read(t);

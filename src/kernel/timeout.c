@@ -94,6 +94,5 @@ void sq_kernel_tick(uint32_t ticks)
         sq_timeout_remove_at((uint32_t)i);
         fired.expire(fired.node, fired.deadline);
     }
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
+    (void)sq_sched_reschedule_unlock(key, SQ_OK);
 }

@@ -27,13 +27,6 @@
 
     predicate sq_gate_nlw(sq_gate_t *g) =
       sq_has_waiter(&g->waiters) ==> sq_gate_closed(g);
-
-    // A waiter's place on a queue as one number: priority first, then
-    // ticket (tickets are below 2^64). Used to show the wake loop ends.
-    logic integer sq_gate_key(integer prio, integer ticket) =
-      prio * 0x10000000000000000 + ticket;
-    logic integer sq_gate_place{L}(integer i) =
-      sq_gate_key(sq_kernel.threads[i]->prio, sq_kernel.threads[i]->ticket);
 */
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
@@ -72,74 +65,6 @@ sq_status_t sq_gate_init(sq_gate_t *g)
     return st;
 }
 
-/*
- * Admit every waiter, first waiter first (BP02): each takes its ticket on
- * the ready queue in that order, so equal-priority callers run in their
- * arrival order. Nothing joins the queue meanwhile (the lock is held).
- * This is sq_queue_wake_first's body, written out: that contract lets a
- * wake rewrite any thread's wait result, while sq_sched_wake's touches
- * thread i only, so WP can carry "each waiter was woken with SQ_OK"
- * across the later wakes.
- */
-/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(g) && sq_gate_ok(g);
-    assigns SQ_WAKE_FOOTPRINT;
-    ensures sq_kernel_ok && sq_timeouts_ok && sq_gate_ok(g);
-    ensures BP02: !sq_has_waiter(&g->waiters);
-    ensures BP02: \forall integer j; 0 <= j < sq_kernel.thread_count &&
-      \old(sq_kernel.threads[j]->queue) == &g->waiters ==>
-      sq_kernel.threads[j]->state == SQ_THREAD_READY &&
-      sq_kernel.threads[j]->wait_result == SQ_OK;
-    ensures \forall integer j; 0 <= j < sq_kernel.thread_count &&
-      \old(sq_kernel.threads[j]->queue) != &g->waiters ==>
-      sq_kernel.threads[j]->queue == \old(sq_kernel.threads[j]->queue) &&
-      sq_kernel.threads[j]->state == \old(sq_kernel.threads[j]->state);
-*/
-static void sq_gate_admit_all(sq_gate_t *g)
-{
-    /*@ ghost int32_t last = -1; */
-    /*@ loop invariant sq_kernel_ok && sq_timeouts_ok && sq_gate_ok(g);
-        loop invariant -1 <= last < sq_kernel.thread_count;
-        loop invariant last >= 0 ==> \let k = last;
-          \at(sq_kernel.threads[k]->queue, Pre) == &g->waiters &&
-          \at(sq_kernel.threads[k]->prio, Pre) <= SQ_PRIO_IDLE;
-        // Still waiting: waited on entry, in the same place.
-        loop invariant \forall integer j; 0 <= j < sq_kernel.thread_count &&
-          sq_kernel.threads[j]->queue == &g->waiters ==>
-          \at(sq_kernel.threads[j]->queue, Pre) == &g->waiters &&
-          sq_kernel.threads[j]->prio == \at(sq_kernel.threads[j]->prio, Pre) &&
-          sq_kernel.threads[j]->ticket == \at(sq_kernel.threads[j]->ticket, Pre);
-        // BP02 order: the last admitted came before every one still waiting.
-        loop invariant BP02: last >= 0 ==> \forall integer j; 0 <= j < sq_kernel.thread_count &&
-          sq_kernel.threads[j]->queue == &g->waiters ==>
-          sq_gate_place{Pre}(last) < sq_gate_place{Here}(j);
-        loop invariant \forall integer j; 0 <= j < sq_kernel.thread_count &&
-          \at(sq_kernel.threads[j]->queue, Pre) == &g->waiters &&
-          sq_kernel.threads[j]->queue != &g->waiters ==>
-          sq_kernel.threads[j]->state == SQ_THREAD_READY &&
-          sq_kernel.threads[j]->wait_result == SQ_OK;
-        loop invariant \forall integer j; 0 <= j < sq_kernel.thread_count &&
-          \at(sq_kernel.threads[j]->queue, Pre) != &g->waiters ==>
-          sq_kernel.threads[j]->queue == \at(sq_kernel.threads[j]->queue, Pre) &&
-          sq_kernel.threads[j]->state == \at(sq_kernel.threads[j]->state, Pre);
-        loop assigns last,
-            SQ_WAKE_FOOTPRINT;
-        // Each pass admits a waiter placed after the previous one, and
-        // places are bounded: (idle priority + 1) * 2^64.
-        loop variant (SQ_PRIO_IDLE + 1) * 0x10000000000000000 -
-          (last < 0 ? 0 : sq_gate_place{Pre}(last) + 1);
-    */
-    for (;;) {
-        int32_t i = sq_queue_first(&g->waiters);
-        if (i < 0) {
-            return;
-        }
-        /*@ assert apart: \forall integer j; 0 <= j < sq_kernel.thread_count && j != i ==>
-              sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
-        sq_sched_wake((uint32_t)i, SQ_OK);
-        /*@ ghost last = i; */
-    }
-}
-
 /* How a change moves the gate. */
 enum sq_gate_op { SQ_GATE_OP_ENABLE, SQ_GATE_OP_DISABLE, SQ_GATE_OP_INC, SQ_GATE_OP_DEC };
 
@@ -157,6 +82,12 @@ enum sq_gate_op { SQ_GATE_OP_ENABLE, SQ_GATE_OP_DISABLE, SQ_GATE_OP_INC, SQ_GATE
         \old(sq_kernel.threads[j]->queue) == &g->waiters ==>
         sq_kernel.threads[j]->state == SQ_THREAD_READY &&
         sq_kernel.threads[j]->wait_result == SQ_OK;
+    ensures BP02: !sq_gate_closed(g) ==> \forall integer j, k; 0 <= j < sq_kernel.thread_count &&
+      0 <= k < sq_kernel.thread_count &&
+      \old(sq_kernel.threads[j]->queue) == &g->waiters &&
+      \old(sq_kernel.threads[k]->queue) == &g->waiters &&
+      \old(sq_before(sq_kernel.threads[j], sq_kernel.threads[k])) ==>
+      sq_kernel.threads[j]->ticket < sq_kernel.threads[k]->ticket;
     ensures BP02: sq_gate_closed(g) ==> \forall integer j; 0 <= j < sq_kernel.thread_count ==>
       sq_kernel.threads[j]->queue == \old(sq_kernel.threads[j]->queue) &&
       sq_kernel.threads[j]->state == \old(sq_kernel.threads[j]->state);
@@ -215,10 +146,12 @@ static sq_status_t sq_gate_change_locked(sq_gate_t *g, enum sq_gate_op op)
         g->counter--;
         break;
     }
-    /* Only a disable or a dec can open it; an already open gate has no
-     * waiters (sq_gate_nlw), so admitting then wakes nobody. */
+    /* Admit every waiter, first waiter first (BP02): they reach the ready
+     * queue in their order here, so equal-priority callers run in their
+     * arrival order. Only a disable or a dec can open the gate; an already
+     * open one has no waiters (sq_gate_nlw), so this then wakes nobody. */
     if (g->flag == 0u && g->counter == 0u) {
-        sq_gate_admit_all(g);
+        sq_queue_wake_all(&g->waiters, SQ_OK);
     }
     return SQ_OK;
 }
@@ -238,10 +171,7 @@ static sq_status_t sq_gate_change(sq_gate_t *g, enum sq_gate_op op)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_gate_change_locked(g, op);
-    sq_sched_reschedule();
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, sq_gate_change_locked(g, op));
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
@@ -383,7 +313,5 @@ sq_status_t sq_gate_wait_until_ready(sq_gate_t *g, sq_timeout_t timeout)
         return SQ_ERR_NULL;
     }
     sq_irq_key_t key = sq_port_irq_lock();
-    sq_status_t st = sq_gate_wait_locked(g, timeout, sq_port_in_isr());
-    sq_port_irq_unlock(key);
-    return st == SQ_WAITING ? sq_sched_wait_result() : st;
+    return sq_sched_unlock_result(key, sq_gate_wait_locked(g, timeout, sq_port_in_isr()));
 }

@@ -418,10 +418,8 @@ sq_status_t sq_waitable_join(sq_waitable_t *w, sq_waitable_set_t *s, uint32_t jo
         st = SQ_ERR_STATE;
     } else {
         st = sq_waitable_join_locked(w, s, join_id);
-        sq_sched_reschedule();
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, st);
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
@@ -473,12 +471,10 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
         st = SQ_ERR_STATE;
         if (w->set != NULL) {
             sq_waitable_leave_locked(w);
-            sq_sched_reschedule();
             st = SQ_OK;
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, st);
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
@@ -566,10 +562,8 @@ sq_status_t sq_waitable_post(sq_waitable_t *w, uint32_t code, uint32_t payload)
     sq_status_t st = SQ_ERR_INVALID;
     if (w->magic == SQ_WAITABLE_MAGIC) {
         st = sq_waitable_post_locked(w, code, payload);
-        sq_sched_reschedule();
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, st);
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
@@ -764,8 +758,7 @@ sq_status_t sq_waitable_set_wait(sq_waitable_set_t *s, sq_wait_event_t *ev,
     const sq_tick_t deadline = sq_tick_deadline(sq_kernel.now, timeout);
     sq_status_t st = sq_waitable_set_wait_locked(s, ev, timeout, sq_port_in_isr());
     while (st == SQ_WAITING) {
-        sq_port_irq_unlock(key);
-        st = sq_sched_wait_result();
+        st = sq_sched_unlock_result(key, st);
         if (st != SQ_OK) {
             return st;
         }
@@ -805,10 +798,8 @@ sq_status_t sq_waitable_set_destroy(sq_waitable_set_t *s)
         if (s->joined == 0u) {
             s->magic = 0u;
             sq_queue_wake_all(&s->waiters, SQ_ERR_DESTROYED);
-            sq_sched_reschedule();
             st = SQ_OK;
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_sched_reschedule_unlock(key, st);
 }
