@@ -163,6 +163,15 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
     ((o)->magic == \at((o)->magic, L) && (o)->rule == \at((o)->rule, L) &&                 \
      (o)->count == \at((o)->count, L) && SQ_PARTS_KEPT(L, Here, o, SQ_CONFIG_MAX_PARTITIONS))
 
+/* The rules d kept at L (MD01-MD03, MD06, the access forms, within MD04)
+ * it keeps at Here, where nothing of it changed since (SQ_DOMAIN_SAME).
+ * Rule by rule: the provers carry each across alone, not sq_domain_ok. */
+#define SQ_RULES_KEPT(L, d)                                                                \
+    ((\at(sq_md01(d), L) && \at(sq_md04(d), L) ==> sq_md01(d)) &&                          \
+     (\at(sq_md02(d), L) && \at(sq_md04(d), L) ==> sq_md02(d)) &&                          \
+     (\at(sq_md03(d) && sq_md06(d) && sq_forms(d), L) && \at(sq_md04(d), L) ==>             \
+      sq_md03(d) && sq_md06(d) && sq_forms(d)))
+
 /* d holds at Here the partitions it held at L, read within the object (an
  * uninitialised domain's count may exceed its slots). */
 #define SQ_DOMAIN_AS_BEFORE(L, d)                                                          \
@@ -236,13 +245,8 @@ static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t par
 {
     //@ ghost uint32_t first = d->count;
     sq_status_t st = sq_mem_domain_add_all_locked(d, part, 3u);
-    /*@ assert other_same: other->magic == \at(other->magic, Pre) &&
-          other->rule == \at(other->rule, Pre) && other->count == \at(other->count, Pre) &&
-          SQ_PARTS_KEPT(Pre, Here, other, SQ_CONFIG_MAX_PARTITIONS); */
-    /*@ assert other_md01: \at(sq_md01(other), Pre) && \at(sq_md04(other), Pre) ==> sq_md01(other); */
-    /*@ assert other_md02: \at(sq_md02(other), Pre) && \at(sq_md04(other), Pre) ==> sq_md02(other); */
-    /*@ assert other_md03: \at(sq_md03(other) && sq_md06(other) && sq_forms(other), Pre) &&
-          \at(sq_md04(other), Pre) ==> sq_md03(other) && sq_md06(other) && sq_forms(other); */
+    //@ assert other_same: SQ_DOMAIN_SAME(Pre, other);
+    //@ assert other_rules: SQ_RULES_KEPT(Pre, other);
     /*@ assert newest: st == SQ_OK ==> \let n = \at(d->count, Pre);
           d->part[n].base == part[0].base && d->part[n].size == part[0].size &&
           d->part[n].access == part[0].access &&
@@ -488,15 +492,38 @@ static void stream_publish(sq_shared_stream_t *s, sq_mem_domain_t *writer,
           s->data_size == \at(s->data_size, inited) && sq_stacks_same{inited, Here}; */
     /*@ assert writer_same: SQ_DOMAIN_SAME(Pre, writer); */
     /*@ assert reader_same: SQ_DOMAIN_SAME(Pre, reader); */
-    /*@ assert writer_md01: \at(sq_md01(writer), Pre) && \at(sq_md04(writer), Pre) ==> sq_md01(writer); */
-    /*@ assert writer_md02: \at(sq_md02(writer), Pre) && \at(sq_md04(writer), Pre) ==> sq_md02(writer); */
-    /*@ assert writer_md03: \at(sq_md03(writer) && sq_md06(writer) && sq_forms(writer), Pre) &&
-          \at(sq_md04(writer), Pre) ==> sq_md03(writer) && sq_md06(writer) && sq_forms(writer); */
-    /*@ assert reader_md01: \at(sq_md01(reader), Pre) && \at(sq_md04(reader), Pre) ==> sq_md01(reader); */
-    /*@ assert reader_md02: \at(sq_md02(reader), Pre) && \at(sq_md04(reader), Pre) ==> sq_md02(reader); */
-    /*@ assert reader_md03: \at(sq_md03(reader) && sq_md06(reader) && sq_forms(reader), Pre) &&
-          \at(sq_md04(reader), Pre) ==> sq_md03(reader) && sq_md06(reader) && sq_forms(reader); */
+    //@ assert writer_rules: SQ_RULES_KEPT(Pre, writer);
+    //@ assert reader_rules: SQ_RULES_KEPT(Pre, reader);
 }
+
+/* SS01-SS03 from what the two grants leave (stream_grant: each piece
+ * alone in its domain, a read-only one written through none of its
+ * partitions) and the pieces off every known stack. A ghost call, so that
+ * the provers gather them here, not among all of attach's facts. */
+/*@ ghost
+  /@ requires \valid_read(s);
+     requires sq_grant_in(writer, (uintptr_t)s->data, s->data_size, SQ_MEM_RW) &&
+       sq_grant_in(writer, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RW) &&
+       sq_grant_in(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RO);
+     requires sq_grant_in(reader, (uintptr_t)s->data, s->data_size, SQ_MEM_RO) &&
+       sq_grant_in(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RO) &&
+       sq_grant_in(reader, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RW);
+     requires !sq_hits_known_stack((uintptr_t)s->data, s->data_size) &&
+       !sq_hits_known_stack((uintptr_t)s->write_index, sizeof(sq_stream_index_t)) &&
+       !sq_hits_known_stack((uintptr_t)s->read_index, sizeof(sq_stream_index_t));
+     assigns \nothing;
+     ensures sq_ss01(s, writer) && sq_ss02(s, reader) && sq_ss03(s, writer, reader);
+  @/
+  static void stream_isolated(sq_shared_stream_t *s, sq_mem_domain_t *writer,
+                              sq_mem_domain_t *reader)
+  {
+    /@ assert read_only: (SQ_MEM_RO & SQ_MEM_WRITE) == 0; @/
+    /@ assert ss01: sq_ss01(s, writer); @/
+    /@ assert ss02: sq_ss02(s, reader); @/
+    /@ assert alone_writer: sq_stream_pieces_alone(writer, s); @/
+    /@ assert alone_reader: sq_stream_pieces_alone(reader, s); @/
+  }
+*/
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok && sq_attach_args_ok(s, writer, reader);
     assigns sq_stream_table[0 .. SQ_CONFIG_MAX_SHARED_STREAMS - 1], s->id, s->writer, s->reader,
@@ -567,13 +594,7 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
         //@ assert reader_ok: sq_domain_ok(reader);
         sq_mem_domain_drop_newest_locked(writer, 3u);
         //@ assert reader_kept: SQ_DOMAIN_SAME(Pre, reader);
-        /*@ assert reader_md01: \at(sq_md01(reader), Pre) && \at(sq_md04(reader), Pre) ==>
-              sq_md01(reader); */
-        /*@ assert reader_md02: \at(sq_md02(reader), Pre) && \at(sq_md04(reader), Pre) ==>
-              sq_md02(reader); */
-        /*@ assert reader_md03: \at(sq_md03(reader) && sq_md06(reader) && sq_forms(reader), Pre) &&
-              \at(sq_md04(reader), Pre) ==>
-              sq_md03(reader) && sq_md06(reader) && sq_forms(reader); */
+        //@ assert reader_rules: SQ_RULES_KEPT(Pre, reader);
         return st;
     }
     //@ assert writer_same: sq_domain_same{writer_granted, Here}(writer);
@@ -590,26 +611,7 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
     //@ assert domains_ok: sq_domain_ok(writer) && sq_domain_ok(reader);
     /* Publishing changed neither domain nor a known stack: both grants
      * stand, as values of the stream's pieces (stream_parts). */
-    /*@ assert writer_grants:
-          sq_grant_in(writer, (uintptr_t)s->data, s->data_size, SQ_MEM_RW) &&
-          sq_grant_in(writer, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RW) &&
-          sq_grant_in(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RO); */
-    /*@ assert reader_grants:
-          sq_grant_in(reader, (uintptr_t)s->data, s->data_size, SQ_MEM_RO) &&
-          sq_grant_in(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RO) &&
-          sq_grant_in(reader, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RW); */
-    /*@ assert off_stacks: !sq_hits_known_stack((uintptr_t)s->data, s->data_size) &&
-          !sq_hits_known_stack((uintptr_t)s->write_index, sizeof(sq_stream_index_t)) &&
-          !sq_hits_known_stack((uintptr_t)s->read_index, sizeof(sq_stream_index_t)); */
-    //@ assert alone_writer: sq_stream_pieces_alone(writer, s);
-    /*@ assert alone_reader_data:
-          sq_piece_alone(reader, (uintptr_t)s->data, s->data_size); */
-    /*@ assert alone_reader_write:
-          sq_piece_alone(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t)); */
-    /*@ assert alone_reader_read:
-          sq_piece_alone(reader, (uintptr_t)s->read_index, sizeof(sq_stream_index_t)); */
-    //@ assert alone_reader: sq_stream_pieces_alone(reader, s);
-    //@ assert isolated: sq_ss01(s, writer) && sq_ss02(s, reader) && sq_ss03(s, writer, reader);
+    //@ ghost stream_isolated(s, writer, reader);
     return SQ_OK;
 }
 
