@@ -457,19 +457,42 @@ sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t da
       sq_stream_pieces_alone(writer, s) && sq_stream_pieces_alone(reader, s);
 */
 
+/* Record s's domains and slot. The stream is none of the kernel's objects
+ * (sq_stream_apart): every known thread reads as before, which is proven
+ * here, apart from the domains' facts of attach and detach. */
+/*@ requires sq_kernel_ok && \valid(s) && sq_stream_apart(s);
+    assigns s->writer, s->reader, s->id;
+    ensures sq_kernel_ok;
+    ensures s->writer == writer && s->reader == reader && s->id == id;
+*/
+static void stream_set(sq_shared_stream_t *s, sq_mem_domain_t *writer, sq_mem_domain_t *reader,
+                       uint32_t id)
+{
+    s->writer = writer;
+    s->reader = reader;
+    s->id = id;
+    /*@ assert threads_same: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+          sq_kernel.threads[i]->queue == \at(sq_kernel.threads[i]->queue, Pre) &&
+          sq_kernel.threads[i]->ticket == \at(sq_kernel.threads[i]->ticket, Pre) &&
+          sq_kernel.threads[i]->state == \at(sq_kernel.threads[i]->state, Pre) &&
+          sq_kernel.threads[i]->prio == \at(sq_kernel.threads[i]->prio, Pre); */
+    /*@ assert threads_ok: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+          sq_thread_inv(sq_kernel.threads[i]); */
+    /*@ assert distinct: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+          0 <= j < sq_kernel.thread_count && i != j ==>
+          sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
+}
+
 /* Make s attached in slot id with these domains, its event ready. No
  * thread waits on a detached stream's event (a wait needs the stream
  * attached, and detach woke every waiter), so the event's init succeeds.
- * What this leaves alone is stated here, where it is a small proof. The
- * scheduler's invariant after the two pointer stores into the stream is
- * not restated: the provers do not carry the threads' pairwise
- * distinctness across them (proofs/wp/known-unproven.txt). */
+ * What this leaves alone is stated here, where it is a small proof. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(s) && sq_stream_apart(s);
     requires id < SQ_CONFIG_MAX_SHARED_STREAMS;
     requires \valid_read(writer) && \valid_read(reader);
     requires \separated(s, writer) && \separated(s, reader);
     assigns s->changed, s->writer, s->reader, s->id, sq_stream_table[id];
-    ensures sq_timeouts_ok;
+    ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_stream_attached(s) && s->writer == writer && s->reader == reader;
     ensures apart: SQ_DOMAIN_SAME(Pre, writer) && SQ_DOMAIN_SAME(Pre, reader) &&
       s->data_size == \old(s->data_size) && sq_stacks_same{Pre, Here};
@@ -484,12 +507,11 @@ static void stream_publish(sq_shared_stream_t *s, sq_mem_domain_t *writer,
     /*@ assert event_apart: SQ_DOMAIN_SAME(Pre, writer) && SQ_DOMAIN_SAME(Pre, reader) &&
           s->data_size == \at(s->data_size, Pre) && sq_stacks_same{Pre, Here}; */
     //@ ghost inited: ;
-    s->writer = writer;
-    s->reader = reader;
-    s->id = id;
+    stream_set(s, writer, reader, id);
     sq_stream_table[id] = s;
     /*@ assert stored_apart: SQ_DOMAIN_SAME(inited, writer) && SQ_DOMAIN_SAME(inited, reader) &&
           s->data_size == \at(s->data_size, inited) && sq_stacks_same{inited, Here}; */
+
     /*@ assert writer_same: SQ_DOMAIN_SAME(Pre, writer); */
     /*@ assert reader_same: SQ_DOMAIN_SAME(Pre, reader); */
     //@ assert writer_rules: SQ_RULES_KEPT(Pre, writer);
@@ -653,13 +675,15 @@ sq_status_t sq_shared_stream_attach(sq_shared_stream_t *s, sq_mem_domain_t *writ
 }
 
 /*@ // What detach needs: an attached stream's domains are valid, keep
-    // their rules, and are apart from it.
+    // their rules, and are apart from it and from each other (attach
+    // refuses one domain for both ends).
     predicate sq_detach_args_ok(sq_shared_stream_t *s) =
       \valid(s) && sq_stream_apart(s) &&
       (sq_stream_attached(s) ==>
          \valid(s->writer) && sq_domain_ok(s->writer) &&
          \valid(s->reader) && sq_domain_ok(s->reader) &&
-         \separated(s, s->writer) && \separated(s, s->reader));
+         \separated(s, s->writer) && \separated(s, s->reader) &&
+         \separated(s->writer, s->reader));
 */
 
 /* No assigns clause: sq_event_destroy, which wakes the waiters, has none. */
@@ -678,9 +702,7 @@ static sq_status_t stream_detach_locked(sq_shared_stream_t *s)
     stream_parts(s, true, part);
     stream_revoke(s->reader, part);
     sq_stream_table[s->id] = NULL;
-    s->id = SQ_SHARED_STREAM_DETACHED;
-    s->writer = NULL;
-    s->reader = NULL;
+    stream_set(s, NULL, NULL, SQ_SHARED_STREAM_DETACHED);
     /* Waiters wake with SQ_ERR_DESTROYED; attach made the event usable, so
      * this succeeds. */
     (void)sq_event_destroy(&s->changed);
