@@ -229,8 +229,8 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
     ensures other_ok: \old(sq_domain_ok(other)) ==> sq_domain_ok(other);
     ensures undone: \result != SQ_OK ==> SQ_DOMAIN_SAME(Pre, d);
     ensures added: \result == SQ_OK ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
-      d->count == \old(d->count) + 3 && d->count <= SQ_CONFIG_MAX_PARTITIONS && SQ_PARTS_KEPT(Pre, Here, d, \old(d->count)) &&
-      SQ_STREAM_NEWEST(d, part);
+      d->count == \old(d->count) + 3 && d->count <= SQ_CONFIG_MAX_PARTITIONS &&
+      SQ_PARTS_KEPT(Pre, Here, d, \old(d->count)) && SQ_STREAM_NEWEST(d, part);
     ensures granted: \result == SQ_OK ==>
       sq_grant_in(d, part[0].base, part[0].size, part[0].access) &&
       sq_grant_in(d, part[1].base, part[1].size, part[1].access) &&
@@ -276,16 +276,33 @@ static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t par
 */
 static void stream_revoke(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
 {
+    /* After each remove: the caller's partitions are as they were (apart
+     * from d), d is one shorter and otherwise kept, and the next partition
+     * is its newest, as plain equalities (the next remove's premise). The
+     * kept partitions go through the label removed_one, a step at a time. */
     (void)sq_mem_domain_remove(d, &part[2]);
-    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
-          d->count == \at(d->count, Pre) - 1 && SQ_PARTS_KEPT(Pre, Here, d, d->count) &&
-          sq_part_is{Here}(d, d->count - 1, part[1].base, part[1].size); */
+    /*@ assert parts_kept: part[0].base == \at(part[0].base, Pre) &&
+          part[0].size == \at(part[0].size, Pre) && part[1].base == \at(part[1].base, Pre) &&
+          part[1].size == \at(part[1].size, Pre); */
+    /*@ assert one_out: \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
+          d->count == \at(d->count, Pre) - 1 && SQ_PARTS_KEPT(Pre, Here, d, d->count); */
+    /*@ assert next_newest: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          d->part[d->count - 1].base == part[1].base &&
+          d->part[d->count - 1].size == part[1].size; */
+    //@ ghost removed_one: ;
     (void)sq_mem_domain_remove(d, &part[1]);
-    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
-          d->count == \at(d->count, Pre) - 2 && SQ_PARTS_KEPT(Pre, Here, d, d->count) &&
-          sq_part_is{Here}(d, d->count - 1, part[0].base, part[0].size); */
+    /*@ assert parts_kept_2: part[0].base == \at(part[0].base, Pre) &&
+          part[0].size == \at(part[0].size, Pre); */
+    /*@ assert two_out_step: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          d->magic == SQ_MEM_DOMAIN_MAGIC && d->count == \at(d->count, Pre) - 2 &&
+          SQ_PARTS_KEPT(removed_one, Here, d, d->count); */
+    /*@ assert two_out: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          SQ_PARTS_KEPT(Pre, Here, d, d->count); */
+    /*@ assert last_newest: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          d->part[d->count - 1].base == part[0].base &&
+          d->part[d->count - 1].size == part[0].size; */
     (void)sq_mem_domain_remove(d, &part[0]);
-    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+    /*@ assert three_out: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
           d->count == \at(d->count, Pre) - 3 && SQ_PARTS_KEPT(Pre, Here, d, d->count); */
 }
 
@@ -686,6 +703,20 @@ sq_status_t sq_shared_stream_attach(sq_shared_stream_t *s, sq_mem_domain_t *writ
          \separated(s->writer, s->reader));
 */
 
+/* Make s detached: its slot free, no domains, its event destroyed
+ * (waiters wake with SQ_ERR_DESTROYED; attach made the event usable, so
+ * this succeeds). No assigns clause: sq_event_destroy, which wakes the
+ * waiters, has none. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(s) && sq_stream_apart(s);
+    requires sq_stream_attached(s);
+*/
+static void stream_unpublish(sq_shared_stream_t *s)
+{
+    sq_stream_table[s->id] = NULL;
+    stream_set(s, NULL, NULL, SQ_SHARED_STREAM_DETACHED);
+    (void)sq_event_destroy(&s->changed);
+}
+
 /* No assigns clause: sq_event_destroy, which wakes the waiters, has none. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && sq_detach_args_ok(s);
     ensures \result == SQ_OK || \result == SQ_ERR_STATE;
@@ -699,13 +730,14 @@ static sq_status_t stream_detach_locked(sq_shared_stream_t *s)
     sq_mem_partition_t part[3];
     stream_parts(s, false, part);
     stream_revoke(s->writer, part);
+    /* The writer's revoke left the stream and the reader's domain alone. */
+    //@ assert id_same: s->id == \at(s->id, Pre);
+    //@ assert reader_same: SQ_DOMAIN_SAME(Pre, s->reader);
+    //@ assert reader_rules: SQ_RULES_KEPT(Pre, s->reader);
     stream_parts(s, true, part);
     stream_revoke(s->reader, part);
-    sq_stream_table[s->id] = NULL;
-    stream_set(s, NULL, NULL, SQ_SHARED_STREAM_DETACHED);
-    /* Waiters wake with SQ_ERR_DESTROYED; attach made the event usable, so
-     * this succeeds. */
-    (void)sq_event_destroy(&s->changed);
+    //@ assert id_kept: s->id == \at(s->id, Pre);
+    stream_unpublish(s);
     return SQ_OK;
 }
 
