@@ -129,7 +129,7 @@ the run took from the cache and how many it computed.
 | MD01 | the partitions of a memory domain never overlap: an add that would is refused (SQ_ERR_BUSY), nothing changed |
 | MD02 | every partition (and a user thread's stack) meets the domain's MPU rule: PMSAv7 power-of-two size >= 32 on a size-aligned base, PMSAv8 32-byte granules; otherwise SQ_ERR_RANGE (SQ_ERR_INVALID for a stack) |
 | MD03 | every partition has size > 0: an empty one is refused with SQ_ERR_ZERO_LENGTH |
-| MD04 | a domain holds at most SQ_CONFIG_MAX_PARTITIONS partitions: an add past it is refused (WP proves "not SQ_OK" at sq_mem_domain_add_all_locked; that the code is SQ_ERR_FULL only tests/test_mem_domain.c checks) |
+| MD04 | a domain holds at most SQ_CONFIG_MAX_PARTITIONS partitions: an add past it is refused, and when every part passes its other checks the code is SQ_ERR_FULL (WP proves both at sq_mem_domain_add_all_locked, and the code at sq_mem_domain_add) |
 | MD05 | add and remove keep MD01-MD04 and MD06 (add all-or-nothing; remove leaves no hole: the last partition takes the removed one's place) |
 | MD06 | base + size of a partition never passes the end of the address space: SQ_ERR_RANGE |
 | MD07 | no partition of a domain overlaps the stack of a thread the kernel knows: checked at add, at a thread's join and at its start (SQ_ERR_BUSY) |

@@ -163,6 +163,15 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
     ((o)->magic == \at((o)->magic, L) && (o)->rule == \at((o)->rule, L) &&                 \
      (o)->count == \at((o)->count, L) && SQ_PARTS_KEPT(L, Here, o, SQ_CONFIG_MAX_PARTITIONS))
 
+/* The rules d kept at L (MD01-MD03, MD06, the access forms, within MD04)
+ * it keeps at Here, where nothing of it changed since (SQ_DOMAIN_SAME).
+ * Rule by rule: the provers carry each across alone, not sq_domain_ok. */
+#define SQ_RULES_KEPT(L, d)                                                                \
+    ((\at(sq_md01(d), L) && \at(sq_md04(d), L) ==> sq_md01(d)) &&                          \
+     (\at(sq_md02(d), L) && \at(sq_md04(d), L) ==> sq_md02(d)) &&                          \
+     (\at(sq_md03(d) && sq_md06(d) && sq_forms(d), L) && \at(sq_md04(d), L) ==>             \
+      sq_md03(d) && sq_md06(d) && sq_forms(d)))
+
 /* d holds at Here the partitions it held at L, read within the object (an
  * uninitialised domain's count may exceed its slots). */
 #define SQ_DOMAIN_AS_BEFORE(L, d)                                                          \
@@ -220,8 +229,8 @@ static void stream_parts(const sq_shared_stream_t *s, bool reader, sq_mem_partit
     ensures other_ok: \old(sq_domain_ok(other)) ==> sq_domain_ok(other);
     ensures undone: \result != SQ_OK ==> SQ_DOMAIN_SAME(Pre, d);
     ensures added: \result == SQ_OK ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
-      d->count == \old(d->count) + 3 && d->count <= SQ_CONFIG_MAX_PARTITIONS && SQ_PARTS_KEPT(Pre, Here, d, \old(d->count)) &&
-      SQ_STREAM_NEWEST(d, part);
+      d->count == \old(d->count) + 3 && d->count <= SQ_CONFIG_MAX_PARTITIONS &&
+      SQ_PARTS_KEPT(Pre, Here, d, \old(d->count)) && SQ_STREAM_NEWEST(d, part);
     ensures granted: \result == SQ_OK ==>
       sq_grant_in(d, part[0].base, part[0].size, part[0].access) &&
       sq_grant_in(d, part[1].base, part[1].size, part[1].access) &&
@@ -236,13 +245,8 @@ static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t par
 {
     //@ ghost uint32_t first = d->count;
     sq_status_t st = sq_mem_domain_add_all_locked(d, part, 3u);
-    /*@ assert other_same: other->magic == \at(other->magic, Pre) &&
-          other->rule == \at(other->rule, Pre) && other->count == \at(other->count, Pre) &&
-          SQ_PARTS_KEPT(Pre, Here, other, SQ_CONFIG_MAX_PARTITIONS); */
-    /*@ assert other_md01: \at(sq_md01(other), Pre) && \at(sq_md04(other), Pre) ==> sq_md01(other); */
-    /*@ assert other_md02: \at(sq_md02(other), Pre) && \at(sq_md04(other), Pre) ==> sq_md02(other); */
-    /*@ assert other_md03: \at(sq_md03(other) && sq_md06(other) && sq_forms(other), Pre) &&
-          \at(sq_md04(other), Pre) ==> sq_md03(other) && sq_md06(other) && sq_forms(other); */
+    //@ assert other_same: SQ_DOMAIN_SAME(Pre, other);
+    //@ assert other_rules: SQ_RULES_KEPT(Pre, other);
     /*@ assert newest: st == SQ_OK ==> \let n = \at(d->count, Pre);
           d->part[n].base == part[0].base && d->part[n].size == part[0].size &&
           d->part[n].access == part[0].access &&
@@ -272,16 +276,33 @@ static sq_status_t stream_grant(sq_mem_domain_t *d, const sq_mem_partition_t par
 */
 static void stream_revoke(sq_mem_domain_t *d, const sq_mem_partition_t part[3])
 {
+    /* After each remove: the caller's partitions are as they were (apart
+     * from d), d is one shorter and otherwise kept, and the next partition
+     * is its newest, as plain equalities (the next remove's premise). The
+     * kept partitions go through the label removed_one, a step at a time. */
     (void)sq_mem_domain_remove(d, &part[2]);
-    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
-          d->count == \at(d->count, Pre) - 1 && SQ_PARTS_KEPT(Pre, Here, d, d->count) &&
-          sq_part_is{Here}(d, d->count - 1, part[1].base, part[1].size); */
+    /*@ assert parts_kept: part[0].base == \at(part[0].base, Pre) &&
+          part[0].size == \at(part[0].size, Pre) && part[1].base == \at(part[1].base, Pre) &&
+          part[1].size == \at(part[1].size, Pre); */
+    /*@ assert one_out: \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
+          d->count == \at(d->count, Pre) - 1 && SQ_PARTS_KEPT(Pre, Here, d, d->count); */
+    /*@ assert next_newest: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          d->part[d->count - 1].base == part[1].base &&
+          d->part[d->count - 1].size == part[1].size; */
+    //@ ghost removed_one: ;
     (void)sq_mem_domain_remove(d, &part[1]);
-    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==> d->magic == SQ_MEM_DOMAIN_MAGIC &&
-          d->count == \at(d->count, Pre) - 2 && SQ_PARTS_KEPT(Pre, Here, d, d->count) &&
-          sq_part_is{Here}(d, d->count - 1, part[0].base, part[0].size); */
+    /*@ assert parts_kept_2: part[0].base == \at(part[0].base, Pre) &&
+          part[0].size == \at(part[0].size, Pre); */
+    /*@ assert two_out_step: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          d->magic == SQ_MEM_DOMAIN_MAGIC && d->count == \at(d->count, Pre) - 2 &&
+          SQ_PARTS_KEPT(removed_one, Here, d, d->count); */
+    /*@ assert two_out: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          SQ_PARTS_KEPT(Pre, Here, d, d->count); */
+    /*@ assert last_newest: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+          d->part[d->count - 1].base == part[0].base &&
+          d->part[d->count - 1].size == part[0].size; */
     (void)sq_mem_domain_remove(d, &part[0]);
-    /*@ assert \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
+    /*@ assert three_out: \at(SQ_STREAM_NEWEST(d, part), Pre) ==>
           d->count == \at(d->count, Pre) - 3 && SQ_PARTS_KEPT(Pre, Here, d, d->count); */
 }
 
@@ -453,19 +474,42 @@ sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t da
       sq_stream_pieces_alone(writer, s) && sq_stream_pieces_alone(reader, s);
 */
 
+/* Record s's domains and slot. The stream is none of the kernel's objects
+ * (sq_stream_apart): every known thread reads as before, which is proven
+ * here, apart from the domains' facts of attach and detach. */
+/*@ requires sq_kernel_ok && \valid(s) && sq_stream_apart(s);
+    assigns s->writer, s->reader, s->id;
+    ensures sq_kernel_ok;
+    ensures s->writer == writer && s->reader == reader && s->id == id;
+*/
+static void stream_set(sq_shared_stream_t *s, sq_mem_domain_t *writer, sq_mem_domain_t *reader,
+                       uint32_t id)
+{
+    s->writer = writer;
+    s->reader = reader;
+    s->id = id;
+    /*@ assert threads_same: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+          sq_kernel.threads[i]->queue == \at(sq_kernel.threads[i]->queue, Pre) &&
+          sq_kernel.threads[i]->ticket == \at(sq_kernel.threads[i]->ticket, Pre) &&
+          sq_kernel.threads[i]->state == \at(sq_kernel.threads[i]->state, Pre) &&
+          sq_kernel.threads[i]->prio == \at(sq_kernel.threads[i]->prio, Pre); */
+    /*@ assert threads_ok: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+          sq_thread_inv(sq_kernel.threads[i]); */
+    /*@ assert distinct: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+          0 <= j < sq_kernel.thread_count && i != j ==>
+          sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
+}
+
 /* Make s attached in slot id with these domains, its event ready. No
  * thread waits on a detached stream's event (a wait needs the stream
  * attached, and detach woke every waiter), so the event's init succeeds.
- * What this leaves alone is stated here, where it is a small proof. The
- * scheduler's invariant after the two pointer stores into the stream is
- * not restated: the provers do not carry the threads' pairwise
- * distinctness across them (proofs/wp/known-unproven.txt). */
+ * What this leaves alone is stated here, where it is a small proof. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(s) && sq_stream_apart(s);
     requires id < SQ_CONFIG_MAX_SHARED_STREAMS;
     requires \valid_read(writer) && \valid_read(reader);
     requires \separated(s, writer) && \separated(s, reader);
     assigns s->changed, s->writer, s->reader, s->id, sq_stream_table[id];
-    ensures sq_timeouts_ok;
+    ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_stream_attached(s) && s->writer == writer && s->reader == reader;
     ensures apart: SQ_DOMAIN_SAME(Pre, writer) && SQ_DOMAIN_SAME(Pre, reader) &&
       s->data_size == \old(s->data_size) && sq_stacks_same{Pre, Here};
@@ -480,23 +524,45 @@ static void stream_publish(sq_shared_stream_t *s, sq_mem_domain_t *writer,
     /*@ assert event_apart: SQ_DOMAIN_SAME(Pre, writer) && SQ_DOMAIN_SAME(Pre, reader) &&
           s->data_size == \at(s->data_size, Pre) && sq_stacks_same{Pre, Here}; */
     //@ ghost inited: ;
-    s->writer = writer;
-    s->reader = reader;
-    s->id = id;
+    stream_set(s, writer, reader, id);
     sq_stream_table[id] = s;
     /*@ assert stored_apart: SQ_DOMAIN_SAME(inited, writer) && SQ_DOMAIN_SAME(inited, reader) &&
           s->data_size == \at(s->data_size, inited) && sq_stacks_same{inited, Here}; */
+
     /*@ assert writer_same: SQ_DOMAIN_SAME(Pre, writer); */
     /*@ assert reader_same: SQ_DOMAIN_SAME(Pre, reader); */
-    /*@ assert writer_md01: \at(sq_md01(writer), Pre) && \at(sq_md04(writer), Pre) ==> sq_md01(writer); */
-    /*@ assert writer_md02: \at(sq_md02(writer), Pre) && \at(sq_md04(writer), Pre) ==> sq_md02(writer); */
-    /*@ assert writer_md03: \at(sq_md03(writer) && sq_md06(writer) && sq_forms(writer), Pre) &&
-          \at(sq_md04(writer), Pre) ==> sq_md03(writer) && sq_md06(writer) && sq_forms(writer); */
-    /*@ assert reader_md01: \at(sq_md01(reader), Pre) && \at(sq_md04(reader), Pre) ==> sq_md01(reader); */
-    /*@ assert reader_md02: \at(sq_md02(reader), Pre) && \at(sq_md04(reader), Pre) ==> sq_md02(reader); */
-    /*@ assert reader_md03: \at(sq_md03(reader) && sq_md06(reader) && sq_forms(reader), Pre) &&
-          \at(sq_md04(reader), Pre) ==> sq_md03(reader) && sq_md06(reader) && sq_forms(reader); */
+    //@ assert writer_rules: SQ_RULES_KEPT(Pre, writer);
+    //@ assert reader_rules: SQ_RULES_KEPT(Pre, reader);
 }
+
+/* SS01-SS03 from what the two grants leave (stream_grant: each piece
+ * alone in its domain, a read-only one written through none of its
+ * partitions) and the pieces off every known stack. A ghost call, so that
+ * the provers gather them here, not among all of attach's facts. */
+/*@ ghost
+  /@ requires \valid_read(s);
+     requires sq_grant_in(writer, (uintptr_t)s->data, s->data_size, SQ_MEM_RW) &&
+       sq_grant_in(writer, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RW) &&
+       sq_grant_in(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RO);
+     requires sq_grant_in(reader, (uintptr_t)s->data, s->data_size, SQ_MEM_RO) &&
+       sq_grant_in(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RO) &&
+       sq_grant_in(reader, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RW);
+     requires !sq_hits_known_stack((uintptr_t)s->data, s->data_size) &&
+       !sq_hits_known_stack((uintptr_t)s->write_index, sizeof(sq_stream_index_t)) &&
+       !sq_hits_known_stack((uintptr_t)s->read_index, sizeof(sq_stream_index_t));
+     assigns \nothing;
+     ensures sq_ss01(s, writer) && sq_ss02(s, reader) && sq_ss03(s, writer, reader);
+  @/
+  static void stream_isolated(sq_shared_stream_t *s, sq_mem_domain_t *writer,
+                              sq_mem_domain_t *reader)
+  {
+    /@ assert read_only: (SQ_MEM_RO & SQ_MEM_WRITE) == 0; @/
+    /@ assert ss01: sq_ss01(s, writer); @/
+    /@ assert ss02: sq_ss02(s, reader); @/
+    /@ assert alone_writer: sq_stream_pieces_alone(writer, s); @/
+    /@ assert alone_reader: sq_stream_pieces_alone(reader, s); @/
+  }
+*/
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok && sq_attach_args_ok(s, writer, reader);
     assigns sq_stream_table[0 .. SQ_CONFIG_MAX_SHARED_STREAMS - 1], s->id, s->writer, s->reader,
@@ -567,13 +633,7 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
         //@ assert reader_ok: sq_domain_ok(reader);
         sq_mem_domain_drop_newest_locked(writer, 3u);
         //@ assert reader_kept: SQ_DOMAIN_SAME(Pre, reader);
-        /*@ assert reader_md01: \at(sq_md01(reader), Pre) && \at(sq_md04(reader), Pre) ==>
-              sq_md01(reader); */
-        /*@ assert reader_md02: \at(sq_md02(reader), Pre) && \at(sq_md04(reader), Pre) ==>
-              sq_md02(reader); */
-        /*@ assert reader_md03: \at(sq_md03(reader) && sq_md06(reader) && sq_forms(reader), Pre) &&
-              \at(sq_md04(reader), Pre) ==>
-              sq_md03(reader) && sq_md06(reader) && sq_forms(reader); */
+        //@ assert reader_rules: SQ_RULES_KEPT(Pre, reader);
         return st;
     }
     //@ assert writer_same: sq_domain_same{writer_granted, Here}(writer);
@@ -590,26 +650,7 @@ static sq_status_t stream_attach_locked(sq_shared_stream_t *s, sq_mem_domain_t *
     //@ assert domains_ok: sq_domain_ok(writer) && sq_domain_ok(reader);
     /* Publishing changed neither domain nor a known stack: both grants
      * stand, as values of the stream's pieces (stream_parts). */
-    /*@ assert writer_grants:
-          sq_grant_in(writer, (uintptr_t)s->data, s->data_size, SQ_MEM_RW) &&
-          sq_grant_in(writer, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RW) &&
-          sq_grant_in(writer, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RO); */
-    /*@ assert reader_grants:
-          sq_grant_in(reader, (uintptr_t)s->data, s->data_size, SQ_MEM_RO) &&
-          sq_grant_in(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t), SQ_MEM_RO) &&
-          sq_grant_in(reader, (uintptr_t)s->read_index, sizeof(sq_stream_index_t), SQ_MEM_RW); */
-    /*@ assert off_stacks: !sq_hits_known_stack((uintptr_t)s->data, s->data_size) &&
-          !sq_hits_known_stack((uintptr_t)s->write_index, sizeof(sq_stream_index_t)) &&
-          !sq_hits_known_stack((uintptr_t)s->read_index, sizeof(sq_stream_index_t)); */
-    //@ assert alone_writer: sq_stream_pieces_alone(writer, s);
-    /*@ assert alone_reader_data:
-          sq_piece_alone(reader, (uintptr_t)s->data, s->data_size); */
-    /*@ assert alone_reader_write:
-          sq_piece_alone(reader, (uintptr_t)s->write_index, sizeof(sq_stream_index_t)); */
-    /*@ assert alone_reader_read:
-          sq_piece_alone(reader, (uintptr_t)s->read_index, sizeof(sq_stream_index_t)); */
-    //@ assert alone_reader: sq_stream_pieces_alone(reader, s);
-    //@ assert isolated: sq_ss01(s, writer) && sq_ss02(s, reader) && sq_ss03(s, writer, reader);
+    //@ ghost stream_isolated(s, writer, reader);
     return SQ_OK;
 }
 
@@ -651,14 +692,30 @@ sq_status_t sq_shared_stream_attach(sq_shared_stream_t *s, sq_mem_domain_t *writ
 }
 
 /*@ // What detach needs: an attached stream's domains are valid, keep
-    // their rules, and are apart from it.
+    // their rules, and are apart from it and from each other (attach
+    // refuses one domain for both ends).
     predicate sq_detach_args_ok(sq_shared_stream_t *s) =
       \valid(s) && sq_stream_apart(s) &&
       (sq_stream_attached(s) ==>
          \valid(s->writer) && sq_domain_ok(s->writer) &&
          \valid(s->reader) && sq_domain_ok(s->reader) &&
-         \separated(s, s->writer) && \separated(s, s->reader));
+         \separated(s, s->writer) && \separated(s, s->reader) &&
+         \separated(s->writer, s->reader));
 */
+
+/* Make s detached: its slot free, no domains, its event destroyed
+ * (waiters wake with SQ_ERR_DESTROYED; attach made the event usable, so
+ * this succeeds). No assigns clause: sq_event_destroy, which wakes the
+ * waiters, has none. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(s) && sq_stream_apart(s);
+    requires sq_stream_attached(s);
+*/
+static void stream_unpublish(sq_shared_stream_t *s)
+{
+    sq_stream_table[s->id] = NULL;
+    stream_set(s, NULL, NULL, SQ_SHARED_STREAM_DETACHED);
+    (void)sq_event_destroy(&s->changed);
+}
 
 /* No assigns clause: sq_event_destroy, which wakes the waiters, has none. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && sq_detach_args_ok(s);
@@ -673,15 +730,14 @@ static sq_status_t stream_detach_locked(sq_shared_stream_t *s)
     sq_mem_partition_t part[3];
     stream_parts(s, false, part);
     stream_revoke(s->writer, part);
+    /* The writer's revoke left the stream and the reader's domain alone. */
+    //@ assert id_same: s->id == \at(s->id, Pre);
+    //@ assert reader_same: SQ_DOMAIN_SAME(Pre, s->reader);
+    //@ assert reader_rules: SQ_RULES_KEPT(Pre, s->reader);
     stream_parts(s, true, part);
     stream_revoke(s->reader, part);
-    sq_stream_table[s->id] = NULL;
-    s->id = SQ_SHARED_STREAM_DETACHED;
-    s->writer = NULL;
-    s->reader = NULL;
-    /* Waiters wake with SQ_ERR_DESTROYED; attach made the event usable, so
-     * this succeeds. */
-    (void)sq_event_destroy(&s->changed);
+    //@ assert id_kept: s->id == \at(s->id, Pre);
+    stream_unpublish(s);
     return SQ_OK;
 }
 

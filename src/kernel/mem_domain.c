@@ -234,20 +234,6 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule)
      \at(d->part[to].size, L2) == \at(d->part[from].size, L1) &&               \
      \at(d->part[to].access, L2) == \at(d->part[from].access, L1))
 
-/*@ predicate sq_add_bad(sq_mem_domain_t *d, sq_mem_partition_t *p) =
-      d->magic != SQ_MEM_DOMAIN_MAGIC || !sq_access_form(p->access);
-    predicate sq_add_misaligned(sq_mem_domain_t *d, sq_mem_partition_t *p) =
-      !sq_rule_fits(d->rule, p->base, p->size);
-    predicate sq_add_wraps(sq_mem_partition_t *p) = !sq_no_wrap(p->base, p->size);
-    predicate sq_add_overlaps(sq_mem_domain_t *d, sq_mem_partition_t *p) =
-      sq_domain_hits(d, p->base, p->size);
-    predicate sq_add_hits_stack(sq_mem_partition_t *p) =
-      sq_hits_known_stack(p->base, p->size);
-    predicate sq_add_checks_pass(sq_mem_domain_t *d, sq_mem_partition_t *p) =
-      !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
-      !sq_add_wraps(p) && !sq_add_overlaps(d, p) && !sq_add_hits_stack(p);
-*/
-
 /* Every check of an add but room, in the order add makes them; changes
  * nothing. */
 /*@ requires sq_kernel_ok && \valid_read(d) && sq_domain_ok(d) && \valid_read(p);
@@ -481,8 +467,13 @@ void sq_mem_domain_drop_newest_locked(sq_mem_domain_t *d, uint32_t n)
         !sq_hits_known_stack(d->part[\old(d->count)].base, d->part[\old(d->count)].size);
       ensures \result != SQ_OK ==> d->count == \old(d->count) &&
         SQ_PARTS_KEPT(Pre, Here, d, SQ_CONFIG_MAX_PARTITIONS);
-    complete behaviors;
-    disjoint behaviors;
+    behavior full:
+      assumes d != \null && p != \null;
+      assumes sq_add_checks_pass(d, (sq_mem_partition_t *)p);
+      assumes d->count + 1 > SQ_CONFIG_MAX_PARTITIONS;
+      ensures MD04: \result == SQ_ERR_FULL;
+    complete behaviors null_arg, checked;
+    disjoint behaviors null_arg, checked;
 */
 sq_status_t sq_mem_domain_add(sq_mem_domain_t *d, const sq_mem_partition_t *p)
 {

@@ -146,6 +146,26 @@ bool sq_mem_rule_fits(uint32_t rule, uintptr_t base, uintptr_t size);
 */
 bool sq_mem_domain_stack_conflict(sq_thread_t *t);
 
+/*@ // The checks of an add (sq_mem_domain_check makes them in this order).
+    predicate sq_add_bad(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      d->magic != SQ_MEM_DOMAIN_MAGIC || !sq_access_form(p->access);
+    predicate sq_add_misaligned(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      !sq_rule_fits(d->rule, p->base, p->size);
+    predicate sq_add_wraps(sq_mem_partition_t *p) = !sq_no_wrap(p->base, p->size);
+    predicate sq_add_overlaps(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      sq_domain_hits(d, p->base, p->size);
+    predicate sq_add_hits_stack(sq_mem_partition_t *p) =
+      sq_hits_known_stack(p->base, p->size);
+    predicate sq_add_checks_pass(sq_mem_domain_t *d, sq_mem_partition_t *p) =
+      !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
+      !sq_add_wraps(p) && !sq_add_overlaps(d, p) && !sq_add_hits_stack(p);
+    // Every part passes every check but room, and no two of them overlap.
+    predicate sq_adds_pass(sq_mem_domain_t *d, sq_mem_partition_t *parts, integer n) =
+      (\forall integer k; 0 <= k < n ==> sq_add_checks_pass(d, &parts[k])) &&
+      \forall integer k, j; 0 <= k < j < n ==>
+        !sq_overlap(parts[k].base, parts[k].size, parts[j].base, parts[j].size);
+*/
+
 /**
  * Add parts[0 .. n - 1] to d together, as its newest partitions in this
  * order, or none of them: every check of sq_mem_domain_add is made for each
@@ -170,6 +190,10 @@ bool sq_mem_domain_stack_conflict(sq_thread_t *t);
       \old(!sq_hits_known_stack(parts[i].base, parts[i].size));
     ensures sq_stacks_same{Pre, Here};
     ensures MD04: \old(d->count) + n > SQ_CONFIG_MAX_PARTITIONS ==> \result != SQ_OK;
+    behavior full:
+      assumes sq_adds_pass(d, (sq_mem_partition_t *)parts, n);
+      assumes d->count + n > SQ_CONFIG_MAX_PARTITIONS;
+      ensures MD04: \result == SQ_ERR_FULL;
 */
 sq_status_t sq_mem_domain_add_all_locked(sq_mem_domain_t *d, const sq_mem_partition_t *parts,
                                          uint32_t n);

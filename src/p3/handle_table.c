@@ -125,12 +125,7 @@ sq_status_t sq_p3_handle_add(sq_p3_handle_table_t *t, sq_p3_kind_t kind, void *o
 
 /*@ requires \valid_read(t) && sq_ht_ok(t);
     assigns \nothing;
-    ensures \result == SQ_OK <==> sq_ht_found(t, index, kinds);
-    ensures index == 0 || index >= t->length ==> \result == SQ_ERR_RANGE;
-    ensures 0 < index < t->length && sq_ht_free(t->slots, index) ==>
-      \result == SQ_ERR_NOT_FOUND;
-    ensures 0 < index < t->length && !sq_ht_free(t->slots, index) &&
-      !sq_ht_found(t, index, kinds) ==> \result == SQ_ERR_INVALID;
+    ensures \result == sq_ht_lookup(t, index, kinds);
 */
 static sq_status_t slot_lookup(const sq_p3_handle_table_t *t, uint32_t index, uint32_t kinds)
 {
@@ -154,34 +149,11 @@ static sq_status_t slot_lookup(const sq_p3_handle_table_t *t, uint32_t index, ui
     requires t != \null && kind != \null ==>
       \separated(kind, object, t, t->slots + (0 .. t->capacity - 1));
     assigns *object, *kind;
-    behavior null_arg:
-      assumes t == \null || object == \null;
-      assigns \nothing;
-      ensures \result == SQ_ERR_NULL;
-    behavior out_of_range:
-      assumes t != \null && object != \null;
-      assumes index == 0 || index >= t->length;
-      assigns \nothing;
-      ensures HT04: \result == SQ_ERR_RANGE;
-    behavior free_slot:
-      assumes t != \null && object != \null;
-      assumes 0 < index < t->length && sq_ht_free(t->slots, index);
-      assigns \nothing;
-      ensures HT04: \result == SQ_ERR_NOT_FOUND;
-    behavior other_kind:
-      assumes t != \null && object != \null;
-      assumes 0 < index < t->length && !sq_ht_free(t->slots, index);
-      assumes ((kinds >> t->slots[index].kind) & 1) == 0;
-      assigns \nothing;
-      ensures HT04: \result == SQ_ERR_INVALID;
-    behavior found:
-      assumes t != \null && object != \null;
-      assumes 0 < index < t->length && !sq_ht_free(t->slots, index);
-      assumes ((kinds >> t->slots[index].kind) & 1) != 0;
-      ensures HT04: \result == SQ_OK && *object == t->slots[index].object;
-      ensures HT04: kind != \null ==> *kind == t->slots[index].kind;
-    complete behaviors;
-    disjoint behaviors;
+    ensures HT04: \result == sq_ht_answer(t, object, index, kinds);
+    ensures HT04: \result == SQ_OK ==> *object == t->slots[index].object &&
+      (kind != \null ==> *kind == t->slots[index].kind);
+    ensures HT04: \result != SQ_OK && object != \null ==> *object == \old(*object);
+    ensures HT04: \result != SQ_OK && kind != \null ==> *kind == \old(*kind);
 */
 sq_status_t sq_p3_handle_get(const sq_p3_handle_table_t *t, uint32_t index, uint32_t kinds,
                              void **object, uint32_t *kind)
@@ -208,31 +180,13 @@ sq_status_t sq_p3_handle_get(const sq_p3_handle_table_t *t, uint32_t index, uint
     ensures t != \null ==> sq_ht_bounds(t) && sq_ht_kinds(t);
     ensures t != \null ==> sq_ht_links_ok(t);
     ensures t != \null ==> sq_ht_links_distinct(t);
-    behavior null_arg:
-      assumes t == \null || object == \null;
+    ensures HT04: \result == \old(sq_ht_answer(t, object, index, kinds));
+    behavior refused:
+      assumes sq_ht_answer(t, object, index, kinds) != SQ_OK;
       assigns \nothing;
-      ensures \result == SQ_ERR_NULL;
-    behavior out_of_range:
-      assumes t != \null && object != \null;
-      assumes index == 0 || index >= t->length;
-      assigns \nothing;
-      ensures HT04: \result == SQ_ERR_RANGE;
-    behavior free_slot:
-      assumes t != \null && object != \null;
-      assumes 0 < index < t->length && sq_ht_free(t->slots, index);
-      assigns \nothing;
-      ensures HT04: \result == SQ_ERR_NOT_FOUND;
-    behavior other_kind:
-      assumes t != \null && object != \null;
-      assumes 0 < index < t->length && !sq_ht_free(t->slots, index);
-      assumes ((kinds >> t->slots[index].kind) & 1) == 0;
-      assigns \nothing;
-      ensures HT04: \result == SQ_ERR_INVALID;
     behavior found:
-      assumes t != \null && object != \null;
-      assumes 0 < index < t->length && !sq_ht_free(t->slots, index);
-      assumes ((kinds >> t->slots[index].kind) & 1) != 0;
-      ensures HT04: \result == SQ_OK && *object == \old(t->slots[index].object);
+      assumes sq_ht_answer(t, object, index, kinds) == SQ_OK;
+      ensures HT04: *object == \old(t->slots[index].object);
       ensures HT02: t->free_head == index && sq_ht_free(t->slots, index) &&
         t->slots[index].next_free == \old(t->free_head);
     complete behaviors;
@@ -248,6 +202,7 @@ sq_status_t sq_p3_handle_remove(sq_p3_handle_table_t *t, uint32_t index, uint32_
     if (st != SQ_OK) {
         return st;
     }
+    //@ assert found: sq_ht_found(t, index, kinds);
     sq_p3_handle_slot_t *slot = &t->slots[index];
     *object = slot->object;
     slot->object = NULL;

@@ -53,6 +53,19 @@
       0 < index < t->length && !sq_ht_free(t->slots, index) &&
       ((kinds >> t->slots[index].kind) & 1) != 0;
 
+    // What a lookup of `index` for `kinds` answers (HT04): SQ_OK where it
+    // finds an object, else each refusal's own code.
+    logic integer sq_ht_lookup(sq_p3_handle_table_t *t, integer index, integer kinds) =
+      index == 0 || index >= t->length ? SQ_ERR_RANGE :
+      t->slots[index].kind == SQ_P3_KIND_FREE ? SQ_ERR_NOT_FOUND :
+      ((kinds >> t->slots[index].kind) & 1) != 0 ? SQ_OK : SQ_ERR_INVALID;
+
+    // What get and remove answer: SQ_ERR_NULL without a table or a place
+    // for the object, else the lookup's answer.
+    logic integer sq_ht_answer(sq_p3_handle_table_t *t, void **object, integer index,
+                               integer kinds) =
+      t == \null || object == \null ? SQ_ERR_NULL : sq_ht_lookup(t, index, kinds);
+
     predicate sq_ht_slot_unchanged{L1, L2}(sq_p3_handle_table_t *t, integer i) =
       \at(t->slots[i].object, L1) == \at(t->slots[i].object, L2) &&
       \at(t->slots[i].kind, L1) == \at(t->slots[i].kind, L2) &&
