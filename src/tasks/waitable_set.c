@@ -428,6 +428,9 @@ sq_status_t sq_waitable_set_init(sq_waitable_set_t *s, sq_waitable_t **storage,
         s->joined = 0u;
         s->capacity = capacity;
         s->magic = SQ_WAITABLE_SET_MAGIC;
+        /*@ assert queues: SQ_QUEUES_KEPT(Pre); */
+        /*@ assert threads: SQ_THREADS_INV_KEPT(Pre); */
+        /*@ assert threads_distinct: SQ_THREADS_DISTINCT_KEPT(Pre); */
         st = SQ_OK;
     }
     sq_port_irq_unlock(key);
