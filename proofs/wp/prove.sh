@@ -92,7 +92,7 @@ skipped+=,pool_link,pool_valid,pool_reset,sq_p3_runtime_init,sq_p3_pool_take,sq_
 # costs the timeout twice (two provers), which at 60 s made these
 # functions most of the run. A goal failing there is reported exactly as in
 # the first stage (known-unproven or the run fails).
-frame_heavy=sq_p3_insert,sq_mem_domain_allows,sq_mem_domain_remove_locked,sq_thread_end_locked,sq_waitable_clear,sq_waitable_join_locked,sq_waitable_leave_locked,sq_waitable_set_init,sq_waitable_set_poll,sq_waitable_set_wait_locked,sq_wset_append,sq_wset_deliver,sq_wset_remove_at
+frame_heavy=sq_p3_insert,sq_mem_domain_allows,sq_mem_domain_remove_locked,sq_thread_end_locked,sq_waitable_join_locked,sq_waitable_leave_locked
 timeout=${SQ_WP_TIMEOUT:-60}
 cache_mode=${SQ_WP_CACHE:-update}
 cache_file=proofs/wp/cache.txt

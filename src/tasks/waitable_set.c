@@ -21,6 +21,24 @@
 #include "kernel/port.h"
 #include "kernel/sched.h"
 
+/* sq_kernel_ok after a store of a pointer outside every thread control
+ * block (WP keeps all pointers in one memory): assert the threads' queue
+ * fields are what they were at L, then each of sq_kernel_ok's two parts
+ * over the threads from its instance at L. Stated as one assertion, or
+ * without the instances at L, the goal times out. */
+#define SQ_QUEUES_KEPT(L)                                                     \
+    (\forall integer t_; 0 <= t_ < sq_kernel.thread_count ==>                 \
+       sq_kernel.threads[t_]->queue == \at(sq_kernel.threads[t_]->queue, L))
+#define SQ_THREADS_INV_KEPT(L)                                                \
+    (\forall integer t_; 0 <= t_ < sq_kernel.thread_count ==>                 \
+       \at(sq_thread_inv(sq_kernel.threads[t_]), L) ==>                       \
+       sq_thread_inv(sq_kernel.threads[t_]))
+#define SQ_THREADS_DISTINCT_KEPT(L)                                           \
+    (\forall integer t_, u_; 0 <= t_ < sq_kernel.thread_count &&              \
+       0 <= u_ < sq_kernel.thread_count && t_ != u_ ==>                       \
+       \at(sq_distinct(sq_kernel.threads[t_], sq_kernel.threads[u_]), L) ==>  \
+       sq_distinct(sq_kernel.threads[t_], sq_kernel.threads[u_]))
+
 /*@ predicate sq_wcode_ok(integer c) =
       SQ_WAIT_EVENT_SUBTASK <= c <= SQ_WAIT_EVENT_CANCELLED;
 
@@ -47,9 +65,12 @@
       sq_wset_apart(s, w) && w->set == s && w->magic == SQ_WAITABLE_MAGIC &&
       sq_wcode_ok(w->code);
 
-    // n distinct, non-overlapping waitables at p[0 .. n-1].
+    // n distinct, non-overlapping waitables at p[0 .. n-1]. (Two
+    // quantifiers: in one, the provers found the instances of the
+    // inequality only where the goal also named the separation.)
     predicate sq_wset_distinct(sq_waitable_t **p, integer n) =
-      \forall integer i, k; 0 <= i < k < n ==> p[i] != p[k] && \separated(p[i], p[k]);
+      (\forall integer i, k; 0 <= i < k < n ==> p[i] != p[k]) &&
+      (\forall integer i, k; 0 <= i < k < n ==> \separated(p[i], p[k]));
 
     predicate sq_wset_in(sq_waitable_set_t *s, sq_waitable_t *w) =
       \exists integer i; 0 <= i < s->pending_count && s->pending[i] == w;
@@ -116,8 +137,7 @@ static uint32_t sq_wset_find(sq_waitable_set_t *s, sq_waitable_t *w)
 /*@ requires \valid(s) && at < s->pending_count <= s->capacity;
     requires \valid(s->pending + (0 .. s->capacity - 1));
     requires \separated(s, s->pending + (0 .. s->capacity - 1));
-    requires \forall integer j, k; 0 <= j < k < s->pending_count ==>
-      s->pending[j] != s->pending[k] && \separated(s->pending[j], s->pending[k]);
+    requires sq_wset_distinct(s->pending, s->pending_count);
     assigns s->pending[0 .. s->capacity - 1], s->pending_count;
     ensures s->pending_count == \old(s->pending_count) - 1;
     ensures \forall integer k; 0 <= k < at ==> s->pending[k] == \old(s->pending[k]);
@@ -151,16 +171,25 @@ static void sq_wset_remove_at(sq_waitable_set_t *s, uint32_t at)
           p[j] != p[k] && \separated(p[j], p[k]); */
     /*@ assert lo_hi: \forall integer j, k; 0 <= j < at <= k < n ==>
           p[j] != p[k] && \separated(p[j], p[k]); */
-    /*@ assert hi_hi: \forall integer j, k; at <= j < k < n ==>
-          p[j] != p[k] && \separated(p[j], p[k]); */
+    /* Both moved entries and their old pair in one fact: the provers do
+     * not find the old indices j + 1, k + 1 on their own. */
+    /*@ assert hi_pair: \forall integer j, k; at <= j < k < n ==>
+          p[j] == \at(s->pending[j + 1], Pre) && p[k] == \at(s->pending[k + 1], Pre) &&
+          \separated(\at(s->pending[j + 1], Pre), \at(s->pending[k + 1], Pre)); */
+    /*@ assert distinct: sq_wset_distinct(p, n); */
     s->pending_count = n;
 }
 
 /* Take `w` out of s's array if it is there; the others keep their order. */
-/*@ requires \valid(s) && sq_waitable_set_ok(s);
+/*@ requires sq_kernel_ok;
+    requires \valid(s) && sq_waitable_set_ok(s);
+    requires \forall integer i; 0 <= i < s->pending_count && s->pending[i] != w ==>
+      \separated(w, s->pending[i]);
     assigns s->pending[0 .. s->capacity - 1], s->pending_count;
+    ensures sq_kernel_ok;
     ensures sq_waitable_set_ok(s);
     ensures !sq_wset_in(s, w);
+    ensures \forall integer k; 0 <= k < s->pending_count ==> \separated(w, s->pending[k]);
     ensures s->pending_count <= \old(s->pending_count);
 */
 static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
@@ -172,7 +201,38 @@ static void sq_wset_withdraw(sq_waitable_set_t *s, sq_waitable_t *w)
               sq_wset_entry_ok(s, \at(s->pending[m], Pre)); */
         /*@ assert entries: \forall integer k; 0 <= k < s->pending_count ==>
               sq_wset_entry_ok(s, s->pending[k]); */
+        /*@ assert queues: SQ_QUEUES_KEPT(Pre); */
+        /*@ assert threads: SQ_THREADS_INV_KEPT(Pre); */
+        /*@ assert threads_distinct: SQ_THREADS_DISTINCT_KEPT(Pre); */
     }
+}
+
+/* Wake s's first waiter for a new entry. A function of its own: the waker
+ * writes the threads' queue fields, in the one memory WP keeps for every
+ * pointer, and the provers carry the set invariant across that call only
+ * in a small proof (in sq_wset_append's, the goals time out). */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires \valid(s) && sq_waitable_set_ok(s);
+    assigns SQ_WAKE_FOOTPRINT;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_waitable_set_ok(s);
+    ensures s->pending_count == \old(s->pending_count);
+    ensures \forall integer k; 0 <= k < s->pending_count ==>
+      s->pending[k] == \old(s->pending[k]);
+    ensures \old(sq_has_waiter(&s->waiters)) ==> \result > 0;
+    ensures -1 <= \result < sq_kernel.thread_count;
+*/
+static int32_t sq_wset_wake(sq_waitable_set_t *s)
+{
+    int32_t woken = sq_queue_wake_first(&s->waiters, SQ_OK);
+    /*@ assert same: s->pending == \at(s->pending, Pre) &&
+          \forall integer k; 0 <= k < s->pending_count ==>
+            s->pending[k] == \at(s->pending[k], Pre); */
+    /*@ assert distinct_ne: \forall integer i, k; 0 <= i < k < s->pending_count ==>
+          s->pending[i] != s->pending[k]; */
+    /*@ assert distinct_apart: \forall integer i, k; 0 <= i < k < s->pending_count ==>
+          \separated(s->pending[i], s->pending[k]); */
+    return woken;
 }
 
 /* Make `w` (a member of s with an event, not yet an entry) the newest
@@ -196,15 +256,34 @@ static int32_t sq_wset_append(sq_waitable_set_t *s, sq_waitable_t *w)
 {
     s->pending[s->pending_count] = w;
     s->pending_count++;
-    return sq_queue_wake_first(&s->waiters, SQ_OK);
+    /*@ assert same: s->pending == \at(s->pending, Pre) &&
+          s->pending[s->pending_count - 1] == w &&
+          \forall integer k; 0 <= k < s->pending_count - 1 ==>
+            s->pending[k] == \at(s->pending[k], Pre); */
+    /*@ assert older: \forall integer k; 0 <= k < s->pending_count - 1 ==>
+          sq_wset_entry_ok(s, s->pending[k]); */
+    /*@ assert newest: sq_wset_entry_ok(s, w); */
+    /*@ assert entries: \forall integer k; 0 <= k < s->pending_count ==>
+          sq_wset_entry_ok(s, s->pending[k]); */
+    /*@ assert distinct_ne: \forall integer i, k; 0 <= i < k < s->pending_count ==>
+          s->pending[i] != s->pending[k]; */
+    /*@ assert distinct_apart: \forall integer i, k; 0 <= i < k < s->pending_count ==>
+          \separated(s->pending[i], s->pending[k]); */
+    /*@ assert set: sq_waitable_set_ok(s); */
+    /*@ assert queues: SQ_QUEUES_KEPT(Pre); */
+    /*@ assert threads: SQ_THREADS_INV_KEPT(Pre); */
+    /*@ assert threads_distinct: SQ_THREADS_DISTINCT_KEPT(Pre); */
+    return sq_wset_wake(s);
 }
 
 /* Deliver the oldest pending event of s into *ev, or NONE. */
-/*@ requires \valid(s) && sq_waitable_set_ok(s) && \valid(ev);
+/*@ requires sq_kernel_ok;
+    requires \valid(s) && sq_waitable_set_ok(s) && \valid(ev);
     requires \separated(ev, s) && \separated(ev, s->pending + (0 .. s->capacity - 1));
     requires \forall integer i; 0 <= i < s->pending_count ==> \separated(ev, s->pending[i]);
     assigns *ev, s->pending[0 .. s->capacity - 1], s->pending_count,
             s->pending[0]->code, s->pending[0]->payload;
+    ensures sq_kernel_ok;
     ensures sq_waitable_set_ok(s);
     ensures s->pending_count <= \old(s->pending_count);
     behavior none:
@@ -234,17 +313,30 @@ static void sq_wset_deliver(sq_waitable_set_t *s, sq_wait_event_t *ev)
         return;
     }
     sq_waitable_t *w = s->pending[0];
+    /* The others survive the stores to *ev and *w: they overlap neither.
+     * Stated field by field below; as one predicate the goal times out. */
+    /*@ assert apart_w: \forall integer m; 0 < m < s->pending_count ==>
+          \separated(w, s->pending[m]); */
     ev->code = w->code;
     ev->join_id = w->join_id;
     ev->payload = w->payload;
     /* Delivered: no longer pending, so never delivered again (PL11). */
     w->code = SQ_WAIT_EVENT_NONE;
     w->payload = 0u;
+    /*@ assert others_apart: \forall integer m; 0 < m < s->pending_count ==>
+          sq_wset_apart(s, s->pending[m]); */
+    /*@ assert others_magic: \forall integer m; 0 < m < s->pending_count ==>
+          s->pending[m]->magic == SQ_WAITABLE_MAGIC; */
+    /*@ assert others_code: \forall integer m; 0 < m < s->pending_count ==>
+          sq_wcode_ok(s->pending[m]->code); */
     /*@ assert others: \forall integer m; 0 < m < s->pending_count ==>
           sq_wset_entry_ok(s, s->pending[m]); */
     sq_wset_remove_at(s, 0u);
     /*@ assert entries: \forall integer k; 0 <= k < s->pending_count ==>
           sq_wset_entry_ok(s, s->pending[k]); */
+    /*@ assert queues: SQ_QUEUES_KEPT(Pre); */
+    /*@ assert threads: SQ_THREADS_INV_KEPT(Pre); */
+    /*@ assert threads_distinct: SQ_THREADS_DISTINCT_KEPT(Pre); */
 }
 
 /*@ requires w == \null || \valid(w);
@@ -336,6 +428,9 @@ sq_status_t sq_waitable_set_init(sq_waitable_set_t *s, sq_waitable_t **storage,
         s->joined = 0u;
         s->capacity = capacity;
         s->magic = SQ_WAITABLE_SET_MAGIC;
+        /*@ assert queues: SQ_QUEUES_KEPT(Pre); */
+        /*@ assert threads: SQ_THREADS_INV_KEPT(Pre); */
+        /*@ assert threads_distinct: SQ_THREADS_DISTINCT_KEPT(Pre); */
         st = SQ_OK;
     }
     sq_port_irq_unlock(key);
@@ -384,6 +479,13 @@ static sq_status_t sq_waitable_join_locked(sq_waitable_t *w, sq_waitable_set_t *
     w->set = s;
     w->join_id = join_id;
     s->joined++;
+    /*@ assert same: s->pending == \at(s->pending, Pre) &&
+          \forall integer k; 0 <= k < s->pending_count ==>
+            s->pending[k] == \at(s->pending[k], Pre); */
+    /*@ assert set: sq_waitable_set_ok(s); */
+    /*@ assert queues: SQ_QUEUES_KEPT(Pre); */
+    /*@ assert threads: SQ_THREADS_INV_KEPT(Pre); */
+    /*@ assert threads_distinct: SQ_THREADS_DISTINCT_KEPT(Pre); */
     /* Entries are members, so pending_count < joined <= capacity: room. */
     if (w->code != SQ_WAIT_EVENT_NONE) {
         (void)sq_wset_append(s, w);
@@ -440,8 +542,12 @@ static void sq_waitable_leave_locked(sq_waitable_t *w)
     /* Entries are members: joined >= 1 here. w's event (if any) stays with
      * w, out of the set's order. */
     sq_wset_withdraw(s, w);
+    //@ ghost withdrawn: ;
     s->joined--;
     w->set = NULL;
+    /*@ assert queues: SQ_QUEUES_KEPT(withdrawn); */
+    /*@ assert threads: SQ_THREADS_INV_KEPT(withdrawn); */
+    /*@ assert threads_distinct: SQ_THREADS_DISTINCT_KEPT(withdrawn); */
     /* Nothing can arrive any more: waiters find that out (SQ_ERR_EMPTY)
      * rather than wait for their timeout. */
     if (s->joined == 0u) {
