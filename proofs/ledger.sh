@@ -260,8 +260,7 @@ cat <<'MID'
 - Kernel (sched.c, timeout.c, thread.c, sem.c, event.c, timer.c): WP proves
   each call's critical section as sequential code. Every kernel function
   requires and ensures the kernel invariants `sq_kernel_ok` and
-  `sq_timeouts_ok` (src/kernel/sched.h); `sq_kernel_init`'s reset
-  (`sq_kernel_reset`) establishes them
+  `sq_timeouts_ok` (src/kernel/sched.h); `sq_kernel_init` establishes them
   (proven). That they also hold across interleavings (an interrupt between
   two calls, a thread switched out inside a wait) is the SPIN model's part
   (proofs/spin/kernel_wakeup.pml) and the kernel suite's, under TSan too.
@@ -303,10 +302,7 @@ cat <<'MID'
   reason about bitwise operators.
 
 Kernel functions not given to WP (tested by tests/test_kernel.c on the host
-and both QEMU cores): sq_kernel_init (calls the hook the isolation layer
-registers through its pointer; the kernel's reset, sq_kernel_reset, and
-the hook, sq_shared_stream_forget_all, are proven), sq_kernel_run and
-sq_thread_exit (hand control to the
+and both QEMU cores): sq_kernel_run and sq_thread_exit (hand control to the
 port for good), sq_kernel_tick and sq_thread_main (call through function
 pointers: expiry functions, thread entry), sq_timer_expired (converts the
 timeout node back into its timer), sq_sched_wait_expired (called only

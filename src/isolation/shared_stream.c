@@ -374,7 +374,7 @@ static void stream_setup(sq_shared_stream_t *s, char *data, uint32_t data_size,
 /*@ requires s == \null || \valid(s);
     requires write_index == \null || (\valid(write_index) && \separated(s, write_index));
     requires read_index == \null || (\valid(read_index) && \separated(s, read_index));
-    assigns *s, write_index->value, read_index->value, sq_kernel_init_hook;
+    assigns *s, write_index->value, read_index->value;
     behavior null_arg:
       assumes s == \null || data == \null || write_index == \null || read_index == \null;
       assigns \nothing;
@@ -401,7 +401,6 @@ static void stream_setup(sq_shared_stream_t *s, char *data, uint32_t data_size,
       ensures s->capacity == data_size / elem_size && s->capacity * elem_size <= data_size;
       ensures s->write_index == write_index && s->read_index == read_index;
       ensures read_index->value == 0;
-      ensures sq_kernel_init_hook == &sq_shared_stream_forget_all;
     complete behaviors;
     disjoint behaviors;
 */
@@ -417,8 +416,6 @@ sq_status_t sq_shared_stream_init(sq_shared_stream_t *s, void *data, uint32_t da
                                        read_index);
     if (st == SQ_OK) {
         stream_setup(s, (char *)data, data_size, elem_size, write_index, read_index);
-        /* A later sq_kernel_init must forget the streams of this run. */
-        sq_kernel_init_hook = sq_shared_stream_forget_all;
     }
     sq_port_irq_unlock(key);
     return st;

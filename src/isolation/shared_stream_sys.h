@@ -24,8 +24,8 @@ sq_status_t sq_shared_stream_sys_notify(uint32_t a0);
 extern sq_shared_stream_t *sq_stream_table[SQ_CONFIG_MAX_SHARED_STREAMS];
 
 /** Empty the table: every stream reads detached. Only sq_kernel_init calls
- *  this, through the hook sq_shared_stream_init registers; the streams'
- *  domains keep their partitions (they are the caller's to reset). */
+ *  this; the streams' domains keep their partitions (they are the caller's
+ *  to reset). */
 void sq_shared_stream_forget_all(void);
 
 #endif /* SQUALL_SRC_SHARED_STREAM_SYS_H */

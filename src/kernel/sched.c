@@ -4,6 +4,7 @@
  */
 #include "port.h"
 #include "sched.h"
+#include "isolation/shared_stream_sys.h"
 
 struct sq_kernel sq_kernel;
 sq_thread_t sq_idle_thread;
@@ -192,7 +193,7 @@ sq_status_t sq_sched_wait_result(void)
     return (sq_status_t)sq_kernel.current->wait_result;
 }
 
-/*@ assigns sq_kernel, sq_idle_thread;
+/*@ assigns sq_kernel, sq_idle_thread, sq_stream_table[0 .. SQ_CONFIG_MAX_SHARED_STREAMS - 1];
     behavior running:
       assumes sq_kernel.running;
       assigns \nothing;
@@ -202,10 +203,12 @@ sq_status_t sq_sched_wait_result(void)
       ensures \result == SQ_OK;
       ensures sq_kernel_ok && sq_timeouts_ok;
       ensures TH05: sq_kernel.thread_count == 1;
+      ensures \forall integer i; 0 <= i < SQ_CONFIG_MAX_SHARED_STREAMS ==>
+        sq_stream_table[i] == \null;
     complete behaviors;
     disjoint behaviors;
 */
-static sq_status_t sq_kernel_reset(void)
+sq_status_t sq_kernel_init(void)
 {
     if (sq_kernel.running) {
         return SQ_ERR_STATE;
@@ -224,30 +227,10 @@ static sq_status_t sq_kernel_reset(void)
     sq_kernel.armed_count = 0u;
     sq_kernel.yielding = false;
     sq_kernel.initialised = true;
+    /* A stream attached in an earlier run names threads and a run that
+     * are gone: it reads detached from now on. */
+    sq_shared_stream_forget_all();
     return SQ_OK;
-}
-
-void (*sq_kernel_init_hook)(void);
-
-/* Not given to WP: it calls the registered hook through its pointer. The
- * kernel's state is sq_kernel_reset's (proven); the shared-stream table's
- * is sq_shared_stream_forget_all's (proven). */
-/*@ behavior running:
-      assumes sq_kernel.running;
-      ensures \result == SQ_ERR_STATE;
-    behavior init:
-      assumes !sq_kernel.running;
-      ensures \result == SQ_OK;
-    complete behaviors;
-    disjoint behaviors;
-*/
-sq_status_t sq_kernel_init(void)
-{
-    sq_status_t st = sq_kernel_reset();
-    if (st == SQ_OK && sq_kernel_init_hook != NULL) {
-        sq_kernel_init_hook();
-    }
-    return st;
 }
 
 sq_status_t sq_kernel_run(void)

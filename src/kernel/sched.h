@@ -55,13 +55,6 @@ struct sq_kernel {
 
 extern struct sq_kernel sq_kernel;
 
-/** Run by sq_kernel_init after the kernel's own reset: the one way a layer
- *  above the kernel hears of a new run (the kernel never calls up). The
- *  isolation layer registers it when a shared stream is initialised, to
- *  forget streams attached in an earlier run (their threads are gone).
- *  NULL: nothing to do. */
-extern void (*sq_kernel_init_hook)(void);
-
 /** What waking threads off an object's queue may change (for `assigns`
  *  clauses): the queue, ticket, state and wake result of any thread but
  *  the idle one, the ticket counter and the armed-timeout table. */
