@@ -129,7 +129,7 @@ check: deps
 	printf '  %-12s %-6s %s\n' step result seconds; \
 	while read s r t; do printf '  %-12s %-6s %s\n' $$s $$r $$t; done < $(BUILD)/check/summary; \
 	printf '  %-12s %-6s %s\n' total "" $$(( $$(date +%s) - check_start )); \
-	grep -hE '^(properties|prover results):' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
+	grep -hE '^(properties:|prover results)' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
 	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-m3*.log | sed 's/^/  /'; \
 	! grep -q FAIL $(BUILD)/check/summary
 

@@ -32,6 +32,9 @@ root=$PWD
 out=build/bench
 mkdir -p "$out"
 
+# The library below the P3 layer, for the host benchmarks and code size.
+lib_sources=(src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c)
+
 # ---- 1. Ring: callgrind on the host ---------------------------------------
 elements=65536
 gcc -std=c11 -O2 -g -Iinclude -o "$out/ring_bench" bench/ring_bench.c \
@@ -134,7 +137,7 @@ target_rows=$rows
 # ---- 3. Kernel decisions on the host: callgrind, null port ----------------
 host_ops=100000
 gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
-    -o "$out/kernel_host_bench" bench/kernel_host_bench.c bench/null_port.c src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c
+    -o "$out/kernel_host_bench" bench/kernel_host_bench.c bench/null_port.c "${lib_sources[@]}"
 
 # per_call <bench> <mode> <function> <count>: Ir per call of <function> in
 # one run of the null-port benchmark $out/<bench> (each of its modes makes
@@ -166,7 +169,7 @@ ROWS
 
 # ---- 4. Waitable set: callgrind, null port ----------------------------------
 gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
-    -o "$out/tasks_host_bench" bench/tasks_host_bench.c bench/null_port.c src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c
+    -o "$out/tasks_host_bench" bench/tasks_host_bench.c bench/null_port.c "${lib_sources[@]}"
 
 echo "bench: waitable set on the host (callgrind, null port)"
 tasks_rows=""
@@ -186,7 +189,7 @@ echo "bench: code size"
 size_rows=""
 total_text=0 total_data=0 total_bss=0
 declare -A object_text
-for src in src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c port/cortex-m/port.c; do
+for src in "${lib_sources[@]}" port/cortex-m/port.c; do
     obj="$out/$(basename "$src" .c).o"
     arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections \
         -Wall -Wextra -Werror -pedantic -Iinclude -Isrc -c "$src" -o "$obj"
@@ -231,7 +234,7 @@ encode_ratio=$(awk -v a="$(target m3 mpu_encode_view 3)" -v b="$(target m33 mpu_
 
 echo "bench: shared stream on the host (callgrind, null port)"
 gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
-    -o "$out/stream_host_bench" bench/stream_host_bench.c bench/null_port.c src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c
+    -o "$out/stream_host_bench" bench/stream_host_bench.c bench/null_port.c "${lib_sources[@]}"
 stream_rows=""
 for size in 1 16 64; do
     stream=$(instructions stream_host_bench "$size")
@@ -247,7 +250,7 @@ port_text=${object_text[port.o]}
 # ---- 7. P3 runtime ------------------------------------------------------------
 echo "bench: P3 runtime on the host (callgrind, null port)"
 gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
-    -o "$out/p3_host_bench" bench/p3_host_bench.c bench/null_port.c src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c src/p3/*.c
+    -o "$out/p3_host_bench" bench/p3_host_bench.c bench/null_port.c "${lib_sources[@]}" src/p3/*.c
 # ratio <a> <b>: a / b, two decimals
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'

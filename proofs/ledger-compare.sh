@@ -15,7 +15,7 @@
 # anyway) must match.
 set -euo pipefail
 normalise() {
-    grep -vE '^(KNOWN-UNPROVEN |NOT-CHECKED |goals WP tried and did not prove: |properties: |other properties: |prover results: |fresh results that differ |goals whose fresh verdict differs )' "$1" |
+    grep -vE '^(KNOWN-UNPROVEN |NOT-CHECKED |goals WP tried and did not prove: |properties: |other properties: |prover results|fresh results that differ |goals whose fresh verdict differs )' "$1" |
         sed -E 's/^([A-Z][A-Z]?[A-Z]?[0-9][0-9]|FIFO) (proven|PARTIAL) /\1 proven-or-partial /; s/ \(its own goals proven;.*\)$//'
 }
 diff -u <(normalise "$1") <(normalise "$2")
