@@ -5,8 +5,9 @@
 #   update:  rewrite FILE (the committed cache) from DIR, keeping the
 #            entries this run read or wrote and nothing else;
 #   replay:  leave FILE alone;
-#   rebuild: compare DIR (every result fresh) with FILE and list in
-#            OUT/cache-diff.txt each key whose verdict differs.
+#   rebuild: compare DIR (every result fresh) with FILE, list in
+#            OUT/cache-diff.txt each key whose verdict differs, then
+#            rewrite FILE from DIR (the fresh results replace the cache).
 # FILE holds one line per entry, sorted: the key, a space, WP's JSON.
 set -euo pipefail
 mode=$1 dir=$2 file=$3 out=$4
@@ -52,5 +53,6 @@ rebuild)
     fi
     echo "fresh results that differ from the committed cache: $(wc -l < "$out/cache-diff.txt") (build/prove/cache-diff.txt)" \
         >> "$out/cache-summary.txt"
+    cp "$out/cache.fresh" "$file"
     ;;
 esac
