@@ -78,8 +78,9 @@ tsan:
 # whose result is cached are not proven again. `prove` (after a change to a
 # verified source) proves what is new and rewrites the cache: commit it with
 # the change. `prove-replay` (make check) does the same without writing the
-# cache. `prove-all` proves every goal afresh and lists each result that
-# differs from the cache (build/prove/cache-diff.txt).
+# cache. `prove-all` proves every goal afresh, lists each result that
+# differs from the cache (build/prove/cache-diff.txt), then writes the fresh
+# results as the cache.
 prove: deps
 	proofs/wp/prove.sh
 prove-replay: deps
