@@ -13,7 +13,8 @@ the canonical built-ins and then the RFC #46 facade; a trap reaching a
 Python handler; then the kernel: a run stopped by sq_kernel_stop while a
 thread is blocked in a P3 read, and a second run in the same process
 (the same thread blocks started again, a stream between two kernel
-threads, the thread table filled to SQ_CONFIG_MAX_THREADS). With cffi
+threads, the thread table filled to SQ_CONFIG_MAX_THREADS), and a run on
+a Python thread stopped from the main thread. With cffi
 installed, also: the header parses as a cdef and cffi lays out every
 public type at the size the C compiler gives.
 
@@ -22,6 +23,8 @@ usage: ffi_smoke.py path/to/libsquall.so path/to/squall_ffi.h
 import ctypes as C
 import re
 import sys
+import threading
+import time
 
 lib_path, header_path = sys.argv[1:3]
 header = open(header_path).read()
@@ -354,6 +357,32 @@ check(sorted(log) == [("reader", OK, 4 << 4), ("writer", OK, 4 << 4)],
       "run 2: both synchronous copies completed with 4: %s" % log)
 check(bytes(p3[1].mem[32:36]) == b"abcd", "run 2: bytes arrived")
 check(all(state_of(k) == K["SQ_THREAD_DEAD"] for k in range(THREADS)), "run 2: all ended")
+
+# Run 3: the embedder's shape: sq_kernel_run on a Python thread of its
+# own, stopped from the main thread once the reader waits in the kernel
+# (not while it runs Python code: an ended pthread would take the GIL).
+del log[:]
+check(lib.sq_kernel_init() == OK, "kernel init, run 3")
+rt3 = runtime()
+p3 = [instance(rt3), instance(rt3)]
+check(lib.sq_p3_stream_new(p3[0].thread, u8, C.byref(packed)) == OK, "run 3: stream.new")
+check(lib.sq_p3_end_transfer(p3[0].thread, p3[1], u8, 1, C.byref(moved)) == OK,
+      "run 3: transfer")
+reader_end = moved.value
+start(0, blocked_reader, 5)
+ran = []
+runner = threading.Thread(target=lambda: ran.append(lib.sq_kernel_run()))
+runner.start()
+for _ in range(500):
+    if state_of(0) == K["SQ_THREAD_PENDING"]:
+        break
+    time.sleep(0.01)
+check(state_of(0) == K["SQ_THREAD_PENDING"], "run 3: the reader waits")
+check(lib.sq_kernel_stop() == OK, "run 3: stop from outside the kernel's threads")
+runner.join(10)
+check(not runner.is_alive() and ran == [OK], "run 3: sq_kernel_run returned SQ_OK: %s" % ran)
+check(log == ["reader waits"] and state_of(0) == K["SQ_THREAD_DEAD"],
+      "run 3: the read never returned, the reader is dead: %s" % log)
 
 try:
     import cffi
