@@ -511,27 +511,43 @@ sq_status_t sq_thread_fault(const sq_thread_t *t, sq_fault_t *cause, uintptr_t *
     return SQ_OK;
 }
 
-/* End every thread but the idle one, the last in the table first (so
- * ending one moves no other). */
+/* End every thread but the idle one where it is (off its queue, its
+ * timeout disarmed, DEAD), then forget them all at once: the table is
+ * not rearranged, and no joiner needs waking, since every joiner ends
+ * too. Called by a thread, the invariant's "the current thread is known"
+ * is false until the switch away, as after an abort of the caller. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
-    assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1],
-            sq_kernel.thread_count,
-            SQ_WAKE_ALL_FOOTPRINT;
-    ensures sq_kernel_ok && sq_timeouts_ok;
-    ensures SC17: sq_kernel.thread_count == 1;
+    assigns sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.thread_count;
+    ensures sq_timeouts_ok;
+    ensures SC17: sq_kernel.thread_count == 1 &&
+      \forall integer j; 0 < j < \old(sq_kernel.thread_count) ==>
+        sq_kernel.threads[j]->state == SQ_THREAD_DEAD && sq_kernel.threads[j]->queue == \null &&
+        !sq_armed(&sq_kernel.threads[j]->timeout);
+    ensures stopped_kernel_ok: sq_kernel_ok;
 */
 static void sq_kernel_stop_locked(void)
 {
-    /*@ loop invariant sq_kernel_ok && sq_timeouts_ok;
-        loop assigns sq_kernel.threads[0 .. SQ_CONFIG_MAX_THREADS - 1],
-                     sq_kernel.thread_count,
-                     SQ_WAKE_ALL_FOOTPRINT;
-        loop variant sq_kernel.thread_count;
+    /*@ loop invariant 1 <= i <= sq_kernel.thread_count;
+        loop invariant sq_kernel_ok && sq_timeouts_ok;
+        loop invariant \forall integer j; 0 < j < i ==>
+          sq_kernel.threads[j]->state == SQ_THREAD_DEAD && sq_kernel.threads[j]->queue == \null &&
+          !sq_armed(&sq_kernel.threads[j]->timeout);
+        loop assigns i, sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+                     sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+                     sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+        loop variant sq_kernel.thread_count - i;
     */
-    while (sq_kernel.thread_count > 1u) {
-        uint32_t last = sq_kernel.thread_count - 1u;
-        sq_thread_end_locked(sq_kernel.threads[last], (int32_t)last);
+    for (uint32_t i = 1u; i < sq_kernel.thread_count; i++) {
+        sq_thread_t *t = sq_kernel.threads[i];
+        /*@ assert apart: \forall integer j; 0 <= j < sq_kernel.thread_count && j != i ==>
+              sq_distinct(t, sq_kernel.threads[j]); */
+        sq_timeout_disarm(&t->timeout);
+        sq_queue_leave(t, SQ_THREAD_DEAD);
     }
+    sq_kernel.thread_count = 1u;
 }
 
 /* In thread.c, not sched.c: it ends threads as sq_thread_abort does. */
