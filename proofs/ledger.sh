@@ -71,6 +71,7 @@ the run took from the cache and how many it computed.
 | SC14 | suspending a suspended thread is SQ_OK and changes nothing |
 | SC15 | resume succeeds only from SUSPENDED (then READY); otherwise SQ_ERR_STATE, nothing changed |
 | SC16 | abort of any started, not dead thread succeeds: it is DEAD and out of the thread table |
+| SC17 | sq_kernel_stop ends every thread but the idle one: each is DEAD, on no queue, its timeout disarmed, and only the idle thread is left in the thread table |
 | TH01 | a started thread's priority is the one given, within 0 .. SQ_PRIO_LOWEST |
 | TH02 | an out-of-range priority is refused with SQ_ERR_INVALID before anything changes |
 | TH03 | a started thread has a stack of at least SQ_PORT_STACK_MIN (> 0) bytes |

@@ -296,6 +296,91 @@ static void test_irq_give_preempts(void **state)
     SQ_CHECK_EQ(results[3], 1);
 }
 
+/* SC17: sq_kernel_stop ends the run with threads blocked (on a semaphore,
+ * asleep), from a thread (which ends too) or from an interrupt; none of
+ * the blocked calls returns, every thread is DEAD, and each can be
+ * started again in the next run. */
+SQ_SEM_DEFINE(stop_sem, 0, 1);
+static uint64_t fresh_stack[STACK / 8u];
+static sq_thread_t fresh;
+static void stop_blocked(void *arg)
+{
+    (void)arg;
+    note('b');
+    (void)sq_sem_take(&stop_sem, SQ_FOREVER);
+    note('B');   /* never: the wait is abandoned */
+}
+static void stop_sleeper(void *arg)
+{
+    (void)arg;
+    note('s');
+    (void)sq_thread_sleep(100000u);
+    note('S');
+}
+static void stop_from_thread(void *arg)
+{
+    (void)arg;
+    note('x');
+    results[0] = sq_kernel_stop();
+    note('X');   /* never: the caller ended with the rest */
+}
+static void stop_in_irq(void *arg)
+{
+    (void)arg;
+    results[1] = sq_kernel_stop();
+    note('i');
+}
+static void stop_from_irq(void *arg)
+{
+    (void)arg;
+    note('r');
+    (void)sq_kernel_soft_irq(stop_in_irq, NULL);
+    note('R');   /* never: the interrupted thread ended too */
+}
+static void test_kernel_stop(void **state)
+{
+    (void)state;
+    SQ_CHECK_EQ(sq_kernel_stop(), SQ_ERR_STATE);
+    reset_all();
+    SQ_CHECK_EQ(sq_kernel_stop(), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_thread_start(&th_a, stop_blocked, NULL, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, stop_sleeper, NULL, 2, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_c, stop_from_thread, NULL, 5, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK(strcmp(trail_text(), "bsx") == 0);
+    SQ_CHECK_EQ(sq_thread_count(), 1u);
+    SQ_CHECK_EQ(sq_thread_state(&th_a), SQ_THREAD_DEAD);
+    SQ_CHECK_EQ(sq_thread_state(&th_b), SQ_THREAD_DEAD);
+    SQ_CHECK_EQ(sq_thread_state(&th_c), SQ_THREAD_DEAD);
+    SQ_CHECK_EQ(sq_sem_count(&stop_sem), 0u);
+    SQ_CHECK_EQ(sq_kernel_stop(), SQ_ERR_STATE);
+
+    /* The same threads again, stopped from an interrupt; a thread made by
+     * sq_thread_init as SQ_THREAD_DEFINE makes one. */
+    reset_all();
+    SQ_CHECK_EQ(sq_thread_init(NULL, fresh_stack, sizeof fresh_stack), SQ_ERR_NULL);
+    SQ_CHECK_EQ(sq_thread_init(&fresh, NULL, sizeof fresh_stack), SQ_ERR_NULL);
+    SQ_CHECK_EQ(sq_thread_init(&fresh, fresh_stack, sizeof fresh_stack), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_state(&fresh), SQ_THREAD_NEW);
+    SQ_CHECK_EQ(sq_thread_start(&fresh, stop_blocked, NULL, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_init(&fresh, fresh_stack, sizeof fresh_stack), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_thread_start(&th_a, stop_sleeper, NULL, 2, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, stop_from_irq, NULL, 5, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK(strcmp(trail_text(), "bsri") == 0);
+    SQ_CHECK_EQ(results[1], SQ_OK);
+    SQ_CHECK_EQ(sq_thread_count(), 1u);
+    SQ_CHECK_EQ(sq_thread_state(&fresh), SQ_THREAD_DEAD);
+    SQ_CHECK_EQ(sq_thread_state(&th_b), SQ_THREAD_DEAD);
+
+    /* A dead thread's block can be initialised and started again. */
+    reset_all();
+    SQ_CHECK_EQ(sq_thread_init(&fresh, fresh_stack, sizeof fresh_stack), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&fresh, note_arg, "f", 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK(strcmp(trail_text(), "f") == 0);
+}
+
 /* Real preemption: a thread that never calls the kernel is preempted by a
  * higher-priority thread whose sleep ends in the tick interrupt. (The flag
  * is atomic so ThreadSanitizer, which delivers signals only at atomics and
@@ -534,7 +619,8 @@ SQ_TEST_MAIN(SQ_TEST(test_priority_order), SQ_TEST(test_yield_round_robin),
              SQ_TEST(test_thread_bad_input), SQ_TEST(test_suspend_abort_join),
              SQ_TEST(test_sleep_and_join), SQ_TEST(test_sem_counts),
              SQ_TEST(test_sem_wake_order), SQ_TEST(test_sem_reset_timeout),
-             SQ_TEST(test_irq_give_preempts), SQ_TEST(test_preemption_from_tick),
+             SQ_TEST(test_irq_give_preempts), SQ_TEST(test_kernel_stop),
+             SQ_TEST(test_preemption_from_tick),
              SQ_TEST(test_cooperative), SQ_TEST(test_event_word),
              SQ_TEST(test_event_waiters), SQ_TEST(test_timers),
              SQ_TEST(test_no_lost_wakeup), SQ_TEST(test_stack_usage))

@@ -13,7 +13,9 @@ inline` helpers (not in the library), `__attribute__`s, and `_Atomic`
 (same size and alignment as the plain integer; FFI code does not touch
 those fields).
 
-usage: ffi_header.py CC INCLUDE_DIR OUT_HEADER OUT_EXPORTS
+usage: ffi_header.py CC INCLUDE_DIR OUT_HEADER OUT_EXPORTS [-DNAME=VALUE ...]
+(the -D flags: the configuration libsquall.so is built with, e.g.
+-DSQ_CONFIG_MAX_THREADS=64; the committed header is made without them)
 """
 import os
 import re
@@ -69,6 +71,8 @@ def tokens(text):
 
 
 OPAQUE = []
+# The -D flags of the configuration (see usage).
+CONFIG = []
 
 
 def opaque(decl):
@@ -185,6 +189,8 @@ def type_names(decls):
 def integer_macros(cc, include_dir, unit):
     """(name, C type, value) of every object-like SQ_ macro of the public
     headers whose value is an integer constant."""
+    # Without the configuration's flags: a configured macro's #define is
+    # then the header's default, in its place (the probe gives the value).
     names = []
     for line in squall_lines(cc, include_dir, unit, "-dD"):
         m = re.match(r"#define (SQ_\w+)(\(?)", line)
@@ -215,7 +221,8 @@ def probe(cc, include_dir, names, types, aligned):
                 f.write("".join('#include <squall/%s>\n' % h for h in public_headers(include_dir)))
             with open(src, "w") as f:
                 f.write("\n".join(body) + "\n")
-            r = subprocess.run([cc, "-std=c11", "-w", "-I", include_dir, "-I", tmp, src, "-o", exe],
+            r = subprocess.run([cc, "-std=c11", "-w", *CONFIG, "-I", include_dir, "-I", tmp, src,
+                                "-o", exe],
                                capture_output=True, text=True)
             if r.returncode == 0:
                 break
@@ -239,11 +246,12 @@ def probe(cc, include_dir, names, types, aligned):
 
 def main():
     cc, include_dir, out_header, out_exports = sys.argv[1:5]
+    CONFIG.extend(sys.argv[5:])
     with tempfile.TemporaryDirectory() as tmp:
         unit = os.path.join(tmp, "all.c")
         with open(unit, "w") as f:
             f.write("".join('#include <squall/%s>\n' % h for h in public_headers(include_dir)))
-        decls = declarations(tokens("\n".join(squall_lines(cc, include_dir, unit))))
+        decls = declarations(tokens("\n".join(squall_lines(cc, include_dir, unit, *CONFIG))))
         macros = integer_macros(cc, include_dir, unit)
     types = type_names(decls)
     constants = probe(cc, include_dir, macros, types, OPAQUE)

@@ -31,7 +31,10 @@
 #include <squall/status.h>
 #include <squall/tick.h>
 
-/** Threads the kernel can know at once, the idle thread included. */
+/** Threads the kernel can know at once, the idle thread included. The
+ *  build sets it for the library and every user of the headers (CMake:
+ *  -DSQUALL_MAX_THREADS=n; squall_ffi.h's SQ_CONFIG_MAX_THREADS says what
+ *  libsquall.so was built with). */
 #ifndef SQ_CONFIG_MAX_THREADS
 #define SQ_CONFIG_MAX_THREADS 16
 #endif
@@ -157,6 +160,31 @@ sq_status_t sq_kernel_init(void);
  * or interrupt.
  */
 sq_status_t sq_kernel_run(void);
+
+/**
+ * End the run from inside it: every thread but the idle one ends where it
+ * is, as sq_thread_abort ends it (DEAD, off its queue, its timeout
+ * disarmed; joiners are ended too, not woken), and sq_kernel_run returns
+ * SQ_OK as soon as the idle thread runs again. A thread blocked in a
+ * kernel call (a semaphore, an event, a sleep, a P3 built-in's wait)
+ * never returns from it: the call is abandoned, not failed, and the
+ * object keeps its state without the waiter (a count, a P3 end still
+ * COPYING with its synchronous waiter, a waitable set's waiter count:
+ * initialise them again before reusing them). On the host port the
+ * thread's pthread ends inside the wait (pthread_exit: nothing on its
+ * stack runs, C++ destructors aside); on Cortex-M its stack is never
+ * resumed. Called by a thread, the caller ends too and the call does not
+ * return; from an interrupt, it returns SQ_OK and the thread it
+ * interrupted is switched away from once the interrupt is done. Every
+ * thread, the caller included, may be started again after the next
+ * sq_kernel_init. A thread started after the stop, before the run
+ * returns, keeps the run going. On the host port any pthread may call
+ * it (the switch then happens at the next interrupt, a tick at the
+ * latest): an embedder can run sq_kernel_run in a thread of its own and
+ * stop it from another. Only the idle thread is left known (SC17).
+ * SQ_ERR_STATE when the kernel is not running.
+ */
+sq_status_t sq_kernel_stop(void);
 
 /** The current tick count (ticks since sq_kernel_init). */
 sq_tick_t sq_kernel_now(void);

@@ -117,6 +117,12 @@ typedef struct sq_mem_domain {
 #define SQ_MEM_PARTITION(base_, size_, access_)                                \
     {.base = (uintptr_t)(base_), .size = (uint32_t)(size_), .access = (access_)}
 
+/** What SQ_MEM_PARTITION makes, at run time (for an FFI caller's block of
+ *  SQ_SIZEOF_sq_mem_partition_t bytes); sq_mem_domain_add checks it.
+ *  SQ_ERR_NULL. */
+sq_status_t sq_mem_partition_init(sq_mem_partition_t *p, uintptr_t base, uint32_t size,
+                                  uint32_t access);
+
 /** Initialise `d` empty, with `rule`. SQ_ERR_NULL, SQ_ERR_INVALID (unknown
  *  rule), SQ_ERR_BUSY (a thread is in `d`). */
 sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule);

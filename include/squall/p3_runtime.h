@@ -63,4 +63,17 @@ typedef struct sq_p3_runtime {
  *  and an object is in use). */
 sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt);
 
+/** What SQ_P3_RUNTIME_DEFINE and sq_p3_runtime_init do, for storage the
+ *  macro cannot define (an FFI caller's blocks of SQ_SIZEOF_<type>
+ *  bytes): `rt`'s pools over `channel_count` channels, `set_count`
+ *  waitable sets with `set_storage` (set_count * set_members pointers)
+ *  for their members, and `error_count` error contexts, every object
+ *  unused. SQ_ERR_NULL (rt NULL), SQ_ERR_INVALID (a NULL array, a count
+ *  of 0), SQ_ERR_BUSY (initialised before and an object is in use:
+ *  nothing changed). */
+sq_status_t sq_p3_runtime_setup(sq_p3_runtime_t *rt, sq_p3_channel_t *channels,
+                                uint32_t channel_count, sq_p3_wset_t *sets, uint32_t set_count,
+                                sq_waitable_t **set_storage, uint32_t set_members,
+                                sq_p3_error_context_t *errors, uint32_t error_count);
+
 #endif /* SQUALL_P3_RUNTIME_H */

@@ -158,6 +158,28 @@ sq_status_t sq_p3_stream_drop_readable(sq_p3_thread_t *t, const sq_p3_type_t *ty
 /** stream.drop-writable T. As drop-readable. */
 sq_status_t sq_p3_stream_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end);
 
+/** Fill in element type descriptor `type`, what SQ_P3_TYPE_DEFINE
+ *  defines, for memory the macro cannot define (an FFI caller's block of
+ *  SQ_SIZEOF_sq_p3_type_t bytes). The built-ins compare descriptors by
+ *  address: use this one for every end made with it (sq_p3_end_type gives
+ *  it back). SQ_ERR_NULL, and what stream.new would refuse it with:
+ *  SQ_ERR_INVALID, SQ_ERR_UNSUPPORTED (nothing stored then). */
+sq_status_t sq_p3_type_init(sq_p3_type_t *type, sq_p3_elem_kind_t kind, uint32_t size,
+                            uint32_t align);
+
+/** The embedder's view of end `end` (a stream or future end, readable or
+ *  writable) of `inst`, without traps, on a trapped instance too: its
+ *  element type descriptor (the one it was made with, which its built-ins
+ *  take); its state (an sq_p3_end_state_t); its pending count, the
+ *  elements its copy has moved so far, which its event will report (0
+ *  when no copy is in progress). SQ_ERR_NULL, SQ_ERR_INVALID (`inst` not
+ *  initialised, or `end` holds another kind of handle), SQ_ERR_RANGE
+ *  (index 0 or never used), SQ_ERR_NOT_FOUND (a free index). */
+sq_status_t sq_p3_end_type(const sq_p3_instance_t *inst, uint32_t end,
+                           const sq_p3_type_t **type);
+sq_status_t sq_p3_end_state(const sq_p3_instance_t *inst, uint32_t end, uint32_t *state);
+sq_status_t sq_p3_end_pending(const sq_p3_instance_t *inst, uint32_t end, uint32_t *count);
+
 /** future.new T, read, write, cancel-read, cancel-write, drop-readable,
  *  drop-writable: as the stream built-ins with one element and result
  *  words without a count. drop-writable traps (FUTURE_UNWRITTEN) unless

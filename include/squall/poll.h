@@ -29,6 +29,7 @@
 #ifndef SQUALL_POLL_H
 #define SQUALL_POLL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <squall/kernel.h>
 
@@ -56,6 +57,16 @@ typedef struct sq_poll_event {
 
 /** Static initialiser of a poll event, not ready (PL01). */
 #define SQ_POLL_EVENT_INIT(type, object, mask) {(type), (mask), (object), 0u}
+
+/** What SQ_POLL_EVENT_INIT makes, at run time (for an FFI caller's array
+ *  of SQ_SIZEOF_sq_poll_event_t-byte events): `ev` watches `object` for
+ *  `type`, with `mask` for SQ_POLL_EVENTS_ANY, not ready (PL01); sq_poll
+ *  checks the rest. SQ_ERR_NULL. */
+sq_status_t sq_poll_event_init(sq_poll_event_t *ev, sq_poll_type_t type, const void *object,
+                               uint32_t mask);
+
+/** Whether the last sq_poll found `ev`'s condition true (false for NULL). */
+bool sq_poll_event_ready(const sq_poll_event_t *ev);
 
 /** A condition raised by hand, with a result for the poller. */
 typedef struct sq_poll_signal {

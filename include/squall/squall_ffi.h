@@ -209,6 +209,7 @@ typedef struct sq_thread {
 } sq_thread_t;
 sq_status_t sq_kernel_init(void);
 sq_status_t sq_kernel_run(void);
+sq_status_t sq_kernel_stop(void);
 sq_tick_t sq_kernel_now(void);
 void sq_kernel_tick(uint32_t ticks);
 _Bool sq_kernel_in_isr(void);
@@ -318,6 +319,7 @@ typedef struct sq_mem_domain {
     uint32_t count;
     sq_mem_partition_t part[6u];
 } sq_mem_domain_t;
+sq_status_t sq_mem_partition_init(sq_mem_partition_t *p, uintptr_t base, uint32_t size, uint32_t access);
 sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule);
 sq_status_t sq_mem_domain_add(sq_mem_domain_t *d, const sq_mem_partition_t *p);
 sq_status_t sq_mem_domain_remove(sq_mem_domain_t *d, const sq_mem_partition_t *p);
@@ -524,6 +526,10 @@ sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type
 sq_status_t sq_p3_stream_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end, _Bool async, uint32_t *result);
 sq_status_t sq_p3_stream_drop_readable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end);
 sq_status_t sq_p3_stream_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end);
+sq_status_t sq_p3_type_init(sq_p3_type_t *type, sq_p3_elem_kind_t kind, uint32_t size, uint32_t align);
+sq_status_t sq_p3_end_type(const sq_p3_instance_t *inst, uint32_t end, const sq_p3_type_t **type);
+sq_status_t sq_p3_end_state(const sq_p3_instance_t *inst, uint32_t end, uint32_t *state);
+sq_status_t sq_p3_end_pending(const sq_p3_instance_t *inst, uint32_t end, uint32_t *count);
 sq_status_t sq_p3_future_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed);
 sq_status_t sq_p3_future_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end, uint32_t ptr, _Bool async, uint32_t *result);
 sq_status_t sq_p3_future_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end, uint32_t ptr, _Bool async, uint32_t *result);
@@ -548,6 +554,7 @@ typedef struct sq_p3_runtime {
     uint32_t magic;
 } sq_p3_runtime_t;
 sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt);
+sq_status_t sq_p3_runtime_setup(sq_p3_runtime_t *rt, sq_p3_channel_t *channels, uint32_t channel_count, sq_p3_wset_t *sets, uint32_t set_count, sq_waitable_t **set_storage, uint32_t set_members, sq_p3_error_context_t *errors, uint32_t error_count);
 typedef enum sq_p3_host_direction {
     SQ_P3_HOST_WRITES = 0,
     SQ_P3_HOST_READS = 1
@@ -607,6 +614,8 @@ typedef struct sq_poll_event {
     const void *object;
     int8_t ready;
 } sq_poll_event_t;
+sq_status_t sq_poll_event_init(sq_poll_event_t *ev, sq_poll_type_t type, const void *object, uint32_t mask);
+_Bool sq_poll_event_ready(const sq_poll_event_t *ev);
 typedef struct sq_poll_signal {
     uint32_t raised;
     int32_t result;
@@ -679,6 +688,7 @@ sq_status_t sq_stream_writer_wait(const sq_stream_end_t *e, sq_timeout_t timeout
 sq_status_t sq_stream_reader_wait(const sq_stream_end_t *e, sq_timeout_t timeout);
 sq_status_t sq_stream_writer_notify(const sq_stream_end_t *e);
 sq_status_t sq_stream_reader_notify(const sq_stream_end_t *e);
+sq_status_t sq_thread_init(sq_thread_t *t, void *stack, size_t stack_size);
 sq_status_t sq_thread_start(sq_thread_t *t, void (*entry)(void *arg), void *arg, uint32_t prio, uint32_t options);
 sq_thread_t *sq_thread_self(void);
 void sq_thread_yield(void);

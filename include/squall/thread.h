@@ -16,8 +16,20 @@
 #ifndef SQUALL_THREAD_H
 #define SQUALL_THREAD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <squall/kernel.h>
+
+/**
+ * Make `t` what SQ_THREAD_DEFINE makes: a NEW thread with the stack of
+ * `stack_size` bytes at `stack`, in no memory domain, every other field
+ * zero. For threads in memory the macro cannot define (an FFI caller's
+ * block of SQ_SIZEOF_sq_thread_t bytes, a heap). sq_thread_start checks
+ * the stack. SQ_ERR_NULL (t or stack NULL), SQ_ERR_STATE (the kernel knows
+ * t: started and not dead, or still running after an abort from an
+ * interrupt).
+ */
+sq_status_t sq_thread_init(sq_thread_t *t, void *stack, size_t stack_size);
 
 /**
  * Start `t` running `entry(arg)` at priority `prio` (0 highest ..

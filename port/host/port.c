@@ -64,7 +64,10 @@
  *
  * - Only kernel threads, the interrupt thread and, outside sq_kernel_run,
  *   the main thread may call the kernel: a switch asked for by any other
- *   pthread waits for the current thread's next lock release.
+ *   pthread waits for the current thread's next lock release. The one
+ *   call made for such a pthread, sq_kernel_stop, asks for a switch that
+ *   the next interrupt (a tick at the latest) sees pending and performs
+ *   by the preemption signal, as for any switch it asks for itself.
  */
 #define _POSIX_C_SOURCE 200809L
 

@@ -825,3 +825,27 @@ bool sq_mem_domain_allows(const sq_thread_t *t, uintptr_t addr, size_t len, uint
           sq_covers(d->part[k].base, d->part[k].size, addr, len); */
     return false;
 }
+
+/*@ requires p == \null || \valid(p);
+    assigns *p;
+    behavior null_arg:
+      assumes p == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior ok:
+      assumes p != \null;
+      ensures \result == SQ_OK && p->base == base && p->size == size && p->access == access;
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_mem_partition_init(sq_mem_partition_t *p, uintptr_t base, uint32_t size,
+                                  uint32_t access)
+{
+    if (p == NULL) {
+        return SQ_ERR_NULL;
+    }
+    p->base = base;
+    p->size = size;
+    p->access = access;
+    return SQ_OK;
+}

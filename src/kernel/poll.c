@@ -174,6 +174,41 @@ void sq_poll_notify(const void *object)
     (void)sq_sched_reschedule_unlock(key, SQ_OK);
 }
 
+/*@ requires ev == \null || \valid(ev);
+    assigns *ev;
+    behavior null_arg:
+      assumes ev == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior ok:
+      assumes ev != \null;
+      ensures \result == SQ_OK && ev->type == type && ev->object == object && ev->mask == mask;
+      ensures PL01: ev->ready == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_poll_event_init(sq_poll_event_t *ev, sq_poll_type_t type, const void *object,
+                               uint32_t mask)
+{
+    if (ev == NULL) {
+        return SQ_ERR_NULL;
+    }
+    ev->type = (uint32_t)type;
+    ev->mask = mask;
+    ev->object = object;
+    ev->ready = 0;
+    return SQ_OK;
+}
+
+/*@ requires ev == \null || \valid_read(ev);
+    assigns \nothing;
+    ensures \result <==> ev != \null && ev->ready != 0;
+*/
+bool sq_poll_event_ready(const sq_poll_event_t *ev)
+{
+    return ev != NULL && ev->ready != 0;
+}
+
 /*@ requires sig == \null || \valid(sig);
     assigns *sig;
     ensures PL02: \forall sq_poll_event_t *ev; \separated(ev, sig) ==> ev->ready == \old(ev->ready);

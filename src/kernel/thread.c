@@ -122,6 +122,66 @@ static sq_status_t sq_thread_start_locked(sq_thread_t *t, void (*entry)(void *ar
     return SQ_OK;
 }
 
+/* The stack pointer's store is not stated: WP's typed model does not follow
+ * the void * to uint8_t * cast (test_kernel_stop runs threads on such stacks). */
+/*@ requires sq_kernel_ok && \valid(t) && sq_thread_apart(t);
+    assigns *t;
+    ensures sq_kernel_ok;
+    behavior known:
+      assumes sq_registered(t) || t == sq_kernel.current;
+      assigns \nothing;
+      ensures \result == SQ_ERR_STATE;
+    behavior init:
+      assumes !sq_registered(t) && t != sq_kernel.current;
+      ensures \result == SQ_OK && t->state == SQ_THREAD_NEW && t->queue == \null;
+      ensures t->stack_size == stack_size;
+      ensures t->domain == \null && t->fault == SQ_FAULT_NONE && t->entry == \null;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_thread_init_locked(sq_thread_t *t, void *stack, size_t stack_size)
+{
+    if (sq_thread_index(t) >= 0 || t == sq_kernel.current) {
+        return SQ_ERR_STATE;
+    }
+    t->context[0] = 0u;
+    t->context[1] = 0u;
+    t->queue = NULL;
+    t->ticket = 0u;
+    t->wait_result = (int32_t)SQ_OK;
+    t->wait_value = 0u;
+    t->wait_options = 0u;
+    t->prio = 0u;
+    t->state = SQ_THREAD_NEW;
+    t->options = 0u;
+    t->stack = (uint8_t *)stack;
+    t->stack_size = stack_size;
+    t->entry = NULL;
+    t->arg = NULL;
+    t->domain = NULL;
+    t->fault = (uint32_t)SQ_FAULT_NONE;
+    t->fault_addr = 0u;
+    return SQ_OK;
+}
+
+/*@ requires sq_kernel_ok;
+    requires t == \null || (\valid(t) && sq_thread_apart(t));
+    assigns *t;
+    ensures sq_kernel_ok;
+    ensures t == \null || stack == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK ==> t->state == SQ_THREAD_NEW && t->stack_size == stack_size;
+*/
+sq_status_t sq_thread_init(sq_thread_t *t, void *stack, size_t stack_size)
+{
+    if (t == NULL || stack == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_thread_init_locked(t, stack, stack_size);
+    sq_port_irq_unlock(key);
+    return st;
+}
+
 /*@ requires sq_kernel_ok && sq_timeouts_ok && sq_domains_ok;
     requires t == \null || (\valid(t) && sq_thread_apart(t) && &t->joiners != &sq_ready_queue &&
                             sq_domain_ref_ok(t->domain));
@@ -451,6 +511,64 @@ sq_status_t sq_thread_fault(const sq_thread_t *t, sq_fault_t *cause, uintptr_t *
     *cause = (sq_fault_t)fault;
     *addr = fault_addr;
     return SQ_OK;
+}
+
+/* End every thread but the idle one where it is (off its queue, its
+ * timeout disarmed, DEAD), then forget them all at once: the table is
+ * not rearranged, and no joiner needs waking, since every joiner ends
+ * too. Called by a thread, the invariant's "the current thread is known"
+ * is false until the switch away, as after an abort of the caller. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    assigns sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+            sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.thread_count;
+    ensures sq_timeouts_ok;
+    ensures SC17: sq_kernel.thread_count == 1 &&
+      \forall integer j; 0 < j < \old(sq_kernel.thread_count) ==>
+        sq_kernel.threads[j]->state == SQ_THREAD_DEAD && sq_kernel.threads[j]->queue == \null &&
+        !sq_armed(&sq_kernel.threads[j]->timeout);
+    ensures stopped_kernel_ok: sq_kernel_ok;
+*/
+static void sq_kernel_stop_locked(void)
+{
+    /*@ loop invariant 1 <= i <= sq_kernel.thread_count;
+        loop invariant sq_kernel_ok && sq_timeouts_ok;
+        loop invariant \forall integer j; 0 < j < i ==>
+          sq_kernel.threads[j]->state == SQ_THREAD_DEAD && sq_kernel.threads[j]->queue == \null &&
+          !sq_armed(&sq_kernel.threads[j]->timeout);
+        loop assigns i, sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->queue,
+                     sq_kernel.threads[1 .. SQ_CONFIG_MAX_THREADS - 1]->state,
+                     sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+        loop variant sq_kernel.thread_count - i;
+    */
+    for (uint32_t i = 1u; i < sq_kernel.thread_count; i++) {
+        sq_thread_t *t = sq_kernel.threads[i];
+        /*@ assert apart: \forall integer j; 0 <= j < sq_kernel.thread_count && j != i ==>
+              sq_distinct(t, sq_kernel.threads[j]); */
+        sq_timeout_disarm(&t->timeout);
+        sq_queue_leave(t, SQ_THREAD_DEAD);
+    }
+    sq_kernel.thread_count = 1u;
+}
+
+/* In thread.c, not sched.c: it ends threads as sq_thread_abort does. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures !\old(sq_kernel.running) ==> \result == SQ_ERR_STATE;
+    ensures \old(sq_kernel.running) ==> \result == SQ_OK;
+*/
+sq_status_t sq_kernel_stop(void)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_STATE;
+    if (sq_kernel.running) {
+        sq_kernel_stop_locked();
+        st = SQ_OK;
+    }
+    /* Called by a thread: it has ended, and the switch at this unlock
+     * never comes back. */
+    return sq_sched_reschedule_unlock(key, st);
 }
 
 void sq_thread_exit(void)

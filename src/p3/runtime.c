@@ -28,6 +28,13 @@ static void pool_reset(sq_p3_pool_t *pool)
     pool->used = 0u;
 }
 
+/* Initialised before, with an object in use. */
+static bool runtime_busy(const sq_p3_runtime_t *rt)
+{
+    return rt->magic == SQ_P3_RUNTIME_MAGIC &&
+           (rt->channels.used | rt->sets.used | rt->errors.used) != 0u;
+}
+
 /*@ requires rt == \null || \valid(rt);
     ensures rt == \null ==> \result == SQ_ERR_NULL;
     ensures rt != \null && !(sq_p3_pool_ok(&rt->channels) && sq_p3_pool_ok(&rt->sets) &&
@@ -49,8 +56,7 @@ sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt)
         rt->set_storage == NULL || rt->set_members == 0u) {
         return SQ_ERR_INVALID;
     }
-    if (rt->magic == SQ_P3_RUNTIME_MAGIC &&
-        (rt->channels.used | rt->sets.used | rt->errors.used) != 0u) {
+    if (runtime_busy(rt)) {
         return SQ_ERR_BUSY;
     }
     pool_reset(&rt->channels);
@@ -58,6 +64,48 @@ sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt)
     pool_reset(&rt->errors);
     rt->magic = SQ_P3_RUNTIME_MAGIC;
     return SQ_OK;
+}
+
+static void pool_assign(sq_p3_pool_t *pool, void *items, uint32_t count, uint32_t stride)
+{
+    pool->items = items;
+    pool->count = count;
+    pool->stride = stride;
+}
+
+/*@ requires rt == \null || \valid(rt);
+    ensures rt == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_BUSY;
+    ensures \result == SQ_OK ==> rt->magic == SQ_P3_RUNTIME_MAGIC &&
+      rt->channels.items == channels && rt->channels.count == channel_count &&
+      rt->sets.items == sets && rt->sets.count == set_count &&
+      rt->errors.items == errors && rt->errors.count == error_count &&
+      rt->set_storage == set_storage && rt->set_members == set_members &&
+      rt->channels.used == 0 && rt->sets.used == 0 && rt->errors.used == 0;
+*/
+sq_status_t sq_p3_runtime_setup(sq_p3_runtime_t *rt, sq_p3_channel_t *channels,
+                                uint32_t channel_count, sq_p3_wset_t *sets, uint32_t set_count,
+                                sq_waitable_t **set_storage, uint32_t set_members,
+                                sq_p3_error_context_t *errors, uint32_t error_count)
+{
+    if (rt == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (channels == NULL || channel_count == 0u || sets == NULL || set_count == 0u ||
+        set_storage == NULL || set_members == 0u || errors == NULL || error_count == 0u) {
+        return SQ_ERR_INVALID;
+    }
+    /* sq_p3_runtime_init's own check, made before the pools are replaced. */
+    if (runtime_busy(rt)) {
+        return SQ_ERR_BUSY;
+    }
+    pool_assign(&rt->channels, channels, channel_count, (uint32_t)sizeof *channels);
+    pool_assign(&rt->sets, sets, set_count, (uint32_t)sizeof *sets);
+    pool_assign(&rt->errors, errors, error_count, (uint32_t)sizeof *errors);
+    rt->set_storage = set_storage;
+    rt->set_members = set_members;
+    return sq_p3_runtime_init(rt);
 }
 
 void *sq_p3_pool_take(sq_p3_pool_t *pool)

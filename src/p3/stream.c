@@ -1009,3 +1009,109 @@ sq_status_t sq_p3_host_stream_close(sq_p3_host_stream_t *hs)
 {
     return sq_p3_host_call(hs, true);
 }
+
+/*@ requires type == \null || \valid(type);
+    ensures type == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_UNSUPPORTED;
+    ensures \result == SQ_OK ==> type->kind == kind && type->size == size && type->align == align;
+    ensures \result != SQ_OK && type != \null ==> *type == \old(*type);
+*/
+sq_status_t sq_p3_type_init(sq_p3_type_t *type, sq_p3_elem_kind_t kind, uint32_t size,
+                            uint32_t align)
+{
+    if (type == NULL) {
+        return SQ_ERR_NULL;
+    }
+    const sq_p3_type_t made = {(uint32_t)kind, size, align};
+    sq_status_t st = sq_p3_type_usable(&made);
+    if (st == SQ_OK) {
+        *type = made;
+    }
+    return st;
+}
+
+#define SQ_P3_KINDS_END                                                        \
+    (SQ_P3_KIND_BIT(SQ_P3_KIND_STREAM_READABLE) |                              \
+     SQ_P3_KIND_BIT(SQ_P3_KIND_STREAM_WRITABLE) |                              \
+     SQ_P3_KIND_BIT(SQ_P3_KIND_FUTURE_READABLE) |                              \
+     SQ_P3_KIND_BIT(SQ_P3_KIND_FUTURE_WRITABLE))
+
+/* What the getters read of end `end`, read together under the lock (a
+ * built-in on another kernel thread may be changing it). */
+/*@ requires \valid(type) && \valid(state) && \valid(pending);
+    requires inst == \null || \valid_read(inst);
+    assigns *type, *state, *pending;
+    ensures inst == \null ==> \result == SQ_ERR_NULL;
+    ensures inst != \null && !sq_p3_inst_ok(inst) ==> \result == SQ_ERR_INVALID;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_RANGE || \result == SQ_ERR_NOT_FOUND;
+    ensures \result == SQ_OK ==> *state <= SQ_P3_END_DONE &&
+      (*state != SQ_P3_END_COPYING ==> *pending == 0);
+*/
+static sq_status_t sq_p3_end_read(const sq_p3_instance_t *inst, uint32_t end,
+                                  const sq_p3_type_t **type, uint32_t *state,
+                                  uint32_t *pending)
+{
+    if (inst == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (inst->magic != SQ_P3_INSTANCE_MAGIC) {
+        return SQ_ERR_INVALID;
+    }
+    void *object = NULL;
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_p3_handle_get(&inst->handles, end, SQ_P3_KINDS_END, &object, NULL);
+    if (st == SQ_OK) {
+        const sq_p3_end_t *e = object;
+        *type = e->channel->type;
+        *state = e->state;
+        *pending = e->state == SQ_P3_END_COPYING ? e->progress : 0u;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+/*@ requires inst == \null || \valid_read(inst);
+    requires type == \null || \valid(type);
+    assigns *type;
+    ensures type == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_RANGE || \result == SQ_ERR_NOT_FOUND;
+*/
+sq_status_t sq_p3_end_type(const sq_p3_instance_t *inst, uint32_t end,
+                           const sq_p3_type_t **type)
+{
+    uint32_t state;
+    uint32_t pending;
+    return type == NULL ? SQ_ERR_NULL : sq_p3_end_read(inst, end, type, &state, &pending);
+}
+
+/*@ requires inst == \null || \valid_read(inst);
+    requires state == \null || \valid(state);
+    assigns *state;
+    ensures state == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_RANGE || \result == SQ_ERR_NOT_FOUND;
+    ensures \result == SQ_OK ==> *state <= SQ_P3_END_DONE;
+*/
+sq_status_t sq_p3_end_state(const sq_p3_instance_t *inst, uint32_t end, uint32_t *state)
+{
+    const sq_p3_type_t *type;
+    uint32_t pending;
+    return state == NULL ? SQ_ERR_NULL : sq_p3_end_read(inst, end, &type, state, &pending);
+}
+
+/*@ requires inst == \null || \valid_read(inst);
+    requires count == \null || \valid(count);
+    assigns *count;
+    ensures count == \null ==> \result == SQ_ERR_NULL;
+    ensures \result == SQ_OK || \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID ||
+            \result == SQ_ERR_RANGE || \result == SQ_ERR_NOT_FOUND;
+*/
+sq_status_t sq_p3_end_pending(const sq_p3_instance_t *inst, uint32_t end, uint32_t *count)
+{
+    const sq_p3_type_t *type;
+    uint32_t state;
+    return count == NULL ? SQ_ERR_NULL : sq_p3_end_read(inst, end, &type, &state, count);
+}
