@@ -410,6 +410,9 @@ static void check_copy(sq_p3_end_t *e, bool async, uint32_t result)
     sq_p3_end_t *w = e == &ch->readable ? p : e;
     size_t size = ch->type->size;
     size_t bytes = (size_t)n * size;
+    if (bytes == 0u) {
+        return; /* no element type: counts only, pointers never looked at */
+    }
     size_t dst = (size_t)r->ptr + (size_t)(r->progress - n) * size;
     size_t src = (size_t)w->ptr + (size_t)(w->progress - n) * size;
     int ri = inst_index(r->w.owner);
