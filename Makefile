@@ -1,7 +1,7 @@
 # Thin driver over CMake and the proof tools. `make demo` and `make check`
 # are the two entry points; the rest are their parts.
-.PHONY: all deps build demo test test-clang asan tsan prove prove-all prove-replay spin coq ledger \
-        target target-m3 target-m33 bench check clean ffi-header
+.PHONY: all deps build demo test test-clang asan tsan fuzz fuzz-build fuzz-check prove prove-all \
+        prove-replay spin coq ledger target target-m3 target-m33 bench check clean ffi-header
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -9,7 +9,8 @@ JOBS ?= $(shell nproc)
 BUILD := build
 # Debian packages the targets below use; `make deps` installs what is missing
 # (as root), so a fresh machine needs nothing else.
-PACKAGES := cmake gcc clang lld libcmocka-dev frama-c-base why3 z3 cvc4 \
+# (libclang-rt-dev: clang's sanitizer and libFuzzer runtimes.)
+PACKAGES := cmake gcc clang lld libclang-rt-dev libcmocka-dev frama-c-base why3 z3 cvc4 \
             coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
             qemu-system-arm valgrind binutils-arm-none-eabi python3
 
@@ -74,6 +75,22 @@ tsan:
 	$(BUILD)/tsan/tests/stress_spsc
 	for t in $(TSAN_SUITES); do $(BUILD)/tsan/tests/$$t || exit 1; done
 
+# libFuzzer harnesses (tests/fuzz), built with clang, ASan and UBSan in
+# build/fuzz, run one after the other by tests/fuzz/run.sh, which writes
+# build/fuzz/summary.txt (runs, coverage, crashes per harness; the ledger
+# reads it). `make fuzz` runs each for FUZZ_SECONDS; make check's
+# fuzz-check for FUZZ_CHECK_SECONDS. Either fails on any crash.
+FUZZ_SECONDS ?= 600
+FUZZ_CHECK_SECONDS ?= 45
+fuzz-build:
+	@rm -f $(BUILD)/fuzz/summary.txt
+	CC=clang cmake -S . -B $(BUILD)/fuzz -DSQUALL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD)/fuzz -j$(JOBS) --target squall_fuzz
+fuzz: deps fuzz-build
+	tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+fuzz-check: fuzz-build
+	tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_CHECK_SECONDS)
+
 # WP with the committed prover-result cache (proofs/wp/cache.txt): goals
 # whose result is cached are not proven again. `prove` (after a change to a
 # verified source) proves what is new and rewrites the cache: commit it with
@@ -113,7 +130,7 @@ bench: deps
 # step failed or if the committed ledger is not what the tools just printed
 # (proofs/ledger-compare.sh: exact but for prover timing among the goals
 # known-unproven.txt accepts).
-CHECK_STEPS := test test-clang asan tsan demo prove-replay spin coq target-m3 target-m33
+CHECK_STEPS := test test-clang asan tsan fuzz-check demo prove-replay spin coq target-m3 target-m33
 check: deps
 	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; check_start=$$(date +%s); \
 	for s in $(CHECK_STEPS); do \
@@ -132,6 +149,7 @@ check: deps
 	printf '  %-12s %-6s %s\n' total "" $$(( $$(date +%s) - check_start )); \
 	grep -hE '^(properties:|prover results)' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
 	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-m3*.log | sed 's/^/  /'; \
+	sed 's/^/  /' $(BUILD)/fuzz/summary.txt 2>/dev/null; \
 	! grep -q FAIL $(BUILD)/check/summary
 
 clean:
