@@ -141,12 +141,15 @@ sq_p3_trap_t sq_p3_instance_trap(const sq_p3_instance_t *inst);
  *  SQ_ERR_INVALID (inst not registered). */
 sq_status_t sq_p3_thread_init(sq_p3_thread_t *t, sq_p3_instance_t *inst);
 
-/** context.get i: the thread's slot i into `*value`. No trap (the slot
- *  number is checked by validation): SQ_ERR_NULL, SQ_ERR_INVALID (t not
- *  initialised), SQ_ERR_RANGE (i >= 2). */
+/** context.get i: the thread's slot i into `*value`. It traps nothing
+ *  itself (the slot number is checked by validation, may_leave is not):
+ *  SQ_ERR_NULL, SQ_ERR_INVALID (t not initialised), SQ_ERR_TRAP (the
+ *  instance has trapped: nothing stored, no reason recorded),
+ *  SQ_ERR_RANGE (i >= 2). */
 sq_status_t sq_p3_context_get(const sq_p3_thread_t *t, uint32_t i, uint32_t *value);
 
-/** context.set i. Codes as for get. */
+/** context.set i. Codes as for get; after a trap the slot keeps its
+ *  value. */
 sq_status_t sq_p3_context_set(sq_p3_thread_t *t, uint32_t i, uint32_t value);
 
 #endif /* SQUALL_P3_INSTANCE_H */

@@ -224,7 +224,8 @@ uint32_t context0_get(void)
 }
 
 /*@ ensures \forall sq_p3_thread_t *g, integer scratch;
-      \at(caller_bound(g, scratch) && sq_p3_thread_ok(g), Pre) ==> g->context[0] == value;
+      \at(caller_bound(g, scratch) && sq_p3_thread_ok(g) &&
+          g->instance->trap == SQ_P3_TRAP_NONE, Pre) ==> g->context[0] == value;
 */
 void context0_set(uint32_t value)
 {
