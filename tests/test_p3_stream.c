@@ -551,8 +551,9 @@ static void test_traps(void **state)
     check_trapped(&inst_b, SQ_P3_TRAP_NO_OBJECTS, &inst_a);
 }
 
-/* A table with room for one end only: the second insert traps and the
- * first is undone (the channel goes back to the pool). */
+/* A table with room for one end only: new traps TABLE_FULL before it
+ * takes either index, so the trapped instance's table is as it was
+ * (length, free stack, slots), and the channel goes back to the pool. */
 static void test_table_full(void **state)
 {
     (void)state;
@@ -562,10 +563,34 @@ static void test_table_full(void **state)
     p3_reset();
     SQ_CHECK_EQ(sq_p3_instance_init(&inst_c, &p3_rt, inst_c_slots, 2u, NULL, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_p3_thread_init(&tc, &inst_c), SQ_OK);
+    sq_p3_handle_table_t table = inst_c.handles;
+    sq_p3_handle_slot_t slots[2];
+    memcpy(slots, inst_c_slots, sizeof slots);
     SQ_CHECK_EQ(sq_p3_future_new(&tc, &t_unit, &packed), SQ_ERR_TRAP);
     check_trapped(&inst_c, SQ_P3_TRAP_TABLE_FULL, &inst_a);
     SQ_CHECK_EQ(p3_rt.channels.used, 0u);
     SQ_CHECK_EQ(sq_p3_handle_count(&inst_c.handles), 0u);
+    SQ_CHECK_EQ(inst_c.handles.length, table.length);
+    SQ_CHECK_EQ(inst_c.handles.free_head, table.free_head);
+    SQ_CHECK_MEM_EQ(inst_c_slots, slots, sizeof slots);
+    /* The same with the one free index on the free stack. */
+    SQ_P3_INSTANCE_DEFINE(inst_d4, &p3_rt, 4u);
+    uint32_t r = 0u, w = 0u, x = 0u;
+    p3_reset();
+    SQ_CHECK_EQ(sq_p3_instance_init(&inst_d4, &p3_rt, inst_d4_slots, 4u, NULL, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_thread_init(&tc, &inst_d4), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&tc, &x), SQ_OK);
+    p3_new(&tc, &t_u8, false, &r, &w);
+    SQ_CHECK_EQ(sq_p3_waitable_set_drop(&tc, x), SQ_OK);
+    table = inst_d4.handles;
+    sq_p3_handle_slot_t d4_slots[4];
+    memcpy(d4_slots, inst_d4_slots, sizeof d4_slots);
+    SQ_CHECK_EQ(sq_p3_stream_new(&tc, &t_u8, &packed), SQ_ERR_TRAP);
+    check_trapped(&inst_d4, SQ_P3_TRAP_TABLE_FULL, &inst_a);
+    SQ_CHECK_EQ(inst_d4.handles.length, table.length);
+    SQ_CHECK_EQ(inst_d4.handles.free_head, table.free_head);
+    SQ_CHECK_MEM_EQ(inst_d4_slots, d4_slots, sizeof d4_slots);
+    SQ_CHECK_EQ(p3_rt.channels.used, 1u);
 }
 
 /* A synchronous read blocks its kernel thread until another thread's

@@ -120,7 +120,8 @@ typedef struct sq_p3_channel {
 
 /** stream.new T: both ends idle, `*packed` = readable | writable << 32.
  *  SQ_ERR_NULL, SQ_ERR_INVALID (bad descriptor), SQ_ERR_UNSUPPORTED
- *  (HANDLE or STRING elements), SQ_ERR_TRAP (MAY_NOT_LEAVE, TABLE_FULL,
+ *  (HANDLE or STRING elements), SQ_ERR_TRAP (MAY_NOT_LEAVE, TABLE_FULL
+ *  when the table has room for fewer than two ends: neither is added,
  *  NO_OBJECTS, POISONED). */
 sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed);
 

@@ -455,6 +455,23 @@ static void sq_p3_channel_setup(sq_p3_channel_t *ch, const sq_p3_type_t *type, b
     }
 }
 
+/* Whether two adds to `t` both succeed: an add takes the top of the free
+ * stack, else a fresh index (handle_table.c). */
+/*@ requires sq_ht_ok(t);
+    assigns \nothing;
+    ensures \result <==> (t->free_head != 0 ?
+      t->length < t->capacity || t->slots[t->free_head].next_free != 0 :
+      t->length + 2 <= t->capacity);
+*/
+static bool sq_p3_room_for_two(const sq_p3_handle_table_t *t)
+{
+    uint32_t fresh = t->capacity - t->length;
+    if (t->free_head == 0u) {
+        return fresh >= 2u;
+    }
+    return fresh >= 1u || t->slots[t->free_head].next_free != 0u;
+}
+
 /* stream.new / future.new. */
 static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type, bool future,
                                      uint64_t *packed)
@@ -478,18 +495,16 @@ static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type
         sq_p3_channel_t *ch = sq_p3_pool_take(pool);
         if (ch == NULL) {
             st = sq_p3_trap(inst, SQ_P3_TRAP_NO_OBJECTS);
+        } else if (!sq_p3_room_for_two(&inst->handles)) {
+            /* Both ends or neither: the trap leaves the table as it was
+             * (the pool is as it was too once the channel is back). */
+            sq_p3_pool_give(pool, ch);
+            st = sq_p3_trap(inst, SQ_P3_TRAP_TABLE_FULL);
         } else {
-            /* The readable end first: its index is the lower word. */
-            st = sq_p3_insert(inst, rk, &ch->readable, &ri);
-            if (st == SQ_OK) {
-                st = sq_p3_insert(inst, wk, &ch->writable, &wi);
-                if (st != SQ_OK) {
-                    sq_p3_handle_free(inst, ri);
-                }
-            }
-            if (st != SQ_OK) {
-                sq_p3_pool_give(pool, ch);
-            }
+            /* The readable end first: its index is the lower word. With
+             * room for both, neither insert can fail. */
+            (void)sq_p3_insert(inst, rk, &ch->readable, &ri);
+            (void)sq_p3_insert(inst, wk, &ch->writable, &wi);
         }
         if (st == SQ_OK) {
             sq_p3_channel_setup(ch, type, future, NULL);
