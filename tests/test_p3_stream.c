@@ -411,8 +411,9 @@ static void test_transfer(void **state)
     /* White-box: d as if of this runtime, and trapped before. */
     inst_d.trap = SQ_P3_TRAP_BUSY;
     inst_d.runtime = &p3_rt;
-    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_STATE);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_d), SQ_P3_TRAP_BUSY);
     SQ_CHECK_EQ(sq_p3_handle_count(&inst_d.handles), 0u);
     SQ_CHECK_EQ(rd(&ta, r2, 0u, 1u, &res), SQ_OK);
     SQ_CHECK_EQ(res, BLOCKED);
@@ -447,15 +448,15 @@ static void test_transfer(void **state)
     SQ_CHECK_EQ(sq_p3_end_transfer(&tb, &inst_a, &t_u32, r, &moved), SQ_ERR_TRAP);
     check_trapped(&inst_b, SQ_P3_TRAP_WRONG_TYPE, &inst_a);
 
-    /* The destination's table is full: it traps, the source keeps the
-     * end. */
+    /* The destination's table is full: it traps (SQ_ERR_STATE: `to`'s
+     * refusal), the source keeps the end. */
     p3_reset();
     SQ_CHECK_EQ(sq_p3_instance_init(&inst_c, &p3_rt, inst_c_slots, 2u, mem_c, sizeof mem_c),
                 SQ_OK);
     p3_new(&ta, &t_u8, false, &r, &w);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_c, &t_u8, r, &moved), SQ_OK);
     p3_new(&ta, &t_u8, false, &r, &w);
-    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_c, &t_u8, r, &moved), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_c, &t_u8, r, &moved), SQ_ERR_STATE);
     check_trapped(&inst_c, SQ_P3_TRAP_TABLE_FULL, &inst_a);
     SQ_CHECK_EQ(rd(&ta, r, 0u, 1u, &res), SQ_OK);
     SQ_CHECK_EQ(res, BLOCKED);

@@ -835,9 +835,9 @@ sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *ty
     requires to == \null || \valid(to);
     requires moved == \null || \valid(moved);
     ensures to == \null || type == \null || moved == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result);
-    ensures \result == SQ_ERR_TRAP ==>
-      from->instance->trap != SQ_P3_TRAP_NONE || to->trap != SQ_P3_TRAP_NONE;
+    ensures sq_p3_entry_code(\result) || \result == SQ_ERR_STATE;
+    ensures \result == SQ_ERR_TRAP ==> from->instance->trap != SQ_P3_TRAP_NONE;
+    ensures \result == SQ_ERR_STATE ==> to->trap != SQ_P3_TRAP_NONE;
     ensures \result == SQ_OK ==> sq_p3_new_index(to, *moved);
 */
 sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
@@ -877,11 +877,12 @@ sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
     if (st == SQ_OK && to->runtime != from->instance->runtime) {
         st = SQ_ERR_INVALID;
     }
-    if (st == SQ_OK && to->trap != SQ_P3_TRAP_NONE) {
-        st = SQ_ERR_TRAP;
-    }
-    if (st == SQ_OK) {
-        st = sq_p3_insert(to, (sq_p3_kind_t)kind, e, moved);
+    /* What `to` refuses is `to`'s: a trapped `to` (before, or now with
+     * TABLE_FULL recorded there) is SQ_ERR_STATE, so SQ_ERR_TRAP always
+     * names from's instance. */
+    if (st == SQ_OK && (to->trap != SQ_P3_TRAP_NONE ||
+                        sq_p3_insert(to, (sq_p3_kind_t)kind, e, moved) != SQ_OK)) {
+        st = SQ_ERR_STATE;
     }
     if (st == SQ_OK) {
         sq_p3_handle_free(from->instance, end);
@@ -929,7 +930,7 @@ sq_status_t sq_p3_host_stream_new(sq_p3_host_stream_t *hs, sq_p3_instance_t *ins
     sq_p3_channel_t *ch = NULL;
     uint32_t index = 0u;
     /* Lowering is no built-in call: a trapped instance refuses it without
-     * a new reason, as sq_p3_end_transfer's `to`. */
+     * a new reason. */
     if (inst->trap != SQ_P3_TRAP_NONE) {
         st = SQ_ERR_TRAP;
     } else {
