@@ -17,6 +17,7 @@
 #include <squall/p3_rfc46.h>
 #include <squall/p3_waitable.h>
 #include "p3.h"
+#include "waitable.h"
 #include "kernel/port.h"
 #include "kernel/sched.h"
 
@@ -362,8 +363,7 @@ static sq_status_t rfc46_guest_offset(sq_p3_thread_t *t, uint32_t memory, const 
                                        offset))) {
         st = sq_p3_trap(t->instance, SQ_P3_TRAP_BOUNDS);
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 static result_and_count_t rfc46_copy(const sq_p3_type_t *type, uint32_t stream,

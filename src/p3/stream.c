@@ -513,8 +513,7 @@ static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type
             *packed = (uint64_t)ri | ((uint64_t)wi << 32);
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t) && (packed == \null || \valid(packed));
@@ -614,14 +613,18 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     if (st == SQ_OK) {
         st = sq_p3_copy_start(e, ptr, n, async);
     }
-    if (st == SQ_OK) {
-        if (!sq_p3_waitable_has_event(&e->w) && !async) {
-            key = sq_p3_waitable_block(&e->w, key);
+    if (st == SQ_OK && !sq_p3_waitable_has_event(&e->w) && !async) {
+        key = sq_p3_waitable_block(&e->w, key);
+        /* Stopped by a trap of its instance: no result (the copy stays
+         * registered, as everything of a trapped instance stays). */
+        if (t->instance->trap != SQ_P3_TRAP_NONE) {
+            st = SQ_ERR_TRAP;
         }
+    }
+    if (st == SQ_OK) {
         *result = sq_p3_waitable_has_event(&e->w) ? sq_p3_end_take(e) : SQ_P3_BLOCKED;
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -696,8 +699,7 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
             *result = sq_p3_end_deliver(e);
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -791,8 +793,7 @@ static sq_status_t sq_p3_drop(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
         sq_p3_waitable_leave_set(&e->w);
         sq_p3_channel_release(t->instance->runtime, e->channel);
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -882,6 +883,7 @@ sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
      * names from's instance. */
     if (st == SQ_OK && (to->trap != SQ_P3_TRAP_NONE ||
                         sq_p3_insert(to, (sq_p3_kind_t)kind, e, moved) != SQ_OK)) {
+        sq_p3_stop_blocked(to);
         st = SQ_ERR_STATE;
     }
     if (st == SQ_OK) {
@@ -889,8 +891,7 @@ sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
         e->w.owner = to;
         e->w.handle = *moved;
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(from, key, st);
 }
 
 /*@ requires hs == \null || \valid(hs);
@@ -944,6 +945,7 @@ sq_status_t sq_p3_host_stream_new(sq_p3_host_stream_t *hs, sq_p3_instance_t *ins
         st = sq_p3_insert(inst, kind, guest, &index);
         if (st != SQ_OK) {
             sq_p3_pool_give(&rt->channels, ch);
+            sq_p3_stop_blocked(inst);
         }
     }
     if (st == SQ_OK) {
