@@ -130,8 +130,10 @@ sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64
  *  thread blocks until the copy's event and returns it. SQ_ERR_TRAP: see
  *  sq_p3_trap_t (MAY_NOT_LEAVE, BAD_HANDLE, WRONG_KIND, WRONG_TYPE,
  *  NOT_IDLE, DONE, SYNC_IN_SET, LENGTH, ALIGN, BOUNDS, SAME_INSTANCE,
- *  POISONED); SQ_ERR_NULL; a synchronous form that would have to wait,
- *  called where nothing can block, changes nothing and returns
+ *  POISONED; also a synchronous form whose instance another thread traps
+ *  while it waits: no result, its copy stays registered, see
+ *  p3_instance.h); SQ_ERR_NULL; a synchronous form that would have to
+ *  wait, called where nothing can block, changes nothing and returns
  *  SQ_ERR_IN_ISR (an interrupt) or SQ_ERR_STATE (the idle thread: code
  *  outside sq_kernel_run's threads). */
 sq_status_t sq_p3_stream_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
