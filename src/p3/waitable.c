@@ -14,7 +14,10 @@
  * join, wakes the first waiter (SC01: priority, then arrival). So while
  * a thread waits, the set's pending events are never more than the
  * threads woken and not yet looking: each looks once it runs, and one
- * that finds the event taken by another consumer waits again.
+ * that finds the event taken by another consumer waits again. (The
+ * protocol of the aggregator's own wait, whose SPIN model,
+ * proofs/spin/waitable_set.pml, finds no lost wake-up; this copy of it is
+ * tested, tests/test_p3_waitable.c.)
  *
  * A trap stops the instance's blocked threads: the built-in that trapped
  * wakes them (sq_p3_leave) and each, looking at its instance after every
