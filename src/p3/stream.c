@@ -457,7 +457,7 @@ static void sq_p3_channel_setup(sq_p3_channel_t *ch, const sq_p3_type_t *type, b
 
 /* Whether two adds to `t` both succeed: an add takes the top of the free
  * stack, else a fresh index (handle_table.c). */
-/*@ requires sq_ht_ok(t);
+/*@ requires \valid_read(t) && sq_ht_ok(t);
     assigns \nothing;
     ensures \result <==> (t->free_head != 0 ?
       t->length < t->capacity || t->slots[t->free_head].next_free != 0 :
