@@ -684,8 +684,8 @@ oldest. The write is the largest part. Besides the look-up and checks
 every built-in makes (entry, handle table, element type, end state, the
 buffer's range) and the copy, it raises the reader's event through the
 kernel aggregator's public \`sq_waitable_post\`, which takes the lock again
-and asks the scheduler to reschedule (P3 wakes its waiters through its own
-event words, so that request finds nothing to do), and it completes its own
+and asks the scheduler to reschedule (P3 wakes its waiters on its own
+kernel wait queues, so that request finds nothing to do), and it completes its own
 copy the same way: its event raised, then consumed at once as the call's
 result. What would lower the fixed cost (not done here: src/p3 is as the
 P3 issue left it): a post under the caller's lock without the reschedule,

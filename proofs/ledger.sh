@@ -134,7 +134,7 @@ the run took from the cache and how many it computed.
 | MD03 | every partition has size > 0: an empty one is refused with SQ_ERR_ZERO_LENGTH |
 | MD04 | a domain holds at most SQ_CONFIG_MAX_PARTITIONS partitions: an add past it is refused, and when every part passes its other checks the code is SQ_ERR_FULL (WP proves both at sq_mem_domain_add_all_locked, and the code at sq_mem_domain_add) |
 | MD05 | add and remove keep MD01-MD04 and MD06 (add all-or-nothing; remove leaves no hole: the last partition takes the removed one's place) |
-| MD06 | base + size of a partition never passes the end of the address space: SQ_ERR_RANGE |
+| MD06 | base + size of a partition never passes the end of the address space (SQ_ERR_RANGE) nor 4 GiB, the MPUs' address space (SQ_ERR_INVALID, a 64-bit host only) |
 | MD07 | no partition of a domain overlaps the stack of a thread the kernel knows: checked at add, at a thread's join and at its start (SQ_ERR_BUSY) |
 | MPU01 | each partition (and each port region) becomes one enabled MPU region whose decoded base and size are exactly the partition's (PMSAv7: no subregion disabled, RBAR's VALID/REGION 0) |
 | MPU02 | a region's decoded unprivileged access is the partition's: readable, writable iff SQ_MEM_WRITE, executable iff SQ_MEM_EXEC, Device memory iff SQ_MEM_DEVICE |

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <squall/event.h>
+#include <squall/poll.h>
 #include <squall/sem.h>
 #include <squall/thread.h>
 #include <squall/timer.h>
@@ -32,6 +33,32 @@ static void reset_all(void)
 static void note_arg(void *arg)
 {
     note(*(const char *)arg);
+}
+
+/* Before sq_kernel_init (this test runs first, before any test calls it):
+ * the caller is the idle thread of an empty kernel, so every wait is
+ * refused with SQ_ERR_STATE, and nothing follows a missing current thread
+ * (the host crashed here, Cortex-M wrote through NULL). */
+SQ_SEM_DEFINE(early_sem, 0, 1);
+SQ_EVENT_DEFINE(early_event);
+static void test_before_init(void **state)
+{
+    (void)state;
+    sq_poll_event_t ev = SQ_POLL_EVENT_INIT(SQ_POLL_SEM_AVAILABLE, &early_sem, 0u);
+    SQ_CHECK(sq_thread_self() != NULL);
+    SQ_CHECK_EQ(sq_sem_take(&early_sem, 10), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_sem_take(&early_sem, SQ_FOREVER), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_event_wait(&early_event, 1u, 0u, 10, NULL), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_poll(&ev, 1u, 10), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_thread_sleep(10), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_thread_join(&th_a, 10), SQ_ERR_STATE);
+    sq_thread_yield();
+    SQ_CHECK_EQ(sq_thread_start(&th_a, note_arg, "a", 1, 0), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_thread_count(), 1u);
+    /* What does not wait works on the empty kernel. */
+    SQ_CHECK_EQ(sq_sem_give(&early_sem), SQ_OK);
+    SQ_CHECK_EQ(sq_sem_take(&early_sem, 10), SQ_OK);
 }
 
 /* SC01/SC02/SC05: the highest priority runs first; equals in start order. */
@@ -615,7 +642,7 @@ static void test_stack_usage(void **state)
     th_c.stack_size = sizeof th_c_stack;
 }
 
-SQ_TEST_MAIN(SQ_TEST(test_priority_order), SQ_TEST(test_yield_round_robin),
+SQ_TEST_MAIN(SQ_TEST(test_before_init), SQ_TEST(test_priority_order), SQ_TEST(test_yield_round_robin),
              SQ_TEST(test_thread_bad_input), SQ_TEST(test_suspend_abort_join),
              SQ_TEST(test_sleep_and_join), SQ_TEST(test_sem_counts),
              SQ_TEST(test_sem_wake_order), SQ_TEST(test_sem_reset_timeout),

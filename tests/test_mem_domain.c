@@ -164,9 +164,25 @@ static void test_add_refused(void **state)
         }
     }
 
-    /* Up to the top of the address space is fine; the next granule wraps. */
-    SQ_CHECK_EQ(add(&v8, UINTPTR_MAX - 31u, 32u, SQ_MEM_RO | SQ_MEM_DEVICE), SQ_OK);
-    SQ_CHECK_EQ(del(&v8, UINTPTR_MAX - 31u, 32u), SQ_OK);
+    /* Up to 4 GiB is fine (on a 32-bit target the top of the address
+     * space: the next granule wraps, RANGE). */
+    SQ_CHECK_EQ(add(&v8, 0xffffffe0u, 32u, SQ_MEM_RO | SQ_MEM_DEVICE), SQ_OK);
+    SQ_CHECK_EQ(del(&v8, 0xffffffe0u, 32u), SQ_OK);
+    SQ_CHECK_EQ(add(&v7, 0xffffffe0u, 32u, SQ_MEM_RO), SQ_OK);
+    SQ_CHECK_EQ(del(&v7, 0xffffffe0u, 32u), SQ_OK);
+    /* MD06: a partition ending above 4 GiB (a 64-bit host's) has no MPU
+     * region: add refuses it, so no encoder meets one. */
+    const bool wide = sizeof(uintptr_t) > 4u;
+    const uintptr_t four_gib = (uintptr_t)0xffffffe0u + 32u; /* 0 on a 32-bit target */
+    memcpy(&before, &v8, sizeof before);
+    SQ_CHECK_EQ(add(&v8, 0xffffffe0u, 64u, SQ_MEM_RW), wide ? SQ_ERR_INVALID : SQ_ERR_RANGE);
+    SQ_CHECK(same(&v8, &before));
+    if (wide) {
+        SQ_CHECK_EQ(add(&v8, four_gib, 32u, SQ_MEM_RW), SQ_ERR_INVALID);
+        SQ_CHECK_EQ(add(&v8, UINTPTR_MAX - 31u, 32u, SQ_MEM_RO), SQ_ERR_INVALID);
+        SQ_CHECK_EQ(add(&v7, four_gib, 32u, SQ_MEM_RW), SQ_ERR_INVALID);
+        SQ_CHECK(same(&v8, &before));
+    }
 
     /* MD04: SQ_CONFIG_MAX_PARTITIONS, then FULL. */
     SQ_CHECK_EQ(sq_mem_domain_init(&v8, SQ_MEM_RULE_PMSAV8), SQ_OK);

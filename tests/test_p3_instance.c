@@ -311,6 +311,18 @@ static void context_slots(void **state)
     SQ_CHECK_EQ(sq_p3_context_get(&th, 0u, &v), SQ_OK);
     SQ_CHECK_EQ(v, 3u);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_NONE);
+    /* After a trap they fail like every built-in: nothing stored either
+     * way, the first reason kept. */
+    inst.may_leave = true;
+    SQ_CHECK_EQ(sq_p3_trap(&inst, SQ_P3_TRAP_BAD_HANDLE), SQ_ERR_TRAP);
+    v = 5u;
+    SQ_CHECK_EQ(sq_p3_context_get(&th, 0u, &v), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(v, 5u);
+    SQ_CHECK_EQ(sq_p3_context_set(&th, 0u, 9u), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_context_set(&t2, 1u, 9u), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(th.context[0], 3u);
+    SQ_CHECK_EQ(t2.context[1], 0u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_BAD_HANDLE);
 }
 
 /* IN01 at the edges of memory (64 bytes). */

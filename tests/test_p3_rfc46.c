@@ -109,6 +109,15 @@ static void test_context(void **state)
     SQ_CHECK_EQ(sq_rfc46_bind(&tb, SCRATCH), SQ_OK);
     SQ_CHECK_EQ(context0_get(), 0u);
     SQ_CHECK_EQ(trap_calls, 0u);
+    /* After a trap both fail like every intrinsic: the handler hears the
+     * first reason, set stores nothing, get gives 0. */
+    context0_set(7u);
+    inst_b.trap = SQ_P3_TRAP_BAD_HANDLE;
+    context0_set(8u);
+    check_trap(&inst_b, SQ_P3_TRAP_BAD_HANDLE, 1u);
+    SQ_CHECK_EQ(tb.context[0], 7u);
+    SQ_CHECK_EQ(context0_get(), 0u);
+    check_trap(&inst_b, SQ_P3_TRAP_BAD_HANDLE, 2u);
 }
 
 /* The reference's rendezvous under the RFC's names: new splits the

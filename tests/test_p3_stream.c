@@ -411,8 +411,9 @@ static void test_transfer(void **state)
     /* White-box: d as if of this runtime, and trapped before. */
     inst_d.trap = SQ_P3_TRAP_BUSY;
     inst_d.runtime = &p3_rt;
-    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_d, &t_u8, r2, &moved), SQ_ERR_STATE);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_d), SQ_P3_TRAP_BUSY);
     SQ_CHECK_EQ(sq_p3_handle_count(&inst_d.handles), 0u);
     SQ_CHECK_EQ(rd(&ta, r2, 0u, 1u, &res), SQ_OK);
     SQ_CHECK_EQ(res, BLOCKED);
@@ -447,15 +448,15 @@ static void test_transfer(void **state)
     SQ_CHECK_EQ(sq_p3_end_transfer(&tb, &inst_a, &t_u32, r, &moved), SQ_ERR_TRAP);
     check_trapped(&inst_b, SQ_P3_TRAP_WRONG_TYPE, &inst_a);
 
-    /* The destination's table is full: it traps, the source keeps the
-     * end. */
+    /* The destination's table is full: it traps (SQ_ERR_STATE: `to`'s
+     * refusal), the source keeps the end. */
     p3_reset();
     SQ_CHECK_EQ(sq_p3_instance_init(&inst_c, &p3_rt, inst_c_slots, 2u, mem_c, sizeof mem_c),
                 SQ_OK);
     p3_new(&ta, &t_u8, false, &r, &w);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_c, &t_u8, r, &moved), SQ_OK);
     p3_new(&ta, &t_u8, false, &r, &w);
-    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_c, &t_u8, r, &moved), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_c, &t_u8, r, &moved), SQ_ERR_STATE);
     check_trapped(&inst_c, SQ_P3_TRAP_TABLE_FULL, &inst_a);
     SQ_CHECK_EQ(rd(&ta, r, 0u, 1u, &res), SQ_OK);
     SQ_CHECK_EQ(res, BLOCKED);
@@ -551,8 +552,9 @@ static void test_traps(void **state)
     check_trapped(&inst_b, SQ_P3_TRAP_NO_OBJECTS, &inst_a);
 }
 
-/* A table with room for one end only: the second insert traps and the
- * first is undone (the channel goes back to the pool). */
+/* A table with room for one end only: new traps TABLE_FULL before it
+ * takes either index, so the trapped instance's table is as it was
+ * (length, free stack, slots), and the channel goes back to the pool. */
 static void test_table_full(void **state)
 {
     (void)state;
@@ -562,10 +564,34 @@ static void test_table_full(void **state)
     p3_reset();
     SQ_CHECK_EQ(sq_p3_instance_init(&inst_c, &p3_rt, inst_c_slots, 2u, NULL, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_p3_thread_init(&tc, &inst_c), SQ_OK);
+    sq_p3_handle_table_t table = inst_c.handles;
+    sq_p3_handle_slot_t slots[2];
+    memcpy(slots, inst_c_slots, sizeof slots);
     SQ_CHECK_EQ(sq_p3_future_new(&tc, &t_unit, &packed), SQ_ERR_TRAP);
     check_trapped(&inst_c, SQ_P3_TRAP_TABLE_FULL, &inst_a);
     SQ_CHECK_EQ(p3_rt.channels.used, 0u);
     SQ_CHECK_EQ(sq_p3_handle_count(&inst_c.handles), 0u);
+    SQ_CHECK_EQ(inst_c.handles.length, table.length);
+    SQ_CHECK_EQ(inst_c.handles.free_head, table.free_head);
+    SQ_CHECK_MEM_EQ(inst_c_slots, slots, sizeof slots);
+    /* The same with the one free index on the free stack. */
+    SQ_P3_INSTANCE_DEFINE(inst_d4, &p3_rt, 4u);
+    uint32_t r = 0u, w = 0u, x = 0u;
+    p3_reset();
+    SQ_CHECK_EQ(sq_p3_instance_init(&inst_d4, &p3_rt, inst_d4_slots, 4u, NULL, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_thread_init(&tc, &inst_d4), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&tc, &x), SQ_OK);
+    p3_new(&tc, &t_u8, false, &r, &w);
+    SQ_CHECK_EQ(sq_p3_waitable_set_drop(&tc, x), SQ_OK);
+    table = inst_d4.handles;
+    sq_p3_handle_slot_t d4_slots[4];
+    memcpy(d4_slots, inst_d4_slots, sizeof d4_slots);
+    SQ_CHECK_EQ(sq_p3_stream_new(&tc, &t_u8, &packed), SQ_ERR_TRAP);
+    check_trapped(&inst_d4, SQ_P3_TRAP_TABLE_FULL, &inst_a);
+    SQ_CHECK_EQ(inst_d4.handles.length, table.length);
+    SQ_CHECK_EQ(inst_d4.handles.free_head, table.free_head);
+    SQ_CHECK_MEM_EQ(inst_d4_slots, d4_slots, sizeof d4_slots);
+    SQ_CHECK_EQ(p3_rt.channels.used, 1u);
 }
 
 /* A synchronous read blocks its kernel thread until another thread's

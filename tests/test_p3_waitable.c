@@ -221,8 +221,10 @@ static void test_empty_wait(void **state)
     check_stored(mem_a, 32u, k_r, 0x20u);
 }
 
-/* While a synchronous read waits, join and cancel of its end trap; a
- * write from another instance still completes it. */
+/* While a synchronous read waits, join and cancel of its end trap, and
+ * the trap stops the waiting read at once (SQ_ERR_TRAP, no result); its
+ * buffer stays registered, as everything of a trapped instance stays, so
+ * a write from another instance still lands in it. */
 static void sync_reader(void *arg)
 {
     (void)arg;
@@ -241,15 +243,16 @@ static void meddler(void *arg)
 static void run_sync_meddling(bool join)
 {
     reset();
+    k_res = 0u;
     p3_pipe(&t_u8, false, &k_r, &k_w);
     SQ_CHECK_EQ(sq_p3_waitable_set_new(&tb, &k_set), SQ_OK);
     run_pair(sync_reader, NULL, meddler, join ? &k_set : NULL);
     SQ_CHECK_EQ(k_st[1], SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_SYNC_WAITER);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(k_st[0], SQ_ERR_TRAP);
+    SQ_CHECK_EQ(k_res, 0u);
     SQ_CHECK_EQ(k_st[2], SQ_OK);
-    SQ_CHECK_EQ(k_st[0], SQ_OK);
-    SQ_CHECK_EQ(k_res, 0x40u);
     SQ_CHECK_MEM_EQ(&mem_b[16], &mem_a[64], 4u);
 }
 static void test_sync_waiter_traps(void **state)
@@ -259,8 +262,9 @@ static void test_sync_waiter_traps(void **state)
     run_sync_meddling(false);
 }
 
-/* A set a thread waits on cannot be dropped, even empty; the waiter
- * still gets the event of a waitable joined later. */
+/* A set a thread waits on cannot be dropped, even empty: the drop traps,
+ * and the trap stops the waiter (SQ_ERR_TRAP, nothing stored) before the
+ * dropper goes on. */
 static sq_p3_trap_t k_trap;
 static void set_waiter(void *arg)
 {
@@ -284,6 +288,7 @@ static void test_drop_with_waiter(void **state)
     (void)state;
     uint32_t res = 0u;
     reset();
+    k_code = SQ_P3_EVENT_NONE;
     p3_pipe(&t_u8, false, &k_r, &k_w);
     SQ_CHECK_EQ(sq_p3_waitable_set_new(&tb, &k_set), SQ_OK);
     SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, k_r, 16u, 8u, true, &res), SQ_OK);
@@ -291,12 +296,12 @@ static void test_drop_with_waiter(void **state)
     SQ_CHECK_EQ(k_st[1], SQ_ERR_TRAP);
     SQ_CHECK_EQ(k_trap, SQ_P3_TRAP_SET_WAITERS);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(k_st[0], SQ_ERR_TRAP);
+    SQ_CHECK_EQ(k_code, SQ_P3_EVENT_NONE);
+    check_stored(mem_b, 40u, 0xabaaa9a8u, 0xafaeadacu);
     SQ_CHECK_EQ(k_st[2], SQ_OK);
     SQ_CHECK_EQ(k_res, 0x30u);
     SQ_CHECK_EQ(k_st[3], SQ_OK);
-    SQ_CHECK_EQ(k_st[0], SQ_OK);
-    SQ_CHECK_EQ(k_code, SQ_P3_EVENT_STREAM_READ);
-    check_stored(mem_b, 40u, k_r, 0x30u);
     /* Nobody waits now: the set's only obstacle is its member. */
     SQ_CHECK_EQ(sq_p3_waitable_join(&tb, k_r, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_p3_waitable_set_drop(&tb, k_set), SQ_OK);
@@ -351,6 +356,81 @@ static void test_two_waiters(void **state)
     SQ_CHECK_EQ(p3_word(mem_a + 28u), second == two_r[0] ? 0x10u : 0x20u);
 }
 
+/* Several threads wait on one set: each event goes to the first waiter
+ * by priority, then arrival (SC01), as on every kernel wait queue. Equal
+ * priorities: th_a (the lower thread index) yields first, so th_b waits
+ * first and must take the first event. Then a later waiter of higher
+ * priority takes the next event before an earlier one of lower. */
+static uint32_t order_first[2];
+static bool order_by_prio;   /* the second case: th_b waits later */
+static void order_waiter(void *arg)
+{
+    uint32_t i = *(const uint32_t *)arg;
+    if (i == 0u) {
+        sq_thread_yield();
+    } else if (order_by_prio) {
+        (void)sq_thread_sleep(2u);
+    }
+    two_st[i] = sq_p3_waitable_set_wait(i == 0u ? &ta : &ta2, k_set, 16u + 8u * i,
+                                        &two_codes[i]);
+}
+static void order_poster(void *arg)
+{
+    uint32_t res = 0u;
+    (void)arg;
+    if (order_by_prio) {
+        (void)sq_thread_sleep(5u);
+    }
+    k_st[0] = sq_p3_stream_write(&tb, &t_u8, two_w[0], 0u, 1u, true, &res);
+    /* The first event's taker has run (it outranks this thread). */
+    order_first[0] = p3_word(mem_a + 16u);
+    order_first[1] = p3_word(mem_a + 24u);
+    k_st[1] = sq_p3_stream_write(&tb, &t_u8, two_w[1], 0u, 2u, true, &res);
+}
+static void order_setup(void)
+{
+    uint32_t res = 0u;
+    reset();
+    memset(two_st, 0, sizeof two_st);
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &k_set), SQ_OK);
+    for (uint32_t i = 0u; i < 2u; i++) {
+        uint32_t r = 0u;
+        p3_new(&tb, &t_u8, false, &r, &two_w[i]);
+        SQ_CHECK_EQ(sq_p3_end_transfer(&tb, &inst_a, &t_u8, r, &two_r[i]), SQ_OK);
+        SQ_CHECK_EQ(sq_p3_stream_read(&ta, &t_u8, two_r[i], 100u + 8u * i, 4u, true, &res),
+                    SQ_OK);
+        SQ_CHECK_EQ(sq_p3_waitable_join(&ta, two_r[i], k_set), SQ_OK);
+    }
+}
+static void test_waiter_order(void **state)
+{
+    (void)state;
+    /* Equal priorities: th_b waited first and takes the first event. */
+    order_by_prio = false;
+    order_setup();
+    SQ_CHECK_EQ(sq_thread_start(&th_a, order_waiter, (void *)&slot0, 3u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, order_waiter, (void *)&slot1, 3u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_c, order_poster, NULL, 4u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(two_st[0], SQ_OK);
+    SQ_CHECK_EQ(two_st[1], SQ_OK);
+    SQ_CHECK_EQ(order_first[1], two_r[0]);     /* th_b (slot 1) took event 1 */
+    SQ_CHECK(order_first[0] != two_r[0] && order_first[0] != two_r[1]);
+    SQ_CHECK_EQ(p3_word(mem_a + 16u), two_r[1]); /* th_a took event 2 */
+    /* th_a waits first at priority 5, th_b later at 2: th_b takes it. */
+    order_by_prio = true;
+    order_setup();
+    SQ_CHECK_EQ(sq_thread_start(&th_a, order_waiter, (void *)&slot0, 5u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_b, order_waiter, (void *)&slot1, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_c, order_poster, NULL, 6u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(two_st[0], SQ_OK);
+    SQ_CHECK_EQ(two_st[1], SQ_OK);
+    SQ_CHECK_EQ(order_first[1], two_r[0]);
+    SQ_CHECK_EQ(p3_word(mem_a + 16u), two_r[1]);
+}
+
 SQ_TEST_MAIN(SQ_TEST(test_set_basics), SQ_TEST(test_fifo), SQ_TEST(test_event_pointer),
              SQ_TEST(test_empty_wait), SQ_TEST(test_sync_waiter_traps),
-             SQ_TEST(test_drop_with_waiter), SQ_TEST(test_two_waiters))
+             SQ_TEST(test_drop_with_waiter), SQ_TEST(test_two_waiters),
+             SQ_TEST(test_waiter_order))

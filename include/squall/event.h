@@ -58,7 +58,9 @@ uint32_t sq_event_get(const sq_event_t *e);
  * were set. SQ_OK, SQ_ERR_NULL, SQ_ERR_INVALID (desired 0 or unknown
  * options), SQ_ERR_DESTROYED, SQ_ERR_BUSY (not satisfied and SQ_NO_WAIT),
  * SQ_ERR_TIMEOUT, SQ_ERR_AGAIN (the waiter was suspended), SQ_ERR_IN_ISR
- * (a wait from an interrupt), SQ_ERR_FULL (no free timeout slot).
+ * (a wait from an interrupt), SQ_ERR_STATE (a wait from outside a thread:
+ * the idle thread, which is every caller before sq_kernel_run, before
+ * sq_kernel_init included), SQ_ERR_FULL (no free timeout slot).
  */
 sq_status_t sq_event_wait(sq_event_t *e, uint32_t desired, uint32_t options,
                           sq_timeout_t timeout, uint32_t *matched);

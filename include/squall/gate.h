@@ -75,6 +75,8 @@ bool sq_gate_is_enabled(const sq_gate_t *g);
  * `timeout` ticks for it to open. SQ_ERR_NULL, SQ_ERR_INVALID,
  * SQ_ERR_BUSY (closed and SQ_NO_WAIT), SQ_ERR_TIMEOUT, SQ_ERR_AGAIN (the
  * waiter was suspended), SQ_ERR_IN_ISR (a wait from an interrupt),
+ * SQ_ERR_STATE (a wait from outside a thread: the idle thread, which is
+ * every caller before sq_kernel_run, before sq_kernel_init included),
  * SQ_ERR_FULL (no free timeout slot).
  */
 sq_status_t sq_gate_wait_until_ready(sq_gate_t *g, sq_timeout_t timeout);

@@ -22,7 +22,10 @@
  *   MD03 every partition has size > 0 (implied by MD02);
  *   MD04 at most SQ_CONFIG_MAX_PARTITIONS partitions;
  *   MD05 add and remove keep MD01-MD04 (add is all-or-nothing);
- *   MD06 base + size never passes the end of uintptr_t's address range;
+ *   MD06 base + size never passes the end of uintptr_t's address range
+ *        (SQ_ERR_RANGE), nor 4 GiB, the end of the MPUs' 32-bit address
+ *        space (SQ_ERR_INVALID: only a 64-bit host has such addresses;
+ *        on a 32-bit target the two are one rule);
  *   MD07 no partition of any domain overlaps the stack of a thread the
  *        kernel knows (so no domain grants another thread's stack).
  * Access is one of SQ_MEM_RO, SQ_MEM_RW, SQ_MEM_RX, SQ_MEM_RWX, the first
@@ -129,7 +132,8 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule);
 
 /**
  * Add a copy of `*p` to `d`. SQ_ERR_NULL, SQ_ERR_INVALID (d not
- * initialised, or access not one of the four forms), SQ_ERR_ZERO_LENGTH
+ * initialised, or access not one of the four forms; or, on a 64-bit host,
+ * the partition ends above 4 GiB: MD06), SQ_ERR_ZERO_LENGTH
  * (size 0), SQ_ERR_RANGE (MD02 alignment, or MD06 wraps), SQ_ERR_BUSY
  * (overlaps a partition of d: MD01, or a known thread's stack: MD07),
  * SQ_ERR_FULL (MD04). If a running user thread is in `d` its MPU view

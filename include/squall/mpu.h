@@ -51,8 +51,9 @@ typedef struct sq_mpu_v8_region {
  * Encode `d` (rule SQ_MEM_RULE_PMSAV7) into out[0 .. d->count-1] and set
  * *count. SQ_ERR_NULL, SQ_ERR_INVALID (not initialised, or another rule),
  * SQ_ERR_CORRUPT (more than SQ_CONFIG_MAX_PARTITIONS, or a partition that
- * breaks the rule: only a domain written without the sq_mem_domain_* calls
- * has one), SQ_ERR_CAPACITY (more partitions than `room`). Nothing is
+ * breaks the rule, one ending above 4 GiB included: only a domain written
+ * without the sq_mem_domain_* calls has one, since add refuses them),
+ * SQ_ERR_CAPACITY (more partitions than `room`). Nothing is
  * written on failure.
  */
 sq_status_t sq_mpu_v7_encode(const sq_mem_domain_t *d, sq_mpu_v7_region_t *out,

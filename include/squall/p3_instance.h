@@ -11,9 +11,24 @@
  *
  * Traps. A built-in that finds a broken Component Model rule returns
  * SQ_ERR_TRAP, records the reason in the instance (the first one stays)
- * and changes nothing else. A trapped instance is poisoned: every later
- * built-in on it returns SQ_ERR_TRAP at once (SQ_P3_TRAP_POISONED is not
- * recorded over the first reason). Other instances are untouched. The
+ * and changes nothing else, with exactly these exceptions:
+ *   - a trap stops the instance's other threads: each thread blocked in a
+ *     built-in of it (waitable-set.wait, a synchronous read or write) is
+ *     woken and returns SQ_ERR_TRAP, nothing taken or stored (the
+ *     reference stops every thread of a trapped instance);
+ *   - error-context.debug-message calls realloc, and fills the block it
+ *     gives, before it checks `ptr` (the reference's order): a trap on
+ *     `ptr` (ALIGN, BOUNDS), or in realloc, comes after realloc ran and
+ *     the block was written;
+ *   - what the instance had under way stays as it was, not undone: a copy
+ *     it registered (a pending read or write, one a stopped synchronous
+ *     call made included) can still be completed by a partner in another
+ *     instance, which moves elements to or from the trapped instance's
+ *     memory, so that memory must stay until those ends are dropped.
+ * A trapped instance is poisoned: every later built-in on it returns
+ * SQ_ERR_TRAP at once, context.get/set included (SQ_P3_TRAP_POISONED is
+ * not recorded over the first reason). Other instances are untouched;
+ * sq_p3_end_transfer says with its code which instance refused. The
  * embedder unwinds the guest (wasm_rt_trap, say) when it sees SQ_ERR_TRAP.
  *
  * Guest pointers. Every address a built-in takes is an offset into the
@@ -141,12 +156,15 @@ sq_p3_trap_t sq_p3_instance_trap(const sq_p3_instance_t *inst);
  *  SQ_ERR_INVALID (inst not registered). */
 sq_status_t sq_p3_thread_init(sq_p3_thread_t *t, sq_p3_instance_t *inst);
 
-/** context.get i: the thread's slot i into `*value`. No trap (the slot
- *  number is checked by validation): SQ_ERR_NULL, SQ_ERR_INVALID (t not
- *  initialised), SQ_ERR_RANGE (i >= 2). */
+/** context.get i: the thread's slot i into `*value`. It traps nothing
+ *  itself (the slot number is checked by validation, may_leave is not):
+ *  SQ_ERR_NULL, SQ_ERR_INVALID (t not initialised), SQ_ERR_TRAP (the
+ *  instance has trapped: nothing stored, no reason recorded),
+ *  SQ_ERR_RANGE (i >= 2). */
 sq_status_t sq_p3_context_get(const sq_p3_thread_t *t, uint32_t i, uint32_t *value);
 
-/** context.set i. Codes as for get. */
+/** context.set i. Codes as for get; after a trap the slot keeps its
+ *  value. */
 sq_status_t sq_p3_context_set(sq_p3_thread_t *t, uint32_t i, uint32_t value);
 
 #endif /* SQUALL_P3_INSTANCE_H */

@@ -42,7 +42,9 @@
  * 0 for numbers, all-zero structs (event NONE; writer and reader 0, an
  * index never handed out), and {DROPPED, 0} for a copy, which tells the
  * guest the stream is unusable (a trapped instance stays poisoned: every
- * later intrinsic fails too).
+ * later intrinsic fails too, context0_get/set included, and a thread
+ * blocked in waitable_set_wait or a copy when another thread traps the
+ * instance returns through the handler with the first reason).
  *
  * With the CMake option SQUALL_RFC46=OFF the static library leaves the
  * facade out, so an embedder's own definitions of these names do not

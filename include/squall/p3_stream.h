@@ -120,7 +120,8 @@ typedef struct sq_p3_channel {
 
 /** stream.new T: both ends idle, `*packed` = readable | writable << 32.
  *  SQ_ERR_NULL, SQ_ERR_INVALID (bad descriptor), SQ_ERR_UNSUPPORTED
- *  (HANDLE or STRING elements), SQ_ERR_TRAP (MAY_NOT_LEAVE, TABLE_FULL,
+ *  (HANDLE or STRING elements), SQ_ERR_TRAP (MAY_NOT_LEAVE, TABLE_FULL
+ *  when the table has room for fewer than two ends: neither is added,
  *  NO_OBJECTS, POISONED). */
 sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed);
 
@@ -129,8 +130,10 @@ sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64
  *  thread blocks until the copy's event and returns it. SQ_ERR_TRAP: see
  *  sq_p3_trap_t (MAY_NOT_LEAVE, BAD_HANDLE, WRONG_KIND, WRONG_TYPE,
  *  NOT_IDLE, DONE, SYNC_IN_SET, LENGTH, ALIGN, BOUNDS, SAME_INSTANCE,
- *  POISONED); SQ_ERR_NULL; a synchronous form that would have to wait,
- *  called where nothing can block, changes nothing and returns
+ *  POISONED; also a synchronous form whose instance another thread traps
+ *  while it waits: no result, its copy stays registered, see
+ *  p3_instance.h); SQ_ERR_NULL; a synchronous form that would have to
+ *  wait, called where nothing can block, changes nothing and returns
  *  SQ_ERR_IN_ISR (an interrupt) or SQ_ERR_STATE (the idle thread: code
  *  outside sq_kernel_run's threads). */
 sq_status_t sq_p3_stream_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
@@ -198,11 +201,15 @@ sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *ty
 
 /** Move readable end `end` of `from`'s instance into `to`'s instance (what
  *  lifting and lowering a stream<T> or future<T> argument does): the new
- *  index into `*moved`. SQ_ERR_TRAP on `from` (BAD_HANDLE, WRONG_KIND
- *  (not a readable end), WRONG_TYPE, NOT_IDLE, DONE, SYNC_IN_SET when in
- *  a set) or on `to` (TABLE_FULL); SQ_ERR_NULL; SQ_ERR_INVALID (`to` not
- *  registered, or of another runtime); SQ_ERR_TRAP with nothing recorded
- *  when `to` has trapped before. */
+ *  index into `*moved`. Each refusal belongs to one instance, told by the
+ *  code: SQ_ERR_TRAP is always `from`'s (its reason recorded there, or
+ *  from's instance had trapped before: BAD_HANDLE, WRONG_KIND (not a
+ *  readable end), WRONG_TYPE, NOT_IDLE, DONE, SYNC_IN_SET when in a set,
+ *  POISONED); SQ_ERR_STATE is `to`'s: `to` had trapped before (nothing
+ *  new recorded), or its table is full (TABLE_FULL recorded in `to`, which
+ *  is trapped from now on). On either, from's instance keeps the end,
+ *  unchanged. SQ_ERR_NULL; SQ_ERR_INVALID (`to` not registered, or of
+ *  another runtime). */
 sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
                                const sq_p3_type_t *type, uint32_t end, uint32_t *moved);
 

@@ -16,6 +16,17 @@
  * keeps its pending members in a queue (the kernel's waitable-set
  * aggregator, waitable_set.h).
  *
+ * Takers: when several threads wait on one set, each event wakes one of
+ * them, the first by priority, then by arrival (SC01, as every kernel
+ * wait queue), and that thread takes the oldest event when it runs. A
+ * thread that finds the event already taken (by a poll, or a thread that
+ * had not blocked yet) waits again, behind the waiters of its priority.
+ *
+ * Traps: a thread blocked in wait, or in a synchronous read or write,
+ * when another thread's built-in traps its instance is woken at once and
+ * returns SQ_ERR_TRAP with nothing delivered or stored (the reference
+ * stops every thread of a trapped instance).
+ *
  * Properties (named in src/p3/waitable.c's contracts):
  *   WS01  a waitable is in at most one set; joining another set moves it,
  *         joining 0 takes it out;
@@ -30,7 +41,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <squall/status.h>
-#include <squall/event.h>
+#include <squall/kernel.h>
 #include <squall/waitable_set.h>
 #include <squall/p3_instance.h>
 
@@ -51,7 +62,7 @@ typedef struct sq_p3_waitable {
     uint32_t handle;           /**< its index there: the event's first word */
     uint32_t kind;             /**< an sq_p3_kind_t */
     bool sync_waiting;         /**< a synchronous built-in waits on it */
-    sq_event_t wake;           /**< what that built-in's kernel thread blocks on */
+    sq_wait_queue_t wake;      /**< what that built-in's kernel thread waits on */
 } sq_p3_waitable_t;
 
 /** A waitable set: the kernel aggregator plus the P3 rules (an empty set
@@ -63,7 +74,7 @@ typedef struct sq_p3_wset {
     sq_p3_instance_t *owner;
     uint32_t handle;
     uint32_t waiters;          /**< threads in waitable-set.wait on it */
-    sq_event_t wake;           /**< what those threads block on */
+    sq_wait_queue_t wake;      /**< what those threads wait on (SC01 order) */
 } sq_p3_wset_t;
 
 /** waitable-set.new: a new empty set's index into `*index`. SQ_OK,
@@ -77,7 +88,10 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index);
  * one), deliver it, store (waitable index, payload) at guest `ptr` and the
  * event code into `*code`. `ptr` is checked (4-aligned, 8 bytes in
  * memory) before blocking. Never NONE. SQ_ERR_TRAP (BAD_HANDLE,
- * WRONG_KIND, ALIGN, BOUNDS, MAY_NOT_LEAVE, POISONED). With nothing
+ * WRONG_KIND, ALIGN, BOUNDS, MAY_NOT_LEAVE, POISONED; or the instance
+ * trapped while the thread waited: nothing taken, nothing stored). Of
+ * several threads waiting, the first by priority then arrival takes the
+ * next event (see above). With nothing
  * pending, where nothing can block, it changes nothing and returns
  * SQ_ERR_IN_ISR (an interrupt) or SQ_ERR_STATE (the idle thread: code
  * outside sq_kernel_run's threads).

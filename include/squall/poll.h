@@ -101,6 +101,8 @@ sq_status_t sq_poll_signal_check(const sq_poll_signal_t *sig, uint32_t *raised,
  * 0), SQ_ERR_INVALID (an unknown type, or EVENTS_ANY with mask 0),
  * SQ_ERR_BUSY (none ready and SQ_NO_WAIT), SQ_ERR_TIMEOUT, SQ_ERR_AGAIN
  * (the poller was suspended), SQ_ERR_IN_ISR (a wait from an interrupt),
+ * SQ_ERR_STATE (a wait from outside a thread: the idle thread, which is
+ * every caller before sq_kernel_run, before sq_kernel_init included),
  * SQ_ERR_FULL (no free timeout slot).
  */
 sq_status_t sq_poll(sq_poll_event_t *events, uint32_t count, sq_timeout_t timeout);

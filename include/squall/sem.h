@@ -45,7 +45,9 @@ sq_status_t sq_sem_give(sq_sem_t *s);
  * SQ_ERR_NULL, SQ_ERR_DESTROYED (before or while waiting), SQ_ERR_BUSY
  * (none and SQ_NO_WAIT), SQ_ERR_TIMEOUT, SQ_ERR_AGAIN (reset while waiting,
  * or the waiting thread was suspended), SQ_ERR_IN_ISR (a wait from an
- * interrupt), SQ_ERR_FULL (no free timeout slot).
+ * interrupt), SQ_ERR_STATE (a wait from outside a thread: the idle
+ * thread, which is every caller before sq_kernel_run, before
+ * sq_kernel_init included), SQ_ERR_FULL (no free timeout slot).
  */
 sq_status_t sq_sem_take(sq_sem_t *s, sq_timeout_t timeout);
 

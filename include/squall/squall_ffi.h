@@ -104,14 +104,14 @@ static const uint32_t SQ_SIZEOF_sq_p3_instance_t = 80u;
 static const uint32_t SQ_SIZEOF_sq_p3_thread_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_p3_error_context_t = 48u;
 static const uint32_t SQ_SIZEOF_sq_typed_ring_buf_t = 40u;
-static const uint32_t SQ_SIZEOF_sq_p3_waitable_t = 64u;
-static const uint32_t SQ_SIZEOF_sq_p3_wset_t = 72u;
+static const uint32_t SQ_SIZEOF_sq_p3_waitable_t = 56u;
+static const uint32_t SQ_SIZEOF_sq_p3_wset_t = 64u;
 static const uint32_t SQ_SIZEOF_sq_p3_copy_result_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_elem_kind_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_type_t = 12u;
 static const uint32_t SQ_SIZEOF_sq_p3_end_state_t = 4u;
-static const uint32_t SQ_SIZEOF_sq_p3_end_t = 96u;
-static const uint32_t SQ_SIZEOF_sq_p3_channel_t = 232u;
+static const uint32_t SQ_SIZEOF_sq_p3_end_t = 88u;
+static const uint32_t SQ_SIZEOF_sq_p3_channel_t = 216u;
 static const uint32_t SQ_SIZEOF_sq_p3_pool_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 88u;
 static const uint32_t SQ_SIZEOF_sq_p3_host_direction_t = 4u;
@@ -461,7 +461,7 @@ typedef struct sq_p3_waitable {
     uint32_t handle;
     uint32_t kind;
     _Bool sync_waiting;
-    sq_event_t wake;
+    sq_wait_queue_t wake;
 } sq_p3_waitable_t;
 typedef struct sq_p3_wset {
     sq_p3_pool_link_t link;
@@ -469,7 +469,7 @@ typedef struct sq_p3_wset {
     sq_p3_instance_t *owner;
     uint32_t handle;
     uint32_t waiters;
-    sq_event_t wake;
+    sq_wait_queue_t wake;
 } sq_p3_wset_t;
 sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index);
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);

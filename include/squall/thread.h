@@ -48,7 +48,8 @@ sq_status_t sq_thread_init(sq_thread_t *t, void *stack, size_t stack_size);
 sq_status_t sq_thread_start(sq_thread_t *t, void (*entry)(void *arg), void *arg,
                             uint32_t prio, uint32_t options);
 
-/** The calling thread (the idle thread outside sq_kernel_run). */
+/** The calling thread (the idle thread outside sq_kernel_run, before
+ *  sq_kernel_init included; never NULL). */
 sq_thread_t *sq_thread_self(void);
 
 /** Let the other ready threads of the caller's priority run first (SC04). */
@@ -57,7 +58,9 @@ void sq_thread_yield(void);
 /**
  * Sleep `ticks` ticks (SQ_NO_WAIT returns at once; SQ_FOREVER sleeps until
  * aborted). SQ_OK, SQ_ERR_AGAIN (suspended and resumed while asleep),
- * SQ_ERR_IN_ISR, SQ_ERR_FULL (no free timeout slot).
+ * SQ_ERR_IN_ISR, SQ_ERR_STATE (from outside a thread: the idle thread,
+ * which is every caller before sq_kernel_run, before sq_kernel_init
+ * included), SQ_ERR_FULL (no free timeout slot).
  */
 sq_status_t sq_thread_sleep(sq_timeout_t ticks);
 
@@ -83,7 +86,8 @@ void sq_thread_exit(void) __attribute__((noreturn));
  * SQ_ERR_NULL, SQ_ERR_DEADLOCK (t is the caller), SQ_ERR_STATE (never
  * started), SQ_ERR_BUSY (still running and SQ_NO_WAIT), SQ_ERR_TIMEOUT,
  * SQ_ERR_AGAIN (the caller was suspended meanwhile), SQ_ERR_IN_ISR (from an
- * interrupt with a wait), SQ_ERR_FULL (no free timeout slot).
+ * interrupt with a wait), SQ_ERR_STATE (a wait from outside a thread, as
+ * for sq_thread_sleep), SQ_ERR_FULL (no free timeout slot).
  */
 sq_status_t sq_thread_join(sq_thread_t *t, sq_timeout_t timeout);
 

@@ -140,7 +140,9 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev);
  * arrive; also when its last member leaves during the wait), SQ_ERR_BUSY
  * (none pending and SQ_NO_WAIT), SQ_ERR_TIMEOUT,
  * SQ_ERR_AGAIN (the waiter was suspended), SQ_ERR_IN_ISR (a wait from an
- * interrupt), SQ_ERR_FULL (no free timeout slot).
+ * interrupt), SQ_ERR_STATE (a wait from outside a thread: the idle
+ * thread, which is every caller before sq_kernel_run, before
+ * sq_kernel_init included), SQ_ERR_FULL (no free timeout slot).
  */
 sq_status_t sq_waitable_set_wait(sq_waitable_set_t *s, sq_wait_event_t *ev,
                                  sq_timeout_t timeout);

@@ -251,13 +251,18 @@ sq_status_t sq_mem_domain_init(sq_mem_domain_t *d, sq_mem_rule_t rule)
       assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
               sq_add_wraps(p);
       ensures MD06: \result == SQ_ERR_RANGE;
+    behavior above:
+      assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
+              !sq_add_wraps(p) && sq_add_above(p);
+      ensures MD06: \result == SQ_ERR_INVALID;
     behavior overlaps:
       assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
-              !sq_add_wraps(p) && sq_add_overlaps(d, p);
+              !sq_add_wraps(p) && !sq_add_above(p) && sq_add_overlaps(d, p);
       ensures MD01: \result == SQ_ERR_BUSY;
     behavior on_stack:
       assumes !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
-              !sq_add_wraps(p) && !sq_add_overlaps(d, p) && sq_add_hits_stack(p);
+              !sq_add_wraps(p) && !sq_add_above(p) && !sq_add_overlaps(d, p) &&
+              sq_add_hits_stack(p);
       ensures MD07: \result == SQ_ERR_BUSY;
     behavior fits:
       assumes sq_add_checks_pass(d, p);
@@ -276,6 +281,11 @@ static sq_status_t sq_mem_domain_check(sq_mem_domain_t *d, const sq_mem_partitio
     if (!sq_mem_rule_fits(d->rule, p->base, p->size) || p->size - 1u > UINTPTR_MAX - p->base) {
         return SQ_ERR_RANGE;
     }
+    /* The MPUs address 32 bits: a partition ending above 4 GiB (only a
+     * 64-bit host has one) has no region, on any port. */
+    if ((uint64_t)p->base > 0x100000000u - (uint64_t)p->size) {
+        return SQ_ERR_INVALID;
+    }
     if (sq_domain_hits_range(d, p->base, p->size) || sq_range_hits_known_stack(p->base, p->size)) {
         return SQ_ERR_BUSY;
     }
@@ -292,6 +302,7 @@ static sq_status_t sq_mem_domain_check(sq_mem_domain_t *d, const sq_mem_partitio
     requires \forall integer i; 0 <= i < count ==>
       sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
       d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+      sq_in_space(d->part[i].base, d->part[i].size) &&
       sq_access_form(d->part[i].access);
     assigns d->count;
     ensures sq_kernel_ok && d->count == count && sq_stacks_same{Pre, Here};
@@ -315,7 +326,8 @@ static void sq_mem_domain_set_count(sq_mem_domain_t *d, uint32_t count)
     requires \valid_read(parts + (0 .. n - 1)) && \separated(d, parts + (0 .. n - 1));
     requires \forall integer i; 0 <= i < n ==>
       sq_rule_fits(d->rule, parts[i].base, parts[i].size) && parts[i].size > 0 &&
-      sq_no_wrap(parts[i].base, parts[i].size) && sq_access_form(parts[i].access);
+      sq_no_wrap(parts[i].base, parts[i].size) &&
+      sq_in_space(parts[i].base, parts[i].size) && sq_access_form(parts[i].access);
     requires \forall integer i, j; 0 <= i < d->count && 0 <= j < n ==>
       !sq_overlap(d->part[i].base, d->part[i].size, parts[j].base, parts[j].size);
     requires \forall integer i, j; 0 <= i < j < n ==>
@@ -324,7 +336,8 @@ static void sq_mem_domain_set_count(sq_mem_domain_t *d, uint32_t count)
     ensures SQ_PARTS_KEPT(Pre, Here, d, \old(d->count));
     ensures \let c = \old(d->count); \forall integer k; c <= k < c + n ==>
       sq_rule_fits(d->rule, d->part[k].base, d->part[k].size) && d->part[k].size > 0 &&
-      sq_no_wrap(d->part[k].base, d->part[k].size) && sq_access_form(d->part[k].access);
+      sq_no_wrap(d->part[k].base, d->part[k].size) &&
+      sq_in_space(d->part[k].base, d->part[k].size) && sq_access_form(d->part[k].access);
     ensures \let c = \old(d->count); \forall integer k; c <= k < c + n ==>
       d->part[k].base == \old(parts[k - c].base) &&
       d->part[k].size == \old(parts[k - c].size) &&
@@ -395,7 +408,8 @@ sq_status_t sq_mem_domain_add_all_locked(sq_mem_domain_t *d, const sq_mem_partit
     uint32_t first = d->count;
     /*@ assert fit_each: \forall integer i; 0 <= i < n ==>
           sq_rule_fits(d->rule, parts[i].base, parts[i].size) && parts[i].size > 0 &&
-          sq_no_wrap(parts[i].base, parts[i].size) && sq_access_form(parts[i].access) &&
+          sq_no_wrap(parts[i].base, parts[i].size) &&
+          sq_in_space(parts[i].base, parts[i].size) && sq_access_form(parts[i].access) &&
           \forall integer k; 0 <= k < first ==>
             !sq_overlap(d->part[k].base, d->part[k].size, parts[i].base, parts[i].size); */
     /*@ assert pre_pairs: \forall integer i, j; 0 <= i < j < first ==>
@@ -403,6 +417,7 @@ sq_status_t sq_mem_domain_add_all_locked(sq_mem_domain_t *d, const sq_mem_partit
     /*@ assert pre_each: \forall integer i; 0 <= i < first ==>
           sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
           d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_in_space(d->part[i].base, d->part[i].size) &&
           sq_access_form(d->part[i].access); */
     sq_mem_domain_fill(d, parts, n);
     //@ ghost filled: ;
@@ -411,16 +426,19 @@ sq_status_t sq_mem_domain_add_all_locked(sq_mem_domain_t *d, const sq_mem_partit
     /*@ assert old_each: \forall integer i; 0 <= i < first ==>
           sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
           d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_in_space(d->part[i].base, d->part[i].size) &&
           sq_access_form(d->part[i].access); */
     /*@ assert new_each: \forall integer k; first <= k < first + n ==>
           sq_rule_fits(d->rule, d->part[k].base, d->part[k].size) &&
           d->part[k].size > 0 && sq_no_wrap(d->part[k].base, d->part[k].size) &&
+          sq_in_space(d->part[k].base, d->part[k].size) &&
           sq_access_form(d->part[k].access); */
     /*@ assert pairs: \forall integer i, j; 0 <= i < j < first + n ==>
           !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */
     /*@ assert each: \forall integer i; 0 <= i < first + n ==>
           sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
           d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_in_space(d->part[i].base, d->part[i].size) &&
           sq_access_form(d->part[i].access); */
     //@ assert kept_old: SQ_PARTS_KEPT(Pre, Here, d, first);
     /*@ assert newest: \forall integer i; 0 <= i < n ==>
@@ -440,6 +458,7 @@ void sq_mem_domain_drop_newest_locked(sq_mem_domain_t *d, uint32_t n)
     /*@ assert each: \forall integer i; 0 <= i < d->count - n ==>
           sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
           d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_in_space(d->part[i].base, d->part[i].size) &&
           sq_access_form(d->part[i].access); */
     sq_mem_domain_set_count(d, d->count - n);
 }
@@ -538,6 +557,7 @@ static void sq_mem_domain_remove_at(sq_mem_domain_t *d, uint32_t at)
     /*@ assert each: \forall integer i; 0 <= i < d->count ==>
           sq_rule_fits(d->rule, d->part[i].base, d->part[i].size) &&
           d->part[i].size > 0 && sq_no_wrap(d->part[i].base, d->part[i].size) &&
+          sq_in_space(d->part[i].base, d->part[i].size) &&
           sq_access_form(d->part[i].access); */
     /*@ assert pairs_kept: \forall integer i, j; 0 <= i < j < d->count && i != at && j != at ==>
           !sq_overlap(d->part[i].base, d->part[i].size, d->part[j].base, d->part[j].size); */

@@ -33,6 +33,9 @@
 
     // MD06 for one region: it ends at or before the end of the address space.
     predicate sq_no_wrap(integer base, integer size) = base + size <= UINTPTR_MAX + 1;
+    // MD06 for a partition: it also ends at or below 4 GiB, the end of the
+    // MPUs' 32-bit address space (on a 32-bit target, the same thing).
+    predicate sq_in_space(integer base, integer size) = base + size <= 0x100000000;
 
     // RO, RW, RX or RWX, RO and RW also with SQ_MEM_DEVICE: no other bit,
     // read always, and device memory never executable.
@@ -50,7 +53,9 @@
       \forall integer i; 0 <= i < d->count ==> d->part[i].size > 0;
     predicate sq_md04(sq_mem_domain_t *d) = d->count <= SQ_CONFIG_MAX_PARTITIONS;
     predicate sq_md06(sq_mem_domain_t *d) =
-      \forall integer i; 0 <= i < d->count ==> sq_no_wrap(d->part[i].base, d->part[i].size);
+      \forall integer i; 0 <= i < d->count ==>
+        sq_no_wrap(d->part[i].base, d->part[i].size) &&
+        sq_in_space(d->part[i].base, d->part[i].size);
     predicate sq_forms(sq_mem_domain_t *d) =
       \forall integer i; 0 <= i < d->count ==> sq_access_form(d->part[i].access);
 
@@ -152,13 +157,15 @@ bool sq_mem_domain_stack_conflict(sq_thread_t *t);
     predicate sq_add_misaligned(sq_mem_domain_t *d, sq_mem_partition_t *p) =
       !sq_rule_fits(d->rule, p->base, p->size);
     predicate sq_add_wraps(sq_mem_partition_t *p) = !sq_no_wrap(p->base, p->size);
+    predicate sq_add_above(sq_mem_partition_t *p) = !sq_in_space(p->base, p->size);
     predicate sq_add_overlaps(sq_mem_domain_t *d, sq_mem_partition_t *p) =
       sq_domain_hits(d, p->base, p->size);
     predicate sq_add_hits_stack(sq_mem_partition_t *p) =
       sq_hits_known_stack(p->base, p->size);
     predicate sq_add_checks_pass(sq_mem_domain_t *d, sq_mem_partition_t *p) =
       !sq_add_bad(d, p) && p->size != 0 && !sq_add_misaligned(d, p) &&
-      !sq_add_wraps(p) && !sq_add_overlaps(d, p) && !sq_add_hits_stack(p);
+      !sq_add_wraps(p) && !sq_add_above(p) && !sq_add_overlaps(d, p) &&
+      !sq_add_hits_stack(p);
     // Every part passes every check but room, and no two of them overlap.
     predicate sq_adds_pass(sq_mem_domain_t *d, sq_mem_partition_t *parts, integer n) =
       (\forall integer k; 0 <= k < n ==> sq_add_checks_pass(d, &parts[k])) &&

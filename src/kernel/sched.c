@@ -5,8 +5,17 @@
 #include "port.h"
 #include "sched.h"
 
-struct sq_kernel sq_kernel;
-sq_thread_t sq_idle_thread;
+/* From load time the kernel is in the state sq_kernel_reset gives it (but
+ * not initialised, so no thread starts and it cannot run): the idle thread
+ * alone, ready and current. So sq_kernel_ok holds before sq_kernel_init
+ * too, and a call made then from main (the context that becomes the idle
+ * thread) is one from the idle thread: a wait is refused with SQ_ERR_STATE
+ * (sq_sched_pend), and no call finds a NULL current thread. */
+struct sq_kernel sq_kernel = {
+    .threads = {&sq_idle_thread}, .thread_count = 1u, .current = &sq_idle_thread,
+    .next_ticket = 1u};
+sq_thread_t sq_idle_thread = {
+    .queue = &sq_ready_queue, .prio = SQ_PRIO_IDLE, .state = SQ_THREAD_READY};
 sq_wait_queue_t sq_ready_queue;
 
 int32_t sq_queue_first(sq_wait_queue_t *q)
@@ -225,7 +234,10 @@ static void sq_sched_wait_expired(sq_timeout_node_t *node, sq_tick_t deadline)
 sq_status_t sq_sched_pend(sq_wait_queue_t *q, sq_timeout_t timeout)
 {
     sq_thread_t *self = sq_kernel.current;
-    /* The idle thread never waits: it is what runs when nothing else can. */
+    /* The idle thread never waits: it is what runs when nothing else can.
+     * Before sq_kernel_init and between runs every caller is the idle
+     * thread (main), so this also refuses a wait outside a running
+     * kernel. */
     if (self == &sq_idle_thread) {
         return SQ_ERR_STATE;
     }

@@ -13,6 +13,10 @@
  *     queue now is behind every thread already on it (FIFO among equals);
  *   - the idle thread is READY with priority SQ_PRIO_IDLE, and no other
  *     thread has that priority: the ready queue is never empty.
+ * It holds from load time: sched.c's static initialisers give the state
+ * sq_kernel_reset gives (the idle thread alone, and current), so a call
+ * before sq_kernel_init is a call from the idle thread, never one that
+ * finds no current thread.
  */
 #ifndef SQUALL_SRC_SCHED_H
 #define SQUALL_SRC_SCHED_H
@@ -327,7 +331,9 @@ int32_t sq_thread_index(sq_thread_t *t);
  * SQ_ERR_TIMEOUT; a sleep with SQ_OK), and request the switch away. The
  * caller then unlocks with sq_sched_unlock_result, which reads its result.
  * Returns SQ_WAITING; SQ_ERR_FULL if the timeout cannot be armed, or
- * SQ_ERR_STATE for the idle thread (which never waits): nothing changed.
+ * SQ_ERR_STATE for the idle thread (which never waits; before
+ * sq_kernel_init, and between runs, the caller is the idle thread):
+ * nothing changed.
  */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires sq_kernel.current->state == SQ_THREAD_READY;

@@ -23,6 +23,7 @@
 #include <squall/p3_error_context.h>
 #include <squall/p3_runtime.h>
 #include "p3.h"
+#include "waitable.h"
 #include "kernel/port.h"
 
 /** The longest a guest string may be (the reference's MAX_STRING_BYTE_LENGTH). */
@@ -113,13 +114,8 @@ static uint32_t kept_prefix(const uint8_t *s, uint32_t len)
     return kept;
 }
 
-/*@ requires sq_p3_thread_readable(t);
-    requires index == \null || \valid(index);
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
-    ensures \result == SQ_OK ==> 0 < *index < t->instance->handles.capacity;
-*/
-sq_status_t sq_p3_error_context_new(sq_p3_thread_t *t, uint32_t ptr, uint32_t len,
-                                    uint32_t *index)
+static sq_status_t error_context_new(sq_p3_thread_t *t, uint32_t ptr, uint32_t len,
+                                     uint32_t *index)
 {
     if (index == NULL) {
         return SQ_ERR_NULL;
@@ -171,10 +167,7 @@ static void store_u32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-/*@ requires sq_p3_thread_readable(t);
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
-*/
-sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index, uint32_t ptr)
+static sq_status_t error_context_debug_message(sq_p3_thread_t *t, uint32_t index, uint32_t ptr)
 {
     sq_status_t st = sq_p3_enter(t, true);
     if (st != SQ_OK) {
@@ -233,10 +226,7 @@ sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index,
     return SQ_OK;
 }
 
-/*@ requires sq_p3_thread_readable(t);
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
-*/
-sq_status_t sq_p3_error_context_drop(sq_p3_thread_t *t, uint32_t index)
+static sq_status_t error_context_drop(sq_p3_thread_t *t, uint32_t index)
 {
     sq_status_t st = sq_p3_enter(t, true);
     if (st != SQ_OK) {
@@ -256,4 +246,34 @@ sq_status_t sq_p3_error_context_drop(sq_p3_thread_t *t, uint32_t index)
     }
     sq_port_irq_unlock(key);
     return st;
+}
+
+/* The built-ins: each trap (recorded inside or outside the lock: realloc
+ * runs unlocked) stops the instance's blocked threads (sq_p3_settle). */
+
+/*@ requires sq_p3_thread_readable(t);
+    requires index == \null || \valid(index);
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> 0 < *index < t->instance->handles.capacity;
+*/
+sq_status_t sq_p3_error_context_new(sq_p3_thread_t *t, uint32_t ptr, uint32_t len,
+                                    uint32_t *index)
+{
+    return sq_p3_settle(t, error_context_new(t, ptr, len, index));
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+*/
+sq_status_t sq_p3_error_context_debug_message(sq_p3_thread_t *t, uint32_t index, uint32_t ptr)
+{
+    return sq_p3_settle(t, error_context_debug_message(t, index, ptr));
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+*/
+sq_status_t sq_p3_error_context_drop(sq_p3_thread_t *t, uint32_t index)
+{
+    return sq_p3_settle(t, error_context_drop(t, index));
 }

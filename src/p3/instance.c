@@ -188,16 +188,42 @@ static sq_status_t thread_usable(const sq_p3_thread_t *t)
     return instance_usable(t->instance);
 }
 
-/* context.get/set do not check may_leave (the reference's rule). */
+/* A usable thread of an instance that has not trapped: SQ_OK, else
+ * thread_usable's code or SQ_ERR_TRAP (nothing recorded). The first check
+ * of every built-in, context.get/set included. */
+/*@ requires sq_p3_thread_readable(t);
+    assigns \nothing;
+    ensures \result == SQ_OK <==> sq_p3_thread_ok(t) && t->instance->trap == SQ_P3_TRAP_NONE;
+    ensures !sq_p3_thread_ok(t) ==> \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID;
+    ensures sq_p3_thread_ok(t) && t->instance->trap != SQ_P3_TRAP_NONE ==>
+      \result == SQ_ERR_TRAP;
+*/
+static sq_status_t thread_live(const sq_p3_thread_t *t)
+{
+    sq_status_t st = thread_usable(t);
+    if (st == SQ_OK && t->instance->trap != SQ_P3_TRAP_NONE) {
+        st = SQ_ERR_TRAP;
+    }
+    return st;
+}
+
+/* context.get/set do not check may_leave (the reference's rule); after a
+ * trap they fail like every built-in. */
 /*@ requires sq_p3_thread_readable(t);
     requires value == \null || \valid(value);
     requires \separated(value, t);
     assigns *value;
     behavior ok:
-      assumes value != \null && sq_p3_thread_ok(t) && i < SQ_P3_CONTEXT_SLOTS;
+      assumes value != \null && sq_p3_thread_ok(t) && t->instance->trap == SQ_P3_TRAP_NONE;
+      assumes i < SQ_P3_CONTEXT_SLOTS;
       ensures \result == SQ_OK && *value == t->context[i];
+    behavior trapped:
+      assumes value != \null && sq_p3_thread_ok(t) && t->instance->trap != SQ_P3_TRAP_NONE;
+      assigns \nothing;
+      ensures \result == SQ_ERR_TRAP;
     behavior refused:
-      assumes value == \null || !sq_p3_thread_ok(t) || i >= SQ_P3_CONTEXT_SLOTS;
+      assumes value == \null || !sq_p3_thread_ok(t) ||
+              (t->instance->trap == SQ_P3_TRAP_NONE && i >= SQ_P3_CONTEXT_SLOTS);
       assigns \nothing;
       ensures \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID || \result == SQ_ERR_RANGE;
     complete behaviors;
@@ -208,7 +234,7 @@ sq_status_t sq_p3_context_get(const sq_p3_thread_t *t, uint32_t i, uint32_t *val
     if (value == NULL) {
         return SQ_ERR_NULL;
     }
-    sq_status_t st = thread_usable(t);
+    sq_status_t st = thread_live(t);
     if (st != SQ_OK) {
         return st;
     }
@@ -223,10 +249,16 @@ sq_status_t sq_p3_context_get(const sq_p3_thread_t *t, uint32_t i, uint32_t *val
     requires t != \null ==> \valid(t) && \separated(t, t->instance);
     assigns t->context[i];
     behavior ok:
-      assumes sq_p3_thread_ok(t) && i < SQ_P3_CONTEXT_SLOTS;
+      assumes sq_p3_thread_ok(t) && t->instance->trap == SQ_P3_TRAP_NONE;
+      assumes i < SQ_P3_CONTEXT_SLOTS;
       ensures \result == SQ_OK && t->context[i] == value;
+    behavior trapped:
+      assumes sq_p3_thread_ok(t) && t->instance->trap != SQ_P3_TRAP_NONE;
+      assigns \nothing;
+      ensures \result == SQ_ERR_TRAP;
     behavior refused:
-      assumes !sq_p3_thread_ok(t) || i >= SQ_P3_CONTEXT_SLOTS;
+      assumes !sq_p3_thread_ok(t) ||
+              (t->instance->trap == SQ_P3_TRAP_NONE && i >= SQ_P3_CONTEXT_SLOTS);
       assigns \nothing;
       ensures \result == SQ_ERR_NULL || \result == SQ_ERR_INVALID || \result == SQ_ERR_RANGE;
     complete behaviors;
@@ -234,7 +266,7 @@ sq_status_t sq_p3_context_get(const sq_p3_thread_t *t, uint32_t i, uint32_t *val
 */
 sq_status_t sq_p3_context_set(sq_p3_thread_t *t, uint32_t i, uint32_t value)
 {
-    sq_status_t st = thread_usable(t);
+    sq_status_t st = thread_live(t);
     if (st != SQ_OK) {
         return st;
     }
@@ -271,14 +303,11 @@ sq_status_t sq_p3_context_set(sq_p3_thread_t *t, uint32_t i, uint32_t value)
 */
 sq_status_t sq_p3_enter(const sq_p3_thread_t *t, bool check_leave)
 {
-    sq_status_t st = thread_usable(t);
+    sq_status_t st = thread_live(t);
     if (st != SQ_OK) {
         return st;
     }
     sq_p3_instance_t *inst = t->instance;
-    if (inst->trap != SQ_P3_TRAP_NONE) {
-        return SQ_ERR_TRAP;
-    }
     if (check_leave && !inst->may_leave) {
         return sq_p3_trap(inst, SQ_P3_TRAP_MAY_NOT_LEAVE);
     }

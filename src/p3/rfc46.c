@@ -17,6 +17,7 @@
 #include <squall/p3_rfc46.h>
 #include <squall/p3_waitable.h>
 #include "p3.h"
+#include "waitable.h"
 #include "kernel/port.h"
 #include "kernel/sched.h"
 
@@ -224,7 +225,8 @@ uint32_t context0_get(void)
 }
 
 /*@ ensures \forall sq_p3_thread_t *g, integer scratch;
-      \at(caller_bound(g, scratch) && sq_p3_thread_ok(g), Pre) ==> g->context[0] == value;
+      \at(caller_bound(g, scratch) && sq_p3_thread_ok(g) &&
+          g->instance->trap == SQ_P3_TRAP_NONE, Pre) ==> g->context[0] == value;
 */
 void context0_set(uint32_t value)
 {
@@ -361,8 +363,7 @@ static sq_status_t rfc46_guest_offset(sq_p3_thread_t *t, uint32_t memory, const 
                                        offset))) {
         st = sq_p3_trap(t->instance, SQ_P3_TRAP_BOUNDS);
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 static result_and_count_t rfc46_copy(const sq_p3_type_t *type, uint32_t stream,

@@ -455,6 +455,23 @@ static void sq_p3_channel_setup(sq_p3_channel_t *ch, const sq_p3_type_t *type, b
     }
 }
 
+/* Whether two adds to `t` both succeed: an add takes the top of the free
+ * stack, else a fresh index (handle_table.c). */
+/*@ requires \valid_read(t) && sq_ht_ok(t);
+    assigns \nothing;
+    ensures \result <==> (t->free_head != 0 ?
+      t->length < t->capacity || t->slots[t->free_head].next_free != 0 :
+      t->length + 2 <= t->capacity);
+*/
+static bool sq_p3_room_for_two(const sq_p3_handle_table_t *t)
+{
+    uint32_t fresh = t->capacity - t->length;
+    if (t->free_head == 0u) {
+        return fresh >= 2u;
+    }
+    return fresh >= 1u || t->slots[t->free_head].next_free != 0u;
+}
+
 /* stream.new / future.new. */
 static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type, bool future,
                                      uint64_t *packed)
@@ -478,18 +495,16 @@ static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type
         sq_p3_channel_t *ch = sq_p3_pool_take(pool);
         if (ch == NULL) {
             st = sq_p3_trap(inst, SQ_P3_TRAP_NO_OBJECTS);
+        } else if (!sq_p3_room_for_two(&inst->handles)) {
+            /* Both ends or neither: the trap leaves the table as it was
+             * (the pool is as it was too once the channel is back). */
+            sq_p3_pool_give(pool, ch);
+            st = sq_p3_trap(inst, SQ_P3_TRAP_TABLE_FULL);
         } else {
-            /* The readable end first: its index is the lower word. */
-            st = sq_p3_insert(inst, rk, &ch->readable, &ri);
-            if (st == SQ_OK) {
-                st = sq_p3_insert(inst, wk, &ch->writable, &wi);
-                if (st != SQ_OK) {
-                    sq_p3_handle_free(inst, ri);
-                }
-            }
-            if (st != SQ_OK) {
-                sq_p3_pool_give(pool, ch);
-            }
+            /* The readable end first: its index is the lower word. With
+             * room for both, neither insert can fail. */
+            (void)sq_p3_insert(inst, rk, &ch->readable, &ri);
+            (void)sq_p3_insert(inst, wk, &ch->writable, &wi);
         }
         if (st == SQ_OK) {
             sq_p3_channel_setup(ch, type, future, NULL);
@@ -498,8 +513,7 @@ static sq_status_t sq_p3_channel_new(sq_p3_thread_t *t, const sq_p3_type_t *type
             *packed = (uint64_t)ri | ((uint64_t)wi << 32);
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t) && (packed == \null || \valid(packed));
@@ -599,14 +613,18 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     if (st == SQ_OK) {
         st = sq_p3_copy_start(e, ptr, n, async);
     }
-    if (st == SQ_OK) {
-        if (!sq_p3_waitable_has_event(&e->w) && !async) {
-            key = sq_p3_waitable_block(&e->w, key);
+    if (st == SQ_OK && !sq_p3_waitable_has_event(&e->w) && !async) {
+        key = sq_p3_waitable_block(&e->w, key);
+        /* Stopped by a trap of its instance: no result (the copy stays
+         * registered, as everything of a trapped instance stays). */
+        if (t->instance->trap != SQ_P3_TRAP_NONE) {
+            st = SQ_ERR_TRAP;
         }
+    }
+    if (st == SQ_OK) {
         *result = sq_p3_waitable_has_event(&e->w) ? sq_p3_end_take(e) : SQ_P3_BLOCKED;
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -681,8 +699,7 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
             *result = sq_p3_end_deliver(e);
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -776,8 +793,7 @@ static sq_status_t sq_p3_drop(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
         sq_p3_waitable_leave_set(&e->w);
         sq_p3_channel_release(t->instance->runtime, e->channel);
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -820,9 +836,9 @@ sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *ty
     requires to == \null || \valid(to);
     requires moved == \null || \valid(moved);
     ensures to == \null || type == \null || moved == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result);
-    ensures \result == SQ_ERR_TRAP ==>
-      from->instance->trap != SQ_P3_TRAP_NONE || to->trap != SQ_P3_TRAP_NONE;
+    ensures sq_p3_entry_code(\result) || \result == SQ_ERR_STATE;
+    ensures \result == SQ_ERR_TRAP ==> from->instance->trap != SQ_P3_TRAP_NONE;
+    ensures \result == SQ_ERR_STATE ==> to->trap != SQ_P3_TRAP_NONE;
     ensures \result == SQ_OK ==> sq_p3_new_index(to, *moved);
 */
 sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
@@ -862,19 +878,20 @@ sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to,
     if (st == SQ_OK && to->runtime != from->instance->runtime) {
         st = SQ_ERR_INVALID;
     }
-    if (st == SQ_OK && to->trap != SQ_P3_TRAP_NONE) {
-        st = SQ_ERR_TRAP;
-    }
-    if (st == SQ_OK) {
-        st = sq_p3_insert(to, (sq_p3_kind_t)kind, e, moved);
+    /* What `to` refuses is `to`'s: a trapped `to` (before, or now with
+     * TABLE_FULL recorded there) is SQ_ERR_STATE, so SQ_ERR_TRAP always
+     * names from's instance. */
+    if (st == SQ_OK && (to->trap != SQ_P3_TRAP_NONE ||
+                        sq_p3_insert(to, (sq_p3_kind_t)kind, e, moved) != SQ_OK)) {
+        sq_p3_stop_blocked(to);
+        st = SQ_ERR_STATE;
     }
     if (st == SQ_OK) {
         sq_p3_handle_free(from->instance, end);
         e->w.owner = to;
         e->w.handle = *moved;
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(from, key, st);
 }
 
 /*@ requires hs == \null || \valid(hs);
@@ -914,7 +931,7 @@ sq_status_t sq_p3_host_stream_new(sq_p3_host_stream_t *hs, sq_p3_instance_t *ins
     sq_p3_channel_t *ch = NULL;
     uint32_t index = 0u;
     /* Lowering is no built-in call: a trapped instance refuses it without
-     * a new reason, as sq_p3_end_transfer's `to`. */
+     * a new reason. */
     if (inst->trap != SQ_P3_TRAP_NONE) {
         st = SQ_ERR_TRAP;
     } else {
@@ -928,6 +945,7 @@ sq_status_t sq_p3_host_stream_new(sq_p3_host_stream_t *hs, sq_p3_instance_t *ins
         st = sq_p3_insert(inst, kind, guest, &index);
         if (st != SQ_OK) {
             sq_p3_pool_give(&rt->channels, ch);
+            sq_p3_stop_blocked(inst);
         }
     }
     if (st == SQ_OK) {

@@ -8,12 +8,20 @@
  * ask the waitable for its payload (a stream end's count is the one at
  * delivery). The aggregator's own wait is not used: it refuses an empty
  * set, and a P3 wait on one must block until a member joins with an
- * event. A waiting kernel thread blocks on the set's event word instead;
- * every event that arrives in the set, by a raise or a join, posts it
- * while a thread waits. A thread blocks only after finding nothing
- * pending under the lock, and the word keeps a post until a waiter takes
- * it, so no wake-up is lost. A woken thread that finds the event taken by
- * another consumer waits again.
+ * event. A waiting kernel thread joins the set's kernel wait queue
+ * instead, in the critical section that found nothing pending, so no
+ * wake-up is lost; every event that arrives in the set, by a raise or a
+ * join, wakes the first waiter (SC01: priority, then arrival). So while
+ * a thread waits, the set's pending events are never more than the
+ * threads woken and not yet looking: each looks once it runs, and one
+ * that finds the event taken by another consumer waits again. (The
+ * protocol of the aggregator's own wait, whose SPIN model,
+ * proofs/spin/waitable_set.pml, finds no lost wake-up; this copy of it is
+ * tested, tests/test_p3_waitable.c.)
+ *
+ * A trap stops the instance's blocked threads: the built-in that trapped
+ * wakes them (sq_p3_leave) and each, looking at its instance after every
+ * wake-up, returns SQ_ERR_TRAP.
  */
 #include <stddef.h>
 #include <squall/p3_runtime.h>
@@ -21,9 +29,6 @@
 #include "p3.h"
 #include "kernel/sched.h"
 #include "waitable.h"
-
-/* The one bit of the event words a blocked thread waits for. */
-#define WAKE_BIT 1u
 
 sq_p3_trap_t sq_p3_sync_refusal(bool sync_waiting, bool in_set, bool async)
 {
@@ -79,10 +84,9 @@ static void sq_p3_store_event(uint8_t *at, uint32_t index, uint32_t payload)
 void sq_p3_waitable_setup(sq_p3_waitable_t *w, sq_p3_instance_t *owner, uint32_t kind,
                           uint32_t handle)
 {
-    /* A fresh waitable is in no set and nobody waits on it, so neither
-     * init can refuse. */
+    /* A fresh waitable is in no set and nobody waits on it, so the init
+     * cannot refuse (and no thread is on its wait queue). */
     (void)sq_waitable_init(&w->base);
-    (void)sq_event_init(&w->wake);
     w->set = NULL;
     w->owner = owner;
     w->handle = handle;
@@ -95,18 +99,28 @@ bool sq_p3_waitable_has_event(const sq_p3_waitable_t *w)
     return sq_waitable_pending(&w->base) != SQ_WAIT_EVENT_NONE;
 }
 
+/* Wake the first thread on `q` (SC01), if any; it runs once the caller
+ * unlocks, if it outranks the caller. */
+static void sq_p3_wake_first(sq_wait_queue_t *q)
+{
+    if (sq_queue_wake_first(q, SQ_OK) >= 0) {
+        sq_sched_reschedule();
+    }
+}
+
 void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code)
 {
     if (!sq_p3_waitable_has_event(w)) {
         /* Cannot fail: a valid code, nothing pending, and a member of a
          * set without an event is not among its pending entries. */
         (void)sq_waitable_post(&w->base, code, 0u);
+        /* One more pending event in the set: one more waiter looks. */
+        if (w->set != NULL) {
+            sq_p3_wake_first(&w->set->wake);
+        }
     }
     if (w->sync_waiting) {
-        (void)sq_event_post(&w->wake, WAKE_BIT);
-    }
-    if (w->set != NULL && w->set->waiters > 0u) {
-        (void)sq_event_post(&w->set->wake, WAKE_BIT);
+        sq_p3_wake_first(&w->wake);
     }
 }
 
@@ -139,27 +153,65 @@ sq_status_t sq_p3_block_check(void)
     return sq_sched_current() == &sq_idle_thread ? SQ_ERR_STATE : SQ_OK;
 }
 
-/* Release the lock held under `key`, block until `wake` is posted, lock
- * again. Whoever posts does so under the lock after the caller's last
- * look, so the post is seen. */
-static sq_irq_key_t sq_p3_block_on(sq_event_t *wake, sq_irq_key_t key)
+/* Wait on `q` (joined under the lock held under `key`, the outermost
+ * one, which found nothing to take: a waker comes after, under the lock,
+ * and finds the caller on q), switch away at the unlock, lock again once
+ * woken. SQ_ERR_AGAIN (the thread was suspended meanwhile) only means:
+ * look again, as after any wake-up. */
+static sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key)
 {
-    sq_port_irq_unlock(key);
-    /* SQ_ERR_AGAIN (the thread was suspended meanwhile) only means: look
-     * again, as after any wake-up. */
-    (void)sq_event_wait(wake, WAKE_BIT, SQ_EVENT_CLEAR, SQ_FOREVER, NULL);
+    (void)sq_sched_unlock_result(key, sq_sched_pend(q, SQ_FOREVER));
     return sq_port_irq_lock();
 }
 
 sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key)
 {
     w->sync_waiting = true;
-    (void)sq_event_clear(&w->wake, WAKE_BIT);
-    while (!sq_p3_waitable_has_event(w)) {
+    while (!sq_p3_waitable_has_event(w) && w->owner->trap == SQ_P3_TRAP_NONE) {
         key = sq_p3_block_on(&w->wake, key);
     }
     w->sync_waiting = false;
     return key;
+}
+
+void sq_p3_stop_blocked(sq_p3_instance_t *inst)
+{
+    const sq_p3_pool_t *sets = &inst->runtime->sets;
+    const sq_p3_pool_t *channels = &inst->runtime->channels;
+    for (uint32_t i = 0u; i < sets->count; i++) {
+        sq_p3_wset_t *ws = (sq_p3_wset_t *)((uint8_t *)sets->items + (size_t)i * sets->stride);
+        if (ws->link.in_use && ws->owner == inst) {
+            sq_queue_wake_all(&ws->wake, SQ_ERR_TRAP);
+        }
+    }
+    for (uint32_t i = 0u; i < channels->count; i++) {
+        sq_p3_channel_t *ch =
+            (sq_p3_channel_t *)((uint8_t *)channels->items + (size_t)i * channels->stride);
+        if (ch->link.in_use) {
+            if (ch->readable.w.owner == inst) {
+                sq_queue_wake_all(&ch->readable.w.wake, SQ_ERR_TRAP);
+            }
+            if (ch->writable.w.owner == inst) {
+                sq_queue_wake_all(&ch->writable.w.wake, SQ_ERR_TRAP);
+            }
+        }
+    }
+    sq_sched_reschedule();
+}
+
+sq_status_t sq_p3_leave(const sq_p3_thread_t *t, sq_irq_key_t key, sq_status_t st)
+{
+    /* SQ_ERR_TRAP comes only after the thread context was found usable. */
+    if (st == SQ_ERR_TRAP) {
+        sq_p3_stop_blocked(t->instance);
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
+sq_status_t sq_p3_settle(const sq_p3_thread_t *t, sq_status_t st)
+{
+    return sq_p3_leave(t, sq_port_irq_lock(), st);
 }
 
 /* The waitable set at index `s` of t's instance. */
@@ -205,14 +257,12 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index)
             /* A set from the pool has no members and no waiters (a dropped
              * one had neither), so neither init can refuse. */
             (void)sq_waitable_set_init(&ws->set, storage, rt->set_members);
-            (void)sq_event_init(&ws->wake);
             ws->owner = inst;
             ws->handle = *index;
             ws->waiters = 0u;
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /* The payload of the event just taken from a set for waitable `index` of
@@ -256,20 +306,26 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
         ws->waiters++;
         (void)sq_waitable_set_poll(&ws->set, &ev);
         while (block && ev.code == SQ_WAIT_EVENT_NONE) {
-            (void)sq_event_clear(&ws->wake, WAKE_BIT);
             key = sq_p3_block_on(&ws->wake, key);
+            /* Stopped by a trap of its instance: nothing is taken. */
+            if (t->instance->trap != SQ_P3_TRAP_NONE) {
+                st = SQ_ERR_TRAP;
+                break;
+            }
             (void)sq_waitable_set_poll(&ws->set, &ev);
         }
         ws->waiters--;
-        uint32_t payload = ev.code == SQ_WAIT_EVENT_NONE ? 0u : sq_p3_payload(t->instance, &ev);
-        /* Memory may have moved (grown) while blocked: the same offset,
-         * still in bounds. */
-        at = t->instance->memory + ptr;
-        sq_p3_store_event(at, ev.join_id, payload);
-        *code = ev.code;
+        if (st == SQ_OK) {
+            uint32_t payload =
+                ev.code == SQ_WAIT_EVENT_NONE ? 0u : sq_p3_payload(t->instance, &ev);
+            /* Memory may have moved (grown) while blocked: the same
+             * offset, still in bounds. */
+            at = t->instance->memory + ptr;
+            sq_p3_store_event(at, ev.join_id, payload);
+            *code = ev.code;
+        }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -317,8 +373,7 @@ sq_status_t sq_p3_waitable_set_drop(sq_p3_thread_t *t, uint32_t s)
             sq_p3_pool_give(&t->instance->runtime->sets, ws);
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -354,11 +409,11 @@ sq_status_t sq_p3_waitable_join(sq_p3_thread_t *t, uint32_t w, uint32_t s)
         if (ws != NULL) {
             (void)sq_waitable_join(&wt->base, &ws->set, wt->handle);
             wt->set = ws;
-            if (sq_p3_waitable_has_event(wt) && ws->waiters > 0u) {
-                (void)sq_event_post(&ws->wake, WAKE_BIT);
+            /* A pending event joins the set's order: one more waiter looks. */
+            if (sq_p3_waitable_has_event(wt)) {
+                sq_p3_wake_first(&ws->wake);
             }
         }
     }
-    sq_port_irq_unlock(key);
-    return st;
+    return sq_p3_leave(t, key, st);
 }

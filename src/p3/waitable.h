@@ -1,7 +1,8 @@
 /*
  * squall P3 internals: what the stream and future built-ins (stream.c)
- * and the waitable-set built-ins (waitable.c) ask of each other. Every
- * call here runs under the kernel's interrupt lock. Not a public header.
+ * and the waitable-set built-ins (waitable.c) ask of each other, and how
+ * every built-in ends (sq_p3_leave). Every call here runs under the
+ * kernel's interrupt lock. Not a public header.
  *
  * A waitable's pending event is its kernel waitable's (base.code): it is
  * posted with a dummy payload, which delivery replaces with the one the
@@ -38,8 +39,8 @@ bool sq_p3_waitable_has_event(const sq_p3_waitable_t *w);
 
 /** Give `w` a pending event `code` (an event already pending stays, in its
  *  place in its set's order: its payload is computed at delivery), and
- *  wake whoever waits for one: its synchronous waiter, or the threads
- *  waiting on its set. */
+ *  wake whoever waits for one: its synchronous waiter, or, for a new
+ *  event in a set, the first thread waiting on the set (SC01). */
 void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code);
 
 /** `w`'s pending event is being delivered by a built-in's result (the
@@ -60,10 +61,27 @@ void sq_p3_handle_free(sq_p3_instance_t *inst, uint32_t index);
 sq_status_t sq_p3_block_check(void);
 
 /** Block the calling kernel thread until `w` has an event, as its
- *  synchronous waiter (WS02: join and cancel trap meanwhile). Called with
- *  the lock held, as the outermost one, under `key`; returns with it held
- *  again, under the key it returns. Not from an interrupt. */
+ *  synchronous waiter (WS02: join and cancel trap meanwhile), or until
+ *  w's instance traps (the caller then looks at the instance). Called
+ *  with the lock held, as the outermost one, under `key`; returns with it
+ *  held again, under the key it returns. Not from an interrupt. */
 sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key);
+
+/** Wake every thread blocked in a built-in of `inst` (waiting on one of
+ *  its sets, or as the synchronous waiter of one of its ends): `inst` has
+ *  trapped, and each returns SQ_ERR_TRAP. O(the runtime's sets and
+ *  channels). Under the lock. */
+void sq_p3_stop_blocked(sq_p3_instance_t *inst);
+
+/** End a built-in's critical section under `key` with status `st`: after
+ *  a trap (SQ_ERR_TRAP, so t was usable) every other thread blocked in a
+ *  built-in of t's instance is woken first (sq_p3_stop_blocked). Every
+ *  built-in ends so. Returns `st`. */
+sq_status_t sq_p3_leave(const sq_p3_thread_t *t, sq_irq_key_t key, sq_status_t st);
+
+/** The same for a built-in that has ended its critical sections (error
+ *  contexts: realloc runs unlocked): locks, then as sq_p3_leave. */
+sq_status_t sq_p3_settle(const sq_p3_thread_t *t, sq_status_t st);
 
 /** Deliver the pending event of end `e` (already consumed from its set's
  *  order): the result word it carries now, and `e` back to idle, or to
