@@ -20,10 +20,9 @@
  * d->count regions and not one word more written, nothing written on a
  * refusal (MPU03), privileged read/write kept on PMSAv7 (MPU04).
  *
- * Issue 18 case 6 is tolerated until it is fixed: on a 64-bit host add
- * accepts a partition ending above 4 GiB (the fix refuses it with
- * SQ_ERR_INVALID; either is accepted), and the encoders then refuse its
- * domain with SQ_ERR_CORRUPT.
+ * A partition ending above 4 GiB (only a 64-bit host has such addresses)
+ * is refused by add with SQ_ERR_INVALID, so the encoders never meet one in
+ * a domain the calls made.
  */
 #include <squall/mem_domain.h>
 #include <squall/mpu.h>
@@ -39,8 +38,6 @@
 static sq_mem_domain_t dom[N_DOM];
 static _Alignas(STACK) uint8_t stacks[N_THR][STACK];
 static sq_thread_t thr[N_THR];
-/* Whether a domain holds a partition ending above 4 GiB (issue 18 case 6). */
-static bool high[N_DOM];
 
 static void never_runs(void *arg)
 {
@@ -171,18 +168,16 @@ static void add(fz_in_t *in, int d)
             busy = busy || overlap(m->part[k].base, m->part[k].size, p.base, p.size);
         }
         bool full = init && m->count >= SQ_CONFIG_MAX_PARTITIONS;
-        /* Issue 18 case 6: a partition ending above 4 GiB is accepted for
-         * now; the fix refuses it (SQ_ERR_INVALID). */
+        /* A partition ending above 4 GiB: SQ_ERR_INVALID (MD06). */
         bool above = !wraps(p.base, p.size) && above_4g(p.base, p.size);
         switch (st) {
         case SQ_OK:
-            FZ_CHECK(!invalid && !zero && !range && !busy && !full);
+            FZ_CHECK(!invalid && !above && !zero && !range && !busy && !full);
             FZ_CHECK(dm->count == before.count + 1u);
             FZ_CHECK(memcmp(dm->part, before.part, before.count * sizeof p) == 0);
             FZ_CHECK(dm->part[before.count].base == p.base &&
                      dm->part[before.count].size == p.size &&
                      dm->part[before.count].access == p.access);
-            high[d] = high[d] || above;
             break;
         case SQ_ERR_INVALID:
             FZ_CHECK(invalid || above);
@@ -235,10 +230,6 @@ static void remove_one(fz_in_t *in, int d)
         /* The last partition takes the removed one's index. */
         before.part[at] = before.part[before.count - 1u];
         FZ_CHECK(memcmp(dm->part, before.part, dm->count * sizeof p) == 0);
-        high[d] = false;
-        for (uint32_t k = 0u; k < dm->count; k++) {
-            high[d] = high[d] || above_4g(dm->part[k].base, dm->part[k].size);
-        }
     }
     if (st != SQ_OK) {
         FZ_CHECK(memcmp(&before, dm, sizeof before) == 0);
@@ -302,8 +293,8 @@ static void check_v8(const sq_mpu_v8_region_t *r, const sq_mem_partition_t *p)
 
 /* Encode `d` for `rule` into `room` regions: the model's code, and the
  * output as the headers say. `api`: d was made by the sq_mem_domain_*
- * calls (never CORRUPT, issue 18 case 6 aside). */
-static void encode(const sq_mem_domain_t *d, uint32_t rule, uint32_t room, bool api, bool hi)
+ * calls (never CORRUPT). */
+static void encode(const sq_mem_domain_t *d, uint32_t rule, uint32_t room, bool api)
 {
     union {
         sq_mpu_v7_region_t v7[ROOM_MAX + 2u];
@@ -325,7 +316,7 @@ static void encode(const sq_mem_domain_t *d, uint32_t rule, uint32_t room, bool 
         }
         want = !sound ? SQ_ERR_CORRUPT : d->count > room ? SQ_ERR_CAPACITY : SQ_OK;
     }
-    FZ_CHECK(!api || st != SQ_ERR_CORRUPT || hi);
+    FZ_CHECK(!api || st != SQ_ERR_CORRUPT);
     FZ_CHECK(st == want);
     if (st != SQ_OK) {
         FZ_CHECK(count == 0xa5a5a5a5u && memcmp(&out, &before, sizeof out) == 0);
@@ -393,7 +384,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int d = 0; d < N_DOM; d++) {
         memset(&dom[d], 0, sizeof dom[d]);
-        high[d] = false;
         switch (fz_below(&in, 4u)) {
         case 0:
             break; /* never initialised */
@@ -460,7 +450,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             } else {
                 /* Thread 2 is unknown to the kernel: its domain may change. */
                 FZ_CHECK(st == SQ_OK && dom[d].count == 0u && dom[d].rule == rule);
-                high[d] = false;
             }
             if (st != SQ_OK) {
                 FZ_CHECK(memcmp(&before, &dom[d], sizeof before) == 0);
@@ -478,7 +467,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 8: { /* encode the domain for either MPU */
             uint32_t rule = fz_below(&in, 2u) == 0u ? SQ_MEM_RULE_PMSAV7 : SQ_MEM_RULE_PMSAV8;
-            encode(&dom[d], rule, fz_below(&in, ROOM_MAX + 1u), true, high[d]);
+            encode(&dom[d], rule, fz_below(&in, ROOM_MAX + 1u), true);
             break;
         }
         default: { /* a hand-written copy, perhaps broken, or a region */
@@ -497,7 +486,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 copy.rule = fz_u8(&in);
             }
             uint32_t rule = fz_below(&in, 2u) == 0u ? SQ_MEM_RULE_PMSAV7 : SQ_MEM_RULE_PMSAV8;
-            encode(&copy, rule, fz_below(&in, ROOM_MAX + 1u), false, true);
+            encode(&copy, rule, fz_below(&in, ROOM_MAX + 1u), false);
             break;
         }
         }

@@ -26,12 +26,9 @@
  *     right, free list a LIFO chain of free slots).
  * Each linear memory sits between poisoned guard bytes.
  *
- * Issue 18's open cases this harness meets are tolerated, each where it
- * is checked, until they are fixed: 2 (context.get/set on a trapped
- * instance succeed), 4 (a transfer into a trapped instance returns
- * SQ_ERR_TRAP with no reason recorded) and 5 (stream.new/future.new
- * trapping TABLE_FULL on the writable end leave the freed readable index
- * on the free list).
+ * A transfer's refusals each belong to one instance: SQ_ERR_TRAP is the
+ * caller's (its reason recorded there), SQ_ERR_STATE the target's (trapped
+ * before, nothing recorded; or TABLE_FULL recorded in it).
  */
 #include <squall/kernel.h>
 #include <squall/p3_runtime.h>
@@ -238,8 +235,6 @@ typedef struct call {
     int caller;        /* instance index, -1 for a bad thread */
     int target;        /* a transfer's target instance, else -1 */
     bool host_error;
-    bool is_context;   /* context.get/set (issue 18 case 2) */
-    bool is_new;       /* stream.new/future.new (issue 18 case 5) */
     bool is_debug;     /* debug-message: its block may change before a trap */
 } call_t;
 
@@ -451,31 +446,11 @@ static void check_event(int i, uint32_t ptr, uint32_t code)
 }
 
 /* Compare W with `pre` after a call that may change only the trap reasons
- * in `traps` (a bit per instance), and, per issue 18, nothing more. */
+ * in `traps` (a bit per instance), and nothing more. */
 static void check_unchanged(uint32_t traps, const call_t *c)
 {
     world_t now;
     world_take(&now);
-    if (c->is_context && c->caller >= 0 && pre.inst[c->caller].trap != SQ_P3_TRAP_NONE) {
-        /* Issue 18 case 2: context.set on a trapped instance still stores. */
-        memcpy(pre.thr[c->caller].context, now.thr[c->caller].context,
-               sizeof now.thr[c->caller].context);
-    }
-    if (c->is_new && c->caller >= 0 && pre.inst[c->caller].trap == SQ_P3_TRAP_NONE &&
-        now.inst[c->caller].trap == SQ_P3_TRAP_TABLE_FULL) {
-        /* Issue 18 case 5: the readable index taken and freed again is
-         * left on the free list; every used slot is as it was. */
-        int i = c->caller;
-        for (uint32_t h = 1u; h < SLOTS; h++) {
-            bool used0 = h < pre.inst[i].handles.length && pre.slots[i][h].kind != SQ_P3_KIND_FREE;
-            bool used1 = h < now.inst[i].handles.length && now.slots[i][h].kind != SQ_P3_KIND_FREE;
-            FZ_CHECK(used0 == used1);
-            FZ_CHECK(!used0 || (pre.slots[i][h].kind == now.slots[i][h].kind &&
-                                pre.slots[i][h].object == now.slots[i][h].object));
-        }
-        pre.inst[i].handles = now.inst[i].handles;
-        memcpy(pre.slots[i], now.slots[i], sizeof now.slots[i]);
-    }
     for (int i = 0; i < n_inst; i++) {
         if ((traps >> i & 1u) != 0u) {
             pre.inst[i].trap = now.inst[i].trap;
@@ -564,6 +539,7 @@ static void one_call(fz_in_t *in)
     /* A NULL descriptor is the embedder's mistake, whatever the built-in. */
     c.host_error |= type == NULL;
     uint32_t traps = c.caller >= 0 ? 1u << c.caller : 0u;
+    uint32_t refused_traps = 0u; /* a refusal that records a reason elsewhere */
     sq_status_t st;
 
     memset(&rl, 0, sizeof rl);
@@ -575,7 +551,6 @@ static void one_call(fz_in_t *in)
     case 0:
     case 1: { /* stream.new, future.new */
         bool future = op == 1u;
-        c.is_new = true;
         c.host_error |= type_verdict(type) != SQ_OK;
         uint64_t *out = OUT(&packed);
         st = future ? sq_p3_future_new(t, type, out) : sq_p3_stream_new(t, type, out);
@@ -657,20 +632,16 @@ static void one_call(fz_in_t *in)
     }
     case 14: { /* transfer of a readable end to another instance */
         c.target = (int)fz_below(in, (uint32_t)n_inst);
-        traps |= 1u << c.target; /* TABLE_FULL in the target */
         uint32_t *out = OUT(&index);
         bool target_trapped = W.inst[c.target].trap != SQ_P3_TRAP_NONE;
         st = sq_p3_end_transfer(t, &W.inst[c.target], type, h, out);
         if (st == SQ_OK) {
             FZ_CHECK(e != NULL && end_at(c.target, index) == e && end_at(c.caller, h) == NULL);
         }
-        if (st == SQ_ERR_TRAP && c.caller >= 0 && W.inst[c.caller].trap == SQ_P3_TRAP_NONE) {
-            /* Trapped in the target (TABLE_FULL), or, issue 18 case 4, a
-             * target trapped before and no reason recorded anywhere. */
-            FZ_CHECK(W.inst[c.target].trap == SQ_P3_TRAP_TABLE_FULL || target_trapped);
-            if (target_trapped) {
-                c.caller = -1; /* the check below asks no reason of the caller */
-            }
+        if (st == SQ_ERR_STATE && !target_trapped && W.inst[c.target].trap != SQ_P3_TRAP_NONE) {
+            /* The target's table is full: TABLE_FULL is recorded there. */
+            FZ_CHECK(W.inst[c.target].trap == SQ_P3_TRAP_TABLE_FULL);
+            refused_traps = 1u << c.target;
         }
         break;
     }
@@ -742,7 +713,6 @@ static void one_call(fz_in_t *in)
         FZ_CHECK(was_trapped || c.host_error || W.inst[c.caller].trap == SQ_P3_TRAP_MAY_NOT_LEAVE);
         break;
     default: { /* context.get/set: no trap, slot checked */
-        c.is_context = true;
         uint32_t i = fz_below(in, 3u);
         uint32_t v = fz_u32(in);
         if (fz_u8(in) % 2u == 0u) {
@@ -769,10 +739,7 @@ static void one_call(fz_in_t *in)
     }
     /* The verdicts every call shares. */
     if (was_trapped) {
-        /* Issue 18 case 2: context.get/set still succeed. */
-        FZ_CHECK(st != SQ_OK || c.is_context);
-        FZ_CHECK(st == SQ_ERR_TRAP || c.host_error || (c.is_context && st == SQ_OK) ||
-                 (c.is_context && st == SQ_ERR_RANGE));
+        FZ_CHECK(st == SQ_ERR_TRAP || c.host_error);
         FZ_CHECK(W.inst[c.caller].trap == pre.inst[c.caller].trap);
     }
     if (st == SQ_OK) {
@@ -791,7 +758,7 @@ static void one_call(fz_in_t *in)
         FZ_CHECK(c.caller < 0 || W.inst[c.caller].trap != SQ_P3_TRAP_NONE);
         check_unchanged(traps, &c);
     } else {
-        check_unchanged(0u, &c);
+        check_unchanged(refused_traps, &c);
     }
     check_tables();
 }
