@@ -267,13 +267,23 @@ def state_of(k):
 # lower-priority thread (it runs only once the reader waits) looks at the
 # reader and the end, then stops the kernel.
 check(lib.sq_kernel_stop() == K["SQ_ERR_STATE"], "stop outside a run: SQ_ERR_STATE")
-check(lib.sq_kernel_init() == OK, "kernel init, run 1")
-rt1 = runtime()
-p3 = [instance(rt1), instance(rt1)]
-check(lib.sq_p3_stream_new(p3[0].thread, u8, C.byref(packed)) == OK, "run 1: stream.new")
-check(lib.sq_p3_end_transfer(p3[0].thread, p3[1], u8, 1, C.byref(moved)) == OK,
-      "run 1: the readable end to the other instance")
-reader_end = moved.value
+
+
+def run_setup(run):
+    """A new kernel run: a fresh runtime with two instances and a stream
+    whose readable end is moved to the second. Returns the runtime (kept
+    alive: its memory is ctypes buffers), the instances and the end."""
+    check(lib.sq_kernel_init() == OK, "kernel init, run %d" % run)
+    rt = runtime()
+    insts = [instance(rt), instance(rt)]
+    check(lib.sq_p3_stream_new(insts[0].thread, u8, C.byref(packed)) == OK,
+          "run %d: stream.new" % run)
+    check(lib.sq_p3_end_transfer(insts[0].thread, insts[1], u8, 1, C.byref(moved)) == OK,
+          "run %d: the readable end to the other instance" % run)
+    return rt, insts, moved.value
+
+
+rt1, p3, reader_end = run_setup(1)
 
 
 @ENTRY
@@ -308,13 +318,7 @@ check(end_info(p3[1], reader_end)[1] == COPYING,
 # Run 2, same process, same thread blocks: a synchronous writer and reader
 # on two kernel threads, and the thread table filled to its limit.
 del log[:]
-check(lib.sq_kernel_init() == OK, "kernel init, run 2")
-rt2 = runtime()
-p3 = [instance(rt2), instance(rt2)]
-check(lib.sq_p3_stream_new(p3[0].thread, u8, C.byref(packed)) == OK, "run 2: stream.new")
-check(lib.sq_p3_end_transfer(p3[0].thread, p3[1], u8, 1, C.byref(moved)) == OK,
-      "run 2: transfer")
-reader_end = moved.value
+rt2, p3, reader_end = run_setup(2)
 C.memmove(p3[0].mem, b"abcd", 4)
 
 
@@ -362,13 +366,7 @@ check(all(state_of(k) == K["SQ_THREAD_DEAD"] for k in range(THREADS)), "run 2: a
 # own, stopped from the main thread once the reader waits in the kernel
 # (not while it runs Python code: an ended pthread would take the GIL).
 del log[:]
-check(lib.sq_kernel_init() == OK, "kernel init, run 3")
-rt3 = runtime()
-p3 = [instance(rt3), instance(rt3)]
-check(lib.sq_p3_stream_new(p3[0].thread, u8, C.byref(packed)) == OK, "run 3: stream.new")
-check(lib.sq_p3_end_transfer(p3[0].thread, p3[1], u8, 1, C.byref(moved)) == OK,
-      "run 3: transfer")
-reader_end = moved.value
+rt3, p3, reader_end = run_setup(3)
 start(0, blocked_reader, 5)
 ran = []
 runner = threading.Thread(target=lambda: ran.append(lib.sq_kernel_run()))

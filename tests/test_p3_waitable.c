@@ -324,11 +324,13 @@ static void two_poster(void *arg)
     k_st[0] = sq_p3_stream_write(&tb, &t_u8, two_w[0], 0u, 1u, true, &res);
     k_st[1] = sq_p3_stream_write(&tb, &t_u8, two_w[1], 0u, 2u, true, &res);
 }
-static void test_two_waiters(void **state)
+/* Two streams from tb into ta, each with an async read of 4 bytes posted
+ * (at 100 and 108 of ta's memory) and joined to one set, k_set. */
+static void two_reads_setup(void)
 {
-    (void)state;
     uint32_t res = 0u;
     reset();
+    memset(two_st, 0, sizeof two_st);
     SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &k_set), SQ_OK);
     for (uint32_t i = 0u; i < 2u; i++) {
         uint32_t r = 0u;
@@ -338,6 +340,11 @@ static void test_two_waiters(void **state)
                     SQ_OK);
         SQ_CHECK_EQ(sq_p3_waitable_join(&ta, two_r[i], k_set), SQ_OK);
     }
+}
+static void test_two_waiters(void **state)
+{
+    (void)state;
+    two_reads_setup();
     SQ_CHECK_EQ(sq_thread_start(&th_a, two_waiter, (void *)&slot0, 2u, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_b, two_waiter, (void *)&slot1, 3u, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_c, two_poster, NULL, 4u, 0u), SQ_OK);
@@ -387,27 +394,12 @@ static void order_poster(void *arg)
     order_first[1] = p3_word(mem_a + 24u);
     k_st[1] = sq_p3_stream_write(&tb, &t_u8, two_w[1], 0u, 2u, true, &res);
 }
-static void order_setup(void)
-{
-    uint32_t res = 0u;
-    reset();
-    memset(two_st, 0, sizeof two_st);
-    SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &k_set), SQ_OK);
-    for (uint32_t i = 0u; i < 2u; i++) {
-        uint32_t r = 0u;
-        p3_new(&tb, &t_u8, false, &r, &two_w[i]);
-        SQ_CHECK_EQ(sq_p3_end_transfer(&tb, &inst_a, &t_u8, r, &two_r[i]), SQ_OK);
-        SQ_CHECK_EQ(sq_p3_stream_read(&ta, &t_u8, two_r[i], 100u + 8u * i, 4u, true, &res),
-                    SQ_OK);
-        SQ_CHECK_EQ(sq_p3_waitable_join(&ta, two_r[i], k_set), SQ_OK);
-    }
-}
 static void test_waiter_order(void **state)
 {
     (void)state;
     /* Equal priorities: th_b waited first and takes the first event. */
     order_by_prio = false;
-    order_setup();
+    two_reads_setup();
     SQ_CHECK_EQ(sq_thread_start(&th_a, order_waiter, (void *)&slot0, 3u, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_b, order_waiter, (void *)&slot1, 3u, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_c, order_poster, NULL, 4u, 0u), SQ_OK);
@@ -419,7 +411,7 @@ static void test_waiter_order(void **state)
     SQ_CHECK_EQ(p3_word(mem_a + 16u), two_r[1]); /* th_a took event 2 */
     /* th_a waits first at priority 5, th_b later at 2: th_b takes it. */
     order_by_prio = true;
-    order_setup();
+    two_reads_setup();
     SQ_CHECK_EQ(sq_thread_start(&th_a, order_waiter, (void *)&slot0, 5u, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_b, order_waiter, (void *)&slot1, 2u, 0u), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_c, order_poster, NULL, 6u, 0u), SQ_OK);
