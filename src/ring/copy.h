@@ -36,24 +36,25 @@ void sq_copy_bytes(char *dst, const char *src, uint32_t n);
 
 static inline void sq_copy_bytes(char *dst, const char *src, uint32_t n)
 {
-    if (n > SQ_COPY_INLINE_MAX) {
+    /* One byte first: a byte ring's most common put and get. */
+    if (n == 1u) {
+        *dst = *src;
+    } else if (n > SQ_COPY_INLINE_MAX) {
         memcpy(dst, src, n);
-    } else if (n < 4u) {
-        if (n >= 2u) {
-            SQ_COPY_HALVES(dst, src, n, 2u);
-        } else if (n == 1u) {
-            *dst = *src;
+    } else if (n >= 16u) {
+        if (n >= 32u) {
+            SQ_COPY_HALVES(dst, src, n, 32u);
+        } else {
+            SQ_COPY_HALVES(dst, src, n, 16u);
         }
-    } else if (n < 16u) {
+    } else if (n >= 4u) {
         if (n >= 8u) {
             SQ_COPY_HALVES(dst, src, n, 8u);
         } else {
             SQ_COPY_HALVES(dst, src, n, 4u);
         }
-    } else if (n >= 32u) {
-        SQ_COPY_HALVES(dst, src, n, 32u);
-    } else {
-        SQ_COPY_HALVES(dst, src, n, 16u);
+    } else if (n >= 2u) {
+        SQ_COPY_HALVES(dst, src, n, 2u);
     }
 }
 #undef SQ_COPY_HALVES
