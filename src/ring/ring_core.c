@@ -397,13 +397,20 @@ sq_status_t sq_ring_core_put_one(struct sq_ring_core *r, const char *src)
             sq_ring_byte(r, k) < slot * unit || sq_ring_byte(r, k) >= slot * unit + unit; */
     char *to = r->storage + slot * unit;
     uint32_t next = head + 1u == 2u * cap ? 0u : head + 1u;
+    sq_status_t st = SQ_OK;
     if (unit > SQ_COPY_INLINE_MAX) {
-        return ring_copy_publish(to, src, unit, &r->head, next);
+        st = ring_copy_publish(to, src, unit, &r->head, next);
+    } else {
+        sq_copy_bytes(to, src, unit);
+        /* Publish only after the data is in place. */
+        sq_atomic_store_release(&r->head, next);
     }
-    sq_copy_bytes(to, src, unit);
-    /* Publish only after the data is in place. */
-    sq_atomic_store_release(&r->head, next);
-    return SQ_OK;
+    //@ assert o_same: \forall integer k; sq_ring_byte(r, k) == \at(sq_ring_byte(r, k), Pre);
+    /*@ assert o_fifo: \forall integer k; 0 <= k < unit ==>
+            r->storage[sq_ring_byte(r, \at(sq_ring_used(r), Pre) * unit + k)] == src[k]; */
+    /*@ assert o_kept: \forall integer k; 0 <= k < \at(sq_ring_used(r), Pre) * unit ==>
+            r->storage[sq_ring_byte(r, k)] == \at(r->storage[sq_ring_byte(r, k)], Pre); */
+    return st;
 }
 
 sq_status_t sq_ring_core_get_one(struct sq_ring_core *r, char *dst)
@@ -430,13 +437,17 @@ sq_status_t sq_ring_core_get_one(struct sq_ring_core *r, char *dst)
             sq_ring_byte(r, k) == slot * unit + k; */
     const char *from = r->storage + slot * unit;
     uint32_t next = tail + 1u == 2u * cap ? 0u : tail + 1u;
+    sq_status_t st = SQ_OK;
     if (unit > SQ_COPY_INLINE_MAX) {
-        return ring_copy_publish(dst, from, unit, &r->tail, next);
+        st = ring_copy_publish(dst, from, unit, &r->tail, next);
+    } else {
+        sq_copy_bytes(dst, from, unit);
+        /* Hand the slot back only after the data has been copied out. */
+        sq_atomic_store_release(&r->tail, next);
     }
-    sq_copy_bytes(dst, from, unit);
-    /* Hand the slot back only after the data has been copied out. */
-    sq_atomic_store_release(&r->tail, next);
-    return SQ_OK;
+    /*@ assert g_fifo: \forall integer k; 0 <= k < unit ==>
+            dst[k] == \at(r->storage[sq_ring_byte(r, k)], Pre); */
+    return st;
 }
 
 sq_status_t sq_ring_core_write_claim(struct sq_ring_core *r, char **span,
