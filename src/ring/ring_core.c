@@ -289,9 +289,20 @@ sq_status_t sq_ring_core_write_short(struct sq_ring_core *r, const char *src,
      * compiler would load the ring's fields again.) */
     uint32_t next = ring_advance(r, head, count);
     sq_copy_bytes(r->storage + slot * unit, src, nbytes);
+    /*@ assert s_kept: \forall integer k; 0 <= k < used * unit ==>
+            r->storage[sq_ring_byte(r, k)] == \at(r->storage[sq_ring_byte(r, k)], Pre); */
+    /*@ assert s_fifo: \forall integer k; 0 <= k < nbytes ==>
+            r->storage[sq_ring_byte(r, used * unit + k)] == src[k]; */
+    //@ ghost copied: ;
     /* Publish only after the data is in place. */
     sq_atomic_store_release(&r->head, next);
     *moved = count;
+    //@ assert s_same: \forall integer k; sq_ring_byte(r, k) == \at(sq_ring_byte(r, k), copied);
+    /*@ assert s_done: \forall integer k; 0 <= k < nbytes ==>
+            r->storage[sq_ring_byte(r, used * unit + k)] == src[k]; */
+    //@ assert s_bytes: *moved * r->unit_size == nbytes;
+    /*@ assert s_kept_done: \forall integer k; 0 <= k < used * unit ==>
+            r->storage[sq_ring_byte(r, k)] == \at(r->storage[sq_ring_byte(r, k)], Pre); */
     return SQ_OK;
 }
 
@@ -329,9 +340,12 @@ sq_status_t sq_ring_core_read_short(struct sq_ring_core *r, char *dst, uint32_t 
             sq_ring_byte(r, k) == slot * unit + k; */
     uint32_t next = ring_advance(r, tail, count);
     sq_copy_bytes(dst, r->storage + slot * unit, nbytes);
+    /*@ assert s_out: \forall integer k; 0 <= k < nbytes ==>
+            dst[k] == \at(r->storage[sq_ring_byte(r, k)], Pre); */
     /* Hand the slots back only after the data has been copied out. */
     sq_atomic_store_release(&r->tail, next);
     *moved = count;
+    //@ assert s_bytes: *moved * r->unit_size == nbytes;
     return SQ_OK;
 }
 
