@@ -4,11 +4,11 @@
  * Compiled, it is memcpy. Copies of up to SQ_COPY_INLINE_MAX bytes are two
  * memcpy calls of a fixed size that overlap in the middle, which the
  * compiler emits as a few moves: a call of the library's memcpy with a
- * run-time size costs more than such a copy does. Under Frama-C only the
- * contract is seen: WP takes it as an assumption ("copies n bytes between
- * disjoint buffers and touches nothing else"), listed as such in
- * docs/VERIFICATION.md; tests/test_ring_buf.c checks every size up to
- * beyond SQ_COPY_INLINE_MAX.
+ * run-time size costs more than such a copy does (not in builds for size,
+ * where it is the call). Under Frama-C only the contract is seen: WP takes
+ * it as an assumption ("copies n bytes between disjoint buffers and touches
+ * nothing else"), listed as such in docs/VERIFICATION.md; the ring tests
+ * check every size up to beyond SQ_COPY_INLINE_MAX.
  */
 #ifndef SQUALL_SRC_COPY_H
 #define SQUALL_SRC_COPY_H
@@ -26,6 +26,13 @@
 */
 #if defined(__FRAMAC__)
 void sq_copy_bytes(char *dst, const char *src, uint32_t n);
+#elif defined(__OPTIMIZE_SIZE__)
+/* Built for size (-Os): the moves of every size at every copy would cost
+ * more code than the call. */
+static inline void sq_copy_bytes(char *dst, const char *src, uint32_t n)
+{
+    memcpy(dst, src, n);
+}
 #else
 /* Bytes [0, size) and [n - size, n): all n of them when size <= n <= 2 * size. */
 #define SQ_COPY_HALVES(dst, src, n, size)                                    \
