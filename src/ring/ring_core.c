@@ -382,9 +382,7 @@ sq_status_t sq_ring_core_put_one(struct sq_ring_core *r, const char *src)
     uint32_t head = sq_atomic_load_relaxed(&r->head);
     uint32_t tail = sq_atomic_load_acquire(&r->tail);
     uint32_t cap = r->capacity;
-    /* Full: used == cap, where used is head - tail, or head + 2 * cap - tail
-     * when head < tail. */
-    if ((head >= tail ? head - tail : tail - head) == cap) {
+    if (ring_used(r, head, tail) == cap) {
         return SQ_ERR_FULL;
     }
     //@ assert o_room: sq_ring_used(r) + 1 <= r->capacity;
