@@ -238,8 +238,12 @@ cat <<'MID'
 
 ### Assumptions WP relies on (not proven by WP)
 
-- `sq_copy_bytes` (src/ring/copy.h) is `memcpy`; WP takes its contract
-  (copies n bytes between disjoint buffers, touches nothing else) as given.
+- `sq_copy_bytes` (src/ring/copy.h) is `memcpy` (up to 64 bytes, two
+  `memcpy`s of a fixed size over the first and the last part, which the
+  compiler emits as moves); WP takes its contract (copies n bytes between
+  disjoint buffers, touches nothing else) as given. tests/test_ring_buf.c
+  and tests/test_typed_ring_buf.c check every size from 1 to beyond 64 bytes
+  and the bytes around each copy.
 - The atomics of include/squall/atomic.h are plain accesses under Frama-C.
   WP proves the sequential contracts; the concurrent protocol (acquire/release
   publication, interleavings) is checked by the SPIN model and the TSan stress

@@ -48,6 +48,15 @@ static void *producer(void *arg)
             seq++;
             break;
         }
+        case 1: {  /* one element copied (the one-element path) */
+            struct element e = {seq, check_of(seq)};
+            if (sq_typed_ring_buf_write_element(&elements, &e) != SQ_OK) {
+                sched_yield();
+                break;
+            }
+            seq++;
+            break;
+        }
         default: {  /* a batch copy */
             uint32_t want = (uint32_t)(left < 8u ? left : 1u + seq % 8u), got;
             for (uint32_t i = 0; i < want; i++) {
@@ -84,13 +93,15 @@ static int consumer(void)
     uint64_t expect = 0;
     while (expect < total_elements) {
         uint32_t got = 0;
-        if (expect % 2u == 0u) {
+        if (expect % 3u == 0u) {
             const void *p;
             if (sq_typed_ring_buf_read_borrow(&elements, &p) == SQ_OK) {
                 memcpy(batch, p, sizeof batch[0]);
                 sq_typed_ring_buf_read_release(&elements);
                 got = 1;
             }
+        } else if (expect % 3u == 1u) {
+            got = sq_typed_ring_buf_read_element(&elements, batch) == SQ_OK;
         } else if (sq_typed_ring_buf_read(&elements, batch, 8, &got) != SQ_OK) {
             got = 0;
         }
@@ -110,12 +121,18 @@ static int consumer(void)
     for (uint64_t received = 0; received < total_bytes;) {
         char *span;
         uint32_t n;
-        if (sq_ring_buf_get_claim(&bytes, &span, 64, &n) != SQ_OK) {
+        if (received % 2u == 0u) {  /* in place */
+            if (sq_ring_buf_get_claim(&bytes, &span, 64, &n) != SQ_OK) {
+                sched_yield();
+                continue;
+            }
+            memcpy(chunk, span, n);
+            sq_ring_buf_get_finish(&bytes, n);
+        } else if (sq_ring_buf_get(&bytes, chunk, 1u + (uint32_t)(received % 64u), &n) !=
+                   SQ_OK) {  /* copied: short spans take the short path */
             sched_yield();
             continue;
         }
-        memcpy(chunk, span, n);
-        sq_ring_buf_get_finish(&bytes, n);
         for (uint32_t i = 0; i < n; i++, received++) {
             if (chunk[i] != (uint8_t)(received * 31u)) {
                 fprintf(stderr, "stress: byte %llu corrupted\n", (unsigned long long)received);

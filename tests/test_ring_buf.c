@@ -251,6 +251,91 @@ static void reset_empties_and_drops_claims(void **state)
     SQ_CHECK_EQ(sq_ring_buf_put_finish(&rb, 1), SQ_ERR_NOT_CLAIMED);
 }
 
+/* put/get of every length up to past the no-call copy's limit, starting at
+ * every offset of the storage: the bytes land in their slots and nowhere
+ * else, come back out in order, and nothing around the caller's buffer is
+ * written. Short spans that end before the storage does take the path that
+ * checks once and copies with no call; the rest wrap or are wide. */
+static void short_put_get_every_length_and_offset(void **state)
+{
+    (void)state;
+    enum { CAP = 75, GUARD = 8, MAX_LEN = 70 };
+    static char storage[CAP];
+    static char in[MAX_LEN], out[GUARD + MAX_LEN + GUARD];
+    sq_ring_buf_t rb;
+    uint32_t n;
+    SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
+    for (uint32_t len = 1; len <= MAX_LEN; len++) {
+        for (uint32_t off = 0; off < CAP; off++) {
+            /* Empty, with both positions at off. */
+            sq_ring_buf_reset(&rb);
+            for (uint32_t i = 0; i < off; i++) {
+                SQ_CHECK_EQ(sq_ring_buf_put(&rb, "x", 1, &n), SQ_OK);
+                SQ_CHECK_EQ(sq_ring_buf_get(&rb, out, 1, &n), SQ_OK);
+            }
+            memset(storage, 0x5A, sizeof storage);
+            for (uint32_t i = 0; i < len; i++) {
+                in[i] = (char)(len * 31u + i);
+            }
+            SQ_CHECK_EQ(sq_ring_buf_put(&rb, in, len, &n), SQ_OK);
+            SQ_CHECK_EQ(n, len);
+            for (uint32_t j = 0; j < CAP; j++) {
+                uint32_t k = (j + CAP - off) % CAP;  /* j's place from off */
+                SQ_CHECK_EQ(storage[j], k < len ? in[k] : 0x5A);
+            }
+            memset(out, 0x3C, sizeof out);
+            SQ_CHECK_EQ(sq_ring_buf_get(&rb, out + GUARD, len, &n), SQ_OK);
+            SQ_CHECK_EQ(n, len);
+            SQ_CHECK_MEM_EQ(out + GUARD, in, len);
+            for (uint32_t i = 0; i < GUARD; i++) {
+                SQ_CHECK_EQ(out[i], 0x3C);
+                SQ_CHECK_EQ(out[GUARD + len + i], 0x3C);
+            }
+            SQ_CHECK(sq_ring_buf_is_empty(&rb));
+        }
+    }
+}
+
+/* The short paths' refusals and partial moves: a put that fits in part
+ * stores what fits, a full ring refuses and is left as it was, an empty one
+ * refuses and leaves the caller's buffer alone, a get of more than is
+ * stored takes what is there. */
+static void short_paths_refuse_full_and_empty(void **state)
+{
+    (void)state;
+    sq_ring_buf_t rb;
+    char storage[8];
+    char out[8];
+    uint32_t n = 99;
+    SQ_CHECK_EQ(sq_ring_buf_init(&rb, storage, sizeof storage), SQ_OK);
+    memset(out, 0x3C, sizeof out);
+    SQ_CHECK_EQ(sq_ring_buf_get(&rb, out, 1, &n), SQ_ERR_EMPTY);
+    SQ_CHECK_EQ(n, 0);
+    SQ_CHECK_EQ(out[0], 0x3C);
+    SQ_CHECK_EQ(sq_ring_buf_put(&rb, "abcdef", 6, &n), SQ_OK);
+    SQ_CHECK_EQ(n, 6);
+    SQ_CHECK_EQ(sq_ring_buf_put(&rb, "ghij", 4, &n), SQ_OK);
+    SQ_CHECK_EQ(n, 2);
+    struct ring_state before;
+    snapshot(&rb, &before);
+    n = 99;
+    SQ_CHECK_EQ(sq_ring_buf_put(&rb, "k", 1, &n), SQ_ERR_FULL);
+    SQ_CHECK_EQ(n, 0);
+    SQ_CHECK(same_state(&rb, &before));
+    SQ_CHECK_EQ(sq_ring_buf_get(&rb, out, 3, &n), SQ_OK);
+    SQ_CHECK_EQ(n, 3);
+    SQ_CHECK_MEM_EQ(out, "abc", 3);
+    /* Three free, from the start of storage again: the put lands in slot 0. */
+    SQ_CHECK_EQ(sq_ring_buf_put(&rb, "k", 1, &n), SQ_OK);
+    SQ_CHECK_EQ(n, 1);
+    SQ_CHECK_EQ(sq_ring_buf_get(&rb, out, 8, &n), SQ_OK);
+    SQ_CHECK_EQ(n, 6);
+    SQ_CHECK_MEM_EQ(out, "defghk", 6);
+    n = 99;
+    SQ_CHECK_EQ(sq_ring_buf_get(&rb, out, 1, &n), SQ_ERR_EMPTY);
+    SQ_CHECK_EQ(n, 0);
+}
+
 /* Random mix of every call against a reference FIFO, on a 13-byte ring. */
 static void random_run_matches_reference(void **state)
 {
@@ -318,4 +403,6 @@ SQ_TEST_MAIN(SQ_TEST(init_rejects_bad_arguments), SQ_TEST(static_definition_is_r
              SQ_TEST(put_get_wraps_at_odd_capacity), SQ_TEST(put_stores_what_fits),
              SQ_TEST(peek_does_not_consume), SQ_TEST(zero_length_and_null_are_refused),
              SQ_TEST(claims_hand_out_contiguous_spans), SQ_TEST(claim_misuse_is_refused),
-             SQ_TEST(reset_empties_and_drops_claims), SQ_TEST(random_run_matches_reference))
+             SQ_TEST(reset_empties_and_drops_claims),
+             SQ_TEST(short_put_get_every_length_and_offset),
+             SQ_TEST(short_paths_refuse_full_and_empty), SQ_TEST(random_run_matches_reference))

@@ -5,6 +5,7 @@
  */
 #include <squall/typed_ring_buf.h>
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "sq_test.h"
@@ -197,6 +198,68 @@ static void reset_empties_and_drops_claims(void **state)
     SQ_CHECK_EQ(sq_typed_ring_buf_write_commit(&rb), SQ_ERR_NOT_CLAIMED);
 }
 
+/* write_element/read_element for every element size up to past the
+ * no-call copy's limit, on a 5-element ring, through every slot and both
+ * laps of the indices: each element lands in its slot and nowhere else and
+ * comes back out in order with nothing around the caller's buffer written;
+ * a full ring refuses a sixth element and is left as it was, an empty one
+ * refuses and leaves the caller's buffer alone. */
+static void element_every_size_and_slot(void **state)
+{
+    (void)state;
+    enum { CAP = 5, GUARD = 8, MAX_SIZE = 72 };
+    static char storage[CAP * MAX_SIZE], before[CAP * MAX_SIZE];
+    static char in[MAX_SIZE], out[GUARD + MAX_SIZE + GUARD];
+    sq_typed_ring_buf_t rb;
+    for (uint32_t size = 1; size <= MAX_SIZE; size++) {
+        uint32_t bytes = CAP * size;
+        SQ_CHECK_EQ(sq_typed_ring_buf_init(&rb, storage, bytes, size), SQ_OK);
+        memset(out, 0x3C, sizeof out);
+        SQ_CHECK_EQ(sq_typed_ring_buf_read_element(&rb, out + GUARD), SQ_ERR_EMPTY);
+        SQ_CHECK_EQ(out[GUARD], 0x3C);
+        /* 2 * CAP + 1 one-element round trips: every slot, both laps. */
+        for (uint32_t step = 0; step <= 2u * CAP; step++) {
+            uint32_t slot = step % CAP;
+            memset(storage, 0x5A, bytes);
+            for (uint32_t i = 0; i < size; i++) {
+                in[i] = (char)(step * 29u + size + i);
+            }
+            SQ_CHECK_EQ(sq_typed_ring_buf_write_element(&rb, in), SQ_OK);
+            for (uint32_t j = 0; j < bytes; j++) {
+                bool mine = j >= slot * size && j < (slot + 1u) * size;
+                SQ_CHECK_EQ(storage[j], mine ? in[j - slot * size] : 0x5A);
+            }
+            memset(out, 0x3C, sizeof out);
+            SQ_CHECK_EQ(sq_typed_ring_buf_read_element(&rb, out + GUARD), SQ_OK);
+            SQ_CHECK_MEM_EQ(out + GUARD, in, size);
+            for (uint32_t i = 0; i < GUARD; i++) {
+                SQ_CHECK_EQ(out[i], 0x3C);
+                SQ_CHECK_EQ(out[GUARD + size + i], 0x3C);
+            }
+            SQ_CHECK_EQ(sq_typed_ring_buf_elements_available(&rb), 0);
+        }
+        /* Fill it (starting at slot 1), then a sixth is refused. */
+        for (uint32_t e = 0; e < CAP; e++) {
+            memset(in, (int)(e + 1u), size);
+            SQ_CHECK_EQ(sq_typed_ring_buf_write_element(&rb, in), SQ_OK);
+        }
+        memcpy(before, storage, bytes);
+        memset(in, 0x77, size);
+        SQ_CHECK_EQ(sq_typed_ring_buf_write_element(&rb, in), SQ_ERR_FULL);
+        SQ_CHECK_MEM_EQ(storage, before, bytes);
+        SQ_CHECK_EQ(sq_typed_ring_buf_space_available(&rb), 0);
+        for (uint32_t e = 0; e < CAP; e++) {
+            SQ_CHECK_EQ(sq_typed_ring_buf_read_element(&rb, out), SQ_OK);
+            SQ_CHECK_EQ(out[0], (char)(e + 1u));
+            SQ_CHECK_EQ(out[size - 1u], (char)(e + 1u));
+        }
+        memset(out, 0x3C, sizeof out);
+        SQ_CHECK_EQ(sq_typed_ring_buf_read_element(&rb, out), SQ_ERR_EMPTY);
+        SQ_CHECK_EQ(out[0], 0x3C);
+        CHECK_RB10(&rb);
+    }
+}
+
 /* Random mix of every call on a 7-element ring, against sequence numbers. */
 static void random_run_keeps_fifo_and_rb10(void **state)
 {
@@ -268,4 +331,4 @@ static void random_run_keeps_fifo_and_rb10(void **state)
 SQ_TEST_MAIN(SQ_TEST(init_rejects_bad_sizes), SQ_TEST(static_definition_and_fifo),
              SQ_TEST(batch_moves_whole_elements), SQ_TEST(claim_commit_fills_in_place),
              SQ_TEST(borrow_is_oldest_and_stable), SQ_TEST(reset_empties_and_drops_claims),
-             SQ_TEST(random_run_keeps_fifo_and_rb10))
+             SQ_TEST(element_every_size_and_slot), SQ_TEST(random_run_keeps_fifo_and_rb10))

@@ -11,11 +11,17 @@
  *
  * Each loop iteration of a process is one library call, chosen
  * nondeterministically, with a batch size n chosen from 1..CAP:
- *   producer: sq_ring_core_write (copy, may wrap at the end of storage), or
+ *   producer: sq_ring_core_write (copy, may wrap at the end of storage; its
+ *             short and one-element forms sq_ring_core_write_short and
+ *             sq_ring_core_put_one make the same steps in the same order:
+ *             own index relaxed, the other's acquire, the copy, the release
+ *             store; a short call that falls back to sq_ring_core_write
+ *             has only loaded the indices, which changes nothing), or
  *             sq_ring_core_write_claim + filling the span + write_commit(k)
  *             with any k in 0..claimed (the span is contiguous: it stops at
  *             the end of storage);
- *   consumer: sq_ring_core_read with consume (copy, may wrap), the same
+ *   consumer: sq_ring_core_read with consume (copy, may wrap; likewise
+ *             sq_ring_core_read_short and sq_ring_core_get_one), the same
  *             without consume (a peek, tail unchanged), or
  *             sq_ring_core_read_claim + reading the whole span +
  *             read_release(k) with any k in 0..borrowed.

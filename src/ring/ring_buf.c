@@ -26,12 +26,12 @@ void sq_ring_buf_reset(sq_ring_buf_t *rb)
 sq_status_t sq_ring_buf_put(sq_ring_buf_t *rb, const void *data, uint32_t len,
                             uint32_t *written)
 {
-    return sq_ring_core_write(&rb->core, (const char *)data, len, written);
+    return sq_ring_core_write_short(&rb->core, (const char *)data, len, written);
 }
 
 sq_status_t sq_ring_buf_get(sq_ring_buf_t *rb, void *data, uint32_t len, uint32_t *read)
 {
-    return sq_ring_core_read(&rb->core, (char *)data, len, read, true);
+    return sq_ring_core_read_short(&rb->core, (char *)data, len, read);
 }
 
 sq_status_t sq_ring_buf_peek(sq_ring_buf_t *rb, void *data, uint32_t len, uint32_t *copied)

@@ -171,6 +171,163 @@ sq_status_t sq_ring_core_write(struct sq_ring_core *r, const char *src,
 sq_status_t sq_ring_core_read(struct sq_ring_core *r, char *dst, uint32_t n,
                               uint32_t *moved, bool consume);
 
+/* Copy one unit in: the typed ring's one-element path. Every check is made
+ * once, and a unit of up to SQ_COPY_INLINE_MAX bytes is copied with no call.
+ * sq_ring_core_write with n == 1, without the count. */
+/*@ requires sq_ring_ok(r);
+    requires src == \null || (\valid_read(src + (0 .. r->unit_size - 1)) &&
+             \separated(src + (0 .. r->unit_size - 1), r,
+                        r->storage + (0 .. r->size_bytes - 1)));
+    assigns r->head, r->storage[0 .. r->size_bytes - 1];
+    ensures sq_ring_ok(r);
+    behavior null_arg:
+      assumes src == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior claim_pending:
+      assumes src != \null && r->write_claim != 0;
+      assigns \nothing;
+      ensures \result == SQ_ERR_CLAIM_PENDING;
+    behavior full:
+      assumes src != \null && r->write_claim == 0 && sq_ring_free(r) == 0;
+      assigns \nothing;
+      ensures RB05: \result == SQ_ERR_FULL;
+    behavior ok:
+      assumes src != \null && r->write_claim == 0 && sq_ring_free(r) != 0;
+      ensures \result == SQ_OK;
+      ensures RB03: r->head == sq_ring_advance(r, \old(r->head), 1);
+      ensures RB09: sq_ring_used(r) == \old(sq_ring_used(r)) + 1;
+      ensures RB11: sq_ring_kept{Old, Here}(r, \old(sq_ring_used(r)) * r->unit_size);
+      ensures FIFO: \forall integer k; 0 <= k < r->unit_size ==>
+          r->storage[sq_ring_byte(r, \old(sq_ring_used(r)) * r->unit_size + k)] == src[k];
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_ring_core_put_one(struct sq_ring_core *r, const char *src);
+
+/* Copy the oldest unit out and consume it: the typed ring's one-element
+ * path, as sq_ring_core_put_one. sq_ring_core_read with n == 1 and consume,
+ * without the count. */
+/*@ requires sq_ring_ok(r);
+    requires dst == \null || (\valid(dst + (0 .. r->unit_size - 1)) &&
+             \separated(dst + (0 .. r->unit_size - 1), r,
+                        r->storage + (0 .. r->size_bytes - 1)));
+    assigns r->tail, dst[0 .. r->unit_size - 1];
+    ensures sq_ring_ok(r);
+    behavior null_arg:
+      assumes dst == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior claim_pending:
+      assumes dst != \null && r->read_claim != 0;
+      assigns \nothing;
+      ensures \result == SQ_ERR_CLAIM_PENDING;
+    behavior empty:
+      assumes dst != \null && r->read_claim == 0 && sq_ring_used(r) == 0;
+      assigns \nothing;
+      ensures RB06: \result == SQ_ERR_EMPTY;
+    behavior ok:
+      assumes dst != \null && r->read_claim == 0 && sq_ring_used(r) != 0;
+      ensures \result == SQ_OK;
+      ensures RB04: r->tail == sq_ring_advance(r, \old(r->tail), 1);
+      ensures RB09: sq_ring_used(r) == \old(sq_ring_used(r)) - 1;
+      ensures FIFO: \forall integer k; 0 <= k < r->unit_size ==>
+          dst[k] == \at(r->storage[sq_ring_byte(r, k)], Pre);
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_ring_core_get_one(struct sq_ring_core *r, char *dst);
+
+/* sq_ring_core_write for a few units: when the units copied are at most
+ * SQ_COPY_INLINE_MAX bytes and end before the end of storage, every check
+ * is made once and the copy is a few moves with no call; otherwise it is
+ * sq_ring_core_write itself. The byte ring's put. */
+/*@ requires sq_ring_ok(r);
+    requires src == \null || (\valid_read(src + (0 .. n * r->unit_size - 1)) &&
+             \separated(src + (0 .. n * r->unit_size - 1), r,
+                        r->storage + (0 .. r->size_bytes - 1)));
+    requires moved == \null || (\valid(moved) &&
+             \separated(moved, r, r->storage + (0 .. r->size_bytes - 1)));
+    assigns r->head, r->storage[0 .. r->size_bytes - 1], *moved;
+    ensures sq_ring_ok(r);
+    behavior null_arg:
+      assumes src == \null || moved == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior claim_pending:
+      assumes src != \null && moved != \null && r->write_claim != 0;
+      assigns *moved;
+      ensures \result == SQ_ERR_CLAIM_PENDING && *moved == 0;
+    behavior zero_length:
+      assumes src != \null && moved != \null && r->write_claim == 0 && n == 0;
+      assigns *moved;
+      ensures \result == SQ_ERR_ZERO_LENGTH && *moved == 0;
+    behavior full:
+      assumes src != \null && moved != \null && r->write_claim == 0 && n != 0;
+      assumes sq_ring_free(r) == 0;
+      assigns *moved;
+      ensures RB05: \result == SQ_ERR_FULL && *moved == 0;
+    behavior ok:
+      assumes src != \null && moved != \null && r->write_claim == 0 && n != 0;
+      assumes sq_ring_free(r) != 0;
+      assigns r->head, r->storage[0 .. r->size_bytes - 1], *moved;
+      ensures \result == SQ_OK;
+      ensures *moved == \min(n, \old(sq_ring_free(r)));
+      ensures RB03: r->head == sq_ring_advance(r, \old(r->head), *moved);
+      ensures RB07: sq_ring_used(r) == \old(sq_ring_used(r)) + *moved;
+      ensures RB11: sq_ring_kept{Old, Here}(r, \old(sq_ring_used(r)) * r->unit_size);
+      ensures FIFO: \forall integer k; 0 <= k < *moved * r->unit_size ==>
+          r->storage[sq_ring_byte(r, \old(sq_ring_used(r)) * r->unit_size + k)] == src[k];
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_ring_core_write_short(struct sq_ring_core *r, const char *src,
+                                     uint32_t n, uint32_t *moved);
+
+/* sq_ring_core_read with consume, for a few units, as
+ * sq_ring_core_write_short. The byte ring's get. */
+/*@ requires sq_ring_ok(r);
+    requires dst == \null || (\valid(dst + (0 .. n * r->unit_size - 1)) &&
+             \separated(dst + (0 .. n * r->unit_size - 1), r,
+                        r->storage + (0 .. r->size_bytes - 1)));
+    requires moved == \null || (\valid(moved) &&
+             \separated(moved, r, r->storage + (0 .. r->size_bytes - 1),
+                        dst + (0 .. n * r->unit_size - 1)));
+    assigns r->tail, dst[0 .. n * r->unit_size - 1], *moved;
+    ensures sq_ring_ok(r);
+    behavior null_arg:
+      assumes dst == \null || moved == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior claim_pending:
+      assumes dst != \null && moved != \null && r->read_claim != 0;
+      assigns *moved;
+      ensures \result == SQ_ERR_CLAIM_PENDING && *moved == 0;
+    behavior zero_length:
+      assumes dst != \null && moved != \null && r->read_claim == 0 && n == 0;
+      assigns *moved;
+      ensures \result == SQ_ERR_ZERO_LENGTH && *moved == 0;
+    behavior empty:
+      assumes dst != \null && moved != \null && r->read_claim == 0 && n != 0;
+      assumes sq_ring_used(r) == 0;
+      assigns *moved;
+      ensures RB06: \result == SQ_ERR_EMPTY && *moved == 0;
+    behavior ok:
+      assumes dst != \null && moved != \null && r->read_claim == 0 && n != 0;
+      assumes sq_ring_used(r) != 0;
+      assigns r->tail, dst[0 .. n * r->unit_size - 1], *moved;
+      ensures \result == SQ_OK;
+      ensures *moved == \min(n, \old(sq_ring_used(r)));
+      ensures FIFO: \forall integer k; 0 <= k < *moved * r->unit_size ==>
+          dst[k] == \at(r->storage[sq_ring_byte(r, k)], Pre);
+      ensures RB04: r->tail == sq_ring_advance(r, \old(r->tail), *moved);
+      ensures RB07: sq_ring_used(r) == \old(sq_ring_used(r)) - *moved;
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_ring_core_read_short(struct sq_ring_core *r, char *dst, uint32_t n,
+                                    uint32_t *moved);
+
 /* Claim up to n contiguous free units in place. */
 /*@ requires sq_ring_ok(r);
     requires span == \null || (\valid(span) &&

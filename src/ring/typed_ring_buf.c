@@ -27,14 +27,12 @@ void sq_typed_ring_buf_reset(sq_typed_ring_buf_t *rb)
 
 sq_status_t sq_typed_ring_buf_write_element(sq_typed_ring_buf_t *rb, const void *elem)
 {
-    uint32_t moved;
-    return sq_ring_core_write(&rb->core, (const char *)elem, 1u, &moved);
+    return sq_ring_core_put_one(&rb->core, (const char *)elem);
 }
 
 sq_status_t sq_typed_ring_buf_read_element(sq_typed_ring_buf_t *rb, void *elem)
 {
-    uint32_t moved;
-    return sq_ring_core_read(&rb->core, (char *)elem, 1u, &moved, true);
+    return sq_ring_core_get_one(&rb->core, (char *)elem);
 }
 
 sq_status_t sq_typed_ring_buf_write(sq_typed_ring_buf_t *rb, const void *elems,
