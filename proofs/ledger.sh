@@ -162,6 +162,14 @@ the run took from the cache and how many it computed.
 | RF01 | the RFC #46 facade binds a kernel thread to at most one guest thread |
 | RF02 | the facade unpacks a copy's result word without loss (BLOCKED to {0xffffffff, 0}, else result and count) |
 | RF03 | the facade turns a host buffer into a guest offset only if it starts inside the bound instance's linear memory (or is NULL with nothing to copy); the built-in then checks the whole range (IN01) |
+| CP01 | no call enters an instance while its backpressure counter is above 0 or the exclusive lock is held by a task that has not returned (sync and callback lifts; a stackful lift ignores the lock, a sync-typed export both) |
+| CP02 | waiting calls enter in arrival order: an async-typed call never enters while an older call waits to enter |
+| CP03 | task.return resolves a task once: a return of a resolved task, of another type than the export's result, or from a sync lift traps, and a task's last thread may not end before the task resolved |
+| CP04 | a cancellation is requested at most once per subtask and delivered at most once, only at a cancellable point (or at once to a thread waiting cancellably); task.cancel only after delivery |
+| CP05 | a subtask handle is freed only once its resolution was delivered |
+| CP06 | a trapped instance refuses every entry; an instance on the caller's stack cannot be entered again |
+| CP07 | callback codes decode exactly as the Component Model packs them (EXIT 0, YIELD 1, WAIT 2 \| set << 4); 3 .. 15 trap |
+| CP08 | a subtask's state only moves forward (STARTING, STARTED, one resolution); the async lower result is RETURNED alone or state \| subtask << 4 with state STARTING or STARTED; subtask.cancel returns the resolved state or BLOCKED |
 
 SS01-SS03 are named clauses of sq_shared_stream_attach (and of
 stream_attach_locked): on SQ_OK no partition of the writer's domain with
@@ -347,7 +355,7 @@ if [ -f "$wp.assumed" ]; then cat "$wp.assumed"; else echo "(none)"; fi
 cat <<'SPINHEAD'
 ```
 
-## SPIN (proofs/spin: the ring's lock-free protocol, the kernel's blocking protocol, the backpressure gate, the waitable set's delivery; every interleaving)
+## SPIN (proofs/spin: the ring's lock-free protocol, the kernel's blocking protocol, the backpressure gate, the waitable set's delivery, entry into a P3 instance; every interleaving)
 
 ```
 SPINHEAD

@@ -66,7 +66,19 @@ typedef enum sq_p3_trap {
     SQ_P3_TRAP_FUTURE_UNWRITTEN, /**< drop of a writable future end that has not written */
     SQ_P3_TRAP_SAME_INSTANCE,    /**< a copy within one instance of a non-number element type */
     SQ_P3_TRAP_SET_NOT_EMPTY,    /**< drop of a waitable set that has members */
-    SQ_P3_TRAP_SET_WAITERS       /**< drop of a waitable set a thread waits on */
+    SQ_P3_TRAP_SET_WAITERS,      /**< drop of a waitable set a thread waits on */
+    SQ_P3_TRAP_CANNOT_ENTER,     /**< a call into a trapped instance, or one on the caller's stack */
+    SQ_P3_TRAP_BACKPRESSURE,     /**< backpressure.inc to 2^16, or .dec below 0 */
+    SQ_P3_TRAP_NOT_ASYNC,        /**< task.return or task.cancel in a task not async-lifted */
+    SQ_P3_TRAP_RESULT_TYPE,      /**< task.return of another type than the export's result */
+    SQ_P3_TRAP_RESOLVED,         /**< task.return or task.cancel of a task already resolved */
+    SQ_P3_TRAP_NOT_CANCELLED,    /**< task.cancel before a cancellation was delivered */
+    SQ_P3_TRAP_BORROWS,          /**< resolving a task that still holds borrowed handles */
+    SQ_P3_TRAP_UNRESOLVED,       /**< a task's last thread ended before the task resolved */
+    SQ_P3_TRAP_SUBTASK_DELIVERED, /**< subtask.cancel after its resolution was delivered */
+    SQ_P3_TRAP_CANCEL_TWICE,     /**< subtask.cancel of a subtask already being cancelled */
+    SQ_P3_TRAP_SUBTASK_UNRESOLVED, /**< subtask.drop before its resolution was delivered */
+    SQ_P3_TRAP_CALLBACK_CODE     /**< a callback-lifted export returned a code of 3 .. 15 */
 } sq_p3_trap_t;
 
 /** The pools every built-in draws objects from (p3_runtime.h). */

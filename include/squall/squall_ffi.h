@@ -121,6 +121,11 @@ static const uint32_t SQ_SIZEOF_wait_result_t = 12u;
 static const uint32_t SQ_SIZEOF_writer_reader_pair_t = 8u;
 static const uint32_t SQ_SIZEOF_result_and_count_t = 16u;
 static const uint32_t SQ_SIZEOF_sq_rfc46_trap_fn = 8u;
+static const uint32_t SQ_SIZEOF_sq_p3_subtask_state_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_task_state_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_lift_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_entry_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_cancel_step_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_poll_type_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_poll_event_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_poll_signal_t = 12u;
@@ -385,7 +390,19 @@ typedef enum sq_p3_trap {
     SQ_P3_TRAP_FUTURE_UNWRITTEN,
     SQ_P3_TRAP_SAME_INSTANCE,
     SQ_P3_TRAP_SET_NOT_EMPTY,
-    SQ_P3_TRAP_SET_WAITERS
+    SQ_P3_TRAP_SET_WAITERS,
+    SQ_P3_TRAP_CANNOT_ENTER,
+    SQ_P3_TRAP_BACKPRESSURE,
+    SQ_P3_TRAP_NOT_ASYNC,
+    SQ_P3_TRAP_RESULT_TYPE,
+    SQ_P3_TRAP_RESOLVED,
+    SQ_P3_TRAP_NOT_CANCELLED,
+    SQ_P3_TRAP_BORROWS,
+    SQ_P3_TRAP_UNRESOLVED,
+    SQ_P3_TRAP_SUBTASK_DELIVERED,
+    SQ_P3_TRAP_CANCEL_TWICE,
+    SQ_P3_TRAP_SUBTASK_UNRESOLVED,
+    SQ_P3_TRAP_CALLBACK_CODE
 } sq_p3_trap_t;
 struct sq_p3_runtime;
 typedef struct sq_p3_pool_link {
@@ -599,6 +616,36 @@ wait_result_t waitable_set_poll(uint32_t set);
 writer_reader_pair_t sq_rfc46_stream_new(const sq_p3_type_t *type);
 result_and_count_t sq_rfc46_stream_read(const sq_p3_type_t *type, uint32_t stream, uint32_t memory, void *buffer, size_t length);
 result_and_count_t sq_rfc46_stream_write(const sq_p3_type_t *type, uint32_t stream, uint32_t memory, const void *buffer, size_t length);
+typedef enum sq_p3_subtask_state {
+    SQ_P3_SUBTASK_STARTING = 0,
+    SQ_P3_SUBTASK_STARTED = 1,
+    SQ_P3_SUBTASK_RETURNED = 2,
+    SQ_P3_SUBTASK_CANCELLED_BEFORE_STARTED = 3,
+    SQ_P3_SUBTASK_CANCELLED_BEFORE_RETURNED = 4
+} sq_p3_subtask_state_t;
+typedef enum sq_p3_task_state {
+    SQ_P3_TASK_INITIAL = 0,
+    SQ_P3_TASK_STARTED = 1,
+    SQ_P3_TASK_PENDING_CANCEL = 2,
+    SQ_P3_TASK_CANCEL_DELIVERED = 3,
+    SQ_P3_TASK_RESOLVED = 4
+} sq_p3_task_state_t;
+typedef enum sq_p3_lift {
+    SQ_P3_LIFT_SYNC = 0,
+    SQ_P3_LIFT_CALLBACK = 1,
+    SQ_P3_LIFT_STACKFUL = 2
+} sq_p3_lift_t;
+typedef enum sq_p3_entry {
+    SQ_P3_ENTRY_ENTER = 0,
+    SQ_P3_ENTRY_WAIT = 1,
+    SQ_P3_ENTRY_TRAPPED = 2,
+    SQ_P3_ENTRY_REENTER = 3
+} sq_p3_entry_t;
+typedef enum sq_p3_cancel_step {
+    SQ_P3_CANCEL_ABORT = 0,
+    SQ_P3_CANCEL_DELIVER = 1,
+    SQ_P3_CANCEL_PEND = 2
+} sq_p3_cancel_step_t;
 typedef enum sq_poll_type {
     SQ_POLL_SEM_AVAILABLE = 1,
     SQ_POLL_EVENTS_ANY = 2,

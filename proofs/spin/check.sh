@@ -39,6 +39,11 @@
 #     assertion tagged with the property it breaks, as for kernel_wakeup.
 #   These runs are small (a few thousand states) and run with the kernel's.
 #
+# waitable_set.pml and p3_entry.pml (entry into a P3 instance under
+# backpressure, the exclusive lock and cancellation: no lost call, none
+# entered twice, arrival order, each cancellation delivered once) run
+# after them, one at a time; see their sections below.
+#
 # One line per run on stdout; exit status 1 if any expectation fails.
 # Work files go to build/spin/<run>/ under the repository root.
 set -euo pipefail
@@ -317,6 +322,51 @@ for b in "${wset_broken[@]}"; do
         echo "SPIN waitable_set $def: violation of [$tag] found (expected)"
     else
         echo "SPIN waitable_set $def: violation found${line:+ at model.pml:$line}, not of [$tag] (FAIL, see $log)"
+        status=1
+    fi
+done
+
+# ---- p3_entry.pml -----------------------------------------------------------
+# Entry into a P3 instance (src/p3/control.c's decisions): three calls
+# (callback, stackful and sync lifts) under backpressure toggled by the
+# guest and the exclusive lock, each cancelled or not at any moment. The
+# model as docs/P3.md describes it must give 0 errors, not hit the depth
+# limit, and leave nothing unreached but the "-end-" of the monitor (it
+# loops for ever); each broken variant must violate the assertion tagged
+# [tag].
+entry_model=$here/p3_entry.pml
+entry_broken=(
+    BROKEN_LOCK:gate
+    BROKEN_OVERTAKE:order
+    BROKEN_WAKE:no-lost
+    BROKEN_ABORT:once
+    BROKEN_PENDING:cancel-once
+)
+verify "$entry_model" p3-entry -O2 "$depth"
+result p3-entry
+why=$(incomplete monitor)
+if [ "$errors" = 0 ] && [ -z "$why" ]; then
+    echo "SPIN p3_entry: 0 errors, $states states (ok)"
+else
+    echo "SPIN p3_entry: $errors errors, $states states${why:+, $why} (FAIL, see $log)"
+    status=1
+fi
+for b in "${entry_broken[@]}"; do
+    def=${b%%:*} tag=${b#*:} name=p3-entry-$(echo "${b%%:*}" | tr 'A-Z_' 'a-z-') line=""
+    verify "$entry_model" "$name" -O0 "$depth" -D"$def"
+    result "$name"
+    if [ "$errors" -gt 0 ] && ls "$out/$name"/*.trail > /dev/null 2>&1; then
+        line=$(cd "$out/$name" && { spin -D"$def" -t model.pml 2>&1 || true; } |
+               sed -n 's/^spin: model\.pml:\([0-9][0-9]*\), Error: assertion violated.*/\1/p' |
+               head -n 1)
+    fi
+    if [ "$errors" = 0 ]; then
+        echo "SPIN p3_entry $def: no violation found (FAIL: the check cannot fail)"
+        status=1
+    elif [ -n "$line" ] && sed -n "${line}p" "$out/$name/model.pml" | grep -qF "[$tag]"; then
+        echo "SPIN p3_entry $def: violation of [$tag] found (expected)"
+    else
+        echo "SPIN p3_entry $def: violation found${line:+ at model.pml:$line}, not of [$tag] (FAIL, see $log)"
         status=1
     fi
 done
