@@ -413,9 +413,10 @@ static const char *const probe_name[PROBE_COUNT] = {
     "gate with the stack pointer near the stack bottom", "stack pointer moved into a partition",
     "undefined instruction"};
 
-/* Nothing answers here on either board (QEMU's mps2-an385 and an505): the
- * MPU lets the probe through its partition, the bus refuses. */
-#define BUS_HOLE 0x60000000u
+/* Nothing answers here on any of the boards (QEMU's mps2-an385, an386,
+ * an500 and an505; the an500 has PSRAM from 0x60000000 to 0x60ffffff):
+ * the MPU lets the probe through its partition, the bus refuses. */
+#define BUS_HOLE 0x61000000u
 
 typedef struct probe_state {
     uint32_t mode;

@@ -2,11 +2,19 @@
  * squall port for Cortex-M: the interrupt lock, the context switch, the tick
  * and the software interrupt behind src/kernel/port.h.
  *
- * Cores: ARMv7-M (Cortex-M3/M4/M7; tested on the M3 of QEMU mps2-an385) and
- * ARMv8-M Mainline (Cortex-M33 in Secure state, soft float; tested on QEMU
- * mps2-an505). ARMv6-M and ARMv8-M Baseline (no BASEPRI, Thumb-1 only) take
- * the PRIMASK lock and a low-register PendSV instead. No FPU context is
- * saved: build with a soft-float ABI, or leave the FPU off.
+ * Cores: ARMv7-M (Cortex-M3/M4/M7; tested on QEMU's mps2-an385 M3,
+ * mps2-an386 M4F and mps2-an500 M7) and ARMv8-M Mainline (Cortex-M33 in
+ * Secure state, with or without its FPU; tested on QEMU mps2-an505).
+ * ARMv6-M and ARMv8-M Baseline (no BASEPRI, Thumb-1 only) take the PRIMASK
+ * lock and a low-register PendSV instead.
+ *
+ * FPU (a build whose ABI uses it: -mfloat-abi=hard or softfp): lazy
+ * stacking (FPCCR.ASPEN and LSPEN). A thread's first FP instruction sets
+ * CONTROL.FPCA; from then on each exception entry reserves room for
+ * s0-s15 and FPSCR in its frame (written only if the handler itself uses
+ * the FPU) and EXC_RETURN bit 4 is clear, and PendSV saves s16-s31 for it
+ * (below). A thread that never touches the FPU keeps the 8-word frame and
+ * the switch saves nothing more for it.
  *
  * Interrupt priorities (the 8-bit register view; a lower number is more
  * urgent):
@@ -28,10 +36,14 @@
  *
  * A switched-out thread's stack, from t->context[0] upwards:
  *   r4 r5 r6 r7 r8 r9 r10 r11 EXC_RETURN    pushed by PendSV_Handler
+ *   s16 .. s31                              PendSV_Handler, only when
+ *                                           EXC_RETURN bit 4 is clear
  *   r0 r1 r2 r3 r12 lr pc xPSR              pushed by the exception entry
- * (struct port_frame). EXC_RETURN is kept per thread so that the exception
- * return always matches how the thread was entered (on the M33, Secure
- * state and its stack-frame bits). t->context[1] is the thread's
+ *   s0 .. s15 FPSCR, a reserved word        the same, when bit 4 is clear
+ * (struct port_frame, then the FP words). EXC_RETURN is kept per thread so
+ * that the exception return always matches how the thread was entered (on
+ * the M33, Secure state and its stack-frame bits; everywhere, whether it
+ * has an FP context). t->context[1] is the thread's
  * CONTROL.nPRIV: 1 while a user thread runs its own code, 0 otherwise.
  *
  * Isolation (ARMv7-M PMSAv7, ARMv8-M Mainline PMSAv8; docs/ISOLATION.md):
@@ -122,6 +134,12 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #else
 #define PORT_PMSAV8 1
 #endif
+/* The build's code uses FP registers, so their context is switched. */
+#if defined(__ARM_FP)
+#define PORT_FPU 1
+#else
+#define PORT_FPU 0
+#endif
 
 /* ---- System registers (ARMv7-M / ARMv8-M, System Control Space) ------- */
 
@@ -200,10 +218,23 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 
 #define CONTROL_NPRIV 1u
 
+/* FPU lazy stacking controls. (The start-up code gives coprocessors 10
+ * and 11, the FPU, full access in CPACR before any FP instruction.) */
+#define FPU_FPCCR REG32(0xe000ef34u)
+#define FPCCR_ASPEN (1u << 31) /* the first FP instruction sets CONTROL.FPCA */
+#define FPCCR_LSPEN (1u << 30) /* an entry reserves s0-s15 and writes them only if needed */
+
 /* EXC_RETURN bit 3: the exception interrupted Thread mode; bit 2: it
  * stacked on PSP. */
 #define EXC_RETURN_THREAD (1u << 3)
 #define EXC_RETURN_PSP (1u << 2)
+/* EXC_RETURN bit 4 (FType): set for the 8-word frame; clear when the
+ * interrupted code had an FP context (CONTROL.FPCA), whose frame then
+ * holds s0-s15, FPSCR and a reserved word more, and whose s16-s31 PendSV
+ * saves. */
+#define EXC_RETURN_STD_FRAME (1u << 4)
+#define PORT_FP_FRAME_BYTES (18u * 4u)
+#define PORT_FP_SAVED_BYTES (16u * 4u)
 /* xPSR bit 9 in a stacked frame: the entry added a word to align it. */
 #define XPSR_FRAME_PADDED (1u << 9)
 
@@ -246,9 +277,16 @@ _Static_assert(sizeof(struct port_frame) == 17u * 4u, "PendSV_Handler pushes exa
 /* Bytes PendSV_Handler saves below the hardware frame. */
 #define PORT_SAVED_BYTES (sizeof(struct port_frame) - sizeof(struct port_hw_frame))
 
+/* Bytes PendSV_Handler saves for a thread interrupted with `exc_return`. */
+static size_t port_saved_bytes(uint32_t exc_return)
+{
+    return PORT_SAVED_BYTES +
+           ((exc_return & EXC_RETURN_STD_FRAME) == 0u ? PORT_FP_SAVED_BYTES : 0u);
+}
+
 /* Where the switch puts the registers of a thread that has ended: they
  * are never restored, and its stack pointer may point anywhere. */
-static uint32_t port_discard[PORT_SAVED_BYTES / 4u];
+static uint32_t port_discard[(PORT_SAVED_BYTES + (PORT_FPU ? PORT_FP_SAVED_BYTES : 0u)) / 4u];
 
 #if PORT_ISOLATION
 /* The code image (port/cortex-m/sections.ld). */
@@ -270,7 +308,7 @@ void BusFault_Handler(void);
 void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
-uint64_t sq_port_switch_context(uintptr_t psp);
+uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return);
 void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame);
 void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame);
 void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame);
@@ -585,22 +623,24 @@ static void port_mpu_load(const sq_thread_t *t)
 #endif /* PORT_ISOLATION */
 
 /*
- * Where PendSV saves the outgoing thread `t`'s r4-r11 and EXC_RETURN:
- * just below the hardware frame at `psp`. A user thread chooses its own
- * stack pointer; when it was interrupted in its own code, the nine words
- * are stored there only if they lie in its own stack, since the store is
+ * Where PendSV saves the outgoing thread `t`'s r4-r11 and EXC_RETURN (and
+ * s16-s31 after them when `exc_return` says it has an FP context): just
+ * below the hardware frame at `psp`. A user thread chooses its own stack
+ * pointer; when it was interrupted in its own code, the words are stored
+ * there only if they lie in its own stack, since the store is
  * privileged and would otherwise write wherever the thread pointed (kernel
  * data included). Such a thread is ended instead (SQ_FAULT_STACK). A
  * thread that has ended is never resumed: its registers are discarded.
  */
-static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp)
+static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp, uint32_t exc_return)
 {
-    uintptr_t save = psp - PORT_SAVED_BYTES;
+    size_t bytes = port_saved_bytes(exc_return);
+    uintptr_t save = psp - bytes;
     if (t->state == SQ_THREAD_DEAD) {
         return (uintptr_t)port_discard;
     }
 #if PORT_ISOLATION
-    if ((port_control() & CONTROL_NPRIV) != 0u && !port_in_stack(t, save, PORT_SAVED_BYTES)) {
+    if ((port_control() & CONTROL_NPRIV) != 0u && !port_in_stack(t, save, bytes)) {
         if (!sq_kernel_user_fault(SQ_FAULT_STACK, psp)) {
             sq_port_fatal("unprivileged kernel thread at", psp);
         }
@@ -613,8 +653,9 @@ static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp)
 /*
  * The C half of PendSV, on MSP in Handler mode, called before anything of
  * the outgoing thread is saved (r4-r11 survive the call, by the AAPCS):
- * `psp` is its stack pointer, its hardware frame just above. Returns where
- * PendSV stores its r4-r11 and EXC_RETURN (low word) and the incoming
+ * `psp` is its stack pointer, its hardware frame just above, `exc_return`
+ * how it was interrupted. Returns where PendSV stores its r4-r11,
+ * EXC_RETURN and s16-s31 if any (low word) and the incoming
  * thread's saved context (high word); they are the same when the switch
  * keeps the current thread. The incoming thread's privilege and MPU view
  * are set here and apply from the exception return. The lock keeps kernel
@@ -622,11 +663,11 @@ static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp)
  * the interrupted thread had the lock released, so the key is 0 and every
  * thread leaves and resumes with the lock free.
  */
-uint64_t sq_port_switch_context(uintptr_t psp)
+uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return)
 {
     sq_irq_key_t key = sq_port_irq_lock();
     sq_thread_t *prev = sq_sched_current();
-    uintptr_t save = port_save_area(prev, psp);
+    uintptr_t save = port_save_area(prev, psp, exc_return);
     prev->context[0] = save;
 #if PORT_ISOLATION
     prev->context[1] = port_control() & CONTROL_NPRIV;
@@ -645,7 +686,8 @@ uint64_t sq_port_switch_context(uintptr_t psp)
 /*
  * PendSV, lowest priority: let the kernel choose, save r4-r11 and
  * EXC_RETURN where it says (the hardware saved the rest), and restore the
- * same from the incoming thread. Naked: no compiler prologue may touch
+ * same from the incoming thread; with an FPU, s16-s31 too for a thread
+ * whose EXC_RETURN has bit 4 clear. Naked: no compiler prologue may touch
  * r4-r11 or lr before they are saved; lr (EXC_RETURN) crosses the call on
  * MSP.
  *
@@ -665,6 +707,7 @@ __attribute__((naked)) void PendSV_Handler(void)
                      "   tst   r0, r1                 \n"
                      "   beq   1f                     \n"
                      "   mrs   r0, psp                \n"
+                     "   mov   r1, lr                 \n"
                      "   push  {r2, lr}               \n"
                      "   bl    sq_port_switch_context \n"
                      "   pop   {r2, r3}               \n"
@@ -689,10 +732,37 @@ __attribute__((naked)) void PendSV_Handler(void)
                      "   subs  r1, #36                \n"
                      "   ldmia r1!, {r4-r7}           \n"
                      "1: bx    lr                     \n");
+#elif PORT_FPU
+    /* The FP lines, marked FP: a lazily stacked frame of the outgoing
+     * thread is written (the first FP instruction here does it) before
+     * the switch loads the incoming thread's MPU view, under which the
+     * outgoing user thread's stack may no longer be writable; then
+     * s16-s31 after EXC_RETURN, for FP threads only. */
+    __asm__ volatile("   tst   lr, #4                 \n"
+                     "   beq   1f                     \n"
+                     "   mrs   r0, psp                \n"
+                     "   mov   r1, lr                 \n"
+                     "   tst   lr, #16                \n" /* FP */
+                     "   it    eq                     \n" /* FP */
+                     "   vmoveq.f32 s0, s0            \n" /* FP */
+                     "   push  {r3, lr}               \n"
+                     "   bl    sq_port_switch_context \n"
+                     "   pop   {r3, lr}               \n"
+                     "   stmia r0!, {r4-r11, lr}      \n"
+                     "   tst   lr, #16                \n" /* FP */
+                     "   it    eq                     \n" /* FP */
+                     "   vstmiaeq r0, {s16-s31}       \n" /* FP */
+                     "   ldmia r1!, {r4-r11, lr}      \n"
+                     "   tst   lr, #16                \n" /* FP */
+                     "   it    eq                     \n" /* FP */
+                     "   vldmiaeq r1!, {s16-s31}      \n" /* FP */
+                     "   msr   psp, r1                \n"
+                     "1: bx    lr                     \n");
 #else
     __asm__ volatile("   tst   lr, #4                 \n"
                      "   beq   1f                     \n"
                      "   mrs   r0, psp                \n"
+                     "   mov   r1, lr                 \n"
                      "   push  {r3, lr}               \n"
                      "   bl    sq_port_switch_context \n"
                      "   pop   {r3, lr}               \n"
@@ -771,6 +841,11 @@ void sq_port_kernel_start(sq_thread_t *idle)
                      : "r0", "r1", "cc", "memory");
     port_set_stack_limit(idle);
     idle->context[1] = 0u; /* privileged */
+#if PORT_FPU
+    /* The reset values, set in case a boot loader changed them: PendSV
+     * and the gate rely on EXC_RETURN bit 4 telling an FP thread. */
+    FPU_FPCCR |= FPCCR_ASPEN | FPCCR_LSPEN;
+#endif
 
     uint32_t shpr3 = SCB_SHPR3 & 0x0000ffffu;
     SCB_SHPR3 = shpr3 | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24) | (PRIO_PENDSV << 16);
@@ -1023,7 +1098,8 @@ void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame)
         sq_port_fatal("supervisor call from privileged code, EXC_RETURN", exc_return);
     }
     const sq_thread_t *t = sq_sched_current();
-    size_t frame_bytes = sizeof *frame + ((frame->xpsr & XPSR_FRAME_PADDED) != 0u ? 4u : 0u);
+    size_t frame_bytes = sizeof *frame + ((frame->xpsr & XPSR_FRAME_PADDED) != 0u ? 4u : 0u) +
+                         ((exc_return & EXC_RETURN_STD_FRAME) == 0u ? PORT_FP_FRAME_BYTES : 0u);
     bool from_gate = frame->pc == (uint32_t)(uintptr_t)sq_port_gate_resume;
     bool own_stack = port_in_stack(t, (uintptr_t)frame - SQ_PORT_SYSCALL_STACK,
                                    SQ_PORT_SYSCALL_STACK + frame_bytes);

@@ -1,7 +1,9 @@
 /*
  * Bare-metal start-up for the QEMU MPS2 boards (Cortex-M3 on mps2-an385,
- * Cortex-M33 on mps2-an505): the vector table, the reset handler that lays
- * out .data and .bss and calls main, and semihosting for output and exit.
+ * M4F on mps2-an386, M7 on mps2-an500, Cortex-M33 on mps2-an505): the
+ * vector table, the reset handler that switches the FPU on where the build
+ * uses it, lays out .data and .bss and calls main, and semihosting for
+ * output and exit.
  *
  * Semihosting is the debugger channel QEMU implements for `bkpt 0xAB`:
  * characters go to QEMU's stdout, and SYS_EXIT ends QEMU with status 0 for
@@ -88,6 +90,13 @@ void sq_port_fatal(const char *what, uintptr_t value)
 
 void sq_port_reset(void)
 {
+#if defined(__ARM_FP)
+    /* The FPU (coprocessors 10 and 11: CPACR bits 23:20) on, before any
+     * FP instruction; the port saves its context per thread. */
+    *(volatile uint32_t *)0xe000ed88u |= 0xfu << 20;
+    __asm__ volatile("dsb\n\t"
+                     "isb" ::: "memory");
+#endif
     memcpy(__data_start, __data_load, (size_t)((char *)__data_end - (char *)__data_start));
     memset(__bss_start, 0, (size_t)((char *)__bss_end - (char *)__bss_start));
     _exit(main());
