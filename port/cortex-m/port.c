@@ -277,11 +277,12 @@ _Static_assert(sizeof(struct port_frame) == 17u * 4u, "PendSV_Handler pushes exa
 /* Bytes PendSV_Handler saves below the hardware frame. */
 #define PORT_SAVED_BYTES (sizeof(struct port_frame) - sizeof(struct port_hw_frame))
 
-/* Bytes PendSV_Handler saves for a thread interrupted with `exc_return`. */
+/* Bytes PendSV_Handler saves for a thread interrupted with `exc_return`
+ * (without an FPU bit 4 is always set: a constant there). */
 static size_t port_saved_bytes(uint32_t exc_return)
 {
-    return PORT_SAVED_BYTES +
-           ((exc_return & EXC_RETURN_STD_FRAME) == 0u ? PORT_FP_SAVED_BYTES : 0u);
+    bool fp = PORT_FPU && (exc_return & EXC_RETURN_STD_FRAME) == 0u;
+    return PORT_SAVED_BYTES + (fp ? PORT_FP_SAVED_BYTES : 0u);
 }
 
 /* Where the switch puts the registers of a thread that has ended: they
