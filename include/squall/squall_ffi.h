@@ -165,6 +165,7 @@ typedef enum sq_status {
     SQ_ERR_TRAP = -22,
     SQ_ERR_UNSUPPORTED = -23
 } sq_status_t;
+const char *sq_status_str(sq_status_t status);
 typedef uint64_t sq_tick_t;
 typedef uint32_t sq_timeout_t;
 sq_tick_t sq_tick_deadline(sq_tick_t now, sq_timeout_t timeout);

@@ -55,12 +55,19 @@
  * gate (sq_port_syscall); a MemManage, BusFault or UsageFault of its own
  * code, or a supervisor call from anywhere else, ends it
  * (sq_kernel_user_fault).
+ *
+ * Any other fault (a HardFault, an NMI or an unexpected interrupt, a
+ * MemManage, BusFault or UsageFault in privileged code) stops the board
+ * after a report through sq_fault_hook (squall/port_fault.h): the
+ * thread, the stacked PC, LR and xPSR, the fault status decoded, and
+ * "stack overflow" when that is what it was (PSPLIM on ARMv8-M).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <squall/kernel.h>
 #include <squall/mpu.h>
+#include <squall/port_fault.h>
 #include <squall/user.h>
 #include "kernel/port.h"
 
@@ -193,6 +200,7 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define BFSR_IBUSERR (1u << 8)
 #define BFSR_PRECISERR (1u << 9)
 #define BFSR_IMPRECISERR (1u << 10)
+#define BFSR_STKERR (1u << 12)
 #define BFSR_BFARVALID (1u << 15)
 #define BFSR_ALL 0xff00u
 #define SCB_BFAR REG32(0xe000ed38u)
@@ -202,6 +210,9 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
  * unaligned, divide by zero). */
 #define UFSR_ALL 0xffff0000u
 #define UFSR_STKOF (1u << 20)
+/* HardFault status: a fault escalated (FORCED), a vector table read
+ * failed (VECTTBL), a debug event. */
+#define SCB_HFSR REG32(0xe000ed2cu)
 
 /* The MPU: PMSAv7 and PMSAv8 share these addresses; on v8 the register at
  * 0xeda0 is RLAR instead of RASR, and MAIR0 exists. Bit 0 of RASR and of
@@ -311,14 +322,19 @@ void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
 uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return);
 void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame);
-void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame);
-void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame);
-void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame);
+void sq_port_memmanage(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
+void sq_port_busfault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
+void sq_port_usagefault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
+void HardFault_Handler(void);
+void sq_port_fault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
 
 /* The board's loud stop (port/cortex-m/startup.c prints `what` and
  * `value` and ends the QEMU run with a failure): a kernel bug or an
  * unusable core, never a user thread's doing. */
 void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
+/* The board's console (semihosting on the QEMU boards): the default fault
+ * report goes there. */
+void sq_port_console(const char *text, size_t len);
 
 /* ---- Interrupt lock --------------------------------------------------- */
 
@@ -953,6 +969,199 @@ void SquallSoft_IRQHandler(void)
     port_soft_handler(port_soft_arg);
 }
 
+/* ---- Fault reports ------------------------------------------------------ */
+
+/* CFSR (MMFSR, BFSR, UFSR) and HFSR bits by name, lowest first. */
+typedef struct port_bit_name {
+    uint32_t bit;
+    const char *name;
+} port_bit_name_t;
+static const port_bit_name_t port_cfsr_names[] = {
+    {1u << 0, "IACCVIOL"},   {1u << 1, "DACCVIOL"},    {1u << 3, "MUNSTKERR"},
+    {1u << 4, "MSTKERR"},    {1u << 5, "MLSPERR"},     {1u << 7, "MMARVALID"},
+    {1u << 8, "IBUSERR"},    {1u << 9, "PRECISERR"},   {1u << 10, "IMPRECISERR"},
+    {1u << 11, "UNSTKERR"},  {1u << 12, "STKERR"},     {1u << 13, "LSPERR"},
+    {1u << 15, "BFARVALID"}, {1u << 16, "UNDEFINSTR"}, {1u << 17, "INVSTATE"},
+    {1u << 18, "INVPC"},     {1u << 19, "NOCP"},       {1u << 20, "STKOF"},
+    {1u << 24, "UNALIGNED"}, {1u << 25, "DIVBYZERO"},
+};
+static const port_bit_name_t port_hfsr_names[] = {
+    {1u << 1, "VECTTBL"}, {1u << 30, "FORCED"}, {1u << 31, "DEBUGEVT"}};
+
+/* Text into a bounded buffer, always NUL-terminated; `len` counts what
+ * fitted. */
+typedef struct port_text {
+    char *buf;
+    size_t size;
+    size_t len;
+} port_text_t;
+
+static void port_text_str(port_text_t *t, const char *s)
+{
+    for (; *s != '\0' && t->len + 1u < t->size; s++) {
+        t->buf[t->len++] = *s;
+    }
+    t->buf[t->len] = '\0';
+}
+
+static void port_text_hex(port_text_t *t, uint32_t value)
+{
+    char hex[] = "0x00000000";
+    for (uint32_t i = 0u; i < 8u; i++) {
+        hex[2u + i] = "0123456789abcdef"[(value >> (28u - 4u * i)) & 0xfu];
+    }
+    port_text_str(t, hex);
+}
+
+static void port_text_reg(port_text_t *t, const char *label, uint32_t value,
+                          const port_bit_name_t *names, size_t count)
+{
+    port_text_str(t, label);
+    port_text_hex(t, value);
+    for (size_t i = 0u; i < count; i++) {
+        if ((value & names[i].bit) != 0u) {
+            port_text_str(t, " ");
+            port_text_str(t, names[i].name);
+        }
+    }
+    port_text_str(t, "\n");
+}
+
+static const char *port_exception_name(uint32_t exception)
+{
+    static const char *const names[] = {"fault", "fault", "NMI", "HardFault",
+                                        "MemManage fault", "BusFault", "UsageFault",
+                                        "SecureFault"};
+    return exception < sizeof names / sizeof names[0] ? names[exception]
+                                                       : "unexpected interrupt";
+}
+
+size_t sq_fault_format(const sq_fault_report_t *r, char *buf, size_t size)
+{
+    if (size == 0u) {
+        return 0u;
+    }
+    port_text_t t = {buf, size, 0u};
+    port_text_str(&t, r->stack_overflow ? "stack overflow" : port_exception_name(r->exception));
+    if (r->thread != NULL) {
+        port_text_str(&t, " in thread ");
+        port_text_hex(&t, (uint32_t)(uintptr_t)r->thread);
+    } else {
+        port_text_str(&t, (r->exc_return & EXC_RETURN_THREAD) != 0u ? " before the kernel ran"
+                                                                     : " in a handler");
+    }
+    if (r->stack_overflow) {
+        port_text_str(&t, " (");
+        port_text_str(&t, port_exception_name(r->exception));
+        port_text_str(&t, ")");
+    }
+    port_text_str(&t, "\n");
+    if (r->frame_valid) {
+        port_text_str(&t, "  PC ");
+        port_text_hex(&t, r->pc);
+        port_text_str(&t, "  LR ");
+        port_text_hex(&t, r->lr);
+        port_text_str(&t, "  xPSR ");
+        port_text_hex(&t, r->xpsr);
+    } else {
+        port_text_str(&t, "  no frame stacked");
+    }
+    port_text_str(&t, "  SP ");
+    port_text_hex(&t, r->sp);
+    port_text_str(&t, "\n");
+    port_text_reg(&t, "  CFSR ", r->cfsr, port_cfsr_names,
+                  sizeof port_cfsr_names / sizeof port_cfsr_names[0]);
+    port_text_reg(&t, "  HFSR ", r->hfsr, port_hfsr_names,
+                  sizeof port_hfsr_names / sizeof port_hfsr_names[0]);
+    if ((r->cfsr & MMFSR_MMARVALID) != 0u) {
+        port_text_str(&t, "  MMFAR ");
+        port_text_hex(&t, r->mmfar);
+        port_text_str(&t, "\n");
+    }
+    if ((r->cfsr & BFSR_BFARVALID) != 0u) {
+        port_text_str(&t, "  BFAR ");
+        port_text_hex(&t, r->bfar);
+        port_text_str(&t, "\n");
+    }
+    return t.len;
+}
+
+__attribute__((weak)) void sq_fault_hook(const sq_fault_report_t *report)
+{
+    static char text[384];
+    sq_port_console(text, sq_fault_format(report, text, sizeof text));
+}
+
+/* Whether thread `t`'s stack overflowed: a stack limit violation (ARMv8-M
+ * PSPLIM); without one, a stack pointer within one frame of the stack's
+ * bottom or below, or a bottom word that lost the fill pattern. */
+static bool port_overflowed(const sq_thread_t *t, uint32_t cfsr, uintptr_t sp)
+{
+    if ((cfsr & UFSR_STKOF) != 0u) {
+        return true;
+    }
+    if (t->stack == NULL) {
+        return false; /* the idle thread: main's stack, bounds unknown */
+    }
+    uint32_t bottom;
+    memcpy(&bottom, t->stack, sizeof bottom);
+    return sp <= (uintptr_t)t->stack + sizeof(struct port_hw_frame) ||
+           bottom != SQ_PORT_STACK_FILL * 0x01010101u;
+}
+
+/*
+ * Report a fatal fault and stop. The exception is the one running (IPSR);
+ * `cleared` holds the CFSR bits its handler already cleared. The frame is
+ * on PSP when the fault interrupted a thread, else on MSP (`msp` as the
+ * handler's entry found it).
+ */
+__attribute__((noreturn)) static void port_fault_stop(uint32_t exc_return, uintptr_t psp,
+                                                      uintptr_t msp, uint32_t cleared)
+{
+    sq_fault_report_t r;
+    memset(&r, 0, sizeof r);
+    __asm__ volatile("mrs %0, ipsr" : "=r"(r.exception));
+    r.exc_return = exc_return;
+    bool on_psp = (exc_return & EXC_RETURN_PSP) != 0u;
+    r.sp = (uint32_t)(on_psp ? psp : msp);
+    r.cfsr = SCB_CFSR | cleared;
+    r.hfsr = SCB_HFSR;
+    r.mmfar = SCB_MMFAR;
+    r.bfar = SCB_BFAR;
+    if (on_psp && (exc_return & EXC_RETURN_THREAD) != 0u) {
+        r.thread = sq_sched_current();
+        r.stack_overflow = port_overflowed(r.thread, r.cfsr, r.sp);
+    }
+    /* After a stacking fault or a stack limit violation the frame holds
+     * nothing of the faulting code. */
+    r.frame_valid = (r.cfsr & (MMFSR_MSTKERR | BFSR_STKERR | UFSR_STKOF)) == 0u;
+    if (r.frame_valid) {
+        const struct port_hw_frame *f = (const struct port_hw_frame *)(uintptr_t)r.sp;
+        r.pc = f->pc;
+        r.lr = f->lr;
+        r.xpsr = f->xpsr;
+    }
+    sq_fault_hook(&r);
+    sq_port_fatal("fault, PC", r.pc);
+}
+
+/* HardFault, and whatever else the board's vector table sends here (NMI,
+ * unused lines): EXC_RETURN and both stack pointers as the entry left
+ * them. BL, not B: its range reaches anywhere on every core, and the
+ * call never returns. */
+__attribute__((naked)) void HardFault_Handler(void)
+{
+    __asm__ volatile("   mov   r0, lr                 \n"
+                     "   mrs   r1, psp                \n"
+                     "   mrs   r2, msp                \n"
+                     "   bl    sq_port_fault          \n");
+}
+
+void sq_port_fault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
+{
+    port_fault_stop(exc_return, psp, msp, 0u);
+}
+
 /* ---- Supervisor calls and faults -------------------------------------- */
 
 #if PORT_ISOLATION
@@ -1027,6 +1236,7 @@ __attribute__((naked)) void MemManage_Handler(void)
 {
     __asm__ volatile("   mov   r0, lr                 \n"
                      "   mrs   r1, psp                \n"
+                     "   mrs   r2, msp                \n"
                      "   b     sq_port_memmanage      \n");
 }
 
@@ -1034,6 +1244,7 @@ __attribute__((naked)) void BusFault_Handler(void)
 {
     __asm__ volatile("   mov   r0, lr                 \n"
                      "   mrs   r1, psp                \n"
+                     "   mrs   r2, msp                \n"
                      "   b     sq_port_busfault       \n");
 }
 
@@ -1041,6 +1252,7 @@ __attribute__((naked)) void UsageFault_Handler(void)
 {
     __asm__ volatile("   mov   r0, lr                 \n"
                      "   mrs   r1, psp                \n"
+                     "   mrs   r2, msp                \n"
                      "   b     sq_port_usagefault     \n");
 }
 
@@ -1121,15 +1333,16 @@ void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame)
  * and the return tail-chains into the switch the kernel requested; from
  * privileged code it is a kernel bug.
  */
-void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
+void sq_port_memmanage(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
 {
     uint32_t mmfsr = SCB_CFSR & MMFSR_ALL;
     uintptr_t mmfar = SCB_MMFAR;
     SCB_CFSR = mmfsr;
     if (!port_user_code_interrupted(exc_return)) {
-        sq_port_fatal("MemManage fault in privileged code, MMFSR", mmfsr);
+        port_fault_stop(exc_return, psp, msp, mmfsr);
     }
     /* Only user code from here: its frame was stacked unless MSTKERR. */
+    const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;
     port_access_fault((mmfsr & MMFSR_DACCVIOL) != 0u, (mmfsr & MMFSR_MMARVALID) != 0u, mmfar,
                       (mmfsr & MMFSR_IACCVIOL) != 0u, frame,
                       "MemManage fault in a thread without SQ_THREAD_USER, MMFSR", mmfsr);
@@ -1145,14 +1358,15 @@ void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
  * another thread: nothing says whose it was, so it stops the board, as
  * does any bus fault in privileged code.
  */
-void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame)
+void sq_port_busfault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
 {
     uint32_t bfsr = SCB_CFSR & BFSR_ALL;
     uintptr_t bfar = SCB_BFAR;
     SCB_CFSR = bfsr;
     if (!port_user_code_interrupted(exc_return) || (bfsr & BFSR_IMPRECISERR) != 0u) {
-        sq_port_fatal("BusFault in privileged code or imprecise, BFSR", bfsr >> 8);
+        port_fault_stop(exc_return, psp, msp, bfsr);
     }
+    const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;
     port_access_fault((bfsr & BFSR_PRECISERR) != 0u, (bfsr & BFSR_BFARVALID) != 0u, bfar,
                       (bfsr & BFSR_IBUSERR) != 0u, frame,
                       "BusFault in a thread without SQ_THREAD_USER, BFSR", bfsr >> 8);
@@ -1165,14 +1379,15 @@ void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame)
  * is the thread's own doing and ends only the thread; without this
  * handler it would escalate to HardFault and stop the board.
  */
-void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame)
+void sq_port_usagefault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
 {
     uint32_t ufsr = SCB_CFSR & UFSR_ALL;
     SCB_CFSR = ufsr;
     if (!port_user_code_interrupted(exc_return)) {
-        sq_port_fatal("UsageFault in privileged code, UFSR", ufsr >> 16);
+        port_fault_stop(exc_return, psp, msp, ufsr);
     }
     bool stack = (ufsr & UFSR_STKOF) != 0u;
+    const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;
     port_user_fault(stack ? SQ_FAULT_STACK : SQ_FAULT_EXEC, stack ? 0u : frame->pc,
                     "UsageFault in a thread without SQ_THREAD_USER, UFSR", ufsr >> 16);
 }
