@@ -11,12 +11,14 @@
  * sleeps holding s16-s31), and reads them back unchanged; and the port's saved EXC_RETURN shows the lower thread
  * switched out with an FP context and a thread that never used the FPU
  * without one (it pays for no FP save). On a soft-float core only the
- * float results are checked.
+ * float results are checked. On QEMU the lower thread also runs as a
+ * user thread in a memory domain.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <squall/kernel.h>
+#include <squall/mem_domain.h>
 #include <squall/thread.h>
 #include <squall/timer.h>
 
@@ -32,17 +34,33 @@ enum {
 };
 
 SQ_THREAD_DEFINE(th_low, 2048);
+/* The lower thread as a user thread (QEMU only): its stack one MPU region,
+ * its domain the shared state below. */
+SQ_USER_THREAD_DEFINE(th_user_low, 2048);
+static SQ_MEM_DOMAIN_DEFINE(low_domain);
 SQ_THREAD_DEFINE(th_high, 2048);
 SQ_THREAD_DEFINE(th_plain, 1024);
 
-static volatile bool low_inside;  /* the lower thread is in its register hold */
-static volatile bool high_done;
-static volatile uint32_t errors;
+/* What the lower thread touches besides its stack, in one MPU region. */
+static _Alignas(64) union {
+    struct {
+        volatile bool low_inside; /* the lower thread is in its register hold */
+        volatile bool high_done;
+        volatile uint32_t errors;
+        float expect_long, expect_short;
+    } s;
+    char region[64];
+} shared;
+#define low_inside shared.s.low_inside
+#define high_done shared.s.high_done
+#define errors shared.s.errors
+#define expect_long shared.s.expect_long
+#define expect_short shared.s.expect_short
+static sq_thread_t *low; /* th_low or th_user_low */
 static volatile uint32_t high_saw_inside; /* wake-ups that preempted the hold */
 static volatile uint32_t isr_runs, isr_saw_inside;
 static volatile uint32_t low_ctx_fp, plain_ctx_std; /* saved EXC_RETURNs as expected */
 static volatile uint32_t plain_wakes;
-static float expect_long, expect_short;
 
 /* Deterministic float work: rounding at every step, so a single lost or
  * changed register or rounding mode changes the result. */
@@ -191,7 +209,7 @@ static void high_entry(void *arg)
             high_saw_inside++;
 #if CHECK_SAVED_CONTEXT
             /* Switched out in the middle of its FP work. */
-            if (saved_with_fp(&th_low)) {
+            if (saved_with_fp(low)) {
                 low_ctx_fp++;
             }
 #endif
@@ -237,7 +255,7 @@ static void isr_expiry(sq_timer_t *timer)
 
 static SQ_TIMER_DEFINE(isr_timer, isr_expiry, NULL);
 
-static void run(bool fp_isr)
+static void run(bool fp_isr, bool user)
 {
     /* The reference results, with nothing in between (volatile inputs:
      * computed at run time by the same code). */
@@ -251,7 +269,15 @@ static void run(bool fp_isr)
     low_ctx_fp = plain_ctx_std = plain_wakes = 0u;
 
     (void)sq_kernel_init();
-    (void)sq_thread_start(&th_low, low_entry, NULL, 5u, 0u);
+    low = &th_low;
+    if (user) {
+        sq_mem_partition_t part = SQ_MEM_PARTITION(&shared, sizeof shared, SQ_MEM_RW);
+        (void)sq_mem_domain_init(&low_domain, SQ_MEM_RULE_DEFAULT);
+        (void)sq_mem_domain_add(&low_domain, &part);
+        (void)sq_mem_domain_add_thread(&low_domain, &th_user_low);
+        low = &th_user_low;
+    }
+    (void)sq_thread_start(low, low_entry, NULL, 5u, user ? SQ_THREAD_USER : 0u);
     (void)sq_thread_start(&th_high, high_entry, NULL, 1u, 0u);
     (void)sq_thread_start(&th_plain, plain_entry, NULL, 3u, 0u);
     if (fp_isr) {
@@ -281,15 +307,37 @@ static void check_run(bool fp_isr)
 static void fp_threads_preempt(void **state)
 {
     (void)state;
-    run(false);
+    run(false, false);
     check_run(false);
 }
 
 static void fp_threads_preempt_with_fp_interrupt(void **state)
 {
     (void)state;
-    run(true);
+    run(true, false);
     check_run(true);
 }
 
-SQ_TEST_MAIN(SQ_TEST(fp_threads_preempt), SQ_TEST(fp_threads_preempt_with_fp_interrupt))
+#if defined(SQ_TEST_TARGET)
+/* The lower thread unprivileged, in its memory domain: its lazily
+ * reserved FP frame must be written while its own MPU view is still
+ * loaded (the switch to the privileged higher thread turns it off).
+ * No FP interrupt here: one would write the frame before the switch. */
+static void fp_user_thread_preempted(void **state)
+{
+    (void)state;
+    run(false, true);
+    check_run(false);
+    SQ_CHECK_EQ(sq_thread_state(&th_user_low), SQ_THREAD_DEAD);
+    sq_fault_t cause = SQ_FAULT_NONE;
+    uintptr_t addr = 0u;
+    /* Ended by returning, not by a fault. */
+    SQ_CHECK_EQ(sq_thread_fault(&th_user_low, &cause, &addr), SQ_ERR_NOT_FOUND);
+}
+#define TARGET_TESTS , SQ_TEST(fp_user_thread_preempted)
+#else
+#define TARGET_TESTS
+#endif
+
+SQ_TEST_MAIN(SQ_TEST(fp_threads_preempt),
+             SQ_TEST(fp_threads_preempt_with_fp_interrupt) TARGET_TESTS)
