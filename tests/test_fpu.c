@@ -48,6 +48,7 @@ static _Alignas(64) union {
         volatile bool high_done;
         volatile uint32_t errors;
         float expect_long, expect_short;
+        volatile bool user_started_clean; /* its first FP read saw zeros */
     } s;
     char region[64];
 } shared;
@@ -183,6 +184,40 @@ static void note(bool ok)
     }
 }
 
+#if defined(SQ_TEST_TARGET) && defined(__ARM_FP)
+/* s0-s31 and FPSCR as the caller finds them. */
+static void read_fp(uint32_t out[STATE_WORDS])
+{
+    __asm__ volatile("vstmia %0, {s0-s31}  \n\t"
+                     "vmrs   r12, fpscr    \n\t"
+                     "str    r12, [%0, #128]"
+                     :
+                     : "r"(out)
+                     : "r12", "memory");
+}
+#endif
+
+static void low_entry(void *arg);
+
+/* The user thread's entry: its first FP instruction reads the registers,
+ * which must be its own zeros, not what the higher thread left in s16-s31
+ * when it last switched out. */
+static void user_low_entry(void *arg)
+{
+#if defined(SQ_TEST_TARGET) && defined(__ARM_FP)
+    uint32_t regs[STATE_WORDS];
+    read_fp(regs);
+    bool clean = true;
+    for (uint32_t i = 0; i < FPSCR_WORD; i++) {
+        clean = clean && regs[i] == 0u;
+    }
+    shared.s.user_started_clean = clean;
+#else
+    shared.s.user_started_clean = true;
+#endif
+    low_entry(arg);
+}
+
 static void low_entry(void *arg)
 {
     (void)arg;
@@ -277,7 +312,9 @@ static void run(bool fp_isr, bool user)
         (void)sq_mem_domain_add_thread(&low_domain, &th_user_low);
         low = &th_user_low;
     }
-    (void)sq_thread_start(low, low_entry, NULL, 5u, user ? SQ_THREAD_USER : 0u);
+    shared.s.user_started_clean = false;
+    (void)sq_thread_start(low, user ? user_low_entry : low_entry, NULL, 5u,
+                          user ? SQ_THREAD_USER : 0u);
     (void)sq_thread_start(&th_high, high_entry, NULL, 1u, 0u);
     (void)sq_thread_start(&th_plain, plain_entry, NULL, 3u, 0u);
     if (fp_isr) {
@@ -331,6 +368,7 @@ static void fp_user_thread_preempted(void **state)
     SQ_CHECK_EQ(sq_thread_state(&th_user_low), SQ_THREAD_DEAD);
     sq_fault_t cause = SQ_FAULT_NONE;
     uintptr_t addr = 0u;
+    SQ_CHECK(shared.s.user_started_clean);
     /* Ended by returning, not by a fault. */
     SQ_CHECK_EQ(sq_thread_fault(&th_user_low, &cause, &addr), SQ_ERR_NOT_FOUND);
 }

@@ -422,9 +422,12 @@ typedef struct probe_state {
     uint32_t mode;
     uintptr_t sp; /**< the stack pointer the probe sets */
 } probe_state_t;
-static _Alignas(64) union {
+/* 256 bytes: with the stack pointer at its top, an exception frame (26
+ * words with an FP context) and the switch's save area below it (25) both
+ * lie inside it, not in the probe's stack next to it. */
+static _Alignas(256) union {
     probe_state_t s;
-    char region[64];
+    char region[256];
 } probe_mem;
 SQ_USER_THREAD_DEFINE(probe, 1024u);
 static SQ_MEM_DOMAIN_DEFINE(probe_domain);

@@ -13,8 +13,10 @@
  * CONTROL.FPCA; from then on each exception entry reserves room for
  * s0-s15 and FPSCR in its frame (written only if the handler itself uses
  * the FPU) and EXC_RETURN bit 4 is clear, and PendSV saves s16-s31 for it
- * (below). A thread that never touches the FPU keeps the 8-word frame and
- * the switch saves nothing more for it.
+ * (below). A privileged thread that never touches the FPU keeps the
+ * 8-word frame and the switch saves nothing more for it. A user thread
+ * starts with an FP context of zeros instead (sq_port_thread_prepare), so
+ * that it never sees FP registers another thread left.
  *
  * Interrupt priorities (the 8-bit register view; a lower number is more
  * urgent):
@@ -234,6 +236,7 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define FPU_FPCCR REG32(0xe000ef34u)
 #define FPCCR_ASPEN (1u << 31) /* the first FP instruction sets CONTROL.FPCA */
 #define FPCCR_LSPEN (1u << 30) /* an entry reserves s0-s15 and writes them only if needed */
+#define FPU_FPDSCR REG32(0xe000ef3cu) /* the FPSCR a new FP context starts with */
 
 /* EXC_RETURN bit 3: the exception interrupted Thread mode; bit 2: it
  * stacked on PSP. */
@@ -245,6 +248,7 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
  * saves. */
 #define EXC_RETURN_STD_FRAME (1u << 4)
 #define PORT_FP_FRAME_BYTES (18u * 4u)
+#define PORT_FP_FPSCR_WORD 16u /* in the FP part of the frame, after s0-s15 */
 #define PORT_FP_SAVED_BYTES (16u * 4u)
 /* xPSR bit 9 in a stacked frame: the entry added a word to align it. */
 #define XPSR_FRAME_PADDED (1u << 9)
@@ -813,20 +817,33 @@ void sq_port_thread_prepare(sq_thread_t *t)
 {
     memset(t->stack, (int)SQ_PORT_STACK_FILL, t->stack_size);
 
+    /* With an FPU a user thread starts with an FP context of zeros (and
+     * the default FPSCR): a thread switched in without one finds the FP
+     * registers as the last FP thread left them, which an unprivileged
+     * thread must not read. Privileged threads start without one. */
+    bool user = (t->options & SQ_THREAD_USER) != 0u;
+    bool fp = PORT_FPU && user;
+    size_t fp_bytes = fp ? PORT_FP_SAVED_BYTES + PORT_FP_FRAME_BYTES : 0u;
+
     /* The exception return pops the hardware part, which must start on an
-     * 8-byte boundary (xPSR bit 9 clear); the software part sits below. */
+     * 8-byte boundary (xPSR bit 9 clear; the FP part keeps it, 72 bytes);
+     * s16-s31 if any, then the software part, sit below. */
     uintptr_t top = ((uintptr_t)t->stack + t->stack_size) & ~(uintptr_t)7u;
-    struct port_frame *f = (struct port_frame *)top - 1;
-    memset(f, 0, sizeof *f);
-    f->exc_return = EXC_RETURN_THREAD_PSP;
+    struct port_frame *f = (struct port_frame *)(top - sizeof(struct port_frame) - fp_bytes);
+    memset(f, 0, sizeof *f + fp_bytes);
+    f->exc_return = fp ? EXC_RETURN_THREAD_PSP & ~EXC_RETURN_STD_FRAME : EXC_RETURN_THREAD_PSP;
+    struct port_hw_frame *hw =
+        (struct port_hw_frame *)((uintptr_t)&f->hw + (fp ? PORT_FP_SAVED_BYTES : 0u));
+    if (fp) {
+        ((uint32_t *)(hw + 1))[PORT_FP_FPSCR_WORD] = FPU_FPDSCR;
+    }
     /* The first "return" from PendSV lands in sq_thread_main(t), or the
      * user start, which never return; lr = 0 ends a debugger's backtrace
      * there. The PC of an exception frame carries no Thumb bit. */
-    void (*start)(sq_thread_t *t) =
-        (t->options & SQ_THREAD_USER) != 0u ? port_user_start : sq_thread_main;
-    f->hw.r0 = (uint32_t)(uintptr_t)t;
-    f->hw.pc = (uint32_t)(uintptr_t)start & ~1u;
-    f->hw.xpsr = XPSR_THUMB;
+    void (*start)(sq_thread_t *t) = user ? port_user_start : sq_thread_main;
+    hw->r0 = (uint32_t)(uintptr_t)t;
+    hw->pc = (uint32_t)(uintptr_t)start & ~1u;
+    hw->xpsr = XPSR_THUMB;
     t->context[0] = (uintptr_t)f;
     /* Privileged: a user thread drops privilege in port_user_start. */
     t->context[1] = 0u;
