@@ -355,8 +355,11 @@ static bool sq_p3_same_instance_ok(const sq_p3_type_t *type)
 /* Start a copy of `n` elements at `ptr` on idle end `e` (checked): the
  * rendezvous. Traps SAME_INSTANCE, and refuses a synchronous copy that
  * would have to wait where its caller cannot block, before anything
- * changes. */
-static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bool async)
+ * changes. `*done`: the arriver's copy is over, its result in e->result
+ * for the built-in to return (it never becomes an event); else its buffer
+ * waits for a partner. */
+static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bool async,
+                                    bool *done)
 {
     sq_p3_channel_t *ch = e->channel;
     sq_p3_end_t *p = ch->pending;
@@ -387,9 +390,10 @@ static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bo
     e->ptr = ptr;
     e->length = n;
     e->progress = 0u;
+    *done = step == SQ_P3_STEP_DROPPED || step == SQ_P3_STEP_COPY;
     switch (step) {
     case SQ_P3_STEP_DROPPED:
-        sq_p3_end_finish(e, SQ_P3_COPY_DROPPED);
+        e->result = SQ_P3_COPY_DROPPED;
         break;
     case SQ_P3_STEP_REGISTER:
         ch->pending = e;
@@ -404,7 +408,7 @@ static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bo
             }
             sq_p3_end_finish(p, SQ_P3_COPY_COMPLETED);
         }
-        sq_p3_end_finish(e, SQ_P3_COPY_COMPLETED);
+        e->result = SQ_P3_COPY_COMPLETED;
         break;
     default: /* SQ_P3_STEP_REPLACE */
         ch->pending = e;
@@ -610,19 +614,25 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
         uint8_t *host;
         st = sq_p3_guest_range(t->instance, ptr, n, type->size, type->align, &host);
     }
+    bool done = false;
     if (st == SQ_OK) {
-        st = sq_p3_copy_start(e, ptr, n, async);
+        st = sq_p3_copy_start(e, ptr, n, async, &done);
     }
-    if (st == SQ_OK && !sq_p3_waitable_has_event(&e->w) && !async) {
+    if (st == SQ_OK && done) {
+        /* The arriver's own result, returned as its event would be. */
+        *result = sq_p3_end_deliver(e);
+    } else if (st == SQ_OK && async) {
+        /* Registered: an idle end has no undelivered event. */
+        *result = SQ_P3_BLOCKED;
+    } else if (st == SQ_OK) {
         key = sq_p3_waitable_block(&e->w, key);
         /* Stopped by a trap of its instance: no result (the copy stays
          * registered, as everything of a trapped instance stays). */
         if (t->instance->trap != SQ_P3_TRAP_NONE) {
             st = SQ_ERR_TRAP;
+        } else {
+            *result = sq_p3_end_take(e);
         }
-    }
-    if (st == SQ_OK) {
-        *result = sq_p3_waitable_has_event(&e->w) ? sq_p3_end_take(e) : SQ_P3_BLOCKED;
     }
     return sq_p3_leave(t, key, st);
 }

@@ -28,6 +28,7 @@
 #include <squall/p3_waitable.h>
 #include "p3.h"
 #include "kernel/sched.h"
+#include "tasks/waitable_set_locked.h"
 #include "waitable.h"
 
 sq_p3_trap_t sq_p3_sync_refusal(bool sync_waiting, bool in_set, bool async)
@@ -112,10 +113,13 @@ void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code)
 {
     if (!sq_p3_waitable_has_event(w)) {
         /* Cannot fail: a valid code, nothing pending, and a member of a
-         * set without an event is not among its pending entries. */
-        (void)sq_waitable_post(&w->base, code, 0u);
-        /* One more pending event in the set: one more waiter looks. */
-        if (w->set != NULL) {
+         * set without an event is not among its pending entries. Under
+         * the caller's lock: nobody waits on the aggregator's own queue
+         * of a P3 set, so there is nothing to reschedule for. */
+        (void)sq_waitable_post_locked(&w->base, code, 0u);
+        /* One more pending event in the set: one more waiter looks (a
+         * thread blocked in wait counts among the set's waiters). */
+        if (w->set != NULL && w->set->waiters > 0u) {
             sq_p3_wake_first(&w->set->wake);
         }
     }
