@@ -106,6 +106,15 @@ typedef struct sq_p3_end {
     uint32_t result;          /**< the copy result its event will carry */
 } sq_p3_end_t;
 
+/** Whether a rendezvous copies between two linear memories with the
+ *  interrupt lock released (both ends busy meanwhile), and whether a
+ *  built-in waits for it to end. */
+typedef enum sq_p3_move_state {
+    SQ_P3_MOVE_NONE = 0,
+    SQ_P3_MOVE_RUNNING = 1,
+    SQ_P3_MOVE_AWAITED = 2 /**< running, and a thread waits on an end's queue */
+} sq_p3_move_state_t;
+
 /** The shared state of a stream or a future. Lives in the runtime's pool. */
 typedef struct sq_p3_channel {
     sq_p3_pool_link_t link;   /**< first: the runtime's pool */
@@ -116,6 +125,7 @@ typedef struct sq_p3_channel {
     struct sq_p3_host_stream *host; /**< the host end's (p3_host_stream.h), or NULL */
     bool future;
     bool dropped;             /**< one end was dropped */
+    uint8_t moving;           /**< an sq_p3_move_state_t */
 } sq_p3_channel_t;
 
 /** stream.new T: both ends idle, `*packed` = readable | writable << 32.

@@ -315,12 +315,12 @@ static void sq_p3_ring_move(sq_typed_ring_buf_t *ring, bool to_guest, void *gues
     }
 }
 
-/* Move `n` elements from the writable end's buffer to the readable end's,
- * after what each has moved so far: one copy, straight between the two
- * linear memories (memmove: within one instance they may overlap), or
- * between a guest's memory and a host end's ring. The guest ranges were
- * checked when their copies started and memory only grows. */
-static void sq_p3_move(sq_p3_channel_t *ch, uint32_t n)
+/* Move `n` elements between a guest end's buffer and a host end's ring,
+ * after what the guest end has moved so far, under the lock: one copy per
+ * contiguous span of the ring, at most the ring's size (its driver's
+ * choice, not the guest's). The guest range was checked when its copy
+ * started and memory only grows. */
+static void sq_p3_move_host(sq_p3_channel_t *ch, uint32_t n)
 {
     sq_p3_end_t *r = &ch->readable;
     sq_p3_end_t *w = &ch->writable;
@@ -330,19 +330,50 @@ static void sq_p3_move(sq_p3_channel_t *ch, uint32_t n)
         size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
         sq_p3_ring_move(ch->host->ring, false, w->w.owner->memory + src, n);
         w->progress += n;
-    } else if (w->w.owner == NULL) {
+    } else {
         size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
         sq_p3_ring_move(ch->host->ring, true, r->w.owner->memory + dst, n);
         r->progress += n;
-    } else {
-        size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
-        size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
-        if (bytes > 0u) {
-            memmove(r->w.owner->memory + dst, w->w.owner->memory + src, bytes);
-        }
-        r->progress += n;
-        w->progress += n;
     }
+}
+
+/* Move `n` elements from the writable end's buffer to the readable end's,
+ * after what each has moved so far: one memmove straight between the two
+ * linear memories (within one instance they may overlap). Claimed under
+ * the lock held under `*key`, copied with it released, completed under it
+ * again, so the interrupts-masked time does not grow with the bytes.
+ * Meanwhile both ends are copying (read, write, drop and transfer refuse
+ * them as any copying end) and the channel is marked moving: a cancel or
+ * a delivery of either end's event waits for the move (sq_p3_move_wait).
+ * The ranges were checked when the copies started and memory only grows;
+ * a memory that moved (a grow that relocated it) during the copy is
+ * copied to (from) again where it is now. */
+static void sq_p3_move_guests(sq_p3_channel_t *ch, uint32_t n, sq_irq_key_t *key)
+{
+    sq_p3_end_t *r = &ch->readable;
+    sq_p3_end_t *w = &ch->writable;
+    uint32_t size = ch->type->size;
+    size_t bytes;
+    size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
+    size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
+    if (bytes > 0u) {
+        ch->moving = SQ_P3_MOVE_RUNNING;
+        uint8_t *to;
+        const uint8_t *from;
+        do {
+            to = r->w.owner->memory;
+            from = w->w.owner->memory;
+            sq_port_irq_unlock(*key);
+            memmove(to + dst, from + src, bytes);
+            *key = sq_port_irq_lock();
+        } while (to != r->w.owner->memory || from != w->w.owner->memory);
+        if (ch->moving == SQ_P3_MOVE_AWAITED) {
+            sq_p3_move_done(ch);
+        }
+        ch->moving = SQ_P3_MOVE_NONE;
+    }
+    r->progress += n;
+    w->progress += n;
 }
 
 /* Whether element type `type` may be copied within one instance (the
@@ -359,7 +390,7 @@ static bool sq_p3_same_instance_ok(const sq_p3_type_t *type)
  * for the built-in to return (it never becomes an event); else its buffer
  * waits for a partner. */
 static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bool async,
-                                    bool *done)
+                                    bool *done, sq_irq_key_t *key)
 {
     sq_p3_channel_t *ch = e->channel;
     sq_p3_end_t *p = ch->pending;
@@ -400,7 +431,11 @@ static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bo
         break;
     case SQ_P3_STEP_COPY:
         if (count > 0u) {
-            sq_p3_move(ch, count);
+            if (ch->host != NULL) {
+                sq_p3_move_host(ch, count);
+            } else {
+                sq_p3_move_guests(ch, count, key);
+            }
             /* A future's rendezvous ends the pending copy too; a stream's
              * pending end stays registered until its event is delivered. */
             if (ch->future) {
@@ -448,6 +483,7 @@ static void sq_p3_channel_setup(sq_p3_channel_t *ch, const sq_p3_type_t *type, b
     ch->host = host;
     ch->future = future;
     ch->dropped = false;
+    ch->moving = SQ_P3_MOVE_NONE;
     sq_p3_end_t *ends[2] = {&ch->readable, &ch->writable};
     for (uint32_t i = 0u; i < 2u; i++) {
         ends[i]->channel = ch;
@@ -616,7 +652,7 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     }
     bool done = false;
     if (st == SQ_OK) {
-        st = sq_p3_copy_start(e, ptr, n, async, &done);
+        st = sq_p3_copy_start(e, ptr, n, async, &done, &key);
     }
     if (st == SQ_OK && done) {
         /* The arriver's own result, returned as its event would be. */
@@ -626,6 +662,12 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
         *result = SQ_P3_BLOCKED;
     } else if (st == SQ_OK) {
         key = sq_p3_waitable_block(&e->w, key);
+        /* A later arriver may be moving more into (out of) the buffer
+         * that is still registered: its count is the one after. */
+        while (e->channel->moving != SQ_P3_MOVE_NONE && t->instance->trap == SQ_P3_TRAP_NONE) {
+            /* Cannot refuse: this thread just blocked. */
+            (void)sq_p3_move_wait(e->channel, &e->w, &key);
+        }
         /* Stopped by a trap of its instance: no result (the copy stays
          * registered, as everything of a trapped instance stays). */
         if (t->instance->trap != SQ_P3_TRAP_NONE) {
@@ -686,9 +728,11 @@ sq_status_t sq_p3_future_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint
 }
 
 /* cancel-read/cancel-write: end the copy in progress on `end`. Between
- * guest ends a cancel never has to wait: either the copy has an event
- * (returned, as the cancel rule says) or its buffer is the pending one
- * (taken back: CANCELLED, nothing moved since its last delivery). */
+ * guest ends a cancel never waits for a partner: either the copy has an
+ * event (returned, as the cancel rule says) or its buffer is the pending
+ * one (taken back: CANCELLED, nothing moved since its last delivery). It
+ * only waits for a move in flight on the channel to end (the bytes it
+ * moves are counted), and then looks at the end again. */
 static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3_kind_t kind,
                                 uint32_t end, bool async, uint32_t *result)
 {
@@ -699,6 +743,13 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
     sq_p3_end_t *e = NULL;
     sq_status_t st = sq_p3_end_ready(t, type, kind, end, SQ_P3_END_COPYING,
                                      SQ_P3_TRAP_NOT_COPYING, async, &e);
+    while (st == SQ_OK && e->channel->moving != SQ_P3_MOVE_NONE) {
+        st = sq_p3_move_wait(e->channel, &e->w, &key);
+        if (st == SQ_OK) {
+            st = sq_p3_end_ready(t, type, kind, end, SQ_P3_END_COPYING, SQ_P3_TRAP_NOT_COPYING,
+                                 async, &e);
+        }
+    }
     if (st == SQ_OK) {
         sq_p3_channel_t *ch = e->channel;
         if (sq_p3_waitable_has_event(&e->w)) {
@@ -1003,7 +1054,7 @@ static sq_status_t sq_p3_host_call(sq_p3_host_stream_t *hs, bool close)
         sq_p3_step_t step = sq_p3_host_arrive(sq_p3_host_ring_offer(hs), p->length, p->progress,
                                               hs->direction == SQ_P3_HOST_WRITES, &n);
         if (step == SQ_P3_STEP_COPY) {
-            sq_p3_move(ch, n);
+            sq_p3_move_host(ch, n);
             sq_p3_end_finish(p, SQ_P3_COPY_COMPLETED);
         } else if (step == SQ_P3_STEP_REPLACE) {
             /* A full (or zero-length) pending copy is answered; the host

@@ -168,6 +168,23 @@ static sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key)
     return sq_port_irq_lock();
 }
 
+sq_status_t sq_p3_move_wait(sq_p3_channel_t *ch, sq_p3_waitable_t *w, sq_irq_key_t *key)
+{
+    sq_status_t st = sq_p3_block_check();
+    if (st == SQ_OK) {
+        ch->moving = SQ_P3_MOVE_AWAITED;
+        *key = sq_p3_block_on(&w->wake, *key);
+    }
+    return st;
+}
+
+void sq_p3_move_done(sq_p3_channel_t *ch)
+{
+    sq_queue_wake_all(&ch->readable.w.wake, SQ_OK);
+    sq_queue_wake_all(&ch->writable.w.wake, SQ_OK);
+    sq_sched_reschedule();
+}
+
 sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key)
 {
     w->sync_waiting = true;
@@ -283,6 +300,35 @@ static uint32_t sq_p3_payload(sq_p3_instance_t *inst, const sq_wait_event_t *ev)
     return sq_p3_end_deliver(object);
 }
 
+/* Take the oldest event of ws into *ev (NONE when none), for a thread of
+ * t counted among ws's waiters (so ws stays), once no move is in flight on
+ * its end's channel: the payload is the count after the move. */
+static sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws, sq_wait_event_t *ev,
+                                  sq_irq_key_t *key)
+{
+    while (ws->set.pending_count > 0u) {
+        /* Every member of a P3 set is a P3 waitable (base first), and an
+         * end of a stream or future when its kind says so (w first). */
+        sq_p3_waitable_t *w = (sq_p3_waitable_t *)ws->set.pending[0];
+        if (w->kind > SQ_P3_KIND_FUTURE_WRITABLE) {
+            break;
+        }
+        sq_p3_channel_t *ch = ((sq_p3_end_t *)w)->channel;
+        if (ch->moving == SQ_P3_MOVE_NONE) {
+            break;
+        }
+        sq_status_t st = sq_p3_move_wait(ch, w, key);
+        if (st == SQ_OK && t->instance->trap != SQ_P3_TRAP_NONE) {
+            st = SQ_ERR_TRAP;
+        }
+        if (st != SQ_OK) {
+            return st;
+        }
+    }
+    (void)sq_waitable_set_poll(&ws->set, ev);
+    return SQ_OK;
+}
+
 /* wait (block) and poll: take the oldest event of set `s`, blocking for
  * one if asked, and store it at `ptr`, checked before blocking (WS03). */
 static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, bool block,
@@ -308,15 +354,15 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     if (st == SQ_OK) {
         sq_wait_event_t ev;
         ws->waiters++;
-        (void)sq_waitable_set_poll(&ws->set, &ev);
-        while (block && ev.code == SQ_WAIT_EVENT_NONE) {
+        st = sq_p3_set_poll(t, ws, &ev, &key);
+        while (st == SQ_OK && block && ev.code == SQ_WAIT_EVENT_NONE) {
             key = sq_p3_block_on(&ws->wake, key);
             /* Stopped by a trap of its instance: nothing is taken. */
             if (t->instance->trap != SQ_P3_TRAP_NONE) {
                 st = SQ_ERR_TRAP;
                 break;
             }
-            (void)sq_waitable_set_poll(&ws->set, &ev);
+            st = sq_p3_set_poll(t, ws, &ev, &key);
         }
         ws->waiters--;
         if (st == SQ_OK) {
