@@ -766,7 +766,7 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
 /*@ requires sq_p3_thread_readable(t);
     requires result == \null || \valid(result);
     ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \false);
 */
 sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
@@ -778,7 +778,7 @@ sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type
 /*@ requires sq_p3_thread_readable(t);
     requires result == \null || \valid(result);
     ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \false);
 */
 sq_status_t sq_p3_stream_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
@@ -790,7 +790,7 @@ sq_status_t sq_p3_stream_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *typ
 /*@ requires sq_p3_thread_readable(t);
     requires result == \null || \valid(result);
     ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \true);
 */
 sq_status_t sq_p3_future_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
@@ -802,7 +802,7 @@ sq_status_t sq_p3_future_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type
 /*@ requires sq_p3_thread_readable(t);
     requires result == \null || \valid(result);
     ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \true);
 */
 sq_status_t sq_p3_future_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,

@@ -286,38 +286,29 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index)
     return sq_p3_leave(t, key, st);
 }
 
-/* The payload of the event just taken from a set for waitable `index` of
- * `inst`: what the waitable says now. */
-static uint32_t sq_p3_payload(sq_p3_instance_t *inst, const sq_wait_event_t *ev)
+/* The stream or future end that member `base` of a P3 set is, or NULL (a
+ * subtask): every member is a P3 waitable (base first in it), and an
+ * end's waitable is first in the end. */
+static sq_p3_end_t *sq_p3_member_end(sq_waitable_t *base)
 {
-    void *object;
-    uint32_t kind;
-    /* A member of a set is in its owner's table (it leaves at drop). */
-    (void)sq_p3_handle_get(&inst->handles, ev->join_id, SQ_P3_KINDS_WAITABLE, &object, &kind);
-    if (kind == SQ_P3_KIND_SUBTASK) {
-        return ev->payload;
-    }
-    return sq_p3_end_deliver(object);
+    sq_p3_waitable_t *w = (sq_p3_waitable_t *)base;
+    return w->kind <= SQ_P3_KIND_FUTURE_WRITABLE ? (sq_p3_end_t *)w : NULL;
 }
 
-/* Take the oldest event of ws into *ev (NONE when none), for a thread of
- * t counted among ws's waiters (so ws stays), once no move is in flight on
- * its end's channel: the payload is the count after the move. */
+/* Take the oldest event of ws into *ev (NONE when none) and its payload
+ * into *payload, for a thread of t counted among ws's waiters (so ws
+ * stays), once no move is in flight on its end's channel: a stream's
+ * count is the one after the move. */
 static sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws, sq_wait_event_t *ev,
-                                  sq_irq_key_t *key)
+                                  uint32_t *payload, sq_irq_key_t *key)
 {
+    sq_p3_end_t *e = NULL;
     while (ws->set.pending_count > 0u) {
-        /* Every member of a P3 set is a P3 waitable (base first), and an
-         * end of a stream or future when its kind says so (w first). */
-        sq_p3_waitable_t *w = (sq_p3_waitable_t *)ws->set.pending[0];
-        if (w->kind > SQ_P3_KIND_FUTURE_WRITABLE) {
+        e = sq_p3_member_end(ws->set.pending[0]);
+        if (e == NULL || e->channel->moving == SQ_P3_MOVE_NONE) {
             break;
         }
-        sq_p3_channel_t *ch = ((sq_p3_end_t *)w)->channel;
-        if (ch->moving == SQ_P3_MOVE_NONE) {
-            break;
-        }
-        sq_status_t st = sq_p3_move_wait(ch, w, key);
+        sq_status_t st = sq_p3_move_wait(e->channel, &e->w, key);
         if (st == SQ_OK && t->instance->trap != SQ_P3_TRAP_NONE) {
             st = SQ_ERR_TRAP;
         }
@@ -326,6 +317,11 @@ static sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws, sq_
         }
     }
     (void)sq_waitable_set_poll(&ws->set, ev);
+    /* An end's payload is what the end says now (the result word); a
+     * subtask's is the state its event carries. */
+    *payload = ev->code == SQ_WAIT_EVENT_NONE ? 0u
+               : e != NULL                    ? sq_p3_end_deliver(e)
+                                              : ev->payload;
     return SQ_OK;
 }
 
@@ -353,8 +349,9 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     }
     if (st == SQ_OK) {
         sq_wait_event_t ev;
+        uint32_t payload = 0u;
         ws->waiters++;
-        st = sq_p3_set_poll(t, ws, &ev, &key);
+        st = sq_p3_set_poll(t, ws, &ev, &payload, &key);
         while (st == SQ_OK && block && ev.code == SQ_WAIT_EVENT_NONE) {
             key = sq_p3_block_on(&ws->wake, key);
             /* Stopped by a trap of its instance: nothing is taken. */
@@ -362,12 +359,10 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
                 st = SQ_ERR_TRAP;
                 break;
             }
-            st = sq_p3_set_poll(t, ws, &ev, &key);
+            st = sq_p3_set_poll(t, ws, &ev, &payload, &key);
         }
         ws->waiters--;
         if (st == SQ_OK) {
-            uint32_t payload =
-                ev.code == SQ_WAIT_EVENT_NONE ? 0u : sq_p3_payload(t->instance, &ev);
             /* Memory may have moved (grown) while blocked: the same
              * offset, still in bounds. */
             at = t->instance->memory + ptr;
@@ -393,7 +388,7 @@ sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
 /*@ requires sq_p3_thread_readable(t);
     requires code == \null || \valid(code);
     ensures code == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *code <= SQ_WAIT_EVENT_CANCELLED;
 */
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
