@@ -337,11 +337,17 @@ static void sq_p3_move_host(sq_p3_channel_t *ch, uint32_t n)
     }
 }
 
+/* A copy between two linear memories of at most this many bytes is made
+ * under the lock: its cost is a constant, below what releasing and taking
+ * the lock again around it would add. */
+#define SQ_P3_LOCKED_COPY_MAX 64u
+
 /* Move `n` elements from the writable end's buffer to the readable end's,
  * after what each has moved so far: one memmove straight between the two
- * linear memories (within one instance they may overlap). Claimed under
- * the lock held under `*key`, copied with it released, completed under it
- * again, so the interrupts-masked time does not grow with the bytes.
+ * linear memories (within one instance they may overlap). Beyond
+ * SQ_P3_LOCKED_COPY_MAX bytes, claimed under the lock held under `*key`,
+ * copied with it released, completed under it again, so the
+ * interrupts-masked time does not grow with the bytes.
  * Meanwhile both ends are copying (read, write, drop and transfer refuse
  * them as any copying end) and the channel is marked moving: a cancel or
  * a delivery of either end's event waits for the move (sq_p3_move_wait).
@@ -356,7 +362,9 @@ static void sq_p3_move_guests(sq_p3_channel_t *ch, uint32_t n, sq_irq_key_t *key
     size_t bytes;
     size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
     size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
-    if (bytes > 0u) {
+    if (bytes > 0u && bytes <= SQ_P3_LOCKED_COPY_MAX) {
+        memmove(r->w.owner->memory + dst, w->w.owner->memory + src, bytes);
+    } else if (bytes > 0u) {
         ch->moving = SQ_P3_MOVE_RUNNING;
         uint8_t *to;
         const uint8_t *from;
@@ -578,7 +586,7 @@ sq_status_t sq_p3_future_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64
 
 /* Entry checks and the end at index `end` of kind `kind` whose element
  * type is `type`. Under the lock. */
-static sq_status_t sq_p3_end_lookup(const sq_p3_thread_t *t, const sq_p3_type_t *type,
+static inline sq_status_t sq_p3_end_lookup(const sq_p3_thread_t *t, const sq_p3_type_t *type,
                                     sq_p3_kind_t kind, uint32_t end, bool check_leave,
                                     sq_p3_end_t **e)
 {
@@ -606,7 +614,7 @@ static sq_status_t sq_p3_refuse(sq_p3_instance_t *inst, sq_p3_trap_t why)
  * the end, its type, its state (`wanted`, else `other` or DONE), and no
  * mixing of synchronous and set waiting (WS02; an idle end has no
  * synchronous waiter). */
-static sq_status_t sq_p3_end_ready(const sq_p3_thread_t *t, const sq_p3_type_t *type,
+static inline sq_status_t sq_p3_end_ready(const sq_p3_thread_t *t, const sq_p3_type_t *type,
                                    sq_p3_kind_t kind, uint32_t end, uint32_t wanted,
                                    sq_p3_trap_t other, bool async, sq_p3_end_t **e)
 {

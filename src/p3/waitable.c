@@ -111,17 +111,16 @@ static void sq_p3_wake_first(sq_wait_queue_t *q)
 
 void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code)
 {
-    if (!sq_p3_waitable_has_event(w)) {
-        /* Cannot fail: a valid code, nothing pending, and a member of a
-         * set without an event is not among its pending entries. Under
-         * the caller's lock: nobody waits on the aggregator's own queue
-         * of a P3 set, so there is nothing to reschedule for. */
-        (void)sq_waitable_post_locked(&w->base, code, 0u);
+    /* Under the caller's lock: nobody waits on the aggregator's own queue
+     * of a P3 set, so there is nothing to reschedule for. SQ_ERR_BUSY: an
+     * event is pending already (it stays, in its place); no other
+     * refusal, with a valid code and a member of a set without an event
+     * not among its pending entries. */
+    if (sq_waitable_post_locked(&w->base, code, 0u) == SQ_OK && w->set != NULL &&
+        w->set->waiters > 0u) {
         /* One more pending event in the set: one more waiter looks (a
          * thread blocked in wait counts among the set's waiters). */
-        if (w->set != NULL && w->set->waiters > 0u) {
-            sq_p3_wake_first(&w->set->wake);
-        }
+        sq_p3_wake_first(&w->set->wake);
     }
     if (w->sync_waiting) {
         sq_p3_wake_first(&w->wake);
@@ -299,7 +298,7 @@ static sq_p3_end_t *sq_p3_member_end(sq_waitable_t *base)
  * into *payload, for a thread of t counted among ws's waiters (so ws
  * stays), once no move is in flight on its end's channel: a stream's
  * count is the one after the move. */
-static sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws, sq_wait_event_t *ev,
+static inline sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws, sq_wait_event_t *ev,
                                   uint32_t *payload, sq_irq_key_t *key)
 {
     sq_p3_end_t *e = NULL;
