@@ -671,11 +671,15 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
     } else if (st == SQ_OK) {
         key = sq_p3_waitable_block(&e->w, key);
         /* A later arriver may be moving more into (out of) the buffer
-         * that is still registered: its count is the one after. */
+         * that is still registered: its count is the one after. The end
+         * still has its synchronous waiter meanwhile (a cancel of it
+         * traps SYNC_WAITER, as while it blocked). */
+        e->w.sync_waiting = true;
         while (e->channel->moving != SQ_P3_MOVE_NONE && t->instance->trap == SQ_P3_TRAP_NONE) {
             /* Cannot refuse: this thread just blocked. */
             (void)sq_p3_move_wait(e->channel, &e->w, &key);
         }
+        e->w.sync_waiting = false;
         /* Stopped by a trap of its instance: no result (the copy stays
          * registered, as everything of a trapped instance stays). */
         if (t->instance->trap != SQ_P3_TRAP_NONE) {
