@@ -11,8 +11,11 @@
  * at delivery. A stream's pending end stays registered until then: later
  * arrivers keep filling or draining the same buffer.
  *
- * Everything runs under the kernel's interrupt lock, the copy included; a
- * synchronous form releases it only while its kernel thread blocks.
+ * Everything runs under the kernel's interrupt lock but a copy of more
+ * than SQ_P3_LOCKED_COPY_MAX bytes between two linear memories, made with
+ * the lock released while the channel is marked moving
+ * (sq_p3_move_guests); a synchronous form releases it too while its
+ * kernel thread blocks.
  *
  * A host end (p3_host_stream.h) is never the pending end: it is a partner
  * that has posted whatever its ring offers whenever the ring offers
@@ -587,8 +590,8 @@ sq_status_t sq_p3_future_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64
 /* Entry checks and the end at index `end` of kind `kind` whose element
  * type is `type`. Under the lock. */
 static inline sq_status_t sq_p3_end_lookup(const sq_p3_thread_t *t, const sq_p3_type_t *type,
-                                    sq_p3_kind_t kind, uint32_t end, bool check_leave,
-                                    sq_p3_end_t **e)
+                                           sq_p3_kind_t kind, uint32_t end, bool check_leave,
+                                           sq_p3_end_t **e)
 {
     sq_status_t st = sq_p3_enter(t, check_leave);
     void *object = NULL;
@@ -615,8 +618,8 @@ static sq_status_t sq_p3_refuse(sq_p3_instance_t *inst, sq_p3_trap_t why)
  * mixing of synchronous and set waiting (WS02; an idle end has no
  * synchronous waiter). */
 static inline sq_status_t sq_p3_end_ready(const sq_p3_thread_t *t, const sq_p3_type_t *type,
-                                   sq_p3_kind_t kind, uint32_t end, uint32_t wanted,
-                                   sq_p3_trap_t other, bool async, sq_p3_end_t **e)
+                                          sq_p3_kind_t kind, uint32_t end, uint32_t wanted,
+                                          sq_p3_trap_t other, bool async, sq_p3_end_t **e)
 {
     sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, e);
     if (st == SQ_OK) {

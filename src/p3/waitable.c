@@ -298,8 +298,9 @@ static sq_p3_end_t *sq_p3_member_end(sq_waitable_t *base)
  * into *payload, for a thread of t counted among ws's waiters (so ws
  * stays), once no move is in flight on its end's channel: a stream's
  * count is the one after the move. */
-static inline sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws, sq_wait_event_t *ev,
-                                  uint32_t *payload, sq_irq_key_t *key)
+static inline sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws,
+                                         sq_wait_event_t *ev, uint32_t *payload,
+                                         sq_irq_key_t *key)
 {
     sq_p3_end_t *e = NULL;
     while (ws->set.pending_count > 0u) {
