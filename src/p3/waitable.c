@@ -316,7 +316,8 @@ static inline sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *
             return st;
         }
     }
-    (void)sq_waitable_set_poll(&ws->set, ev);
+    /* A set of the pool is usable until dropped, which needs no waiters. */
+    sq_wset_deliver(&ws->set, ev);
     /* An end's payload is what the end says now (the result word); a
      * subtask's is the state its event carries. */
     *payload = ev->code == SQ_WAIT_EVENT_NONE ? 0u

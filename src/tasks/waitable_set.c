@@ -305,7 +305,7 @@ static int32_t sq_wset_append(sq_waitable_set_t *s, sq_waitable_t *w)
     complete behaviors;
     disjoint behaviors;
 */
-static void sq_wset_deliver(sq_waitable_set_t *s, sq_wait_event_t *ev)
+void sq_wset_deliver(sq_waitable_set_t *s, sq_wait_event_t *ev)
 {
     if (s->pending_count == 0u) {
         ev->code = SQ_WAIT_EVENT_NONE;
