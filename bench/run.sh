@@ -784,22 +784,25 @@ Nothing here grows with the members: a set keeps its members that have
 events in the kernel aggregator's delivery queue, and wait takes the
 oldest. The write is the largest part: the look-up and checks every
 built-in makes (entry, handle table, element type, end state, the
-buffer's range), the rendezvous, the copy (claimed under the lock, made
-with it released, completed under it: two critical sections), and the
-reader's event, posted under the write's own lock
-(\`sq_waitable_post_locked\`: no second lock, no reschedule) into the
-aggregator, whose post still looks for a waiter on the set's kernel queue
-(nobody waits there in P3: its waiters are on the P3 set's own queue,
-woken only when the set has some). The writer's own result is returned
-as it is, never raised and consumed as an event. Issue 20's goal, at most
+buffer's range), the rendezvous, the copy (4 bytes here, made under the
+lock; beyond 64 bytes it is claimed under the lock, made with it
+released and completed under it again, see below), and the reader's
+event, posted under the write's own lock (\`sq_waitable_post_locked\`:
+no second lock, no reschedule) into the aggregator, whose post still
+looks for a waiter on the set's kernel queue (nobody waits there in P3:
+its waiters are on the P3 set's own queue, woken only when the set has
+some), a scan of the thread table until the kernel's wait queues are
+O(1). The writer's own result is returned as it is, never raised and
+consumed as an event; wait takes the event under its own lock
+(\`sq_wset_deliver\`). Issue 20's goal, at most
 500 instructions for the three, is not met. What is left is mostly the
 per-built-in path, some 150 instructions each here: two lock calls, the
 thread and instance checks, the handle table's look-up, the type, state
 and synchronous-mixing checks and the range check, each a call across
 objects returning a status. Only a fused entry (one call that checks the
-thread and returns the end of a kind, or the trap) would cut that down.
-The rest is the aggregator's post and take with their kernel queue
-look-ups, which the O(1) wait queues of the same issue shorten.
+thread and returns the end of a kind, or the trap) would cut that down;
+those checks are in src/p3/instance.c and handle_table.c, WP-proven, and
+were left as they are.
 
 ### The longest interrupts-masked section
 
