@@ -13,7 +13,12 @@
  * - drop of the copying end traps BUSY (as for any copying end): b is
  *   trapped, the write completes all the same;
  * - b's memory relocated meanwhile (a grow that moved it): the bytes are
- *   where b's memory is now.
+ *   where b's memory is now;
+ * - a synchronous read that got its event from an earlier write, and runs
+ *   (its priority raised) while a second write moves more into its
+ *   buffer, waits for the move as the synchronous waiter of its end: a
+ *   cancel of the end meanwhile traps SYNC_WAITER (and wakes the read
+ *   with the trap) instead of taking the event the read is waiting for.
  *
  * Each scenario checks that the high priority thread acted while the write
  * was in flight, which it cannot do when the copy holds the lock.
@@ -45,15 +50,16 @@ static sq_p3_thread_t ta, tb;
 #define STACK 4096u
 SQ_THREAD_DEFINE(th_high, STACK);
 SQ_THREAD_DEFINE(th_low, STACK);
+SQ_THREAD_DEFINE(th_reader, STACK);
 
-enum scenario { CANCEL, WAIT, DROP, RELOCATE };
+enum scenario { CANCEL, WAIT, DROP, RELOCATE, SYNC };
 static enum scenario scenario;
 static uint32_t r, w, s;
 /* The write in flight (set by the low thread around its call). */
 static volatile bool started, writing;
 static bool acted_while_writing;
-static sq_status_t write_st, act_st, isr_st;
-static uint32_t write_res, act_res, isr_res;
+static sq_status_t write_st, act_st, isr_st, reader_st;
+static uint32_t write_res, act_res, isr_res, reader_res;
 
 static void isr_cancel(void *arg)
 {
@@ -81,6 +87,13 @@ static void high(void *arg)
     case DROP:
         act_st = sq_p3_stream_drop_readable(&tb, &t_u8, r);
         break;
+    case SYNC:
+        /* The reader runs now, and waits for the move. */
+        SQ_CHECK_EQ(sq_thread_set_priority(&th_reader, 2u), SQ_OK);
+        (void)sq_thread_sleep(1u);
+        acted_while_writing = writing;
+        act_st = sq_p3_stream_cancel_read(&tb, &t_u8, r, true, &act_res);
+        break;
     default: /* RELOCATE: a grow that moves b's memory (its bytes so far) */
         memcpy(mem_b2, mem_b, MEM);
         act_st = sq_p3_instance_set_memory(&inst_b, mem_b2, MEM);
@@ -91,10 +104,24 @@ static void high(void *arg)
 static void low(void *arg)
 {
     (void)arg;
+    uint32_t res = 0u;
+    if (scenario == SYNC) {
+        /* The reader blocks in its read meanwhile; one element gives it
+         * its event, and it stays ready (lower priority than this). */
+        (void)sq_thread_sleep(1u);
+        SQ_CHECK_EQ(sq_p3_stream_write(&ta, &t_u8, w, BIG, 1u, true, &res), SQ_OK);
+        SQ_CHECK_EQ(res, SQ_P3_STREAM_RESULT(SQ_P3_COPY_COMPLETED, 1u));
+    }
     writing = true;
     started = true;
     write_st = sq_p3_stream_write(&ta, &t_u8, w, 0u, BIG, true, &write_res);
     writing = false;
+}
+
+static void reader(void *arg)
+{
+    (void)arg;
+    reader_st = sq_p3_stream_read(&tb, &t_u8, r, 0u, BIG + 1u, false, &reader_res);
 }
 
 static uint8_t *map_fresh(void)
@@ -105,7 +132,8 @@ static uint8_t *map_fresh(void)
 }
 
 /* a writes into b; b's readable end in set s; b's read of `pending`
- * elements at 0 pending, of which `first` already written. */
+ * elements at 0 pending, of which `first` already written (pending 0: no
+ * read, and the end in no set, for a synchronous read). */
 static void setup(uint32_t pending, uint32_t first)
 {
     uint64_t packed = 0u;
@@ -129,9 +157,11 @@ static void setup(uint32_t pending, uint32_t first)
     w = (uint32_t)(packed >> 32);
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, &t_u8, ra, &r), SQ_OK);
     SQ_CHECK_EQ(sq_p3_waitable_set_new(&tb, &s), SQ_OK);
-    SQ_CHECK_EQ(sq_p3_waitable_join(&tb, r, s), SQ_OK);
-    SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, r, 0u, pending, true, &res), SQ_OK);
-    SQ_CHECK_EQ(res, SQ_P3_BLOCKED);
+    if (pending > 0u) {
+        SQ_CHECK_EQ(sq_p3_waitable_join(&tb, r, s), SQ_OK);
+        SQ_CHECK_EQ(sq_p3_stream_read(&tb, &t_u8, r, 0u, pending, true, &res), SQ_OK);
+        SQ_CHECK_EQ(res, SQ_P3_BLOCKED);
+    }
     if (first > 0u) {
         /* The read gets its event and stays registered (accumulates). */
         SQ_CHECK_EQ(sq_p3_stream_write(&ta, &t_u8, w, BIG, first, true, &res), SQ_OK);
@@ -152,7 +182,10 @@ static void run(enum scenario which)
 {
     scenario = which;
     SQ_CHECK_EQ(sq_thread_start(&th_high, high, NULL, 1u, 0u), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_low, low, NULL, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_low, low, NULL, 3u, 0u), SQ_OK);
+    if (which == SYNC) {
+        SQ_CHECK_EQ(sq_thread_start(&th_reader, reader, NULL, 4u, 0u), SQ_OK);
+    }
     SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
     SQ_CHECK(acted_while_writing);
     SQ_CHECK_EQ(write_st, SQ_OK);
@@ -213,5 +246,19 @@ static void test_memory_relocated(void **state)
     unmap();
 }
 
+static void test_sync_read_keeps_its_waiter(void **state)
+{
+    (void)state;
+    setup(0u, 0u);
+    run(SYNC);
+    SQ_CHECK_EQ(act_st, SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_SYNC_WAITER);
+    SQ_CHECK_EQ(reader_st, SQ_ERR_TRAP);
+    SQ_CHECK_EQ(mem_b[0], mem_a[BIG]);
+    SQ_CHECK_MEM_EQ(mem_b + 1, mem_a, BIG);
+    unmap();
+}
+
 SQ_TEST_MAIN(SQ_TEST(test_cancel_waits), SQ_TEST(test_wait_counts_after),
-             SQ_TEST(test_drop_traps_busy), SQ_TEST(test_memory_relocated))
+             SQ_TEST(test_drop_traps_busy), SQ_TEST(test_memory_relocated),
+             SQ_TEST(test_sync_read_keeps_its_waiter))
