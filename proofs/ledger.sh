@@ -108,7 +108,7 @@ the run took from the cache and how many it computed.
 | TM06 | period 0: after its expiry the timer is not armed (one-shot) |
 | TM07 | period > 0: each expiry re-arms it one period after the deadline that fired |
 | TM08 | the status saturates at UINT32_MAX instead of wrapping |
-| ST01 | sq_status_str gives a string for every value (never NULL) |
+| SN01 | sq_status_str gives a string for every value (never NULL) |
 | PL01 | a poll event starts not-ready |
 | PL02 | a poll event's state changes only in sq_poll |
 | PL03 | "semaphore available" is ready iff the semaphore's count > 0 |

@@ -75,7 +75,7 @@ typedef enum sq_status {
  * (-Wswitch), so a value added here without one fails the build.
  */
 /*@ assigns \nothing;
-    ensures ST01: \result != \null;
+    ensures SN01: \result != \null;
 */
 const char *sq_status_str(sq_status_t status);
 
