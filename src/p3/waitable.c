@@ -108,15 +108,25 @@ static void sq_p3_wake_first(sq_wait_queue_t *q)
     }
 }
 
+/* One more pending event in set `ws`: one more waiter looks, a thread
+ * and a callback task parked on it (one that finds the event taken waits
+ * again). */
+static void sq_p3_set_raised(sq_p3_wset_t *ws)
+{
+    sq_p3_wake_first(&ws->wake);
+    if (ws->parked != NULL) {
+        sq_p3_loop_set_event(ws);
+    }
+}
+
 void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code)
 {
     if (!sq_p3_waitable_has_event(w)) {
         /* Cannot fail: a valid code, nothing pending, and a member of a
          * set without an event is not among its pending entries. */
         (void)sq_waitable_post(&w->base, code, 0u);
-        /* One more pending event in the set: one more waiter looks. */
         if (w->set != NULL) {
-            sq_p3_wake_first(&w->set->wake);
+            sq_p3_set_raised(w->set);
         }
     }
     if (w->sync_waiting) {
@@ -260,6 +270,7 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index)
             ws->owner = inst;
             ws->handle = *index;
             ws->waiters = 0u;
+            ws->parked = NULL;
         }
     }
     return sq_p3_leave(t, key, st);
@@ -274,9 +285,17 @@ static uint32_t sq_p3_payload(sq_p3_instance_t *inst, const sq_wait_event_t *ev)
     /* A member of a set is in its owner's table (it leaves at drop). */
     (void)sq_p3_handle_get(&inst->handles, ev->join_id, SQ_P3_KINDS_WAITABLE, &object, &kind);
     if (kind == SQ_P3_KIND_SUBTASK) {
-        return ev->payload;
+        return sq_p3_subtask_deliver(object);
     }
     return sq_p3_end_deliver(object);
+}
+
+void sq_p3_wset_take(sq_p3_wset_t *ws, sq_wait_event_t *ev)
+{
+    (void)sq_waitable_set_poll(&ws->set, ev);
+    if (ev->code != SQ_WAIT_EVENT_NONE) {
+        ev->payload = sq_p3_payload(ws->owner, ev);
+    }
 }
 
 /* wait (block) and poll: take the oldest event of set `s`, blocking for
@@ -409,9 +428,9 @@ sq_status_t sq_p3_waitable_join(sq_p3_thread_t *t, uint32_t w, uint32_t s)
         if (ws != NULL) {
             (void)sq_waitable_join(&wt->base, &ws->set, wt->handle);
             wt->set = ws;
-            /* A pending event joins the set's order: one more waiter looks. */
+            /* A pending event joins the set's order. */
             if (sq_p3_waitable_has_event(wt)) {
-                sq_p3_wake_first(&ws->wake);
+                sq_p3_set_raised(ws);
             }
         }
     }

@@ -88,4 +88,17 @@ sq_status_t sq_p3_settle(const sq_p3_thread_t *t, sq_status_t st);
  *  done (ST04; stream.c). */
 uint32_t sq_p3_end_deliver(sq_p3_end_t *e);
 
+/** Take the oldest event of set `ws` into `*ev` and deliver it (its
+ *  payload computed now): what wait and poll do, for the callback loop.
+ *  NONE when nothing is pending. */
+void sq_p3_wset_take(sq_p3_wset_t *ws, sq_wait_event_t *ev);
+
+/** Deliver the pending SUBTASK event of subtask `w`: its state now, and
+ *  a resolved state marks the resolution delivered (task.c). */
+uint32_t sq_p3_subtask_deliver(sq_p3_waitable_t *w);
+
+/** Set `ws`, on which callback tasks are parked, has a new pending
+ *  event: the first parked task is made ready in the loop (task.c). */
+void sq_p3_loop_set_event(sq_p3_wset_t *ws);
+
 #endif /* SQUALL_SRC_P3_WAITABLE_H */
