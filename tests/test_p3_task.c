@@ -552,9 +552,233 @@ static void sync_lift_returns(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NOT_ASYNC);
 }
 
+/* cancel-subtask.wast, first part: a callee blocked on a set (here its
+ * stream read) is cancelled; its callback gets TASK_CANCELLED (6, 0, 0)
+ * at once, calls task.cancel and exits: subtask.cancel returns
+ * CANCELLED_BEFORE_RETURNED (4), the retptr untouched, the handle free to
+ * drop. */
+static uint32_t callback_cancel(sq_p3_thread_t *t, const sq_wait_event_t *ev)
+{
+    expect_eq(ev->code, SQ_P3_EVENT_TASK_CANCELLED);
+    expect_eq(ev->join_id, 0u);
+    expect_eq(ev->payload, 0u);
+    expect_eq(sq_p3_task_cancel(t), SQ_OK);
+    /* Resolved: a second task.cancel traps RESOLVED (checked below in
+     * its own test). */
+    return SQ_CALLBACK_EXIT;
+}
+
+static void cancel_blocked_callee(bool async)
+{
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_cancel;
+    uint32_t word = 0u;
+    put_word(mem_a + 32, 0x5555u);
+    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    SQ_CHECK_EQ(word, 0x11u);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, async, &word), SQ_OK);
+    SQ_CHECK_EQ(word, SQ_P3_SUBTASK_CANCELLED_BEFORE_RETURNED);
+    SQ_CHECK_EQ(trail_n, 2u);
+    SQ_CHECK_EQ(trail[1], SQ_P3_EVENT_TASK_CANCELLED);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), 0x5555u);
+    /* Delivered by the result: no event, drop is legal, cancel again
+     * traps. */
+    p3_expect_event(&ta, 1u, SQ_P3_EVENT_NONE, 0u);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_OK);
+    loop_idle();
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    /* b's set still has the parked-then-cancelled task off its waiters:
+     * it can be dropped once its member is out. */
+    SQ_CHECK_EQ(sq_p3_waitable_join(&tb, b_r, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_drop(&tb, b_set), SQ_OK);
+}
+
+static void cancel_delivered_now(void **state)
+{
+    (void)state;
+    cancel_blocked_callee(true);
+    cancel_blocked_callee(false);
+}
+
+/* A callee that ignores the cancellation and waits again: the async
+ * cancel returns BLOCKED; the task later returns its value, and the
+ * SUBTASK event says RETURNED (the cancellation may be ignored). A second
+ * cancel traps CANCEL_TWICE. */
+static uint32_t callback_ignore_cancel(sq_p3_thread_t *t, const sq_wait_event_t *ev)
+{
+    if (ev->code == SQ_P3_EVENT_TASK_CANCELLED) {
+        return SQ_CALLBACK_WAIT | (b_set << 4);
+    }
+    return callback_return_read(t, ev);
+}
+
+static void cancel_ignored(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_ignore_cancel;
+    uint32_t word = 0u;
+    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_OK);
+    SQ_CHECK_EQ(word, SQ_P3_BLOCKED);
+    loop_idle();
+    feed_b(0x01020304u);
+    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), 0x01020304u);
+    p3_expect_event(&ta, 1u, SQ_P3_EVENT_SUBTASK, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_OK);
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_ignore_cancel;
+    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_CANCEL_TWICE);
+}
+
+/* A call still waiting to enter is cancelled without ever entering:
+ * CANCELLED_BEFORE_STARTED (3) at once; the calls behind it keep their
+ * order and enter when backpressure drops. */
+static void cancel_before_start(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_double;
+    uint32_t w1 = 0u;
+    uint32_t w2 = 0u;
+    uint32_t word = 0u;
+    SQ_CHECK_EQ(sq_p3_backpressure_inc(&tb), SQ_OK);
+    SQ_CHECK_EQ(call(1u, &w1), SQ_OK);
+    SQ_CHECK_EQ(call(2u, &w2), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, false, &word), SQ_OK);
+    SQ_CHECK_EQ(word, SQ_P3_SUBTASK_CANCELLED_BEFORE_STARTED);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_backpressure_dec(&tb), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
+    loop_idle();
+    SQ_CHECK_EQ(trail_n, 1u);
+    SQ_CHECK_EQ(trail[0], 2u);
+    p3_expect_event(&ta, 2u, SQ_P3_EVENT_SUBTASK, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 2u), SQ_OK);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+}
+
+/* A resolved subtask whose event was not delivered: cancel returns its
+ * state and consumes the event (then drop is legal); after delivery,
+ * cancel traps SUBTASK_DELIVERED. */
+static void cancel_resolved(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_return_read;
+    uint32_t word = 0u;
+    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    feed_b(9u);
+    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_OK);
+    SQ_CHECK_EQ(word, SQ_P3_SUBTASK_RETURNED);
+    p3_expect_event(&ta, 1u, SQ_P3_EVENT_NONE, 0u);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_OK);
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_return_read;
+    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    feed_b(9u);
+    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
+    p3_expect_event(&ta, 1u, SQ_P3_EVENT_SUBTASK, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_SUBTASK_DELIVERED);
+}
+
+/* trap-if-sync-and-waitable-set.wast: a sync subtask.cancel of a subtask
+ * in a set traps SYNC_IN_SET; a sync cancel that would have to block
+ * where nothing can (here: no kernel thread) returns SQ_ERR_STATE. */
+static void cancel_sync_rules(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_ignore_cancel;
+    uint32_t word = 0u;
+    uint32_t s = 0u;
+    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &s), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_join(&ta, 1u, s), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, false, &word), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_SYNC_IN_SET);
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_ignore_cancel;
+    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, false, &word), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+}
+
+/* task.cancel before a cancellation was delivered traps NOT_CANCELLED;
+ * after task.return, RESOLVED. */
+static uint32_t core_cancel_early(sq_p3_task_t *task, uint32_t args)
+{
+    (void)args;
+    expect_eq(sq_p3_task_cancel(sq_p3_task_thread(task)), SQ_ERR_TRAP);
+    return SQ_CALLBACK_EXIT;
+}
+
+static uint32_t core_cancel_after_return(sq_p3_task_t *task, uint32_t args)
+{
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_OK);
+    expect_eq(sq_p3_task_cancel(t), SQ_ERR_TRAP);
+    return SQ_CALLBACK_EXIT;
+}
+
+static void task_cancel_rules(void **state)
+{
+    (void)state;
+    callee_trap(core_cancel_early, SQ_P3_TRAP_NOT_CANCELLED);
+    callee_trap(core_cancel_after_return, SQ_P3_TRAP_RESOLVED);
+    reset();
+    SQ_CHECK_EQ(sq_p3_task_cancel(&tb), SQ_ERR_INVALID);
+}
+
+/* thread.yield: 0 with nothing pending, from a task's thread or the
+ * embedder's; no blocking needed outside a kernel thread. */
+static uint32_t yielded;
+static uint32_t core_yield_once(sq_p3_task_t *task, uint32_t args)
+{
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    expect_eq(sq_p3_thread_yield(t, true, &yielded), SQ_OK);
+    expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_OK);
+    return SQ_CALLBACK_EXIT;
+}
+
+static void thread_yield(void **state)
+{
+    (void)state;
+    reset();
+    uint32_t c = 7u;
+    SQ_CHECK_EQ(sq_p3_thread_yield(&tb, true, &c), SQ_OK);
+    SQ_CHECK_EQ(c, 0u);
+    SQ_CHECK_EQ(sq_p3_thread_yield(&tb, false, NULL), SQ_ERR_NULL);
+    b_core = core_yield_once;
+    yielded = 7u;
+    uint32_t word = 0u;
+    SQ_CHECK_EQ(call(3u, &word), SQ_OK);
+    SQ_CHECK_EQ(word, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(yielded, 0u);
+    SQ_CHECK_EQ(sq_p3_instance_set_may_leave(&inst_b, false), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_thread_yield(&tb, true, &c), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_MAY_NOT_LEAVE);
+}
+
 SQ_TEST_MAIN(SQ_TEST(returns_at_once), SQ_TEST(started_then_returned),
              SQ_TEST(drop_before_delivery_traps), SQ_TEST(drop_resolved_undelivered_traps),
              SQ_TEST(subtask_event_in_set), SQ_TEST(yield_rounds), SQ_TEST(backpressure_queue),
              SQ_TEST(started_event), SQ_TEST(backpressure_limits), SQ_TEST(callee_traps),
              SQ_TEST(return_outside_task), SQ_TEST(reenter_traps), SQ_TEST(caller_refusals),
-             SQ_TEST(sync_lift_returns))
+             SQ_TEST(sync_lift_returns), SQ_TEST(cancel_delivered_now), SQ_TEST(cancel_ignored),
+             SQ_TEST(cancel_before_start), SQ_TEST(cancel_resolved), SQ_TEST(cancel_sync_rules),
+             SQ_TEST(task_cancel_rules), SQ_TEST(thread_yield))

@@ -134,6 +134,7 @@ typedef struct sq_p3_task {
     bool delivered;                /**< the resolution was delivered */
     bool cancel_requested;
     bool exited;                   /**< the task's thread ended */
+    bool running;                  /**< its core code runs now */
     /* The callback loop. */
     sq_waitable_t ready;           /**< member of the runtime's loop set */
     uint32_t step;                 /**< what the loop does with it next */
@@ -189,6 +190,39 @@ sq_status_t sq_p3_task_return(sq_p3_thread_t *t, const sq_p3_type_t *type, uint3
  *  was delivered (CP05). SQ_ERR_TRAP (SUBTASK_UNRESOLVED, BAD_HANDLE,
  *  WRONG_KIND, MAY_NOT_LEAVE, POISONED). */
 sq_status_t sq_p3_subtask_drop(sq_p3_thread_t *t, uint32_t i);
+
+/**
+ * subtask.cancel (`[subtask-cancel]`, async: `[async-lower][subtask-cancel]`)
+ * of subtask `i`, in the reference's order (CP04): its checks
+ * (sq_p3_subtask_cancel_rule: SUBTASK_DELIVERED, CANCEL_TWICE,
+ * SYNC_WAITER, SYNC_IN_SET), then a resolved subtask's state at once
+ * (its event consumed); else the request (sq_p3_cancel_request): a call
+ * still waiting to enter leaves the queue, never entered
+ * (CANCELLED_BEFORE_STARTED); a callback task parked in the loop whose
+ * instance the caller may enter gets TASK_CANCELLED now, its callback
+ * running on the calling kernel thread; otherwise it is told at its next
+ * cancellable point. `*word`: the state when resolved by then, else
+ * SQ_P3_BLOCKED (async; the SUBTASK event follows) or, sync, the state
+ * once resolved (the calling kernel thread blocks as the subtask's
+ * synchronous waiter). SQ_ERR_TRAP (also BAD_HANDLE, WRONG_KIND,
+ * MAY_NOT_LEAVE, POISONED), SQ_ERR_NULL, SQ_ERR_IN_ISR / SQ_ERR_STATE
+ * (a sync form that would block where nothing can: the request was made).
+ */
+sq_status_t sq_p3_subtask_cancel(sq_p3_thread_t *t, uint32_t i, bool async, uint32_t *word);
+
+/** task.cancel (`[task-cancel]`): only after a cancellation was
+ *  delivered (CP04); the task RESOLVED, its subtask
+ *  CANCELLED_BEFORE_RETURNED, the caller's retptr untouched. SQ_ERR_NULL,
+ *  SQ_ERR_INVALID (no task's thread), SQ_ERR_TRAP (NOT_ASYNC,
+ *  NOT_CANCELLED, RESOLVED, BORROWS, MAY_NOT_LEAVE, POISONED). */
+sq_status_t sq_p3_task_cancel(sq_p3_thread_t *t);
+
+/** thread.yield (`[thread-yield]`, `[cancellable][thread-yield]`): let
+ *  other kernel threads run (from a kernel thread; elsewhere nothing
+ *  runs), then `*cancelled` 1 when `cancellable` and a cancellation of
+ *  t's task was pending: delivered now, once (CP04); else 0. SQ_ERR_NULL,
+ *  SQ_ERR_INVALID, SQ_ERR_TRAP (MAY_NOT_LEAVE, POISONED). */
+sq_status_t sq_p3_thread_yield(sq_p3_thread_t *t, bool cancellable, uint32_t *cancelled);
 
 /** backpressure.inc / backpressure.dec (`[backpressure-inc]`, `-dec`):
  *  the instance's gate counter (gate.h); at 0 the calls waiting to enter

@@ -626,6 +626,7 @@ typedef struct sq_p3_task {
     _Bool delivered;
     _Bool cancel_requested;
     _Bool exited;
+    _Bool running;
     sq_waitable_t ready;
     uint32_t step;
     struct sq_p3_wset *waiting;
@@ -636,6 +637,9 @@ sq_p3_thread_t *sq_p3_current(const sq_p3_instance_t *inst);
 sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t args, uint32_t retptr, _Bool async, uint32_t *word);
 sq_status_t sq_p3_task_return(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t ptr);
 sq_status_t sq_p3_subtask_drop(sq_p3_thread_t *t, uint32_t i);
+sq_status_t sq_p3_subtask_cancel(sq_p3_thread_t *t, uint32_t i, _Bool async, uint32_t *word);
+sq_status_t sq_p3_task_cancel(sq_p3_thread_t *t);
+sq_status_t sq_p3_thread_yield(sq_p3_thread_t *t, _Bool cancellable, uint32_t *cancelled);
 sq_status_t sq_p3_backpressure_inc(sq_p3_thread_t *t);
 sq_status_t sq_p3_backpressure_dec(sq_p3_thread_t *t);
 sq_status_t sq_p3_loop_step(struct sq_p3_runtime *rt);

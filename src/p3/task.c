@@ -16,6 +16,7 @@
 #include <string.h>
 #include <squall/p3_runtime.h>
 #include <squall/p3_task.h>
+#include <squall/thread.h>
 #include "p3.h"
 #include "control_rules.h"
 #include "waitable.h"
@@ -223,12 +224,18 @@ static bool task_start(sq_p3_task_t *task, sq_irq_key_t *key, uint32_t *args)
 
 /* Park callback task `task` on set `ws` (its WAIT): counted among the
  * set's waiters (waitable-set.drop traps meanwhile), ready again at the
- * set's next event, or now if one is pending. */
+ * set's next event, or now if one (or a cancellation) is pending. */
 static void task_park(sq_p3_task_t *task, sq_p3_wset_t *ws)
 {
     task->step = STEP_WAIT;
     task->waiting = ws;
     task->next = NULL;
+    if (task->state == (uint32_t)SQ_P3_TASK_PENDING_CANCEL) {
+        /* A cancellable wait with a cancellation pending: delivered at
+         * once (the loop's cancel_at). */
+        loop_post(task, STEP_WAIT);
+        return;
+    }
     ws->waiters++;
     sq_p3_task_t **at = &ws->parked;
     while (*at != NULL) {
@@ -305,6 +312,7 @@ static sq_status_t task_run(sq_p3_task_t *task, const sq_wait_event_t *ev, uint3
     if (sq_p3_needs_exclusive(ex->lift)) {
         callee->holder = task;
     }
+    task->running = true;
     sq_port_irq_unlock(*key);
     uint32_t packed = 0u;
     sq_callback_action_t act = {SQ_CALLBACK_EXIT, 0u};
@@ -315,6 +323,7 @@ static sq_status_t task_run(sq_p3_task_t *task, const sq_wait_event_t *ev, uint3
         st = sq_callback_dispatch(ex->callback, ev, &act);
     }
     *key = sq_port_irq_lock();
+    task->running = false;
     lock_release(task);
     if (callee->trap != SQ_P3_TRAP_NONE) {
         task_exit(task);
@@ -389,6 +398,7 @@ static void task_setup(sq_p3_task_t *task, sq_p3_instance_t *caller, const sq_p3
     task->delivered = false;
     task->cancel_requested = false;
     task->exited = false;
+    task->running = false;
     task->step = STEP_START;
     task->waiting = NULL;
     task->next = NULL;
@@ -557,6 +567,179 @@ sq_status_t sq_p3_subtask_drop(sq_p3_thread_t *t, uint32_t i)
     return sq_p3_leave(t, key, st);
 }
 
+/* Take waiting call `task` out of its callee's entry queue. */
+static void queue_unlink(sq_p3_instance_t *inst, sq_p3_task_t *task)
+{
+    sq_p3_task_t *prev = NULL;
+    sq_p3_task_t *at = inst->queue_head;
+    while (at != task) {
+        prev = at;
+        at = at->next;
+    }
+    if (prev == NULL) {
+        inst->queue_head = task->next;
+    } else {
+        prev->next = task->next;
+    }
+    if (inst->queue_tail == task) {
+        inst->queue_tail = prev;
+    }
+    task->next = NULL;
+}
+
+/* Callback task `task` leaves the loop's waits: off its set's parked
+ * list, or no longer ready. */
+static void task_unpark(sq_p3_task_t *task)
+{
+    (void)sq_waitable_clear(&task->ready);
+    sq_p3_wset_t *ws = task->waiting;
+    if (task->step != STEP_WAIT || ws == NULL) {
+        return;
+    }
+    sq_p3_task_t **at = &ws->parked;
+    while (*at != NULL && *at != task) {
+        at = &(*at)->next;
+    }
+    if (*at == task) {
+        *at = task->next;
+        task->next = NULL;
+        ws->waiters--;
+    }
+}
+
+/* subtask.cancel's request from `caller` (sq_p3_cancel_request): a call
+ * still waiting to enter is aborted; a callback task waiting in the loop,
+ * not kept out by the lock, in an instance the caller may enter, gets
+ * TASK_CANCELLED now on this stack; otherwise it is pending. */
+static void task_cancel_request(sq_p3_task_t *task, sq_p3_instance_t *caller, sq_irq_key_t *key)
+{
+    sq_p3_instance_t *callee = callee_of(task);
+    bool may_enter = callee != caller && callee->on_stack == 0u;
+    bool cancellable = task->export_->lift == (uint32_t)SQ_P3_LIFT_CALLBACK && !task->running &&
+                       !task->exited && task->step != STEP_START && !lock_keeps_out(task);
+    sq_p3_cancel_step_t step = sq_p3_cancel_request(&task->state, cancellable, may_enter);
+    if (step == SQ_P3_CANCEL_ABORT) {
+        queue_unlink(callee, task);
+        task->sub_state = sq_p3_subtask_step(task->sub_state, SQ_P3_SUBTASK_ON_CANCEL);
+        task_exit(task);
+        entry_admit(callee);
+    } else if (step == SQ_P3_CANCEL_DELIVER) {
+        sq_wait_event_t ev = {SQ_WAIT_EVENT_CANCELLED, 0u, 0u};
+        task_unpark(task);
+        caller->on_stack++;
+        (void)task_run(task, &ev, 0u, key);
+        caller->on_stack--;
+    }
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    ensures word == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+*/
+sq_status_t sq_p3_subtask_cancel(sq_p3_thread_t *t, uint32_t i, bool async, uint32_t *word)
+{
+    if (word == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    void *object = NULL;
+    sq_p3_task_t *task = NULL;
+    sq_status_t st = sq_p3_enter(t, true);
+    if (st == SQ_OK) {
+        st = sq_p3_lookup(t->instance, i, SQ_P3_KIND_BIT(SQ_P3_KIND_SUBTASK), &object, NULL);
+    }
+    if (st == SQ_OK) {
+        task = sub_task(object);
+        sq_p3_trap_t why = sq_p3_subtask_cancel_rule(task->delivered, task->cancel_requested,
+                                                     task->sub.sync_waiting,
+                                                     task->sub.set != NULL, async);
+        if (why != SQ_P3_TRAP_NONE) {
+            st = sq_p3_trap(t->instance, why);
+        }
+    }
+    if (st == SQ_OK) {
+        task->cancel_requested = true;
+        if (!sub_resolved(task)) {
+            task_cancel_request(task, t->instance, &key);
+        }
+        if (!sub_resolved(task) && !async) {
+            /* Wait for the resolution: the next event (an undelivered
+             * STARTED is superseded by it). */
+            st = sq_p3_block_check();
+            if (st == SQ_OK) {
+                sq_p3_waitable_consume(&task->sub);
+                key = sq_p3_waitable_block(&task->sub, key);
+                if (t->instance->trap != SQ_P3_TRAP_NONE) {
+                    st = SQ_ERR_TRAP;
+                }
+            }
+        }
+    }
+    if (st == SQ_OK) {
+        *word = sq_p3_subtask_cancel_word(task->sub_state);
+        if (sub_resolved(task)) {
+            /* The result delivers the resolution: its event is consumed. */
+            sq_p3_waitable_consume(&task->sub);
+            task->delivered = true;
+        }
+    }
+    return sq_p3_leave(t, key, st);
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    ensures sq_p3_trap_kept(t, \result);
+*/
+sq_status_t sq_p3_task_cancel(sq_p3_thread_t *t)
+{
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_p3_enter(t, true);
+    sq_p3_task_t *task = st == SQ_OK ? t->task : NULL;
+    if (st == SQ_OK && task == NULL) {
+        st = SQ_ERR_INVALID;
+    }
+    if (st == SQ_OK) {
+        sq_p3_trap_t why =
+            sq_p3_task_cancel_rule(task->state, task->export_->lift, task->borrows);
+        if (why != SQ_P3_TRAP_NONE) {
+            st = sq_p3_trap(t->instance, why);
+        }
+    }
+    if (st == SQ_OK) {
+        task->state = SQ_P3_TASK_RESOLVED;
+        task->sub_state = sq_p3_subtask_step(task->sub_state, SQ_P3_SUBTASK_ON_CANCEL);
+        if (task->sub_held) {
+            sq_p3_waitable_raise(&task->sub, SQ_WAIT_EVENT_SUBTASK);
+        }
+    }
+    return sq_p3_leave(t, key, st);
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    ensures cancelled == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> *cancelled <= 1;
+*/
+sq_status_t sq_p3_thread_yield(sq_p3_thread_t *t, bool cancellable, uint32_t *cancelled)
+{
+    if (cancelled == NULL) {
+        return SQ_ERR_NULL;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_p3_enter(t, true);
+    if (st == SQ_OK && sq_p3_block_check() == SQ_OK) {
+        sq_port_irq_unlock(key);
+        sq_thread_yield();
+        key = sq_port_irq_lock();
+        if (t->instance->trap != SQ_P3_TRAP_NONE) {
+            st = SQ_ERR_TRAP;
+        }
+    }
+    if (st == SQ_OK) {
+        *cancelled = t->task != NULL && sq_p3_cancel_at(&t->task->state, cancellable) ? 1u : 0u;
+    }
+    return sq_p3_leave(t, key, st);
+}
+
 /*@ requires sq_p3_thread_readable(t);
     ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
 */
@@ -616,7 +799,11 @@ static sq_status_t loop_run(sq_p3_task_t *task, sq_irq_key_t *key)
         return SQ_OK;
     }
     sq_wait_event_t ev = {SQ_WAIT_EVENT_NONE, 0u, 0u};
-    if (task->step == STEP_WAIT) {
+    if (sq_p3_cancel_at(&task->state, true)) {
+        /* Every wait of the loop is cancellable: a pending cancellation
+         * is this event, once (CP04). */
+        ev.code = SQ_WAIT_EVENT_CANCELLED;
+    } else if (task->step == STEP_WAIT) {
         sq_p3_wset_take(task->waiting, &ev);
         if (ev.code == SQ_WAIT_EVENT_NONE) {
             /* Taken by another waiter first: wait again. */
