@@ -7,9 +7,13 @@
  * kernel thread is needed: the loop is stepped by the test.
  */
 #include <squall/p3_task.h>
+#include <squall/thread.h>
 #include "sq_p3_fixture.h"
 
 #define TASKS 4u
+#define STACK 4096u
+SQ_THREAD_DEFINE(th_caller, STACK);
+SQ_THREAD_DEFINE(th_loop, STACK);
 SQ_P3_TASKS_DEFINE(p3_tasks, TASKS);
 SQ_CALLBACK_TABLE_DEFINE(b_callbacks, 7u);
 
@@ -516,6 +520,7 @@ static void caller_refusals(void **state)
     SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 0u, 0u, true, NULL), SQ_ERR_NULL);
     b_export.lift = SQ_P3_LIFT_STACKFUL;
     SQ_CHECK_EQ(call(1u, &word), SQ_ERR_UNSUPPORTED);
+    SQ_CHECK_EQ(sq_p3_loop_run(NULL), SQ_ERR_NULL);
     b_export.lift = 7u;
     SQ_CHECK_EQ(call(1u, &word), SQ_ERR_INVALID);
     b_export.lift = SQ_P3_LIFT_CALLBACK;
@@ -774,6 +779,112 @@ static void thread_yield(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_MAY_NOT_LEAVE);
 }
 
+/* Sync lowers block the calling kernel thread until the callee resolved;
+ * the loop runs in another kernel thread (priority 3, after the caller). */
+static uint32_t sync_word;
+static sq_status_t sync_st;
+static void sync_caller(void *arg)
+{
+    (void)arg;
+    put_word(mem_a + 16, 5u);
+    sync_st = sq_p3_call(&ta, (const sq_p3_export_t *)arg, 16u, 32u, false, &sync_word);
+}
+
+static void loop_feeding(void *arg)
+{
+    (void)arg;
+    if (b_core == core_wait_read) {
+        feed_b(0xcafe0001u);
+    } else {
+        SQ_CHECK_EQ(sq_p3_backpressure_dec(&tb), SQ_OK);
+    }
+    SQ_CHECK_EQ(sq_p3_loop_run(&p3_rt), SQ_OK);
+}
+
+static void run_sync_call(const sq_p3_export_t *ex, bool with_loop)
+{
+    sync_word = 0x99u;
+    sync_st = SQ_ERR_NULL;
+    SQ_CHECK_EQ(sq_thread_start(&th_caller, sync_caller, (void *)ex, 2u, 0u), SQ_OK);
+    if (with_loop) {
+        SQ_CHECK_EQ(sq_thread_start(&th_loop, loop_feeding, NULL, 3u, 0u), SQ_OK);
+    }
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+}
+
+/* The callee parks on its set; the loop's callback returns the value:
+ * the caller wakes with RETURNED and the value in its retptr; no handle
+ * was ever made, and the loop ends with the last task. */
+static void sync_lower_waits(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_return_read;
+    run_sync_call(&b_export, true);
+    SQ_CHECK_EQ(sync_st, SQ_OK);
+    SQ_CHECK_EQ(sync_word, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), 0xcafe0001u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_a.handles), 0u);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+}
+
+/* A sync lower of an async-typed export waits behind backpressure (no
+ * handle, the caller blocked) and enters when the loop's thread lowers
+ * it. */
+static void sync_lower_behind_backpressure(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_double;
+    SQ_CHECK_EQ(sq_p3_backpressure_inc(&tb), SQ_OK);
+    run_sync_call(&b_export, true);
+    SQ_CHECK_EQ(sync_st, SQ_OK);
+    SQ_CHECK_EQ(sync_word, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), 10u);
+    SQ_CHECK_EQ(trail_n, 1u);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+}
+
+/* sync-barges-in.wast: a sync-typed export enters at once although
+ * backpressure is on and a call waits; the waiting one stays queued. */
+static sq_p3_export_t b_sync_typed = {&inst_b, SQ_P3_LIFT_SYNC, false, &t_u32, &t_u32,
+                                      core_entry, NULL, NULL};
+static void sync_barges_in(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_sync;
+    uint32_t word = 0u;
+    SQ_CHECK_EQ(sq_p3_backpressure_inc(&tb), SQ_OK);
+    SQ_CHECK_EQ(call(1u, &word), SQ_OK);
+    SQ_CHECK_EQ(word, 0x10u);
+    run_sync_call(&b_sync_typed, false);
+    SQ_CHECK_EQ(sync_st, SQ_OK);
+    SQ_CHECK_EQ(sync_word, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), 6u);
+    SQ_CHECK_EQ(trail_n, 1u);
+    loop_idle();
+    /* An async lower of a sync-typed function is invalid. */
+    SQ_CHECK_EQ(sq_p3_call(&ta, &b_sync_typed, 16u, 32u, true, &word), SQ_ERR_INVALID);
+}
+
+/* A sync lower where nothing can block (here: outside sq_kernel_run)
+ * changes nothing. */
+static void sync_lower_outside_thread(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_double;
+    uint32_t word = 0x99u;
+    SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 16u, 32u, false, &word), SQ_ERR_STATE);
+    SQ_CHECK_EQ(word, 0x99u);
+    SQ_CHECK_EQ(trail_n, 0u);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+    SQ_CHECK_EQ(sq_p3_loop_run(&p3_rt), SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+}
+
 SQ_TEST_MAIN(SQ_TEST(returns_at_once), SQ_TEST(started_then_returned),
              SQ_TEST(drop_before_delivery_traps), SQ_TEST(drop_resolved_undelivered_traps),
              SQ_TEST(subtask_event_in_set), SQ_TEST(yield_rounds), SQ_TEST(backpressure_queue),
@@ -781,4 +892,6 @@ SQ_TEST_MAIN(SQ_TEST(returns_at_once), SQ_TEST(started_then_returned),
              SQ_TEST(return_outside_task), SQ_TEST(reenter_traps), SQ_TEST(caller_refusals),
              SQ_TEST(sync_lift_returns), SQ_TEST(cancel_delivered_now), SQ_TEST(cancel_ignored),
              SQ_TEST(cancel_before_start), SQ_TEST(cancel_resolved), SQ_TEST(cancel_sync_rules),
-             SQ_TEST(task_cancel_rules), SQ_TEST(thread_yield))
+             SQ_TEST(task_cancel_rules), SQ_TEST(thread_yield), SQ_TEST(sync_lower_waits),
+             SQ_TEST(sync_lower_behind_backpressure), SQ_TEST(sync_barges_in),
+             SQ_TEST(sync_lower_outside_thread))

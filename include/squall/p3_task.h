@@ -166,14 +166,20 @@ sq_p3_thread_t *sq_p3_current(const sq_p3_instance_t *inst);
  * in the callee's entry queue. `*word`: RETURNED when the callee resolved
  * before that (no handle), else `state | subtask << 4` (STARTING or
  * STARTED), the subtask a waitable in t's table with SUBTASK events.
- * `async` false (a sync lower) is not there yet: SQ_ERR_UNSUPPORTED.
+ * `async` false (a sync lower, `[f]`): only from a kernel thread
+ * (SQ_ERR_IN_ISR, SQ_ERR_STATE: nothing done); no handle is made, the
+ * calling kernel thread blocks until the callee resolved (waiting to
+ * enter, then in the loop) and `*word` is its final state; a sync-typed
+ * export (`async_typed` false, sync lift, sync lower only) enters at once
+ * past backpressure, the lock and the queue (sync-barges-in.wast).
  * SQ_ERR_NULL, SQ_ERR_INVALID (an unusable context or export: no core,
  * a callback lift without a sealed table, parameters with no realloc in
  * the callee), SQ_ERR_TRAP in t's instance (MAY_NOT_LEAVE, ALIGN, BOUNDS,
  * CANNOT_ENTER: the callee trapped or is on the caller's stack,
  * NO_OBJECTS: the task pool is used up, TABLE_FULL, POISONED),
- * SQ_ERR_STATE (the callee trapped while it ran: t's instance is
- * untouched and has no handle; sq_p3_instance_trap tells why).
+ * SQ_ERR_STATE (the callee trapped while it ran, or while a sync
+ * caller waited: t's instance is untouched and has no handle;
+ * sq_p3_instance_trap tells why).
  */
 sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t args,
                        uint32_t retptr, bool async, uint32_t *word);
@@ -243,5 +249,12 @@ sq_status_t sq_p3_backpressure_dec(sq_p3_thread_t *t);
  * the task stays parked).
  */
 sq_status_t sq_p3_loop_step(struct sq_p3_runtime *rt);
+
+/** Run the callback loop in the calling kernel thread until no task of
+ *  `rt` is left running or waiting (tasks only held by a subtask handle
+ *  do not count), blocking while none is ready. SQ_OK, SQ_ERR_NULL,
+ *  SQ_ERR_INVALID (no task pool), SQ_ERR_IN_ISR / SQ_ERR_STATE (not a
+ *  kernel thread: use sq_p3_loop_step). */
+sq_status_t sq_p3_loop_run(struct sq_p3_runtime *rt);
 
 #endif /* SQUALL_P3_TASK_H */

@@ -643,6 +643,7 @@ sq_status_t sq_p3_thread_yield(sq_p3_thread_t *t, _Bool cancellable, uint32_t *c
 sq_status_t sq_p3_backpressure_inc(sq_p3_thread_t *t);
 sq_status_t sq_p3_backpressure_dec(sq_p3_thread_t *t);
 sq_status_t sq_p3_loop_step(struct sq_p3_runtime *rt);
+sq_status_t sq_p3_loop_run(struct sq_p3_runtime *rt);
 typedef struct sq_p3_pool {
     void *items;
     uint32_t count;

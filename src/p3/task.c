@@ -151,18 +151,27 @@ static void task_release_if_done(sq_p3_task_t *task)
     if (!task->link.in_use || !task->exited || task->sub_held) {
         return;
     }
-    sq_p3_runtime_t *rt = task->sub.owner->runtime;
-    (void)sq_waitable_clear(&task->ready);
-    (void)sq_waitable_leave(&task->ready);
-    sq_p3_pool_give(&rt->tasks, task);
+    sq_p3_pool_give(&task->sub.owner->runtime->tasks, task);
 }
 
-/* The task's thread ended: its context is unusable from now on. */
+/* The task's thread ended: its context is unusable from now on, and it
+ * leaves the loop (a loop with no member left has nothing to run). */
 static void task_exit(sq_p3_task_t *task)
 {
     task->exited = true;
     task->thread.magic = 0u;
+    (void)sq_waitable_clear(&task->ready);
+    (void)sq_waitable_leave(&task->ready);
     task_release_if_done(task);
+}
+
+/* The subtask's state changed: a SUBTASK event for a caller that holds
+ * a handle, or a wake-up for a sync caller waiting on it. */
+static void sub_notify(sq_p3_task_t *task)
+{
+    if (task->sub_held || task->sub.sync_waiting) {
+        sq_p3_waitable_raise(&task->sub, SQ_WAIT_EVENT_SUBTASK);
+    }
 }
 
 /* The callee trapped while `task` ran (a trap of squall's own: the rule
@@ -171,6 +180,7 @@ static void task_exit(sq_p3_task_t *task)
 static void task_trapped(sq_p3_task_t *task)
 {
     sq_p3_stop_blocked(callee_of(task));
+    sub_notify(task);
     task_exit(task);
 }
 
@@ -185,9 +195,7 @@ static void task_resolve(sq_p3_task_t *task, const uint8_t *src)
         memcpy(caller->memory + task->retptr, src, task->export_->result->size);
     }
     task->sub_state = sq_p3_subtask_step(task->sub_state, SQ_P3_SUBTASK_ON_RETURN);
-    if (task->sub_held) {
-        sq_p3_waitable_raise(&task->sub, SQ_WAIT_EVENT_SUBTASK);
-    }
+    sub_notify(task);
 }
 
 /* Enter: the parameters lifted into the callee's memory through its
@@ -216,9 +224,7 @@ static bool task_start(sq_p3_task_t *task, sq_irq_key_t *key, uint32_t *args)
     }
     task->state = SQ_P3_TASK_STARTED;
     task->sub_state = sq_p3_subtask_step(task->sub_state, SQ_P3_SUBTASK_ON_START);
-    if (task->sub_held) {
-        sq_p3_waitable_raise(&task->sub, SQ_WAIT_EVENT_SUBTASK);
-    }
+    sub_notify(task);
     return true;
 }
 
@@ -362,12 +368,15 @@ sq_p3_thread_t *sq_p3_current(const sq_p3_instance_t *inst)
 }
 
 /* The embedder's export is one squall can call from `rt` (the caller's
- * runtime: the callee's too, whose pool the task comes from). */
-static sq_status_t export_check(const sq_p3_export_t *ex, const sq_p3_runtime_t *rt)
+ * runtime: the callee's too, whose pool the task comes from), lowered
+ * `async` or not (an async lower of a sync-typed function, or an async
+ * lift of one, is a validation error). */
+static sq_status_t export_check(const sq_p3_export_t *ex, const sq_p3_runtime_t *rt, bool async)
 {
     const sq_p3_instance_t *callee = ex->instance;
     if (callee == NULL || callee->magic != SQ_P3_INSTANCE_MAGIC || callee->runtime != rt ||
-        rt->tasks.items == NULL || ex->core == NULL || !ex->async_typed ||
+        rt->tasks.items == NULL || ex->core == NULL ||
+        (!ex->async_typed && (async || ex->lift != (uint32_t)SQ_P3_LIFT_SYNC)) ||
         ex->lift > (uint32_t)SQ_P3_LIFT_STACKFUL ||
         (ex->lift == (uint32_t)SQ_P3_LIFT_CALLBACK &&
          (ex->callback == NULL || ex->callback->sealed == 0u)) ||
@@ -417,10 +426,34 @@ static sq_status_t sub_insert(sq_p3_task_t *task, uint32_t *word)
     return st;
 }
 
+/* A sync lower waits, as the subtask's synchronous waiter, for the
+ * callee to resolve (an undelivered STARTED is superseded), then has its
+ * final state. SQ_ERR_TRAP: the caller's instance was trapped meanwhile;
+ * SQ_ERR_STATE: the callee's. */
+static sq_status_t call_wait(sq_p3_task_t *task, sq_irq_key_t *key, uint32_t *word)
+{
+    sq_p3_instance_t *caller = task->sub.owner;
+    while (!sub_resolved(task) && caller->trap == SQ_P3_TRAP_NONE &&
+           callee_of(task)->trap == SQ_P3_TRAP_NONE) {
+        sq_p3_waitable_consume(&task->sub);
+        *key = sq_p3_waitable_block(&task->sub, *key);
+    }
+    sq_p3_waitable_consume(&task->sub);
+    if (caller->trap != SQ_P3_TRAP_NONE) {
+        return SQ_ERR_TRAP;
+    }
+    if (!sub_resolved(task)) {
+        return SQ_ERR_STATE;
+    }
+    task->delivered = true;
+    *word = task->sub_state;
+    return SQ_OK;
+}
+
 /* The call may enter now: run the callee's core code on this stack, the
  * caller's instance marked on it (CP06), then give the caller its lower
- * result. */
-static sq_status_t call_enter(sq_p3_task_t *task, sq_irq_key_t *key, uint32_t *word)
+ * result (async), or wait for the resolution (sync). */
+static sq_status_t call_enter(sq_p3_task_t *task, bool async, sq_irq_key_t *key, uint32_t *word)
 {
     sq_p3_instance_t *caller = task->sub.owner;
     sq_p3_instance_t *callee = callee_of(task);
@@ -440,8 +473,10 @@ static sq_status_t call_enter(sq_p3_task_t *task, sq_irq_key_t *key, uint32_t *w
          * delivers it. */
         task->delivered = true;
         *word = sq_p3_lower_result(task->sub_state, 0u);
-    } else {
+    } else if (async) {
         st = sub_insert(task, word);
+    } else {
+        st = call_wait(task, key, word);
     }
     task_release_if_done(task);
     return st;
@@ -457,15 +492,15 @@ sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t arg
     if (ex == NULL || word == NULL) {
         return SQ_ERR_NULL;
     }
-    if (!async) {
-        return SQ_ERR_UNSUPPORTED;
-    }
     sq_irq_key_t key = sq_port_irq_lock();
     sq_status_t st = sq_p3_enter(t, true);
+    if (st == SQ_OK && !async) {
+        st = sq_p3_block_check();
+    }
     sq_p3_instance_t *caller = st == SQ_OK ? t->instance : NULL;
     uint8_t *host = NULL;
     if (st == SQ_OK) {
-        st = export_check(ex, caller->runtime);
+        st = export_check(ex, caller->runtime, async);
     }
     if (st == SQ_OK && ex->params != NULL) {
         st = sq_p3_guest_range(caller, args, 1u, ex->params->size, ex->params->align, &host);
@@ -490,14 +525,18 @@ sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t arg
             task_exit(task);
             st = sq_p3_trap(caller, SQ_P3_TRAP_CANNOT_ENTER);
         } else if (entry == SQ_P3_ENTRY_WAIT) {
-            st = sub_insert(task, word);
+            st = async ? sub_insert(task, word) : SQ_OK;
             if (st == SQ_OK) {
                 fifo_push(&callee->queue_head, &callee->queue_tail, task);
             } else {
                 task_exit(task);
             }
+            if (st == SQ_OK && !async) {
+                st = call_wait(task, &key, word);
+                task_release_if_done(task);
+            }
         } else {
-            st = call_enter(task, &key, word);
+            st = call_enter(task, async, &key, word);
         }
     }
     return sq_p3_leave(t, key, st);
@@ -812,6 +851,31 @@ static sq_status_t loop_run(sq_p3_task_t *task, sq_irq_key_t *key)
         }
     }
     return task_run(task, &ev, 0u, key);
+}
+
+sq_status_t sq_p3_loop_run(sq_p3_runtime_t *rt)
+{
+    if (rt == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (rt->tasks.items == NULL) {
+        return SQ_ERR_INVALID;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = sq_p3_block_check();
+    while (st == SQ_OK && rt->loop.joined > 0u) {
+        sq_wait_event_t ev;
+        (void)sq_waitable_set_poll(&rt->loop, &ev);
+        if (ev.code == SQ_WAIT_EVENT_NONE) {
+            /* Nothing ready: woken by the next post, or by the last
+             * task's leaving. */
+            key = sq_p3_block_on(&rt->loop.waiters, key);
+        } else {
+            (void)loop_run(task_of(rt, ev.join_id), &key);
+        }
+    }
+    sq_port_irq_unlock(key);
+    return st;
 }
 
 sq_status_t sq_p3_loop_step(sq_p3_runtime_t *rt)

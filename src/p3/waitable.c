@@ -168,7 +168,7 @@ sq_status_t sq_p3_block_check(void)
  * and finds the caller on q), switch away at the unlock, lock again once
  * woken. SQ_ERR_AGAIN (the thread was suspended meanwhile) only means:
  * look again, as after any wake-up. */
-static sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key)
+sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key)
 {
     (void)sq_sched_unlock_result(key, sq_sched_pend(q, SQ_FOREVER));
     return sq_port_irq_lock();

@@ -60,6 +60,13 @@ void sq_p3_handle_free(sq_p3_instance_t *inst, uint32_t index);
  *  code that runs the kernel, or any code before sq_kernel_run). */
 sq_status_t sq_p3_block_check(void);
 
+/** Wait on `q`, joined under the lock held under `key` (the outermost
+ *  one) in the critical section that found nothing to take, so no
+ *  wake-up is lost; returns with the lock held again, under the key it
+ *  returns, once woken (or suspended: look again). Not from an
+ *  interrupt. */
+sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key);
+
 /** Block the calling kernel thread until `w` has an event, as its
  *  synchronous waiter (WS02: join and cancel trap meanwhile), or until
  *  w's instance traps (the caller then looks at the instance). Called
