@@ -14,6 +14,8 @@
 #define STACK 4096u
 SQ_THREAD_DEFINE(th_caller, STACK);
 SQ_THREAD_DEFINE(th_loop, STACK);
+SQ_THREAD_DEFINE(th_worker, STACK);
+static sq_thread_t *const workers[] = {&th_worker};
 SQ_P3_TASKS_DEFINE(p3_tasks, TASKS);
 SQ_CALLBACK_TABLE_DEFINE(b_callbacks, 7u);
 
@@ -80,6 +82,7 @@ static void reset(void)
     trail_n = 0u;
     b_export.lift = SQ_P3_LIFT_CALLBACK;
     b_export.result = &t_u32;
+    SQ_CHECK_EQ(sq_p3_runtime_workers(&p3_rt, workers, 1u, 3u), SQ_OK);
     if (b_callbacks.sealed == 0u) {
         for (uint32_t code = SQ_WAIT_EVENT_NONE; code <= SQ_WAIT_EVENT_CANCELLED; code++) {
             SQ_CHECK_EQ(sq_callback_register(&b_callbacks, code, SQ_CALLBACK_ANY_ID,
@@ -518,8 +521,6 @@ static void caller_refusals(void **state)
     reset();
     SQ_CHECK_EQ(sq_p3_call(&ta, NULL, 0u, 0u, true, &word), SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 0u, 0u, true, NULL), SQ_ERR_NULL);
-    b_export.lift = SQ_P3_LIFT_STACKFUL;
-    SQ_CHECK_EQ(call(1u, &word), SQ_ERR_UNSUPPORTED);
     SQ_CHECK_EQ(sq_p3_loop_run(NULL), SQ_ERR_NULL);
     b_export.lift = 7u;
     SQ_CHECK_EQ(call(1u, &word), SQ_ERR_INVALID);
@@ -885,6 +886,85 @@ static void sync_lower_outside_thread(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
 }
 
+/* Stackful lifts: the core function runs on the runtime's worker thread
+ * (priority 3), so the caller (priority 2) sees STARTED and a SUBTASK
+ * event; with one worker, a second call waits (STARTING) and runs on
+ * the same worker when the first ends, in arrival order. */
+static uint32_t core_stackful(sq_p3_task_t *task, uint32_t args)
+{
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    uint32_t cancelled = 7u;
+    expect_eq(sq_p3_thread_yield(t, true, &cancelled), SQ_OK);
+    expect_eq(cancelled, 0u);
+    put_word(mem_b + 8, 3u * p3_word(mem_b + args));
+    expect_eq(sq_p3_task_return(t, &t_u32, 8u), SQ_OK);
+    return 0u;
+}
+
+static void stackful_caller(void *arg)
+{
+    (void)arg;
+    uint32_t w1 = 0u;
+    uint32_t w2 = 0u;
+    uint32_t s = 0u;
+    uint32_t code = 0u;
+    put_word(mem_a + 16, 5u);
+    put_word(mem_a + 20, 6u);
+    SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 16u, 32u, true, &w1), SQ_OK);
+    SQ_CHECK_EQ(w1, SQ_P3_SUBTASK_STARTED | (1u << 4));
+    SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 20u, 36u, true, &w2), SQ_OK);
+    SQ_CHECK_EQ(w2, SQ_P3_SUBTASK_STARTING | (2u << 4));
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &s), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_join(&ta, 1u, s), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_join(&ta, 2u, s), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_wait(&ta, s, P3_EVENT_AT, &code), SQ_OK);
+    SQ_CHECK_EQ(code, SQ_P3_EVENT_SUBTASK);
+    SQ_CHECK_EQ(p3_word(mem_a + P3_EVENT_AT), 1u);
+    SQ_CHECK_EQ(p3_word(mem_a + P3_EVENT_AT + 4), SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), 15u);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_OK);
+    /* The waiting call enters on the worker when the first ends: its
+     * STARTED reaches the caller (which outranks the worker) before its
+     * core code runs. */
+    SQ_CHECK_EQ(sq_p3_waitable_set_wait(&ta, s, P3_EVENT_AT, &code), SQ_OK);
+    SQ_CHECK_EQ(code, SQ_P3_EVENT_SUBTASK);
+    SQ_CHECK_EQ(p3_word(mem_a + P3_EVENT_AT), 2u);
+    SQ_CHECK_EQ(p3_word(mem_a + P3_EVENT_AT + 4), SQ_P3_SUBTASK_STARTED);
+    SQ_CHECK_EQ(sq_p3_waitable_set_wait(&ta, s, P3_EVENT_AT, &code), SQ_OK);
+    SQ_CHECK_EQ(code, SQ_P3_EVENT_SUBTASK);
+    SQ_CHECK_EQ(p3_word(mem_a + P3_EVENT_AT), 2u);
+    SQ_CHECK_EQ(p3_word(mem_a + P3_EVENT_AT + 4), SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 36), 18u);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 2u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_drop(&ta, s), SQ_OK);
+    /* A sync lower of a stackful export: the caller blocks until the
+     * worker returned. */
+    put_word(mem_a + 16, 7u);
+    SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 16u, 32u, false, &w1), SQ_OK);
+    SQ_CHECK_EQ(w1, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), 21u);
+}
+
+static void stackful_calls(void **state)
+{
+    (void)state;
+    reset();
+    b_export.lift = SQ_P3_LIFT_STACKFUL;
+    b_core = core_stackful;
+    SQ_CHECK_EQ(sq_thread_start(&th_caller, stackful_caller, NULL, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(trail_n, 3u);
+    SQ_CHECK_EQ(trail[0], 5u);
+    SQ_CHECK_EQ(trail[1], 6u);
+    SQ_CHECK_EQ(trail[2], 7u);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_a.handles), 0u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_runtime_workers(&p3_rt, NULL, 1u, 3u), SQ_ERR_NULL);
+    SQ_CHECK_EQ(sq_p3_runtime_workers(&p3_rt, workers, 1u, SQ_PRIO_IDLE), SQ_ERR_INVALID);
+}
+
 SQ_TEST_MAIN(SQ_TEST(returns_at_once), SQ_TEST(started_then_returned),
              SQ_TEST(drop_before_delivery_traps), SQ_TEST(drop_resolved_undelivered_traps),
              SQ_TEST(subtask_event_in_set), SQ_TEST(yield_rounds), SQ_TEST(backpressure_queue),
@@ -894,4 +974,4 @@ SQ_TEST_MAIN(SQ_TEST(returns_at_once), SQ_TEST(started_then_returned),
              SQ_TEST(cancel_before_start), SQ_TEST(cancel_resolved), SQ_TEST(cancel_sync_rules),
              SQ_TEST(task_cancel_rules), SQ_TEST(thread_yield), SQ_TEST(sync_lower_waits),
              SQ_TEST(sync_lower_behind_backpressure), SQ_TEST(sync_barges_in),
-             SQ_TEST(sync_lower_outside_thread))
+             SQ_TEST(sync_lower_outside_thread), SQ_TEST(stackful_calls))

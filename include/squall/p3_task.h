@@ -166,6 +166,9 @@ sq_p3_thread_t *sq_p3_current(const sq_p3_instance_t *inst);
  * in the callee's entry queue. `*word`: RETURNED when the callee resolved
  * before that (no handle), else `state | subtask << 4` (STARTING or
  * STARTED), the subtask a waitable in t's table with SUBTASK events.
+ * A stackful lift's core function runs on a kernel thread of the
+ * runtime's (sq_p3_runtime_workers), so the caller sees STARTED (or
+ * STARTING while no thread is free) and a SUBTASK event later.
  * `async` false (a sync lower, `[f]`): only from a kernel thread
  * (SQ_ERR_IN_ISR, SQ_ERR_STATE: nothing done); no handle is made, the
  * calling kernel thread blocks until the callee resolved (waiting to

@@ -123,7 +123,7 @@ static const uint32_t SQ_SIZEOF_sq_p3_core_fn = 8u;
 static const uint32_t SQ_SIZEOF_sq_p3_export_t = 56u;
 static const uint32_t SQ_SIZEOF_sq_p3_task_t = 184u;
 static const uint32_t SQ_SIZEOF_sq_p3_pool_t = 24u;
-static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 144u;
+static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 160u;
 static const uint32_t SQ_SIZEOF_sq_p3_host_direction_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_host_fn_t = 8u;
 static const uint32_t SQ_SIZEOF_sq_p3_host_stream_t = 48u;
@@ -660,8 +660,12 @@ typedef struct sq_p3_runtime {
     uint32_t magic;
     sq_p3_pool_t tasks;
     sq_waitable_set_t loop;
+    sq_thread_t *const *workers;
+    uint32_t worker_count;
+    uint32_t worker_prio;
 } sq_p3_runtime_t;
 sq_status_t sq_p3_runtime_tasks(sq_p3_runtime_t *rt, sq_p3_task_t *tasks, sq_waitable_t **ready, uint32_t count);
+sq_status_t sq_p3_runtime_workers(sq_p3_runtime_t *rt, sq_thread_t *const *threads, uint32_t count, uint32_t prio);
 sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt);
 sq_status_t sq_p3_runtime_setup(sq_p3_runtime_t *rt, sq_p3_channel_t *channels, uint32_t channel_count, sq_p3_wset_t *sets, uint32_t set_count, sq_waitable_t **set_storage, uint32_t set_members, sq_p3_error_context_t *errors, uint32_t error_count);
 typedef enum sq_p3_host_direction {

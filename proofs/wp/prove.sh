@@ -99,12 +99,13 @@ skipped+=,sq_p3_wake_first,sq_p3_stop_blocked,sq_p3_leave,sq_p3_settle,error_con
 # above: they lock, take tasks from the runtime's pool and post them in
 # its loop set, go from a subtask's waitable back to its task by offset,
 # and run the guest's core functions, callbacks and realloc through
-# pointers with the lock released. Every decision they make is a proven
+# pointers with the lock released (a stackful task's on a kernel thread
+# they start). Every decision they make is a proven
 # pure function of src/p3/control.c (CP01-CP08); tests/test_p3_task.c
 # runs them. With them: the runtime's task pool set-up and the waitable
 # sets' hooks for the callback loop (a set's new event, a loop's take).
-skipped+=,tasks_reset,sq_p3_runtime_tasks,sq_p3_set_raised,sq_p3_wset_take
-skipped+=,task_id,task_of,sub_task,callee_of,fifo_push,fifo_pop,loop_post,entry_of,entry_admit,lock_keeps_out,sub_resolved,lock_release,task_take,task_release_if_done,task_exit,task_trapped,task_resolve,task_start,task_park,sq_p3_loop_set_event,task_continue,task_sync_return,task_run,sq_p3_task_thread,sq_p3_current,export_check,task_setup,sub_insert,call_enter,sq_p3_call,sq_p3_task_return,sq_p3_subtask_deliver,sq_p3_subtask_drop,queue_unlink,task_unpark,task_cancel_request,sq_p3_subtask_cancel,sq_p3_task_cancel,sq_p3_thread_yield,sq_p3_backpressure_inc,sq_p3_backpressure_dec,loop_run,sq_p3_loop_step,sq_p3_loop_run,sub_notify,call_wait
+skipped+=,tasks_reset,sq_p3_runtime_tasks,sq_p3_runtime_workers,sq_p3_set_raised,sq_p3_wset_take
+skipped+=,task_id,task_of,sub_task,callee_of,fifo_push,fifo_pop,loop_post,entry_of,entry_admit,lock_keeps_out,sub_resolved,lock_release,task_take,task_release_if_done,task_exit,task_trapped,task_resolve,task_start,task_park,sq_p3_loop_set_event,task_continue,task_sync_return,task_run,sq_p3_task_thread,sq_p3_current,export_check,task_setup,sub_insert,call_enter,sq_p3_call,sq_p3_task_return,sq_p3_subtask_deliver,sq_p3_subtask_drop,queue_unlink,task_unpark,task_cancel_request,sq_p3_subtask_cancel,sq_p3_task_cancel,sq_p3_thread_yield,sq_p3_backpressure_inc,sq_p3_backpressure_dec,loop_run,sq_p3_loop_step,sq_p3_loop_run,sub_notify,call_wait,is_stackful,worker_free,stackful_main,stackful_spawn,stackful_next
 # The functions whose frame goals are accepted in known-unproven.txt (one
 # domain or set carried across stores to another object, all in WP's one
 # typed memory) are proven in a second stage with a shorter prover timeout:

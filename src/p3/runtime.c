@@ -88,6 +88,21 @@ sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt)
     return SQ_OK;
 }
 
+sq_status_t sq_p3_runtime_workers(sq_p3_runtime_t *rt, sq_thread_t *const *threads,
+                                  uint32_t count, uint32_t prio)
+{
+    if (rt == NULL || (threads == NULL && count > 0u)) {
+        return SQ_ERR_NULL;
+    }
+    if (prio > SQ_PRIO_LOWEST) {
+        return SQ_ERR_INVALID;
+    }
+    rt->workers = threads;
+    rt->worker_count = count;
+    rt->worker_prio = prio;
+    return SQ_OK;
+}
+
 sq_status_t sq_p3_runtime_tasks(sq_p3_runtime_t *rt, sq_p3_task_t *tasks, sq_waitable_t **ready,
                                 uint32_t count)
 {

@@ -383,7 +383,65 @@ static sq_status_t export_check(const sq_p3_export_t *ex, const sq_p3_runtime_t 
         (ex->params != NULL && ex->params->size > 0u && callee->realloc_fn == NULL)) {
         return SQ_ERR_INVALID;
     }
-    return ex->lift == (uint32_t)SQ_P3_LIFT_STACKFUL ? SQ_ERR_UNSUPPORTED : SQ_OK;
+    return SQ_OK;
+}
+
+static bool is_stackful(const sq_p3_task_t *task)
+{
+    return task->export_->lift == (uint32_t)SQ_P3_LIFT_STACKFUL;
+}
+
+/* A kernel thread of `rt`'s workers that runs nothing (never started, or
+ * ended), or NULL. */
+static sq_thread_t *worker_free(const sq_p3_runtime_t *rt)
+{
+    for (uint32_t i = 0u; i < rt->worker_count; i++) {
+        sq_thread_state_t s = sq_thread_state(rt->workers[i]);
+        if (s == SQ_THREAD_NEW || s == SQ_THREAD_DEAD) {
+            return rt->workers[i];
+        }
+    }
+    return NULL;
+}
+
+static sq_p3_task_t *stackful_next(sq_p3_instance_t *callee, sq_irq_key_t *key);
+
+/* A worker: run stackful task `arg`'s core function, end its thread
+ * (UNRESOLVED if it never resolved), then the oldest waiting stackful call
+ * of the same instance that may enter, until there is none. */
+static void stackful_main(void *arg)
+{
+    sq_p3_task_t *task = arg;
+    sq_irq_key_t key = sq_port_irq_lock();
+    while (task != NULL) {
+        sq_p3_instance_t *callee = callee_of(task);
+        const sq_p3_export_t *ex = task->export_;
+        task->running = true;
+        sq_port_irq_unlock(key);
+        (void)ex->core(ex->ctx, task, task->args);
+        key = sq_port_irq_lock();
+        task->running = false;
+        sq_p3_trap_t why = sq_p3_thread_exit_rule(task->state, true);
+        if (callee->trap == SQ_P3_TRAP_NONE && why != SQ_P3_TRAP_NONE) {
+            (void)sq_p3_trap(callee, why);
+            task_trapped(task);
+        } else {
+            task_exit(task);
+        }
+        task = stackful_next(callee, &key);
+    }
+    sq_port_irq_unlock(key);
+}
+
+/* Start entered stackful task `task` (its parameters lifted to `args`) on
+ * free worker `w`; it runs once the lock is released, if it outranks the
+ * caller. */
+static void stackful_spawn(sq_p3_task_t *task, sq_thread_t *w, uint32_t args)
+{
+    task->args = args;
+    /* w is free and the runtime's: only an unusable thread block (the
+     * embedder's) could refuse, and then the task never runs. */
+    (void)sq_thread_start(w, stackful_main, task, task->sub.owner->runtime->worker_prio, 0u);
 }
 
 /* A new task for a call from `caller` into `ex`, its subtask STARTING
@@ -459,13 +517,22 @@ static sq_status_t call_enter(sq_p3_task_t *task, bool async, sq_irq_key_t *key,
     sq_p3_instance_t *callee = callee_of(task);
     uint32_t args = 0u;
     sq_status_t st = SQ_OK;
-    caller->on_stack++;
-    if (task_start(task, key, &args)) {
-        (void)task_run(task, NULL, args, key);
+    if (is_stackful(task)) {
+        /* Its own kernel thread: not on the caller's stack. */
+        if (task_start(task, key, &args)) {
+            stackful_spawn(task, worker_free(caller->runtime), args);
+        } else {
+            task_trapped(task);
+        }
     } else {
-        task_trapped(task);
+        caller->on_stack++;
+        if (task_start(task, key, &args)) {
+            (void)task_run(task, NULL, args, key);
+        } else {
+            task_trapped(task);
+        }
+        caller->on_stack--;
     }
-    caller->on_stack--;
     if (callee->trap != SQ_P3_TRAP_NONE) {
         st = SQ_ERR_STATE;
     } else if (sub_resolved(task)) {
@@ -524,7 +591,9 @@ sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t arg
         if (entry == SQ_P3_ENTRY_TRAPPED || entry == SQ_P3_ENTRY_REENTER) {
             task_exit(task);
             st = sq_p3_trap(caller, SQ_P3_TRAP_CANNOT_ENTER);
-        } else if (entry == SQ_P3_ENTRY_WAIT) {
+        } else if (entry == SQ_P3_ENTRY_WAIT ||
+                   (is_stackful(task) && worker_free(caller->runtime) == NULL)) {
+            /* Kept out, or a stackful call with no kernel thread free. */
             st = async ? sub_insert(task, word) : SQ_OK;
             if (st == SQ_OK) {
                 fifo_push(&callee->queue_head, &callee->queue_tail, task);
@@ -817,13 +886,19 @@ static sq_status_t loop_run(sq_p3_task_t *task, sq_irq_key_t *key)
     sq_p3_instance_t *callee = callee_of(task);
     if (task->step == STEP_START) {
         uint32_t args = 0u;
-        if (callee->queue_head != task || entry_of(task, false, false) != SQ_P3_ENTRY_ENTER) {
+        sq_thread_t *w = is_stackful(task) ? worker_free(callee->runtime) : NULL;
+        if (callee->queue_head != task || entry_of(task, false, false) != SQ_P3_ENTRY_ENTER ||
+            (is_stackful(task) && w == NULL)) {
             return SQ_OK;
         }
         (void)fifo_pop(&callee->queue_head, &callee->queue_tail);
         entry_admit(callee);
         if (!task_start(task, key, &args)) {
             task_trapped(task);
+            return SQ_OK;
+        }
+        if (w != NULL) {
+            stackful_spawn(task, w, args);
             return SQ_OK;
         }
         return task_run(task, NULL, args, key);
@@ -851,6 +926,28 @@ static sq_status_t loop_run(sq_p3_task_t *task, sq_irq_key_t *key)
         }
     }
     return task_run(task, &ev, 0u, key);
+}
+
+/* A worker's task ended in `callee`: the oldest waiting call there, if it
+ * is stackful and may enter, is its next (entered now, its loop post
+ * withdrawn); otherwise the oldest is let in as usual. */
+static sq_p3_task_t *stackful_next(sq_p3_instance_t *callee, sq_irq_key_t *key)
+{
+    sq_p3_task_t *next = callee->queue_head;
+    if (next == NULL || !is_stackful(next) || entry_of(next, false, false) != SQ_P3_ENTRY_ENTER) {
+        entry_admit(callee);
+        return NULL;
+    }
+    uint32_t args = 0u;
+    (void)fifo_pop(&callee->queue_head, &callee->queue_tail);
+    (void)sq_waitable_clear(&next->ready);
+    entry_admit(callee);
+    if (!task_start(next, key, &args)) {
+        task_trapped(next);
+        return NULL;
+    }
+    next->args = args;
+    return next;
 }
 
 sq_status_t sq_p3_loop_run(sq_p3_runtime_t *rt)
