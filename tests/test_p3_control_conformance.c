@@ -19,6 +19,8 @@ SQ_P3_TASKS_DEFINE(wast_tasks, TASKS);
 SQ_CALLBACK_TABLE_DEFINE(b_callbacks, 7u);
 SQ_THREAD_DEFINE(th_guest, STACK);
 SQ_THREAD_DEFINE(th_loop, STACK);
+SQ_THREAD_DEFINE(th_worker, STACK);
+static sq_thread_t *const workers[] = {&th_worker};
 
 /* A check inside guest code (the target's checks return from the
  * function they fail in, which must then be void). */
@@ -35,6 +37,18 @@ static void put_word(uint8_t *at, uint32_t v)
     at[3] = (uint8_t)(v >> 24);
 }
 
+/* b's realloc: a 4-byte block at 200 (one parameter at a time). */
+static uint32_t b_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
+                          uint32_t new_size)
+{
+    (void)ctx;
+    (void)old_ptr;
+    (void)old_size;
+    (void)align;
+    (void)new_size;
+    return 200u;
+}
+
 /* b's callback export: the dispatch table sends every event code to the
  * current test's callback, with b's current task's thread. */
 static uint32_t (*b_cb)(sq_p3_thread_t *t, uint32_t event, uint32_t index, uint32_t payload);
@@ -49,6 +63,8 @@ static void reset(void)
     memset(wast_tasks, 0, sizeof wast_tasks);
     p3_reset();
     SQ_CHECK_EQ(sq_p3_runtime_tasks(&p3_rt, wast_tasks, wast_tasks_ready, TASKS), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_runtime_workers(&p3_rt, workers, 1u, 3u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_instance_set_realloc(&inst_b, b_realloc, NULL), SQ_OK);
     if (b_callbacks.sealed == 0u) {
         for (uint32_t code = SQ_WAIT_EVENT_NONE; code <= SQ_WAIT_EVENT_CANCELLED; code++) {
             SQ_CHECK_EQ(sq_callback_register(&b_callbacks, code, SQ_CALLBACK_ANY_ID, b_callback,
@@ -220,5 +236,247 @@ static void cancel_subtask_run_f(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
 }
 
+/* ---- wait-during-callback.wast ----------------------------------------
+ * "run" (async, callback-lifted, result u32) makes a future (no element
+ * type), starts a read that blocks, completes it with a write, joins the
+ * readable end to a new set and calls waitable-set.wait inside the
+ * callback-lifted core function: FUTURE_READ (4) for that end at once;
+ * then task.return 42 and EXIT. The .wast invokes "run" from the host;
+ * here instance a calls it (async): RETURNED, 42 in its retptr. */
+static uint32_t cm_run(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    (void)args;
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    uint64_t packed = 0u;
+    uint32_t ret = 0u;
+    uint32_t ws = 0u;
+    uint32_t code = 0u;
+    expect_eq(sq_p3_future_new(t, &t_unit, &packed), SQ_OK);
+    uint32_t futr = (uint32_t)packed;
+    uint32_t futw = (uint32_t)(packed >> 32);
+    expect_eq(sq_p3_future_read(t, &t_unit, futr, 0xdeadbeefu, true, &ret), SQ_OK);
+    expect_eq(ret, SQ_P3_BLOCKED);
+    expect_eq(sq_p3_future_write(t, &t_unit, futw, 0xdeadbeefu, true, &ret), SQ_OK);
+    expect_eq(ret, SQ_P3_COPY_COMPLETED);
+    expect_eq(sq_p3_waitable_set_new(t, &ws), SQ_OK);
+    expect_eq(sq_p3_waitable_join(t, futr, ws), SQ_OK);
+    expect_eq(sq_p3_waitable_set_wait(t, ws, 0u, &code), SQ_OK);
+    expect_eq(code, SQ_P3_EVENT_FUTURE_READ);
+    expect_eq(p3_word(mem_b + 0), futr);
+    put_word(mem_b + 16, 42u);
+    expect_eq(sq_p3_task_return(t, &t_u32, 16u), SQ_OK);
+    return SQ_CALLBACK_EXIT;
+}
+
+static const sq_p3_export_t cm_run_export = {&inst_b, SQ_P3_LIFT_CALLBACK, true, NULL, &t_u32,
+                                             cm_run, NULL, &b_callbacks};
+
+static void wait_during_callback_run(void **state)
+{
+    (void)state;
+    reset();
+    uint32_t ret = 0u;
+    SQ_CHECK_EQ(sq_p3_call(&ta, &cm_run_export, 0u, 8u, true, &ret), SQ_OK);
+    SQ_CHECK_EQ(ret, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 8), 42u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+}
+
+/* ---- sync-barges-in.wast ----------------------------------------------
+ * $C (instance b): $ws made by its start function; "blocker" (async,
+ * stackful: a worker) waits on $ws and must get FUTURE_READ with
+ * COMPLETED at offset 4, then returns $unblock-value; "blocker-cb" (async,
+ * callback) WAITs on $ws, its callback must see (FUTURE_READ, _,
+ * COMPLETED), returns the value and EXITs; "unblocker" (sync-typed, u32
+ * parameter) puts a completed future read into $ws and sets the value;
+ * "yielder" (stackful) yields then returns the value; "yielder-cb" YIELDs
+ * and its callback must see (NONE, 0, 0); "poker" (sync-typed) sets the
+ * value. $D.run (a, on a kernel thread; the host's loop on another) calls
+ * each async one (STARTED), then the sync-typed one, which enters at once
+ * (barges in), then waits for SUBTASK (subtask, RETURNED) and the value
+ * in its retptr 8: 90, 92, 94, 96. The resource-drop halves (91, 93, 95,
+ * 97: the sync-typed call made by a resource destructor) are left out:
+ * squall has no resources. */
+static uint32_t c_ws2;
+static uint32_t unblock_value;
+
+static uint32_t c_blocker(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    (void)args;
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    uint32_t code = 0u;
+    expect_eq(sq_p3_waitable_set_wait(t, c_ws2, 0u, &code), SQ_OK);
+    expect_eq(code, SQ_P3_EVENT_FUTURE_READ);
+    expect_eq(p3_word(mem_b + 4), SQ_P3_COPY_COMPLETED);
+    put_word(mem_b + 16, unblock_value);
+    expect_eq(sq_p3_task_return(t, &t_u32, 16u), SQ_OK);
+    return 0u;
+}
+
+static uint32_t c_blocker_cb(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    (void)task;
+    (void)args;
+    return SQ_CALLBACK_WAIT | (c_ws2 << 4);
+}
+
+static uint32_t c_blocker_cb_cb(sq_p3_thread_t *t, uint32_t event, uint32_t index,
+                                uint32_t payload)
+{
+    (void)index;
+    expect_eq(event, SQ_P3_EVENT_FUTURE_READ);
+    expect_eq(payload, SQ_P3_COPY_COMPLETED);
+    put_word(mem_b + 16, unblock_value);
+    expect_eq(sq_p3_task_return(t, &t_u32, 16u), SQ_OK);
+    return SQ_CALLBACK_EXIT;
+}
+
+static uint32_t c_unblocker(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    uint64_t packed = 0u;
+    uint32_t ret = 0u;
+    expect_eq(sq_p3_future_new(t, &t_unit, &packed), SQ_OK);
+    uint32_t futr = (uint32_t)packed;
+    uint32_t futw = (uint32_t)(packed >> 32);
+    expect_eq(sq_p3_future_read(t, &t_unit, futr, 0xdeadbeefu, true, &ret), SQ_OK);
+    expect_eq(ret, SQ_P3_BLOCKED);
+    expect_eq(sq_p3_waitable_join(t, futr, c_ws2), SQ_OK);
+    expect_eq(sq_p3_future_write(t, &t_unit, futw, 0xdeadbeefu, true, &ret), SQ_OK);
+    expect_eq(ret, SQ_P3_COPY_COMPLETED);
+    unblock_value = p3_word(mem_b + args);
+    return 0u;
+}
+
+static uint32_t c_yielder(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    (void)args;
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    uint32_t cancelled = 0u;
+    expect_eq(sq_p3_thread_yield(t, false, &cancelled), SQ_OK);
+    put_word(mem_b + 16, unblock_value);
+    expect_eq(sq_p3_task_return(t, &t_u32, 16u), SQ_OK);
+    return 0u;
+}
+
+static uint32_t c_yielder_cb(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    (void)task;
+    (void)args;
+    return SQ_CALLBACK_YIELD;
+}
+
+static uint32_t c_yielder_cb_cb(sq_p3_thread_t *t, uint32_t event, uint32_t index,
+                                uint32_t payload)
+{
+    expect_eq(event, SQ_P3_EVENT_NONE);
+    expect_eq(index, 0u);
+    expect_eq(payload, 0u);
+    put_word(mem_b + 16, unblock_value);
+    expect_eq(sq_p3_task_return(t, &t_u32, 16u), SQ_OK);
+    return SQ_CALLBACK_EXIT;
+}
+
+static uint32_t c_poker(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    (void)task;
+    unblock_value = p3_word(mem_b + args);
+    return 0u;
+}
+
+static uint32_t c_callback(sq_p3_thread_t *t, uint32_t event, uint32_t index, uint32_t payload)
+{
+    return event == SQ_P3_EVENT_NONE ? c_yielder_cb_cb(t, event, index, payload)
+                                     : c_blocker_cb_cb(t, event, index, payload);
+}
+
+static const sq_p3_export_t c_exports[] = {
+    {&inst_b, SQ_P3_LIFT_STACKFUL, true, NULL, &t_u32, c_blocker, NULL, NULL},
+    {&inst_b, SQ_P3_LIFT_CALLBACK, true, NULL, &t_u32, c_blocker_cb, NULL, &b_callbacks},
+    {&inst_b, SQ_P3_LIFT_STACKFUL, true, NULL, &t_u32, c_yielder, NULL, NULL},
+    {&inst_b, SQ_P3_LIFT_CALLBACK, true, NULL, &t_u32, c_yielder_cb, NULL, &b_callbacks},
+};
+static const sq_p3_export_t c_unblocker_export = {&inst_b, SQ_P3_LIFT_SYNC, false, &t_u32, NULL,
+                                                  c_unblocker, NULL, NULL};
+static const sq_p3_export_t c_poker_export = {&inst_b, SQ_P3_LIFT_SYNC, false, &t_u32, NULL,
+                                              c_poker, NULL, NULL};
+
+static volatile bool d_done;
+
+/* $D's wait-for-return: SUBTASK (subtask, RETURNED) at outp 32, the
+ * value at retp 8, then subtask.drop and waitable-set.drop. */
+static void d_wait_for_return(uint32_t subtask, uint32_t expect)
+{
+    uint32_t ws = 0u;
+    uint32_t code = 0u;
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &ws), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_join(&ta, subtask, ws), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_wait(&ta, ws, 32u, &code), SQ_OK);
+    SQ_CHECK_EQ(code, SQ_P3_EVENT_SUBTASK);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), subtask);
+    SQ_CHECK_EQ(p3_word(mem_a + 36), SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 8), expect);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, subtask), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_drop(&ta, ws), SQ_OK);
+}
+
+static void d_run(void *arg)
+{
+    static const uint32_t values[] = {90u, 92u, 94u, 96u};
+    uint32_t ret = 0u;
+    for (uint32_t i = 0u; i < 4u; i++) {
+        SQ_CHECK_EQ(sq_p3_call(&ta, &c_exports[i], 0u, 8u, true, &ret), SQ_OK);
+        SQ_CHECK_EQ(ret & 0xfu, SQ_P3_SUBTASK_STARTED);
+        uint32_t subtask = ret >> 4;
+        put_word(mem_a + 16, values[i]);
+        SQ_CHECK_EQ(sq_p3_call(&ta, i < 2u ? &c_unblocker_export : &c_poker_export, 16u, 0u,
+                               false, &ret),
+                    SQ_OK);
+        SQ_CHECK_EQ(ret, SQ_P3_SUBTASK_RETURNED);
+        d_wait_for_return(subtask, values[i]);
+    }
+    *(uint32_t *)arg = 100u;
+    d_done = true;
+}
+
+/* The host's loop, for as long as $D runs (a loop with no task ends at
+ * once: run it again). */
+static void run_loop_until_done(void *arg)
+{
+    (void)arg;
+    while (!d_done) {
+        SQ_CHECK_EQ(sq_p3_loop_run(&p3_rt), SQ_OK);
+        sq_thread_yield();
+    }
+}
+
+static void sync_barges_in_run(void **state)
+{
+    (void)state;
+    reset();
+    b_cb = c_callback;
+    d_done = false;
+    unblock_value = 0u;
+    /* $C's start function. */
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&tb, &c_ws2), SQ_OK);
+    uint32_t result = 0u;
+    SQ_CHECK_EQ(sq_thread_start(&th_guest, d_run, &result, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_loop, run_loop_until_done, NULL, 3u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(result, 100u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+}
+
 SQ_TEST_MAIN(SQ_TEST(drop_subtask_drop_after_return), SQ_TEST(drop_subtask_drop_before_return),
-             SQ_TEST(cancel_subtask_run_f))
+             SQ_TEST(cancel_subtask_run_f), SQ_TEST(wait_during_callback_run),
+             SQ_TEST(sync_barges_in_run))
