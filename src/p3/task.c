@@ -675,42 +675,40 @@ sq_status_t sq_p3_subtask_drop(sq_p3_thread_t *t, uint32_t i)
     return sq_p3_leave(t, key, st);
 }
 
-/* Take waiting call `task` out of its callee's entry queue. */
-static void queue_unlink(sq_p3_instance_t *inst, sq_p3_task_t *task)
+
+/* Take `task` off the singly linked list at `*at`, if it is on it (say
+ * whether it was); `*tail`, if given, is kept the list's last. */
+static bool list_unlink(sq_p3_task_t **at, sq_p3_task_t **tail, sq_p3_task_t *task)
 {
     sq_p3_task_t *prev = NULL;
-    sq_p3_task_t *at = inst->queue_head;
-    while (at != task) {
-        prev = at;
-        at = at->next;
+    while (*at != NULL && *at != task) {
+        prev = *at;
+        at = &(*at)->next;
     }
-    if (prev == NULL) {
-        inst->queue_head = task->next;
-    } else {
-        prev->next = task->next;
+    if (*at != task) {
+        return false;
     }
-    if (inst->queue_tail == task) {
-        inst->queue_tail = prev;
-    }
+    *at = task->next;
     task->next = NULL;
+    if (tail != NULL && *tail == task) {
+        *tail = prev;
+    }
+    return true;
 }
 
-/* Callback task `task` leaves the loop's waits: off its set's parked
- * list, or no longer ready. */
+/* Callback task `task` leaves the loop's waits: no longer ready, off the
+ * lock's waiters (a holder that returned no longer keeps it out, but the
+ * list is emptied only at the release), off its set's parked list. */
 static void task_unpark(sq_p3_task_t *task)
 {
+    sq_p3_instance_t *callee = callee_of(task);
     (void)sq_waitable_clear(&task->ready);
+    (void)list_unlink(&callee->lock_head, &callee->lock_tail, task);
     sq_p3_wset_t *ws = task->waiting;
     if (task->step != STEP_WAIT || ws == NULL) {
         return;
     }
-    sq_p3_task_t **at = &ws->parked;
-    while (*at != NULL && *at != task) {
-        at = &(*at)->next;
-    }
-    if (*at == task) {
-        *at = task->next;
-        task->next = NULL;
+    if (list_unlink(&ws->parked, NULL, task)) {
         ws->waiters--;
     }
 }
@@ -727,7 +725,7 @@ static void task_cancel_request(sq_p3_task_t *task, sq_p3_instance_t *caller, sq
                        !task->exited && task->step != STEP_START && !lock_keeps_out(task);
     sq_p3_cancel_step_t step = sq_p3_cancel_request(&task->state, cancellable, may_enter);
     if (step == SQ_P3_CANCEL_ABORT) {
-        queue_unlink(callee, task);
+        (void)list_unlink(&callee->queue_head, &callee->queue_tail, task);
         task->sub_state = sq_p3_subtask_step(task->sub_state, SQ_P3_SUBTASK_ON_CANCEL);
         task_exit(task);
         entry_admit(callee);
