@@ -20,7 +20,8 @@ SQ_CALLBACK_TABLE_DEFINE(b_callbacks, 7u);
 SQ_THREAD_DEFINE(th_guest, STACK);
 SQ_THREAD_DEFINE(th_loop, STACK);
 SQ_THREAD_DEFINE(th_worker, STACK);
-static sq_thread_t *const workers[] = {&th_worker};
+SQ_THREAD_DEFINE(th_worker2, STACK);
+static sq_thread_t *const workers[] = {&th_worker, &th_worker2};
 
 /* A check inside guest code (the target's checks return from the
  * function they fail in, which must then be void). */
@@ -63,7 +64,7 @@ static void reset(void)
     memset(wast_tasks, 0, sizeof wast_tasks);
     p3_reset();
     SQ_CHECK_EQ(sq_p3_runtime_tasks(&p3_rt, wast_tasks, wast_tasks_ready, TASKS), SQ_OK);
-    SQ_CHECK_EQ(sq_p3_runtime_workers(&p3_rt, workers, 1u, 3u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_runtime_workers(&p3_rt, workers, 2u, 3u), SQ_OK);
     SQ_CHECK_EQ(sq_p3_instance_set_realloc(&inst_b, b_realloc, NULL), SQ_OK);
     if (b_callbacks.sealed == 0u) {
         for (uint32_t code = SQ_WAIT_EVENT_NONE; code <= SQ_WAIT_EVENT_CANCELLED; code++) {
@@ -477,6 +478,139 @@ static void sync_barges_in_run(void **state)
     SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
 }
 
+/* ---- cancellable.wast -------------------------------------------------
+ * $C's five exports block in their core function; squall runs a core
+ * function on the caller's stack unless it is stackful, so here they are
+ * stackful (on workers of $D's priority: the lower yields once and the
+ * callee runs until it blocks, as in the reference). wait-cancel: a
+ * cancellable wait on an empty set must return TASK_CANCELLED (6);
+ * yield-cancel: cancellable yields until one returns 1; the three
+ * "pending" ones block in a non-cancellable wait on a future read (the
+ * future made by $D, its readable end lifted into $C), must get
+ * FUTURE_READ (4) once $D writes, then a cancellable poll must give 6, a
+ * cancellable yield 1, or a plain yield 0 and then a cancellable one 1;
+ * each then calls task.cancel. $D.run: STARTED; subtask.cancel async
+ * returns 4 at once for the first two and BLOCKED for the others, whose
+ * SUBTASK event after the write says 4; every subtask dropped; 42. */
+static uint32_t cw_mode;
+
+static void c_pending_wait(sq_p3_thread_t *t, uint32_t futr, uint32_t *ws)
+{
+    uint32_t ret = 0u;
+    uint32_t code = 0u;
+    expect_eq(sq_p3_waitable_set_new(t, ws), SQ_OK);
+    expect_eq(sq_p3_future_read(t, &t_unit, futr, 0u, true, &ret), SQ_OK);
+    expect_eq(ret, SQ_P3_BLOCKED);
+    expect_eq(sq_p3_waitable_join(t, futr, *ws), SQ_OK);
+    expect_eq(sq_p3_waitable_set_wait(t, *ws, 0u, &code), SQ_OK);
+    expect_eq(code, SQ_P3_EVENT_FUTURE_READ);
+}
+
+static uint32_t c_cancellable(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    uint32_t ws = 0u;
+    uint32_t code = 0u;
+    uint32_t cancelled = 0u;
+    switch (cw_mode) {
+    case 1u: /* wait-cancel */
+        expect_eq(sq_p3_waitable_set_new(t, &ws), SQ_OK);
+        expect_eq(sq_p3_waitable_set_wait_cancellable(t, ws, 0u, &code), SQ_OK);
+        expect_eq(code, SQ_P3_EVENT_TASK_CANCELLED);
+        break;
+    case 2u: /* yield-cancel */
+        while (cancelled == 0u) {
+            expect_eq(sq_p3_thread_yield(t, true, &cancelled), SQ_OK);
+        }
+        break;
+    case 3u: /* poll-cancel-pending */
+        c_pending_wait(t, p3_word(mem_b + args), &ws);
+        expect_eq(sq_p3_waitable_set_poll_cancellable(t, ws, 0u, &code), SQ_OK);
+        expect_eq(code, SQ_P3_EVENT_TASK_CANCELLED);
+        break;
+    case 4u: /* yield-cancel-pending */
+        c_pending_wait(t, p3_word(mem_b + args), &ws);
+        expect_eq(sq_p3_thread_yield(t, true, &cancelled), SQ_OK);
+        expect_eq(cancelled, 1u);
+        break;
+    default: /* pending-survives-nc-yield */
+        c_pending_wait(t, p3_word(mem_b + args), &ws);
+        expect_eq(sq_p3_thread_yield(t, false, &cancelled), SQ_OK);
+        expect_eq(cancelled, 0u);
+        expect_eq(sq_p3_thread_yield(t, true, &cancelled), SQ_OK);
+        expect_eq(cancelled, 1u);
+        break;
+    }
+    expect_eq(sq_p3_task_cancel(t), SQ_OK);
+    /* The .wast leaves its sets and ends; the fixture's pool has three
+     * sets, so they are given back. */
+    if (cw_mode >= 3u) {
+        expect_eq(sq_p3_future_drop_readable(t, &t_unit, p3_word(mem_b + args)), SQ_OK);
+    }
+    if (cw_mode != 2u) {
+        expect_eq(sq_p3_waitable_set_drop(t, ws), SQ_OK);
+    }
+    return 0u;
+}
+
+static const sq_p3_export_t c_cancellable_export = {
+    &inst_b, SQ_P3_LIFT_STACKFUL, true, &t_u32, &t_u32, c_cancellable, NULL, NULL};
+
+static void d_cancellable_run(void *arg)
+{
+    uint32_t ret = 0u;
+    for (cw_mode = 1u; cw_mode <= 5u; cw_mode++) {
+        uint32_t futw = 0u;
+        if (cw_mode >= 3u) {
+            uint64_t packed = 0u;
+            uint32_t futr_b = 0u;
+            SQ_CHECK_EQ(sq_p3_future_new(&ta, &t_unit, &packed), SQ_OK);
+            futw = (uint32_t)(packed >> 32);
+            SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, &t_unit, (uint32_t)packed, &futr_b),
+                        SQ_OK);
+            put_word(mem_a + 16, futr_b);
+        }
+        SQ_CHECK_EQ(sq_p3_call(&ta, &c_cancellable_export, 16u, 4u, true, &ret), SQ_OK);
+        SQ_CHECK_EQ(ret & 0xfu, SQ_P3_SUBTASK_STARTED);
+        uint32_t subtask = ret >> 4;
+        SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, subtask, true, &ret), SQ_OK);
+        if (cw_mode <= 2u) {
+            SQ_CHECK_EQ(ret, SQ_P3_SUBTASK_CANCELLED_BEFORE_RETURNED);
+        } else {
+            uint32_t ws = 0u;
+            uint32_t code = 0u;
+            SQ_CHECK_EQ(ret, SQ_P3_BLOCKED);
+            SQ_CHECK_EQ(sq_p3_future_write(&ta, &t_unit, futw, 0u, true, &ret), SQ_OK);
+            SQ_CHECK_EQ(ret, SQ_P3_COPY_COMPLETED);
+            SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &ws), SQ_OK);
+            SQ_CHECK_EQ(sq_p3_waitable_join(&ta, subtask, ws), SQ_OK);
+            SQ_CHECK_EQ(sq_p3_waitable_set_wait(&ta, ws, 8u, &code), SQ_OK);
+            SQ_CHECK_EQ(code, SQ_P3_EVENT_SUBTASK);
+            SQ_CHECK_EQ(p3_word(mem_a + 8), subtask);
+            SQ_CHECK_EQ(p3_word(mem_a + 12), SQ_P3_SUBTASK_CANCELLED_BEFORE_RETURNED);
+            SQ_CHECK_EQ(sq_p3_waitable_join(&ta, subtask, 0u), SQ_OK);
+            SQ_CHECK_EQ(sq_p3_waitable_set_drop(&ta, ws), SQ_OK);
+            SQ_CHECK_EQ(sq_p3_future_drop_writable(&ta, &t_unit, futw), SQ_OK);
+        }
+        SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, subtask), SQ_OK);
+    }
+    *(uint32_t *)arg = 42u;
+}
+
+static void cancellable_run(void **state)
+{
+    (void)state;
+    reset();
+    uint32_t result = 0u;
+    SQ_CHECK_EQ(sq_thread_start(&th_guest, d_cancellable_run, &result, 3u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(result, 42u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+}
+
 SQ_TEST_MAIN(SQ_TEST(drop_subtask_drop_after_return), SQ_TEST(drop_subtask_drop_before_return),
              SQ_TEST(cancel_subtask_run_f), SQ_TEST(wait_during_callback_run),
-             SQ_TEST(sync_barges_in_run))
+             SQ_TEST(sync_barges_in_run), SQ_TEST(cancellable_run))

@@ -135,10 +135,13 @@ typedef struct sq_p3_task {
     bool cancel_requested;
     bool exited;                   /**< the task's thread ended */
     bool running;                  /**< its core code runs now */
+    bool pinned;                   /**< the call that made it has not returned yet */
     /* The callback loop. */
     sq_waitable_t ready;           /**< member of the runtime's loop set */
     uint32_t step;                 /**< what the loop does with it next */
     struct sq_p3_wset *waiting;    /**< WAIT: the set it waits on */
+    struct sq_p3_wset *cancel_wait; /**< the set a cancellable wait of its thread blocks on */
+    bool cancel_blocked;           /**< its thread is in a cancellable wait or yield */
     struct sq_p3_task *next;       /**< in the entry queue, a set's parked list or the lock's waiters */
 } sq_p3_task_t;
 

@@ -106,6 +106,16 @@ sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
  *  when no member has an event. */
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 
+/** waitable-set.wait cancellable / waitable-set.poll cancellable
+ *  (`[cancellable][waitable-set-wait]`, `-poll`): as wait and poll, but a
+ *  pending cancellation of the calling task (p3_task.h) is delivered
+ *  first, once: the code TASK_CANCELLED (6) with (0, 0) stored; one
+ *  requested while the wait blocks wakes it and is delivered so. */
+sq_status_t sq_p3_waitable_set_wait_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
+                                                uint32_t *code);
+sq_status_t sq_p3_waitable_set_poll_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
+                                                uint32_t *code);
+
 /** waitable-set.drop. SQ_ERR_TRAP (BAD_HANDLE, WRONG_KIND, SET_NOT_EMPTY,
  *  SET_WAITERS, MAY_NOT_LEAVE, POISONED). */
 sq_status_t sq_p3_waitable_set_drop(sq_p3_thread_t *t, uint32_t s);

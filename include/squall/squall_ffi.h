@@ -121,7 +121,7 @@ static const uint32_t SQ_SIZEOF_sq_p3_entry_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_cancel_step_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_core_fn = 8u;
 static const uint32_t SQ_SIZEOF_sq_p3_export_t = 56u;
-static const uint32_t SQ_SIZEOF_sq_p3_task_t = 184u;
+static const uint32_t SQ_SIZEOF_sq_p3_task_t = 200u;
 static const uint32_t SQ_SIZEOF_sq_p3_pool_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 160u;
 static const uint32_t SQ_SIZEOF_sq_p3_host_direction_t = 4u;
@@ -506,6 +506,8 @@ typedef struct sq_p3_wset {
 sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index);
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
+sq_status_t sq_p3_waitable_set_wait_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
+sq_status_t sq_p3_waitable_set_poll_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 sq_status_t sq_p3_waitable_set_drop(sq_p3_thread_t *t, uint32_t s);
 sq_status_t sq_p3_waitable_join(sq_p3_thread_t *t, uint32_t w, uint32_t s);
 typedef enum sq_p3_copy_result {
@@ -627,9 +629,12 @@ typedef struct sq_p3_task {
     _Bool cancel_requested;
     _Bool exited;
     _Bool running;
+    _Bool pinned;
     sq_waitable_t ready;
     uint32_t step;
     struct sq_p3_wset *waiting;
+    struct sq_p3_wset *cancel_wait;
+    _Bool cancel_blocked;
     struct sq_p3_task *next;
 } sq_p3_task_t;
 sq_p3_thread_t *sq_p3_task_thread(sq_p3_task_t *task);

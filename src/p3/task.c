@@ -17,6 +17,7 @@
 #include <squall/p3_runtime.h>
 #include <squall/p3_task.h>
 #include <squall/thread.h>
+#include "kernel/sched.h"
 #include "p3.h"
 #include "control_rules.h"
 #include "waitable.h"
@@ -144,11 +145,12 @@ static sq_p3_task_t *task_take(sq_p3_runtime_t *rt)
     return task;
 }
 
-/* Give `task` back once nothing refers to it: its thread ended and the
- * caller holds no handle (a task given back already stays so). */
+/* Give `task` back once nothing refers to it: its thread ended, the
+ * caller holds no handle, and the call that made it has returned (a task
+ * given back already stays so). */
 static void task_release_if_done(sq_p3_task_t *task)
 {
-    if (!task->link.in_use || !task->exited || task->sub_held) {
+    if (!task->link.in_use || !task->exited || task->sub_held || task->pinned) {
         return;
     }
     sq_p3_pool_give(&task->sub.owner->runtime->tasks, task);
@@ -466,8 +468,11 @@ static void task_setup(sq_p3_task_t *task, sq_p3_instance_t *caller, const sq_p3
     task->cancel_requested = false;
     task->exited = false;
     task->running = false;
+    task->pinned = true;
     task->step = STEP_START;
     task->waiting = NULL;
+    task->cancel_wait = NULL;
+    task->cancel_blocked = false;
     task->next = NULL;
 }
 
@@ -518,9 +523,17 @@ static sq_status_t call_enter(sq_p3_task_t *task, bool async, sq_irq_key_t *key,
     uint32_t args = 0u;
     sq_status_t st = SQ_OK;
     if (is_stackful(task)) {
-        /* Its own kernel thread: not on the caller's stack. */
+        /* Its own kernel thread, not the caller's stack: the caller yields
+         * once, so that a worker of its priority runs the callee until it
+         * blocks or ends, as the reference runs it inside the lower (a
+         * callee that resolves meanwhile gives RETURNED). */
         if (task_start(task, key, &args)) {
             stackful_spawn(task, worker_free(caller->runtime), args);
+            if (sq_p3_block_check() == SQ_OK) {
+                sq_port_irq_unlock(*key);
+                sq_thread_yield();
+                *key = sq_port_irq_lock();
+            }
         } else {
             task_trapped(task);
         }
@@ -545,7 +558,6 @@ static sq_status_t call_enter(sq_p3_task_t *task, bool async, sq_irq_key_t *key,
     } else {
         st = call_wait(task, key, word);
     }
-    task_release_if_done(task);
     return st;
 }
 
@@ -602,11 +614,14 @@ sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t arg
             }
             if (st == SQ_OK && !async) {
                 st = call_wait(task, &key, word);
-                task_release_if_done(task);
             }
         } else {
             st = call_enter(task, async, &key, word);
         }
+        /* Every path above is done with the task (it may have ended while
+         * the call waited or ran the callee). */
+        task->pinned = false;
+        task_release_if_done(task);
     }
     return sq_p3_leave(t, key, st);
 }
@@ -716,7 +731,9 @@ static void task_unpark(sq_p3_task_t *task)
 /* subtask.cancel's request from `caller` (sq_p3_cancel_request): a call
  * still waiting to enter is aborted; a callback task waiting in the loop,
  * not kept out by the lock, in an instance the caller may enter, gets
- * TASK_CANCELLED now on this stack; otherwise it is pending. */
+ * TASK_CANCELLED now on this stack; otherwise it is pending, and a thread
+ * of the task in a cancellable wait or yield takes it at once on its own
+ * kernel thread. */
 static void task_cancel_request(sq_p3_task_t *task, sq_p3_instance_t *caller, sq_irq_key_t *key)
 {
     sq_p3_instance_t *callee = callee_of(task);
@@ -735,7 +752,33 @@ static void task_cancel_request(sq_p3_task_t *task, sq_p3_instance_t *caller, sq
         caller->on_stack++;
         (void)task_run(task, &ev, 0u, key);
         caller->on_stack--;
+    } else if (task->cancel_blocked) {
+        /* A thread of it is in a cancellable wait (woken: the set's other
+         * waiters look again and wait on) or yield: it takes the pending
+         * cancellation there (sq_p3_cancel_point, sq_p3_thread_yield).
+         * The caller yields once so that it runs now, as the reference
+         * resumes it inside subtask.cancel (between cooperative threads of
+         * one priority: the built-in returns once it blocks or ends). */
+        if (task->cancel_wait != NULL) {
+            sq_queue_wake_all(&task->cancel_wait->wake, SQ_OK);
+        }
+        if (sq_p3_block_check() == SQ_OK) {
+            sq_port_irq_unlock(*key);
+            sq_thread_yield();
+            *key = sq_port_irq_lock();
+        }
     }
+}
+
+bool sq_p3_cancel_point(const sq_p3_thread_t *t, sq_p3_wset_t *ws)
+{
+    sq_p3_task_t *task = t->task;
+    if (task == NULL) {
+        return false;
+    }
+    task->cancel_wait = ws;
+    task->cancel_blocked = ws != NULL;
+    return ws != NULL && sq_p3_cancel_at(&task->state, true);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -833,9 +876,17 @@ sq_status_t sq_p3_thread_yield(sq_p3_thread_t *t, bool cancellable, uint32_t *ca
     sq_irq_key_t key = sq_port_irq_lock();
     sq_status_t st = sq_p3_enter(t, true);
     if (st == SQ_OK && sq_p3_block_check() == SQ_OK) {
+        /* A cancellable yield is a cancellable blocking point: a request
+         * made meanwhile is taken below. */
+        if (t->task != NULL) {
+            t->task->cancel_blocked = cancellable;
+        }
         sq_port_irq_unlock(key);
         sq_thread_yield();
         key = sq_port_irq_lock();
+        if (t->task != NULL) {
+            t->task->cancel_blocked = false;
+        }
         if (t->instance->trap != SQ_P3_TRAP_NONE) {
             st = SQ_ERR_TRAP;
         }

@@ -300,8 +300,23 @@ void sq_p3_wset_take(sq_p3_wset_t *ws, sq_wait_event_t *ev)
 
 /* wait (block) and poll: take the oldest event of set `s`, blocking for
  * one if asked, and store it at `ptr`, checked before blocking (WS03). */
+/* The next thing a wait or poll on `ws` delivers: a pending cancellation
+ * of t's task first when `cancellable` (TASK_CANCELLED, 0, 0), else the
+ * set's oldest event (NONE when there is none). */
+static void sq_p3_set_next(const sq_p3_thread_t *t, sq_p3_wset_t *ws, bool cancellable,
+                           sq_wait_event_t *ev)
+{
+    if (cancellable && sq_p3_cancel_point(t, ws)) {
+        ev->code = SQ_WAIT_EVENT_CANCELLED;
+        ev->join_id = 0u;
+        ev->payload = 0u;
+    } else {
+        (void)sq_waitable_set_poll(&ws->set, ev);
+    }
+}
+
 static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, bool block,
-                                  uint32_t *code)
+                                  bool cancellable, uint32_t *code)
 {
     if (code == NULL) {
         return SQ_ERR_NULL;
@@ -323,7 +338,7 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     if (st == SQ_OK) {
         sq_wait_event_t ev;
         ws->waiters++;
-        (void)sq_waitable_set_poll(&ws->set, &ev);
+        sq_p3_set_next(t, ws, cancellable, &ev);
         while (block && ev.code == SQ_WAIT_EVENT_NONE) {
             key = sq_p3_block_on(&ws->wake, key);
             /* Stopped by a trap of its instance: nothing is taken. */
@@ -331,12 +346,16 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
                 st = SQ_ERR_TRAP;
                 break;
             }
-            (void)sq_waitable_set_poll(&ws->set, &ev);
+            sq_p3_set_next(t, ws, cancellable, &ev);
+        }
+        if (cancellable) {
+            (void)sq_p3_cancel_point(t, NULL);
         }
         ws->waiters--;
         if (st == SQ_OK) {
-            uint32_t payload =
-                ev.code == SQ_WAIT_EVENT_NONE ? 0u : sq_p3_payload(t->instance, &ev);
+            uint32_t payload = ev.code == SQ_WAIT_EVENT_NONE || ev.code == SQ_WAIT_EVENT_CANCELLED
+                                   ? 0u
+                                   : sq_p3_payload(t->instance, &ev);
             /* Memory may have moved (grown) while blocked: the same
              * offset, still in bounds. */
             at = t->instance->memory + ptr;
@@ -356,7 +375,7 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
 */
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
 {
-    return sq_p3_set_take(t, s, ptr, true, code);
+    return sq_p3_set_take(t, s, ptr, true, false, code);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -367,7 +386,32 @@ sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
 */
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
 {
-    return sq_p3_set_take(t, s, ptr, false, code);
+    return sq_p3_set_take(t, s, ptr, false, false, code);
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    requires code == \null || \valid(code);
+    ensures code == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==>
+      SQ_WAIT_EVENT_SUBTASK <= *code <= SQ_WAIT_EVENT_CANCELLED;
+*/
+sq_status_t sq_p3_waitable_set_wait_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
+                                                uint32_t *code)
+{
+    return sq_p3_set_take(t, s, ptr, true, true, code);
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    requires code == \null || \valid(code);
+    ensures code == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> *code <= SQ_WAIT_EVENT_CANCELLED;
+*/
+sq_status_t sq_p3_waitable_set_poll_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
+                                                uint32_t *code)
+{
+    return sq_p3_set_take(t, s, ptr, false, true, code);
 }
 
 /*@ requires sq_p3_thread_readable(t);

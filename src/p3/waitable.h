@@ -108,4 +108,11 @@ uint32_t sq_p3_subtask_deliver(sq_p3_waitable_t *w);
  *  event: the first parked task is made ready in the loop (task.c). */
 void sq_p3_loop_set_event(sq_p3_wset_t *ws);
 
+/** A cancellable wait or poll of guest thread `t` on set `ws` looks for a
+ *  cancellation of t's task (task.c): true when a pending one is
+ *  delivered now (once, CP04). Until called again with `ws` NULL (the
+ *  wait is over), a cancellation requested meanwhile wakes the waiters of
+ *  `ws`. A thread that is no task's never has one. */
+bool sq_p3_cancel_point(const sq_p3_thread_t *t, sq_p3_wset_t *ws);
+
 #endif /* SQUALL_SRC_P3_WAITABLE_H */
