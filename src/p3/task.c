@@ -70,10 +70,23 @@ static sq_p3_task_t *fifo_pop(sq_p3_task_t **head, sq_p3_task_t **tail)
     return task;
 }
 
+/* `task` becomes a member of its runtime's loop set (if it is not yet):
+ * it runs or waits beyond the call that made it. A call that ends inside
+ * sq_p3_call never joins (the common case costs no join and leave). */
+static void loop_join(sq_p3_task_t *task)
+{
+    sq_p3_runtime_t *rt = task->sub.owner->runtime;
+    if (task->ready.set == NULL) {
+        /* The loop has room for every task of the pool. */
+        (void)sq_waitable_join(&task->ready, &rt->loop, task_id(rt, task));
+    }
+}
+
 /* Make `task` ready in the loop to do `step` (one pending post at most:
  * a ready task is taken once). */
 static void loop_post(sq_p3_task_t *task, uint32_t step)
 {
+    loop_join(task);
     task->step = step;
     if (sq_waitable_pending(&task->ready) == SQ_WAIT_EVENT_NONE) {
         (void)sq_waitable_post(&task->ready, SQ_WAIT_EVENT_SUBTASK, 0u);
@@ -133,14 +146,12 @@ static void lock_release(sq_p3_task_t *task)
     }
 }
 
-/* A task from `rt`'s pool, a member of the loop, or NULL. */
+/* A task from `rt`'s pool, in no loop yet, or NULL. */
 static sq_p3_task_t *task_take(sq_p3_runtime_t *rt)
 {
     sq_p3_task_t *task = sq_p3_pool_take(&rt->tasks);
     if (task != NULL) {
         task->ready = (sq_waitable_t)SQ_WAITABLE_INIT;
-        /* The loop has room for every task of the pool. */
-        (void)sq_waitable_join(&task->ready, &rt->loop, task_id(rt, task));
     }
     return task;
 }
@@ -162,8 +173,10 @@ static void task_exit(sq_p3_task_t *task)
 {
     task->exited = true;
     task->thread.magic = 0u;
-    (void)sq_waitable_clear(&task->ready);
-    (void)sq_waitable_leave(&task->ready);
+    if (task->ready.set != NULL) {
+        (void)sq_waitable_clear(&task->ready);
+        (void)sq_waitable_leave(&task->ready);
+    }
     task_release_if_done(task);
 }
 
@@ -556,6 +569,7 @@ static sq_status_t call_enter(sq_p3_task_t *task, bool async, sq_irq_key_t *key,
     } else if (async) {
         st = sub_insert(task, word);
     } else {
+        loop_join(task);
         st = call_wait(task, key, word);
     }
     return st;
@@ -609,6 +623,7 @@ sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t arg
             st = async ? sub_insert(task, word) : SQ_OK;
             if (st == SQ_OK) {
                 fifo_push(&callee->queue_head, &callee->queue_tail, task);
+                loop_join(task);
             } else {
                 task_exit(task);
             }
@@ -619,8 +634,12 @@ sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t arg
             st = call_enter(task, async, &key, word);
         }
         /* Every path above is done with the task (it may have ended while
-         * the call waited or ran the callee). */
+         * the call waited or ran the callee); one that goes on is in the
+         * loop. */
         task->pinned = false;
+        if (!task->exited) {
+            loop_join(task);
+        }
         task_release_if_done(task);
     }
     return sq_p3_leave(t, key, st);
