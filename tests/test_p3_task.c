@@ -965,6 +965,65 @@ static void stackful_calls(void **state)
     SQ_CHECK_EQ(sq_p3_runtime_workers(&p3_rt, workers, 1u, SQ_PRIO_IDLE), SQ_ERR_INVALID);
 }
 
+/* A trap of the callee ends its calls waiting to enter and its callback
+ * tasks waiting in the loop, unresolved (the reference stops the whole
+ * store: squall traps the offending instance only); the caller's handles
+ * stay unresolved, its next call into b traps CANNOT_ENTER. */
+static void callee_trap_ends_waiting(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_return_read;
+    uint32_t w1 = 0u;
+    uint32_t w2 = 0u;
+    SQ_CHECK_EQ(call(5u, &w1), SQ_OK);
+    SQ_CHECK_EQ(w1, 0x11u);
+    SQ_CHECK_EQ(sq_p3_backpressure_inc(&tb), SQ_OK);
+    SQ_CHECK_EQ(call(6u, &w2), SQ_OK);
+    SQ_CHECK_EQ(w2, 0x20u);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&tb, 99u), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_BAD_HANDLE);
+    loop_idle();
+    SQ_CHECK_EQ(trail_n, 1u);
+    SQ_CHECK(inst_b.queue_head == NULL);
+    p3_expect_event(&ta, 1u, SQ_P3_EVENT_NONE, 0u);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 2u), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_SUBTASK_UNRESOLVED);
+}
+
+/* A sync caller waiting on a call queued in b is woken by b's trap:
+ * SQ_ERR_STATE, its own instance untouched, the task given back. */
+static sq_status_t woken_st;
+static void sync_waiting_caller(void *arg)
+{
+    (void)arg;
+    uint32_t word = 0u;
+    woken_st = sq_p3_call(&ta, &b_export, 16u, 32u, false, &word);
+}
+
+static void trap_b(void *arg)
+{
+    (void)arg;
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&tb, 99u), SQ_ERR_TRAP);
+}
+
+static void callee_trap_wakes_sync_caller(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_double;
+    woken_st = SQ_OK;
+    SQ_CHECK_EQ(sq_p3_backpressure_inc(&tb), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_caller, sync_waiting_caller, NULL, 2u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_loop, trap_b, NULL, 3u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(woken_st, SQ_ERR_STATE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(trail_n, 0u);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+}
+
 SQ_TEST_MAIN(SQ_TEST(returns_at_once), SQ_TEST(started_then_returned),
              SQ_TEST(drop_before_delivery_traps), SQ_TEST(drop_resolved_undelivered_traps),
              SQ_TEST(subtask_event_in_set), SQ_TEST(yield_rounds), SQ_TEST(backpressure_queue),
@@ -974,4 +1033,5 @@ SQ_TEST_MAIN(SQ_TEST(returns_at_once), SQ_TEST(started_then_returned),
              SQ_TEST(cancel_before_start), SQ_TEST(cancel_resolved), SQ_TEST(cancel_sync_rules),
              SQ_TEST(task_cancel_rules), SQ_TEST(thread_yield), SQ_TEST(sync_lower_waits),
              SQ_TEST(sync_lower_behind_backpressure), SQ_TEST(sync_barges_in),
-             SQ_TEST(sync_lower_outside_thread), SQ_TEST(stackful_calls))
+             SQ_TEST(sync_lower_outside_thread), SQ_TEST(stackful_calls),
+             SQ_TEST(callee_trap_ends_waiting), SQ_TEST(callee_trap_wakes_sync_caller))

@@ -167,10 +167,14 @@ static void task_release_if_done(sq_p3_task_t *task)
     sq_p3_pool_give(&task->sub.owner->runtime->tasks, task);
 }
 
-/* The task's thread ended: its context is unusable from now on, and it
- * leaves the loop (a loop with no member left has nothing to run). */
+/* The task's thread ended: its context is unusable from now on, it
+ * leaves the loop, and a sync caller waiting on it looks again (it ended
+ * unresolved only when its instance trapped). */
 static void task_exit(sq_p3_task_t *task)
 {
+    if (task->sub.sync_waiting) {
+        sq_p3_waitable_raise(&task->sub, SQ_WAIT_EVENT_SUBTASK);
+    }
     task->exited = true;
     task->thread.magic = 0u;
     if (task->ready.set != NULL) {
@@ -195,7 +199,6 @@ static void sub_notify(sq_p3_task_t *task)
 static void task_trapped(sq_p3_task_t *task)
 {
     sq_p3_stop_blocked(callee_of(task));
-    sub_notify(task);
     task_exit(task);
 }
 
@@ -785,6 +788,24 @@ static void task_cancel_request(sq_p3_task_t *task, sq_p3_instance_t *caller, sq
             sq_port_irq_unlock(*key);
             sq_thread_yield();
             *key = sq_port_irq_lock();
+        }
+    }
+}
+
+void sq_p3_tasks_stop(sq_p3_instance_t *inst)
+{
+    sq_p3_runtime_t *rt = inst->runtime;
+    for (uint32_t id = 1u; id <= rt->tasks.count; id++) {
+        sq_p3_task_t *task = task_of(rt, id);
+        /* Tasks whose core code runs end when it returns (task_run,
+         * stackful_main); the others of the trapped callee end now. */
+        if (task->link.in_use && !task->exited && !task->running && callee_of(task) == inst) {
+            if (task->state == (uint32_t)SQ_P3_TASK_INITIAL) {
+                (void)list_unlink(&inst->queue_head, &inst->queue_tail, task);
+            } else {
+                task_unpark(task);
+            }
+            task_exit(task);
         }
     }
 }

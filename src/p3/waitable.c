@@ -186,6 +186,7 @@ sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key)
 
 void sq_p3_stop_blocked(sq_p3_instance_t *inst)
 {
+    sq_p3_tasks_stop(inst);
     const sq_p3_pool_t *sets = &inst->runtime->sets;
     const sq_p3_pool_t *channels = &inst->runtime->channels;
     for (uint32_t i = 0u; i < sets->count; i++) {

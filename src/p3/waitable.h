@@ -76,8 +76,9 @@ sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key);
 
 /** Wake every thread blocked in a built-in of `inst` (waiting on one of
  *  its sets, or as the synchronous waiter of one of its ends): `inst` has
- *  trapped, and each returns SQ_ERR_TRAP. O(the runtime's sets and
- *  channels). Under the lock. */
+ *  trapped, and each returns SQ_ERR_TRAP; its waiting calls and callback
+ *  tasks end (sq_p3_tasks_stop). O(the runtime's sets, channels and
+ *  tasks). Under the lock. */
 void sq_p3_stop_blocked(sq_p3_instance_t *inst);
 
 /** End a built-in's critical section under `key` with status `st`: after
@@ -114,5 +115,10 @@ void sq_p3_loop_set_event(sq_p3_wset_t *ws);
  *  wait is over), a cancellation requested meanwhile wakes the waiters of
  *  `ws`. A thread that is no task's never has one. */
 bool sq_p3_cancel_point(const sq_p3_thread_t *t, sq_p3_wset_t *ws);
+
+/** `inst` has trapped: its calls waiting to enter and its callback tasks
+ *  waiting in the loop end there, unresolved, and a sync caller waiting
+ *  on one of them is woken (task.c). Under the lock. */
+void sq_p3_tasks_stop(sq_p3_instance_t *inst);
 
 #endif /* SQUALL_SRC_P3_WAITABLE_H */
