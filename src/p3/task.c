@@ -117,12 +117,15 @@ static void entry_admit(sq_p3_instance_t *inst)
 }
 
 /* Whether a ready callback task is kept out of its instance by the
- * exclusive lock: the entry rule's lock part (sq_p3_lock_gates), the
- * only one for a task that has entered. */
+ * exclusive lock: the entry decision with nothing but the lock in play
+ * (sq_p3_lock_gates), the only rule for a task that has entered. */
 static bool lock_keeps_out(const sq_p3_task_t *task)
 {
     const sq_p3_task_t *h = callee_of(task)->holder;
-    return h != NULL && h != task && h->state != (uint32_t)SQ_P3_TASK_RESOLVED;
+    return sq_p3_entry_decide(SQ_P3_TRAP_NONE, false, true, task->export_->lift, 0u,
+                              h != NULL && h != task,
+                              h != NULL && h->state == (uint32_t)SQ_P3_TASK_RESOLVED,
+                              false) == SQ_P3_ENTRY_WAIT;
 }
 
 static bool sub_resolved(const sq_p3_task_t *task)
