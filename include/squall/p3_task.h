@@ -252,7 +252,9 @@ sq_status_t sq_p3_backpressure_dec(sq_p3_thread_t *t);
  * 3 .. 15 trap CALLBACK_CODE in the callee). Never blocks. SQ_OK (one
  * step made), SQ_ERR_EMPTY (nothing ready), SQ_ERR_NULL, SQ_ERR_INVALID
  * (no task pool), SQ_ERR_NOT_FOUND (the table has no entry for the event:
- * the task stays parked).
+ * the task stays parked), SQ_ERR_AGAIN (the set's oldest event is an
+ * end's whose channel moves bytes right now: the task stays ready, step
+ * again; sq_p3_loop_run waits for the move).
  */
 sq_status_t sq_p3_loop_step(struct sq_p3_runtime *rt);
 

@@ -973,7 +973,7 @@ sq_status_t sq_p3_backpressure_dec(sq_p3_thread_t *t)
 
 /* One ready task: enter it (the oldest waiting call, deciding again), or
  * give its callback the event it was made ready for. */
-static sq_status_t loop_run(sq_p3_task_t *task, sq_irq_key_t *key)
+static sq_status_t loop_run(sq_p3_task_t *task, bool block, sq_irq_key_t *key)
 {
     sq_p3_instance_t *callee = callee_of(task);
     if (task->step == STEP_START) {
@@ -994,6 +994,19 @@ static sq_status_t loop_run(sq_p3_task_t *task, sq_irq_key_t *key)
             return SQ_OK;
         }
         return task_run(task, NULL, args, key);
+    }
+    if (task->step == STEP_WAIT) {
+        /* A move in flight on the channel of the set's oldest event ends
+         * first, so that what follows is decided and taken in one
+         * critical section; the task counts as running meanwhile (a
+         * cancel stays pending, a trap leaves it to the check below). */
+        task->running = true;
+        sq_status_t st = sq_p3_wset_settle(task->waiting, block, key);
+        task->running = false;
+        if (st == SQ_ERR_AGAIN) {
+            loop_post(task, STEP_WAIT);
+            return st;
+        }
     }
     if (callee->trap != SQ_P3_TRAP_NONE) {
         /* Its instance trapped while it waited: no more callbacks. */
@@ -1060,7 +1073,7 @@ sq_status_t sq_p3_loop_run(sq_p3_runtime_t *rt)
              * task's leaving. */
             key = sq_p3_block_on(&rt->loop.waiters, key);
         } else {
-            (void)loop_run(task_of(rt, ev.join_id), &key);
+            (void)loop_run(task_of(rt, ev.join_id), true, &key);
         }
     }
     sq_port_irq_unlock(key);
@@ -1080,7 +1093,7 @@ sq_status_t sq_p3_loop_step(sq_p3_runtime_t *rt)
     sq_status_t st = SQ_ERR_EMPTY;
     (void)sq_waitable_set_poll(&rt->loop, &ev);
     if (ev.code != SQ_WAIT_EVENT_NONE) {
-        st = loop_run(task_of(rt, ev.join_id), &key);
+        st = loop_run(task_of(rt, ev.join_id), false, &key);
     }
     sq_port_irq_unlock(key);
     return st;

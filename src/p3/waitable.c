@@ -28,6 +28,7 @@
 #include <squall/p3_waitable.h>
 #include "p3.h"
 #include "kernel/sched.h"
+#include "tasks/waitable_set_locked.h"
 #include "waitable.h"
 
 sq_p3_trap_t sq_p3_sync_refusal(bool sync_waiting, bool in_set, bool async)
@@ -121,13 +122,15 @@ static void sq_p3_set_raised(sq_p3_wset_t *ws)
 
 void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code)
 {
-    if (!sq_p3_waitable_has_event(w)) {
-        /* Cannot fail: a valid code, nothing pending, and a member of a
-         * set without an event is not among its pending entries. */
-        (void)sq_waitable_post(&w->base, code, 0u);
-        if (w->set != NULL) {
-            sq_p3_set_raised(w->set);
-        }
+    /* Under the caller's lock: nobody waits on the aggregator's own queue
+     * of a P3 set, so there is nothing to reschedule for. SQ_ERR_BUSY: an
+     * event is pending already (it stays, in its place); no other
+     * refusal, with a valid code and a member of a set without an event
+     * not among its pending entries. A thread blocked in wait and a
+     * callback task parked on the set count among its waiters. */
+    if (sq_waitable_post_locked(&w->base, code, 0u) == SQ_OK && w->set != NULL &&
+        w->set->waiters > 0u) {
+        sq_p3_set_raised(w->set);
     }
     if (w->sync_waiting) {
         sq_p3_wake_first(&w->wake);
@@ -172,6 +175,23 @@ sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key)
 {
     (void)sq_sched_unlock_result(key, sq_sched_pend(q, SQ_FOREVER));
     return sq_port_irq_lock();
+}
+
+sq_status_t sq_p3_move_wait(sq_p3_channel_t *ch, sq_p3_waitable_t *w, sq_irq_key_t *key)
+{
+    sq_status_t st = sq_p3_block_check();
+    if (st == SQ_OK) {
+        ch->moving = SQ_P3_MOVE_AWAITED;
+        *key = sq_p3_block_on(&w->wake, *key);
+    }
+    return st;
+}
+
+void sq_p3_move_done(sq_p3_channel_t *ch)
+{
+    sq_queue_wake_all(&ch->readable.w.wake, SQ_OK);
+    sq_queue_wake_all(&ch->writable.w.wake, SQ_OK);
+    sq_sched_reschedule();
 }
 
 sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key)
@@ -277,45 +297,102 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index)
     return sq_p3_leave(t, key, st);
 }
 
-/* The payload of the event just taken from a set for waitable `index` of
- * `inst`: what the waitable says now. */
-static uint32_t sq_p3_payload(sq_p3_instance_t *inst, const sq_wait_event_t *ev)
+/* The stream or future end that member `base` of a P3 set is, or NULL (a
+ * subtask): every member is a P3 waitable (base first in it), and an
+ * end's waitable is first in the end. */
+static sq_p3_end_t *sq_p3_member_end(sq_waitable_t *base)
 {
-    void *object;
-    uint32_t kind;
-    /* A member of a set is in its owner's table (it leaves at drop). */
-    (void)sq_p3_handle_get(&inst->handles, ev->join_id, SQ_P3_KINDS_WAITABLE, &object, &kind);
-    if (kind == SQ_P3_KIND_SUBTASK) {
-        return sq_p3_subtask_deliver(object);
+    sq_p3_waitable_t *w = (sq_p3_waitable_t *)base;
+    return w->kind <= SQ_P3_KIND_FUTURE_WRITABLE ? (sq_p3_end_t *)w : NULL;
+}
+
+/* The end whose event is the oldest of ws, if a move is in flight on its
+ * channel (its count is the one after the move), else NULL. */
+static inline sq_p3_end_t *sq_p3_set_moving(const sq_p3_wset_t *ws)
+{
+    if (ws->set.pending_count == 0u) {
+        return NULL;
     }
-    return sq_p3_end_deliver(object);
+    sq_p3_end_t *e = sq_p3_member_end(ws->set.pending[0]);
+    return e != NULL && e->channel->moving != SQ_P3_MOVE_NONE ? e : NULL;
+}
+
+/* Wait until no move is in flight on the channel of ws's oldest event,
+ * for a thread or callback task counted among ws's waiters (so ws
+ * stays): the lock held under *key is released meanwhile. SQ_ERR_TRAP
+ * when ws's owner traps meanwhile; SQ_ERR_IN_ISR, SQ_ERR_STATE where
+ * nothing can block. */
+static inline sq_status_t sq_p3_set_settle(sq_p3_wset_t *ws, sq_irq_key_t *key)
+{
+    sq_p3_end_t *e = sq_p3_set_moving(ws);
+    while (e != NULL) {
+        sq_status_t st = sq_p3_move_wait(e->channel, &e->w, key);
+        if (st == SQ_OK && ws->owner->trap != SQ_P3_TRAP_NONE) {
+            st = SQ_ERR_TRAP;
+        }
+        if (st != SQ_OK) {
+            return st;
+        }
+        e = sq_p3_set_moving(ws);
+    }
+    return SQ_OK;
+}
+
+/* Take the oldest event of settled set ws into *ev (NONE when none) and
+ * its payload into *payload: what the waitable says now, an end's result
+ * word or a subtask's state (a resolved one's delivered). */
+static inline void sq_p3_set_deliver(sq_p3_wset_t *ws, sq_wait_event_t *ev, uint32_t *payload)
+{
+    sq_waitable_t *member = ws->set.pending_count > 0u ? ws->set.pending[0] : NULL;
+    /* A set of the pool is usable until dropped, which needs no waiters. */
+    sq_wset_deliver(&ws->set, ev);
+    if (member == NULL) {
+        *payload = 0u;
+    } else {
+        sq_p3_end_t *e = sq_p3_member_end(member);
+        *payload = e != NULL ? sq_p3_end_deliver(e)
+                             : sq_p3_subtask_deliver((sq_p3_waitable_t *)member);
+    }
+}
+
+sq_status_t sq_p3_wset_settle(sq_p3_wset_t *ws, bool block, sq_irq_key_t *key)
+{
+    if (!block) {
+        return sq_p3_set_moving(ws) != NULL ? SQ_ERR_AGAIN : SQ_OK;
+    }
+    ws->waiters++;
+    sq_status_t st = sq_p3_set_settle(ws, key);
+    ws->waiters--;
+    return st;
 }
 
 void sq_p3_wset_take(sq_p3_wset_t *ws, sq_wait_event_t *ev)
 {
-    (void)sq_waitable_set_poll(&ws->set, ev);
-    if (ev->code != SQ_WAIT_EVENT_NONE) {
-        ev->payload = sq_p3_payload(ws->owner, ev);
-    }
+    sq_p3_set_deliver(ws, ev, &ev->payload);
 }
 
-/* wait (block) and poll: take the oldest event of set `s`, blocking for
- * one if asked, and store it at `ptr`, checked before blocking (WS03). */
 /* The next thing a wait or poll on `ws` delivers: a pending cancellation
  * of t's task first when `cancellable` (TASK_CANCELLED, 0, 0), else the
- * set's oldest event (NONE when there is none). */
-static void sq_p3_set_next(const sq_p3_thread_t *t, sq_p3_wset_t *ws, bool cancellable,
-                           sq_wait_event_t *ev)
+ * set's oldest event (NONE when there is none) once settled. */
+static inline sq_status_t sq_p3_set_next(const sq_p3_thread_t *t, sq_p3_wset_t *ws,
+                                         bool cancellable, sq_wait_event_t *ev,
+                                         uint32_t *payload, sq_irq_key_t *key)
 {
     if (cancellable && sq_p3_cancel_point(t, ws)) {
         ev->code = SQ_WAIT_EVENT_CANCELLED;
         ev->join_id = 0u;
-        ev->payload = 0u;
-    } else {
-        (void)sq_waitable_set_poll(&ws->set, ev);
+        *payload = 0u;
+        return SQ_OK;
     }
+    sq_status_t st = sq_p3_set_settle(ws, key);
+    if (st == SQ_OK) {
+        sq_p3_set_deliver(ws, ev, payload);
+    }
+    return st;
 }
 
+/* wait (block) and poll: take the oldest event of set `s`, blocking for
+ * one if asked, and store it at `ptr`, checked before blocking (WS03). */
 static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, bool block,
                                   bool cancellable, uint32_t *code)
 {
@@ -338,25 +415,23 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     }
     if (st == SQ_OK) {
         sq_wait_event_t ev;
+        uint32_t payload = 0u;
         ws->waiters++;
-        sq_p3_set_next(t, ws, cancellable, &ev);
-        while (block && ev.code == SQ_WAIT_EVENT_NONE) {
+        st = sq_p3_set_next(t, ws, cancellable, &ev, &payload, &key);
+        while (st == SQ_OK && block && ev.code == SQ_WAIT_EVENT_NONE) {
             key = sq_p3_block_on(&ws->wake, key);
             /* Stopped by a trap of its instance: nothing is taken. */
             if (t->instance->trap != SQ_P3_TRAP_NONE) {
                 st = SQ_ERR_TRAP;
                 break;
             }
-            sq_p3_set_next(t, ws, cancellable, &ev);
+            st = sq_p3_set_next(t, ws, cancellable, &ev, &payload, &key);
         }
         if (cancellable) {
             (void)sq_p3_cancel_point(t, NULL);
         }
         ws->waiters--;
         if (st == SQ_OK) {
-            uint32_t payload = ev.code == SQ_WAIT_EVENT_NONE || ev.code == SQ_WAIT_EVENT_CANCELLED
-                                   ? 0u
-                                   : sq_p3_payload(t->instance, &ev);
             /* Memory may have moved (grown) while blocked: the same
              * offset, still in bounds. */
             at = t->instance->memory + ptr;
@@ -382,7 +457,7 @@ sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
 /*@ requires sq_p3_thread_readable(t);
     requires code == \null || \valid(code);
     ensures code == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *code <= SQ_WAIT_EVENT_CANCELLED;
 */
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
@@ -406,7 +481,7 @@ sq_status_t sq_p3_waitable_set_wait_cancellable(sq_p3_thread_t *t, uint32_t s, u
 /*@ requires sq_p3_thread_readable(t);
     requires code == \null || \valid(code);
     ensures code == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *code <= SQ_WAIT_EVENT_CANCELLED;
 */
 sq_status_t sq_p3_waitable_set_poll_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
