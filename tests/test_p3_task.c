@@ -213,6 +213,39 @@ static void started_then_returned(void **state)
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_BAD_HANDLE);
 }
 
+/* A WAIT's event whose channel has a copy running unlocked (as a long
+ * guest-to-guest move leaves it, marked here) is taken once the copy is
+ * over: sq_p3_loop_step leaves the task ready and says SQ_ERR_AGAIN, and
+ * no callback runs meanwhile; then the event and its count as usual. */
+static void loop_step_waits_for_move(void **state)
+{
+    (void)state;
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback_return_read;
+    uint32_t word = 0u;
+    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    feed_b(0xa1b2c3d4u);
+    void *object = NULL;
+    uint32_t kind = 0u;
+    SQ_CHECK_EQ(sq_p3_handle_get(&inst_b.handles, b_r, SQ_P3_KINDS_WAITABLE, &object, &kind),
+                SQ_OK);
+    sq_p3_channel_t *ch = ((sq_p3_end_t *)object)->channel;
+    ch->moving = SQ_P3_MOVE_RUNNING;
+    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_ERR_AGAIN);
+    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_ERR_AGAIN);
+    SQ_CHECK_EQ(trail_n, 1u);
+    ch->moving = SQ_P3_MOVE_NONE;
+    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
+    SQ_CHECK_EQ(trail_n, 2u);
+    SQ_CHECK_EQ(trail[1], SQ_P3_EVENT_STREAM_READ);
+    SQ_CHECK_EQ(p3_word(mem_a + 32), 0xa1b2c3d4u);
+    loop_idle();
+    p3_expect_event(&ta, 1u, SQ_P3_EVENT_SUBTASK, SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_OK);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+}
+
 static void drop_before_delivery_traps(void **state)
 {
     (void)state;
@@ -1025,6 +1058,7 @@ static void callee_trap_wakes_sync_caller(void **state)
 }
 
 SQ_TEST_MAIN(SQ_TEST(returns_at_once), SQ_TEST(started_then_returned),
+             SQ_TEST(loop_step_waits_for_move),
              SQ_TEST(drop_before_delivery_traps), SQ_TEST(drop_resolved_undelivered_traps),
              SQ_TEST(subtask_event_in_set), SQ_TEST(yield_rounds), SQ_TEST(backpressure_queue),
              SQ_TEST(started_event), SQ_TEST(backpressure_limits), SQ_TEST(callee_traps),
