@@ -105,6 +105,26 @@ static void rearm_in_expiry_sets_next(void **state)
     SQ_CHECK_EQ(sq_timer_stop(&tb), SQ_OK);
 }
 
+/* Time stops at SQ_TICK_MAX: what is due by then fires, a deadline past it
+ * stays armed, is the next deadline, and is never reached. */
+static void time_stops_at_the_maximum(void **state)
+{
+    (void)state;
+    setup();
+    sq_kernel.now = SQ_TICK_MAX - 2u;
+    SQ_CHECK_EQ(sq_timer_start(&ta, 1u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_timer_start(&tb, 4u, 0u), SQ_OK);
+    sq_kernel_tick(UINT32_MAX);
+    SQ_CHECK(sq_kernel_now() == SQ_TICK_MAX);
+    SQ_CHECK_EQ(fired_count, 1u);
+    SQ_CHECK_EQ(fired[0], 'a');
+    SQ_CHECK(sq_timeout_next_deadline() == SQ_TICK_MAX + 2u);
+    sq_kernel_tick(1u);
+    SQ_CHECK_EQ(fired_count, 1u);
+    SQ_CHECK(sq_timer_running(&tb));
+}
+
 SQ_TEST_MAIN(SQ_TEST(next_is_the_earliest_armed),
              SQ_TEST(disarm_leaves_a_bound_until_a_tick_reaches_it),
-             SQ_TEST(one_tick_fires_earliest_first), SQ_TEST(rearm_in_expiry_sets_next))
+             SQ_TEST(one_tick_fires_earliest_first), SQ_TEST(rearm_in_expiry_sets_next),
+             SQ_TEST(time_stops_at_the_maximum))
