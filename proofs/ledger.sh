@@ -61,6 +61,8 @@ the run took from the cache and how many it computed.
 | TO02 (kernel) | a wait or timer with a finite timeout is armed with deadline now + timeout |
 | TO03 | a disarmed (aborted) timeout, and the timeout of every woken or ended thread, is no longer armed |
 | TO04 (kernel) | each tick picks an armed timeout only if its deadline is <= now, and stops when none is left |
+| TO09 | the kernel's next deadline is at or before every armed deadline: arming lowers it, a tick before it finds nothing due without a scan |
+| TO10 | a tick that scans the armed table leaves the next deadline exact: the earliest armed deadline, SQ_TICK_NEVER when none is armed |
 | SC01 | the first of a queue is the lowest (priority, ticket) on it: highest priority, oldest among equals |
 | SC02 | a thread joining a queue gets a ticket above every queued thread's: behind its equals |
 | SC03 | leaving a queue changes no other thread's queue |

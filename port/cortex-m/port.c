@@ -45,8 +45,10 @@
  * (struct port_frame, then the FP words). EXC_RETURN is kept per thread so
  * that the exception return always matches how the thread was entered (on
  * the M33, Secure state and its stack-frame bits; everywhere, whether it
- * has an FP context). t->context[1] is the thread's
- * CONTROL.nPRIV: 1 while a user thread runs its own code, 0 otherwise.
+ * has an FP context). Bit 0 of t->context[1] is the thread's
+ * CONTROL.nPRIV: 1 while a user thread runs its own code, 0 otherwise;
+ * bit 1 (PORT_CTX_USER) marks a user thread, so that one word of each
+ * thread tells a switch whether isolation has anything to do.
  *
  * Isolation (ARMv7-M PMSAv7, ARMv8-M Mainline PMSAv8; docs/ISOLATION.md):
  * the MPU runs with PRIVDEFENA, so privileged code keeps the default map.
@@ -230,6 +232,8 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define MPU_TYPE_DREGION(type) (((type) >> 8) & 0xffu)
 
 #define CONTROL_NPRIV 1u
+/* t->context[1]: CONTROL_NPRIV as saved, and this for a user thread. */
+#define PORT_CTX_USER 2u
 
 /* FPU lazy stacking controls. (The start-up code gives coprocessors 10
  * and 11, the FPU, full access in CPACR before any FP instruction.) */
@@ -653,7 +657,8 @@ static void port_mpu_load(const sq_thread_t *t)
  * data included). Such a thread is ended instead (SQ_FAULT_STACK). A
  * thread that has ended is never resumed: its registers are discarded.
  */
-static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp, uint32_t exc_return)
+static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp, uint32_t exc_return,
+                                uint32_t npriv)
 {
     size_t bytes = port_saved_bytes(exc_return);
     uintptr_t save = psp - bytes;
@@ -661,12 +666,14 @@ static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp, uint32_t exc_retu
         return (uintptr_t)port_discard;
     }
 #if PORT_ISOLATION
-    if ((port_control() & CONTROL_NPRIV) != 0u && !port_in_stack(t, save, bytes)) {
+    if (npriv != 0u && !port_in_stack(t, save, bytes)) {
         if (!sq_kernel_user_fault(SQ_FAULT_STACK, psp)) {
             sq_port_fatal("unprivileged kernel thread at", psp);
         }
         return (uintptr_t)port_discard;
     }
+#else
+    (void)npriv;
 #endif
     return save;
 }
@@ -683,22 +690,37 @@ static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp, uint32_t exc_retu
  * interrupts out while the scheduler chooses; PendSV itself only runs when
  * the interrupted thread had the lock released, so the key is 0 and every
  * thread leaves and resumes with the lock free.
+ *
+ * Isolation costs a switch between two privileged threads one test: when
+ * neither is a user thread, CONTROL is privileged and the incoming thread
+ * was saved privileged, the outgoing thread had no view (regions 1.. are
+ * off: port_mpu_loaded is 0 whenever the current thread is privileged),
+ * the incoming one needs none, CONTROL stays as it is, and the outgoing
+ * thread's saved nPRIV is already 0 (it runs privileged, and Thread mode
+ * cannot regain privilege it gave up: a saved 1 would mean CONTROL.nPRIV
+ * is 1 now); so nothing is loaded or written.
  */
 uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return)
 {
     sq_irq_key_t key = sq_port_irq_lock();
     sq_thread_t *prev = sq_sched_current();
-    uintptr_t save = port_save_area(prev, psp, exc_return);
-    prev->context[0] = save;
 #if PORT_ISOLATION
-    prev->context[1] = port_control() & CONTROL_NPRIV;
+    uint32_t npriv = port_control() & CONTROL_NPRIV;
+#else
+    uint32_t npriv = 0u;
 #endif
+    uintptr_t save = port_save_area(prev, psp, exc_return, npriv);
+    prev->context[0] = save;
     sq_thread_t *next = sq_sched_switch();
     /* Set before PendSV_Handler loads the new PSP, which lies above it. */
     port_set_stack_limit(next);
 #if PORT_ISOLATION
-    port_mpu_load(next);
-    port_set_control((port_control() & ~CONTROL_NPRIV) | (uint32_t)next->context[1]);
+    if ((npriv | prev->context[1] | next->context[1]) != 0u) {
+        prev->context[1] = (prev->context[1] & PORT_CTX_USER) | npriv;
+        port_mpu_load(next);
+        port_set_control((port_control() & ~CONTROL_NPRIV) |
+                         ((uint32_t)next->context[1] & CONTROL_NPRIV));
+    }
 #endif
     sq_port_irq_unlock(key);
     return (uint64_t)next->context[0] << 32 | save;
@@ -846,7 +868,7 @@ void sq_port_thread_prepare(sq_thread_t *t)
     hw->xpsr = XPSR_THUMB;
     t->context[0] = (uintptr_t)f;
     /* Privileged: a user thread drops privilege in port_user_start. */
-    t->context[1] = 0u;
+    t->context[1] = user ? PORT_CTX_USER : 0u;
 }
 
 /* ---- Kernel start and stop -------------------------------------------- */
