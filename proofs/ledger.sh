@@ -82,6 +82,7 @@ the run took from the cache and how many it computed.
 | TH04 | measured stack use is at most the stack size |
 | TH05 | a start adds exactly one thread to the kernel's count (init leaves only idle) |
 | TH06 | an end (exit, return, abort) removes exactly one |
+| TH07 | a priority read returns the priority a known thread runs at; an unknown (never started, dead) thread is refused with SQ_ERR_STATE, nothing written |
 | P01 | 0 <= count <= limit after every call |
 | P02 | limit > 0: a limit of 0 is refused |
 | P03 | give with no waiter adds one, or fails with SQ_ERR_FULL at the limit, count unchanged |
@@ -275,7 +276,8 @@ cat <<'MID'
   ring as it was when the claim was made; a claim changes neither index, so
   the stored bytes it speaks of are the ones still stored.
 
-- Kernel (sched.c, timeout.c, thread.c, sem.c, event.c, timer.c): WP proves
+- Kernel (sched.c, timeout.c, thread.c, sem.c, event.c, timer.c, irq.c):
+  WP proves
   each call's critical section as sequential code. Every kernel function
   requires and ensures the kernel invariants `sq_kernel_ok` and
   `sq_timeouts_ok` (src/kernel/sched.h); `sq_kernel_init`'s reset

@@ -91,6 +91,7 @@ static const uint32_t SQ_SIZEOF_sq_callback_table_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_callback_action_t = 8u;
 static const uint32_t SQ_SIZEOF_sq_event_t = 12u;
 static const uint32_t SQ_SIZEOF_sq_gate_t = 16u;
+static const uint32_t SQ_SIZEOF_sq_irq_key_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_mem_rule_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_mem_partition_t = 16u;
 static const uint32_t SQ_SIZEOF_sq_mem_domain_t = 112u;
@@ -316,6 +317,9 @@ sq_status_t sq_gate_inc(sq_gate_t *g);
 sq_status_t sq_gate_dec(sq_gate_t *g);
 _Bool sq_gate_is_enabled(const sq_gate_t *g);
 sq_status_t sq_gate_wait_until_ready(sq_gate_t *g, sq_timeout_t timeout);
+typedef uint32_t sq_irq_key_t;
+sq_irq_key_t sq_irq_lock(void);
+void sq_irq_unlock(sq_irq_key_t key);
 typedef enum sq_mem_rule {
     SQ_MEM_RULE_PMSAV7 = 7,
     SQ_MEM_RULE_PMSAV8 = 8
@@ -825,6 +829,7 @@ sq_status_t sq_thread_abort(sq_thread_t *t);
 void sq_thread_exit(void);
 sq_status_t sq_thread_join(sq_thread_t *t, sq_timeout_t timeout);
 sq_status_t sq_thread_set_priority(sq_thread_t *t, uint32_t prio);
+sq_status_t sq_thread_priority_get(const sq_thread_t *t, uint32_t *prio);
 sq_thread_state_t sq_thread_state(const sq_thread_t *t);
 uint32_t sq_thread_count(void);
 sq_status_t sq_thread_stack_used(const sq_thread_t *t, size_t *used);

@@ -96,6 +96,12 @@ sq_status_t sq_thread_join(sq_thread_t *t, sq_timeout_t timeout);
  *  SQ_ERR_STATE (not started, or dead). */
 sq_status_t sq_thread_set_priority(sq_thread_t *t, uint32_t prio);
 
+/** The priority `t` runs at now (0 highest; SQ_PRIO_IDLE for the idle
+ *  thread) in *prio; sq_thread_priority_get(sq_thread_self(), &p) reads the
+ *  caller's own. From threads and interrupts. SQ_ERR_NULL, SQ_ERR_STATE
+ *  (the kernel does not know t: never started, or dead), *prio untouched. */
+sq_status_t sq_thread_priority_get(const sq_thread_t *t, uint32_t *prio);
+
 /** The state of `t` (SQ_THREAD_NEW for NULL). */
 sq_thread_state_t sq_thread_state(const sq_thread_t *t);
 

@@ -13,10 +13,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <squall/irq.h>
 #include <squall/kernel.h>
-
-/** Saved interrupt state, returned by lock and given back to unlock. */
-typedef uint32_t sq_irq_key_t;
 
 /**
  * Mask every interrupt that may call the kernel and return the previous

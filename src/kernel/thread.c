@@ -661,6 +661,42 @@ sq_status_t sq_thread_set_priority(sq_thread_t *t, uint32_t prio)
     return sq_sched_reschedule_unlock(key, sq_thread_set_priority_locked(t, prio));
 }
 
+/*@ requires sq_kernel_ok;
+    requires t == \null || \valid_read(t);
+    requires prio == \null || \valid(prio);
+    assigns *prio;
+    behavior null_arg:
+      assumes t == \null || prio == \null;
+      assigns \nothing;
+      ensures \result == SQ_ERR_NULL;
+    behavior unknown:
+      assumes t != \null && prio != \null && !sq_registered(t);
+      assigns \nothing;
+      ensures TH07: \result == SQ_ERR_STATE;
+    behavior known:
+      assumes t != \null && prio != \null && sq_registered(t);
+      ensures TH07: \result == SQ_OK && *prio == t->prio && *prio <= SQ_PRIO_IDLE;
+    complete behaviors;
+    disjoint behaviors;
+*/
+sq_status_t sq_thread_priority_get(const sq_thread_t *t, uint32_t *prio)
+{
+    if (t == NULL || prio == NULL) {
+        return SQ_ERR_NULL;
+    }
+    /* Under the lock: a known thread's priority, not one it had before a
+     * change or an end running in an interrupt. The table is only
+     * searched, never written through t. */
+    sq_irq_key_t key = sq_port_irq_lock();
+    sq_status_t st = SQ_ERR_STATE;
+    if (sq_thread_index((sq_thread_t *)t) >= 0) {
+        *prio = t->prio;
+        st = SQ_OK;
+    }
+    sq_port_irq_unlock(key);
+    return st;
+}
+
 /*@ requires t == \null || \valid_read(t);
     assigns \nothing;
     ensures t != \null ==> \result == t->state;
