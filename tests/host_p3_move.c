@@ -109,9 +109,12 @@ static void low(void *arg)
     (void)arg;
     uint32_t res = 0u;
     if (scenario == SYNC) {
-        /* The reader blocks in its read meanwhile; one element gives it
-         * its event, and it stays ready (lower priority than this). */
-        (void)sq_thread_sleep(1u);
+        /* The reader blocks in its read meanwhile (a loaded host may take
+         * more than a tick to run it that far); one element gives it its
+         * event, and it stays ready (lower priority than this). */
+        while (sq_thread_state(&th_reader) != SQ_THREAD_PENDING) {
+            (void)sq_thread_sleep(1u);
+        }
         SQ_CHECK_EQ(sq_p3_stream_write(&ta, &t_u8, w, BIG, 1u, true, &res), SQ_OK);
         SQ_CHECK_EQ(res, SQ_P3_STREAM_RESULT(SQ_P3_COPY_COMPLETED, 1u));
     }
