@@ -10,10 +10,11 @@ JOBS ?= $(shell nproc)
 BUILD := build
 # Debian packages the targets below use; `make deps` installs what is missing
 # (as root), so a fresh machine needs nothing else.
-# (libclang-rt-dev: clang's sanitizer and libFuzzer runtimes.)
+# (libclang-rt-dev: clang's sanitizer and libFuzzer runtimes; lld and wabt:
+# the wasm guests, compiled by clang --target=wasm32 and translated by wasm2c.)
 PACKAGES := cmake gcc clang lld libclang-rt-dev libcmocka-dev frama-c-base why3 z3 cvc4 \
             coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
-            qemu-system-arm valgrind binutils-arm-none-eabi python3
+            qemu-system-arm valgrind binutils-arm-none-eabi python3 wabt
 
 all: build
 
