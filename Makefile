@@ -28,9 +28,10 @@ deps:
 	fi
 	@[ -f $$HOME/.why3.conf ] && grep -q CVC4 $$HOME/.why3.conf || why3 config detect >/dev/null
 
-# Host build with gcc: library, unit tests, stress test, demo.
+# Host build with gcc: library, unit tests, stress test, demo, and the wasm
+# guests (SQUALL_WASM=ON: missing clang/wasm-ld/wasm2c fail the build).
 build:
-	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSQUALL_WASM=ON >/dev/null
 	cmake --build $(BUILD)/host -j$(JOBS)
 
 # Regenerate include/squall/squall_ffi.h after a public header changed
