@@ -23,6 +23,9 @@ SQ_WASM_STREAM_IMPORTS(in, "[export]" SINK, "consume", 0);
 static reading_t batch[BATCH];
 static int32_t total, lowest = 0x7fffffff, highest = -0x7fffffff - 1;
 static uint32_t reads;
+/* listen/post/collect's end, set and buffer (bench/wasm_host_bench.c). */
+static uint32_t listened, listen_set;
+static reading_t posted[256];
 
 SQ_WASM_EXPORT_SYNC(SINK, "consume")
 uint32_t sink_consume(uint32_t readable)
@@ -64,3 +67,29 @@ SQ_WASM_EXPORT_SYNC(SINK, "sum") int32_t sink_sum(void) { return total; }
 SQ_WASM_EXPORT_SYNC(SINK, "min") int32_t sink_min(void) { return lowest; }
 SQ_WASM_EXPORT_SYNC(SINK, "max") int32_t sink_max(void) { return highest; }
 SQ_WASM_EXPORT_SYNC(SINK, "reads") uint32_t sink_reads(void) { return reads; }
+
+/* The bench's reader, one step per export: listen(s) puts s in a new set,
+ * post(n) makes an async read of n readings, collect() waits for its event
+ * and returns the result word. */
+SQ_WASM_EXPORT_SYNC(SINK, "listen")
+void sink_listen(uint32_t readable)
+{
+    listened = readable;
+    listen_set = sq_waitable_set_new();
+    sq_waitable_join(readable, listen_set);
+}
+
+SQ_WASM_EXPORT_SYNC(SINK, "post") uint32_t sink_post(uint32_t n)
+{
+    return in_read(listened, posted, n);
+}
+
+SQ_WASM_EXPORT_SYNC(SINK, "collect") uint32_t sink_collect(void)
+{
+    sq_wasm_event_t ev;
+    if (sq_waitable_set_wait(listen_set, &ev) != SQ_WASM_EVENT_STREAM_READ ||
+        ev.waitable != listened) {
+        __builtin_trap();
+    }
+    return ev.payload;
+}
