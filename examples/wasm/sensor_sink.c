@@ -10,6 +10,13 @@
  * in its own waitable set; squall copies straight from the sensor's
  * memory into the sink's.
  *
+ * First, six instances of rogue.c each break one rule (a store outside
+ * linear memory, a bad handle, a buffer out of bounds, a drop while
+ * copying, unbounded recursion, unreachable): each trap is reported with
+ * its reason, poisons only that instance, and the sensor and sink then run
+ * as if nothing had happened. The rogues have a P3 runtime of their own,
+ * so the pair's pools are checked for leaks on their own.
+ *
  * Usage: sensor_sink [readings]   (default 1000)
  */
 #include <stdio.h>
@@ -33,6 +40,20 @@ static _Alignas(8) uint8_t sink_memory[PAGE];
 static wasm_rt_funcref_t sensor_table[TABLE_SLOTS], sink_table[TABLE_SLOTS];
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_sensor);
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_sink);
+
+#define ROGUES 6u
+SQ_P3_RUNTIME_DEFINE(rogue_runtime, ROGUES, 1u, 1u, 1u);
+static sq_p3_instance_t rogue_p3[ROGUES];
+static sq_p3_handle_slot_t rogue_slots[ROGUES][HANDLES];
+static _Alignas(8) uint8_t rogue_memory[ROGUES][PAGE];
+static wasm_rt_funcref_t rogue_table[ROGUES][TABLE_SLOTS];
+SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_rogue);
+static sq_wasm_rogue_t rogue[ROGUES];
+static sq_wasm_guest_t rogue_g[ROGUES];
+static const char *const rogue_acts[ROGUES] = {
+    "a store outside its linear memory", "waitable.join of a handle it never had",
+    "stream.write from a buffer past its memory", "a drop of an end while it copies",
+    "unbounded recursion", "unreachable"};
 
 static sq_wasm_sensor_t sensor;
 static sq_wasm_sink_t sink;
@@ -70,6 +91,73 @@ static void call_tally(void *ctx)
     sum = (int32_t)sq_wasm_sink_example_sensor_sink_sum(&sink);
     lowest = (int32_t)sq_wasm_sink_example_sensor_sink_min(&sink);
     highest = (int32_t)sq_wasm_sink_example_sensor_sink_max(&sink);
+}
+
+static void call_misbehave(void *ctx)
+{
+    uint32_t i = *(const uint32_t *)ctx;
+    (void)sq_wasm_rogue_example_sensor_rogue_misbehave(&rogue[i], i);
+}
+
+static const char *wasm_trap_name(uint32_t code)
+{
+    switch (code) {
+    case WASM_RT_TRAP_NONE: return "none";
+    case WASM_RT_TRAP_OOB: return "out of bounds";
+    case WASM_RT_TRAP_UNREACHABLE: return "unreachable";
+    case WASM_RT_TRAP_CALL_INDIRECT: return "call_indirect";
+    case WASM_RT_TRAP_EXHAUSTION: return "call stack exhausted";
+    default: return "other";
+    }
+}
+
+static const char *p3_trap_name(sq_p3_trap_t reason)
+{
+    switch (reason) {
+    case SQ_P3_TRAP_NONE: return "NONE";
+    case SQ_P3_TRAP_POISONED: return "POISONED";
+    case SQ_P3_TRAP_BAD_HANDLE: return "BAD_HANDLE";
+    case SQ_P3_TRAP_BOUNDS: return "BOUNDS";
+    case SQ_P3_TRAP_BUSY: return "BUSY";
+    default: return "other";
+    }
+}
+
+/* Each rogue breaks its rule in an instance of its own. True when each
+ * trapped, with the expected reason, and its next call was refused. */
+static bool run_rogues(void)
+{
+    static const uint32_t wasm_reason[ROGUES] = {
+        WASM_RT_TRAP_OOB, WASM_RT_TRAP_NONE, WASM_RT_TRAP_NONE, WASM_RT_TRAP_NONE,
+        WASM_RT_TRAP_EXHAUSTION, WASM_RT_TRAP_UNREACHABLE};
+    static const sq_p3_trap_t p3_reason[ROGUES] = {
+        SQ_P3_TRAP_POISONED, SQ_P3_TRAP_BAD_HANDLE, SQ_P3_TRAP_BOUNDS, SQ_P3_TRAP_BUSY,
+        SQ_P3_TRAP_POISONED, SQ_P3_TRAP_POISONED};
+    bool ok = sq_p3_runtime_init(&rogue_runtime) == SQ_OK;
+    sq_wasm_rogue_init_module();
+    for (uint32_t i = 0u; ok && i < ROGUES; i++) {
+        ok = sq_p3_instance_init(&rogue_p3[i], &rogue_runtime, rogue_slots[i], HANDLES, NULL,
+                                 0u) == SQ_OK &&
+             sq_wasm_guest_init(&rogue_g[i], &rogue_p3[i], rogue_memory[i], PAGE,
+                                rogue_table[i], TABLE_SLOTS, &sq_wasm_depth_rogue) == SQ_OK;
+        if (!ok) {
+            break;
+        }
+        sq_wasm_instantiate_begin(&rogue_g[i]);
+        sq_wasm_rogue_instantiate(&rogue[i], &rogue_g[i]);
+        sq_status_t first = sq_wasm_instantiate_end(&rogue_g[i]) == SQ_OK
+                                ? sq_wasm_call(&rogue_g[i], call_misbehave, &i)
+                                : SQ_ERR_STATE;
+        sq_status_t again = sq_wasm_call(&rogue_g[i], call_misbehave, &i);
+        sq_p3_trap_t reason = sq_p3_instance_trap(&rogue_p3[i]);
+        printf("rogue %u, %s: trapped (wasm: %s, P3 instance: %s)%s\n", (unsigned)i,
+               rogue_acts[i], wasm_trap_name(rogue_g[i].wasm_trap), p3_trap_name(reason),
+               again == SQ_ERR_TRAP ? ", its next call refused" : "");
+        ok = first == SQ_ERR_TRAP && again == SQ_ERR_TRAP &&
+             rogue_g[i].wasm_trap == wasm_reason[i] && reason == p3_reason[i] &&
+             sq_wasm_depth_rogue == 0u;
+    }
+    return ok;
 }
 
 static void sensor_main(void *arg)
@@ -110,9 +198,15 @@ int main(int argc, char **argv)
     if (argc > 1) {
         readings = (uint32_t)strtoul(argv[1], NULL, 0);
     }
-    printf("squall wasm guests: sensor.wasm and sink.wasm (clang --target=wasm32, wasm2c),\n"
-           "each with its own P3 instance, 64 KiB linear memory and kernel thread\n");
-    if (sq_kernel_init() != SQ_OK || sq_p3_runtime_init(&runtime) != SQ_OK || !instantiate() ||
+    printf("squall wasm guests: sensor.wasm, sink.wasm and rogue.wasm (clang --target=wasm32,\n"
+           "wasm2c); every instance has a P3 instance and 64 KiB of linear memory of its\n"
+           "own, and the sensor and the sink each run on a kernel thread of their own\n");
+    if (sq_kernel_init() != SQ_OK) {
+        printf("set-up failed\n");
+        return 1;
+    }
+    bool rogues = run_rogues();
+    if (sq_p3_runtime_init(&runtime) != SQ_OK || !instantiate() ||
         sq_wasm_call(&sensor_g, call_open, NULL) != SQ_OK ||
         sq_p3_end_transfer(&sensor_g.thread, &sink_p3, &reading_type, readable, &sunk_end) !=
             SQ_OK ||
@@ -135,8 +229,9 @@ int main(int argc, char **argv)
                  sq_p3_handle_count(&sensor_p3.handles) == 0u &&
                  sq_p3_handle_count(&sink_p3.handles) == 0u && runtime.channels.used == 0u &&
                  runtime.sets.used == 0u;
-    bool ok = ran && clean && sent == readings && received == readings;
-    printf("%s\n", ok ? "no trap, every handle and object given back" : "FAILED");
+    bool ok = rogues && ran && clean && sent == readings && received == readings;
+    printf("%s\n", ok ? "sensor and sink: no trap, every handle and object given back"
+                       : "FAILED");
     if (!ok) {
         printf("sensor %d/%u/%u, sink %d/%u/%u\n", (int)sensor_status,
                (unsigned)sq_p3_instance_trap(&sensor_p3), (unsigned)sensor_g.wasm_trap,
