@@ -11,9 +11,15 @@ not return SQ_OK unwinds the guest (sq_wasm_fail). It also writes
 the module with the guest as every import's instance.
 
 Both of wasm2c's manglings are read: wabt 1.0.32's (`Z_` + name, bytes
-outside [A-Za-z0-9_] and `Z` as `Z%02X`, module and field joined by `Z_`)
-and wabt >= 1.0.33's (`w2c_` + name, `_` doubled, other bytes as `0x%02X`,
-joined by `_`). Names are taken from the header, never typed by hand.
+outside [A-Za-z0-9_] and `Z` as `Z%02X`, module and field joined by `Z_`;
+`struct Z_<module>_instance_t`, `Z_<name>_instantiate`) and wabt >= 1.0.33's
+(`w2c_` + name, bytes outside [A-Za-z0-9_] as `0x%02X`, module and field
+joined by `_`; `struct w2c_<module>`, `wasm2c_<name>_instantiate`). The
+C names are taken from the header, never typed by hand; the wasm names
+from the `/* import: 'module' 'field' */` and `/* export: 'name' */`
+comment wasm2c writes above each declaration in both versions (a `w2c_`
+name alone cannot be split: `_` joins module and field and may also be in
+either).
 
 Stream and future built-ins need the element type, which the core module
 does not carry: `--type FN:N=SYMBOL` names the `const sq_p3_type_t` (defined
@@ -31,51 +37,16 @@ import re
 import sys
 
 
-def demangle_z(name):
-    """wabt 1.0.32: Z%02X escapes; returns (module, field) or None."""
-    if not name.startswith("Z_"):
-        return None
-    body = name[2:]
-    parts, cur, i = [], bytearray(), 0
-    while i < len(body):
-        c = body[i]
-        if c == "Z":
-            if body[i + 1] == "_":
-                parts.append(bytes(cur).decode())
-                cur = bytearray()
-                i += 2
-                continue
-            cur.append(int(body[i + 1:i + 3], 16))
-            i += 3
-        else:
-            cur.append(ord(c))
-            i += 1
-    parts.append(bytes(cur).decode())
-    return tuple(parts) if len(parts) == 2 else None
+IMPORT_NOTE = re.compile(r"^/\* import: '(.*)' '(.*)' \*/$")
+EXPORT_NOTE = re.compile(r"^/\* export: '(.*)' \*/$")
 
 
-def demangle_w2c(name):
-    """wabt >= 1.0.33: `_` doubled, 0x%02X escapes, module_field."""
-    if not name.startswith("w2c_"):
-        return None
-    body = name[4:]
-    parts, cur, i = [], bytearray(), 0
-    while i < len(body):
-        if body.startswith("__", i):
-            cur.append(ord("_"))
-            i += 2
-        elif body[i] == "_":
-            parts.append(bytes(cur).decode())
-            cur = bytearray()
-            i += 1
-        elif body.startswith("0x", i) and re.match(r"[0-9A-F]{2}", body[i + 2:i + 4]):
-            cur.append(int(body[i + 2:i + 4], 16))
-            i += 4
-        else:
-            cur.append(ord(body[i]))
-            i += 1
-    parts.append(bytes(cur).decode())
-    return tuple(parts) if len(parts) == 2 else None
+def module_name(prefix):
+    """The module's own name from its prefix (Z_sensor, wasm2c_sensor)."""
+    for head, esc in (("Z_", r"Z([0-9A-F]{2})"), ("wasm2c_", r"0x([0-9A-F]{2})")):
+        if prefix.startswith(head):
+            return re.sub(esc, lambda m: chr(int(m.group(1), 16)), prefix[len(head):])
+    return prefix
 
 
 PROTO = re.compile(r"^(u32|u64|void)\s+(\w+)\(struct (\w+)\*((?:,\s*(?:u32|u64))*)\);$")
@@ -144,8 +115,9 @@ def copy_builtin(field, types):
     return ("u32", "void", "CALL(%s(t, %s, a0));" % (f, ty))
 
 
-def read_header(path, types):
-    """The module's instantiate line and its imports (name, struct, params)."""
+def read_header(path):
+    """The module's (prefix, type, import structs, init, exports) and its
+    imports (ret, name, struct, params, (module, field))."""
     inst, imports, exports, init = None, [], [], None
     lines = [l.strip() for l in open(path)]
     for line in lines:
@@ -155,26 +127,22 @@ def read_header(path, types):
         m = INSTANTIATE.match(line)
         if m:
             inst = (m.group(1), m.group(2), re.findall(r"struct (\w+)\*", m.group(3)))
-    for line in lines:
-        m = EXPORT.match(line)
-        if m and inst is not None and m.group(3) == inst[1]:
-            names = demangle_z(m.group(2)) or demangle_w2c(m.group(2))
-            if names is not None:
-                exports.append((m.group(2), names[1]))
-            continue
-        m = INSTANTIATE.match(line)
-        if m:
-            inst = (m.group(1), m.group(2), re.findall(r"struct (\w+)\*", m.group(3)))
-            continue
-        m = PROTO.match(line)
-        if not m:
-            continue
-        ret, name, struct, params = m.groups()
-        names = demangle_z(name) or demangle_w2c(name)
-        if names is not None:
-            imports.append((ret, name, struct, params.replace(",", " ").split(), names))
     if inst is None:
         sys.exit("wasm_glue: no _instantiate in %s: not a wasm2c header?" % path)
+    for note, line in zip(lines, lines[1:]):
+        m = IMPORT_NOTE.match(note)
+        if m:
+            p = PROTO.match(line)
+            if p is None:
+                sys.exit("wasm_glue: import %r %r: unexpected declaration %r"
+                         % (m.group(1), m.group(2), line))
+            ret, name, struct, params = p.groups()
+            imports.append((ret, name, struct, params.replace(",", " ").split(), m.groups()))
+            continue
+        m = EXPORT_NOTE.match(note)
+        e = EXPORT.match(line)
+        if m and e and e.group(3) == inst[1]:
+            exports.append((e.group(2), m.group(1)))
     return inst + (init, exports), imports
 
 
@@ -223,7 +191,7 @@ def main():
     done = {}
     modules = []
     for path in args.headers:
-        inst, imports = read_header(path, types)
+        inst, imports = read_header(path)
         modules.append(inst)
         for ret, name, struct, params, (module, field) in imports:
             if name in done:
@@ -238,10 +206,7 @@ def main():
     hdr += ['#include "%s"' % h.rsplit("/", 1)[-1] for h in args.headers]
     hdr += ['#include "wasm_host.h"', ""]
     for prefix, mtype, structs, init, exports in modules:
-        # The module's own name, from its prefix (Z_sensor, wasm2c_sensor).
-        mod = (demangle_z(prefix + "Z_x") or demangle_w2c(re.sub("^wasm2c_", "w2c_", prefix) + "_x")
-               or (prefix,))[0]
-        c = re.sub(r"\W", "_", mod)
+        c = re.sub(r"\W", "_", module_name(prefix))
         hdr += ["typedef %s sq_wasm_%s_t;" % (mtype, c),
                 "#define sq_wasm_%s_init_module() %s" % (c, init + "()" if init else "((void)0)"),
                 "#define sq_wasm_%s_instantiate %s_instantiate_guest" % (c, prefix),
