@@ -16,11 +16,8 @@
  * its reason, poisons only that instance, and the sensor and sink then run
  * as if nothing had happened. The rogues have a P3 runtime of their own,
  * so the pair's pools are checked for leaks on their own.
- *
- * Usage: sensor_sink [readings]   (default 1000)
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <squall/p3_runtime.h>
 #include <squall/thread.h>
 #include "glue.h"
@@ -62,7 +59,7 @@ static sq_wasm_guest_t sensor_g, sink_g;
 SQ_THREAD_DEFINE(sensor_thread, 16384u);
 SQ_THREAD_DEFINE(sink_thread, 16384u);
 
-static uint32_t readings = 1000u;
+#define READINGS 1000u
 static uint32_t readable, sunk_end, sent, received;
 static int32_t sum, lowest, highest;
 static sq_status_t sensor_status = SQ_ERR_STATE, sink_status = SQ_ERR_STATE;
@@ -76,7 +73,7 @@ static void call_open(void *ctx)
 static void call_run(void *ctx)
 {
     (void)ctx;
-    sent = sq_wasm_sensor_example_sensor_source_run(&sensor, readings);
+    sent = sq_wasm_sensor_example_sensor_source_run(&sensor, READINGS);
 }
 
 static void call_consume(void *ctx)
@@ -193,11 +190,8 @@ static bool instantiate(void)
     return sq_wasm_instantiate_end(&sink_g) == SQ_OK;
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    if (argc > 1) {
-        readings = (uint32_t)strtoul(argv[1], NULL, 0);
-    }
     printf("squall wasm guests: sensor.wasm, sink.wasm and rogue.wasm (clang --target=wasm32,\n"
            "wasm2c); every instance has a P3 instance and 64 KiB of linear memory of its\n"
            "own, and the sensor and the sink each run on a kernel thread of their own\n");
@@ -220,7 +214,7 @@ int main(int argc, char **argv)
            (unsigned)sunk_end);
     bool ran = sensor_status == SQ_OK && sink_status == SQ_OK &&
                sq_wasm_call(&sink_g, call_tally, NULL) == SQ_OK;
-    printf("sensor: run(%u) wrote %u readings, then dropped its end\n", (unsigned)readings,
+    printf("sensor: run(%u) wrote %u readings, then dropped its end\n", (unsigned)READINGS,
            (unsigned)sent);
     printf("sink: consume took %u readings in order until DROPPED: sum %d, min %d, max %d\n",
            (unsigned)received, (int)sum, (int)lowest, (int)highest);
@@ -229,7 +223,7 @@ int main(int argc, char **argv)
                  sq_p3_handle_count(&sensor_p3.handles) == 0u &&
                  sq_p3_handle_count(&sink_p3.handles) == 0u && runtime.channels.used == 0u &&
                  runtime.sets.used == 0u;
-    bool ok = rogues && ran && clean && sent == readings && received == readings;
+    bool ok = rogues && ran && clean && sent == READINGS && received == READINGS;
     printf("%s\n", ok ? "sensor and sink: no trap, every handle and object given back"
                        : "FAILED");
     if (!ok) {
