@@ -40,12 +40,14 @@ ffi-header:
 	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD)/host --target squall_ffi_header
 
-# The host demos (kernel objects, then a P3 stream between two component
-# instances), then two isolated components on QEMU's Cortex-M3 (MPU).
+# The host demos (kernel objects, a P3 stream between two component
+# instances, an async call, real wasm guests), then two isolated components
+# on QEMU's Cortex-M3 (MPU).
 demo: deps build
 	$(BUILD)/host/examples/demo
 	$(BUILD)/host/examples/p3_pipe
 	$(BUILD)/host/examples/p3_call
+	$(BUILD)/host/examples/wasm/sensor_sink
 	cmake -S . -B $(BUILD)/target-m3 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m3.cmake \
 	    -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
 	cmake --build $(BUILD)/target-m3 -j$(JOBS) --target isolated_pair.elf

@@ -40,7 +40,9 @@ typedef struct sq_wasm_guest {
     uint32_t table_slots;
     wasm_rt_memory_t *memory;     /**< wasm2c's memory object, once instantiated */
     uint32_t *depth;              /**< the module's call-depth counter */
-    const sq_thread_t *runner;    /**< the kernel thread inside sq_wasm_call, or NULL */
+    /** The kernel thread inside sq_wasm_call, or NULL; atomic because
+     *  every other thread's trap lookup reads it. */
+    const sq_thread_t *_Atomic runner;
     jmp_buf *unwind;
     uint32_t wasm_trap;           /**< a wasm_rt_trap_t: the guest's own trap, NONE otherwise */
     struct sq_wasm_guest *next;   /**< every guest, for the trap and grow hooks */
