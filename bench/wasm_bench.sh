@@ -2,10 +2,12 @@
 # Instructions per 8-byte reading of a guest-to-guest stream copy: the real
 # wasm guests (examples/wasm, clang --target=wasm32 + wasm2c + generated
 # glue) next to C calling the same built-ins on the same instances
-# (bench/wasm_host_bench.c), callgrind on the null port, only bench_loop
-# counted; and the text size of the wasm runtime and the glue on
-# Cortex-M3 (arm-none-eabi-gcc -Os). Prints a markdown table; output in
-# build/bench/wasm. Run from the top of the tree.
+# (bench/wasm_host_bench.c): on the host with callgrind on the null port,
+# only bench_loop counted, and as wasm_bench.elf under QEMU -icount on
+# mps2-an385 (M3) and mps2-an505 (M33); and the text size of the wasm
+# runtime and the glue on Cortex-M3 (arm-none-eabi-gcc -Os). Prints
+# markdown tables and the images' lines; output in build/bench/wasm. Run
+# from the top of the tree.
 set -euo pipefail
 out=build/bench/wasm
 mkdir -p "$out"
@@ -49,3 +51,21 @@ m3=(-mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections -fdata-sections -Ii
 arm-none-eabi-gcc "${m3[@]}" -c src/wasm/wasm_rt.c -o "$out/wasm_rt.m3.o"
 arm-none-eabi-gcc "${m3[@]}" -c "$out/glue.c" -o "$out/glue.m3.o"
 arm-none-eabi-size "$out/wasm_rt.m3.o" "$out/glue.m3.o"
+
+# The same loops on Cortex-M under QEMU -icount (SysTick counts
+# instructions; the image calibrates instructions per count).
+for core in m3 m33; do
+    case "$core" in
+        m3) machine=mps2-an385 ;;
+        m33) machine=mps2-an505 ;;
+    esac
+    dir="$out/target-$core"
+    cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="cmake/arm-none-eabi-cortex-$core.cmake" \
+        -DCMAKE_BUILD_TYPE=MinSizeRel > /dev/null
+    cmake --build "$dir" --target wasm_bench.elf > "$dir/build.log" 2>&1 || { cat "$dir/build.log"; exit 1; }
+    echo "cortex-$core ($machine, -icount shift=0):"
+    timeout 300 qemu-system-arm -M "$machine" -nographic -monitor none -serial none \
+        -semihosting-config enable=on,target=native -icount shift=0,sleep=off \
+        -kernel "$dir/wasm_bench.elf" 2>&1 | tee "$out/target-$core.out"
+    ! grep -q FAIL "$out/target-$core.out"
+done

@@ -4,7 +4,11 @@
  * generated glue) next to the same copy made by C calling the built-ins
  * on the same two instances: bench/wasm_bench.sh runs it under callgrind
  * on bench/null_port.c, only bench_loop counted, as bench/run.sh does
- * p3_host_bench.
+ * p3_host_bench; and, built as wasm_bench.elf (SQ_WASM_BENCH_TARGET,
+ * port/cortex-m/target.cmake), under QEMU with -icount shift=0, where
+ * SysTick counts instructions (1 count = P instructions, calibrated as in
+ * bench/kernel_bench.c) and the image prints one line per path and batch:
+ *   BENCH <c|wasm> <batch> <instructions per reading>
  *
  * Per batch, as p3_host_bench's `copy`: the sink's async read blocks, the
  * sensor's async write copies the batch from its memory into the sink's
@@ -16,12 +20,13 @@
  *                 memories.
  * Every result word is checked. ELEMENTS readings of 8 bytes.
  *
- * Usage: wasm_host_bench wasm|c <batch>
+ * Usage (host): wasm_host_bench wasm|c <batch>
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <squall/kernel.h>
+#include <squall/thread.h>
 #include "glue.h"
 
 #define ELEMENTS 65536u
@@ -118,15 +123,13 @@ static void setup(void)
     if (!ok) {
         fail("instantiate");
     }
-    if (wasm) {
-        if (sq_wasm_call(&sensor_g, call_open, &readable) != SQ_OK ||
-            sq_p3_end_transfer(&sensor_g.thread, &sink_p3, &reading_type, readable, &lifted) !=
-                SQ_OK ||
-            sq_wasm_call(&sink_g, call_listen, &lifted) != SQ_OK) {
-            fail("wasm set-up");
-        }
-        return;
+    if (sq_wasm_call(&sensor_g, call_open, &readable) != SQ_OK ||
+        sq_p3_end_transfer(&sensor_g.thread, &sink_p3, &reading_type, readable, &lifted) !=
+            SQ_OK ||
+        sq_wasm_call(&sink_g, call_listen, &lifted) != SQ_OK) {
+        fail("wasm set-up");
     }
+    /* The C path's own stream between the same instances. */
     uint64_t packed = 0u;
     if (sq_p3_stream_new(&sensor_g.thread, &reading_type, &packed) != SQ_OK ||
         sq_p3_end_transfer(&sensor_g.thread, &sink_p3, &reading_type, (uint32_t)packed, &c_r) !=
@@ -138,6 +141,76 @@ static void setup(void)
     c_w = (uint32_t)(packed >> 32);
 }
 
+#ifdef SQ_WASM_BENCH_TARGET
+/* The target image links the example's glue, which also covers rogue.wasm. */
+SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_rogue);
+
+#define SYST_RVR (*(volatile uint32_t *)0xe000e014u)
+#define SYST_CVR (*(volatile uint32_t *)0xe000e018u)
+
+/* SysTick counts since the kernel started, as bench/kernel_bench.c. */
+static uint32_t clock_now(void)
+{
+    for (;;) {
+        sq_tick_t t1 = sq_kernel_now();
+        uint32_t val = SYST_CVR;
+        sq_tick_t t2 = sq_kernel_now();
+        if (t1 == t2) {
+            uint32_t period = SYST_RVR + 1u;
+            return (uint32_t)t1 * period + (period - 1u - val);
+        }
+    }
+}
+
+/* 2n instructions (n >= 1): SUBS, BNE. */
+static void spin2(uint32_t n)
+{
+    __asm__ volatile("1: subs %0, %0, #1\n\t"
+                     "bne 1b"
+                     : "+r"(n)
+                     :
+                     : "cc");
+}
+
+SQ_THREAD_DEFINE(bench_thread, 8192u);
+
+static void bench_main(void *arg)
+{
+    (void)arg;
+    uint32_t t0 = clock_now();
+    spin2(1000000u);
+    uint32_t counts = clock_now() - t0;
+    /* Instructions per count, tenths: 400 (40.0) on the an385 under -icount. */
+    uint32_t ipc10 = (20000000u + counts / 2u) / counts;
+    printf("INFO instructions_per_count %u.%u\n", (unsigned)(ipc10 / 10u),
+           (unsigned)(ipc10 % 10u));
+    setup();
+    static const uint32_t batches[] = {1u, 16u, 256u};
+    for (uint32_t i = 0u; i < 3u; i++) {
+        for (uint32_t m = 0u; m < 2u; m++) {
+            batch = batches[i];
+            wasm = m == 1u;
+            t0 = clock_now();
+            unsigned bad = bench_loop();
+            uint64_t instr = (uint64_t)(clock_now() - t0) * ipc10;
+            /* hundredths of an instruction per reading */
+            uint32_t per = (uint32_t)((instr * 10u + ELEMENTS / 2u) / ELEMENTS);
+            printf("BENCH %s %u %u.%02u%s\n", wasm ? "wasm" : "c", (unsigned)batch,
+                   (unsigned)(per / 100u), (unsigned)(per % 100u), bad ? " FAIL" : "");
+        }
+    }
+}
+
+int main(void)
+{
+    if (sq_kernel_init() != SQ_OK ||
+        sq_thread_start(&bench_thread, bench_main, NULL, 3u, 0u) != SQ_OK ||
+        sq_kernel_run() != SQ_OK) {
+        fail("kernel");
+    }
+    return 0;
+}
+#else
 /* Runs as the idle thread of the null port: nothing blocks. */
 void bench_script(void);
 void bench_script(void)
@@ -163,3 +236,4 @@ int main(int argc, char **argv)
     }
     return 0;
 }
+#endif

@@ -70,10 +70,17 @@ if(SQUALL_WASM_ENABLED)
     # squall_target_image's warnings on the embedder and the glue only, not
     # on wasm2c's output.
     set_source_files_properties(${wasm_gen}/sensor_w2c.c ${wasm_gen}/sink_w2c.c
-        ${wasm_gen}/rogue_w2c.c TARGET_DIRECTORY wasm_sensor_sink.elf PROPERTIES COMPILE_OPTIONS "-w")
+        ${wasm_gen}/rogue_w2c.c PROPERTIES COMPILE_OPTIONS "-w")
     add_test(NAME wasm_sensor_sink
         COMMAND ${CMAKE_COMMAND}
                 "-DCOMMAND=qemu-system-arm;-M;${SQUALL_QEMU_MACHINE};-nographic;-monitor;none;-serial;none;-semihosting-config;enable=on,target=native;-kernel;$<TARGET_FILE:wasm_sensor_sink.elf>"
                 -DEXPECTED=${wasm_ex}/sensor_sink.expected -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_sensor_sink PROPERTIES TIMEOUT 300)
+    # The per-reading cost under -icount (bench/wasm_bench.sh runs it).
+    squall_target_image(wasm_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/wasm_host_bench.c NO_TEST)
+    target_sources(wasm_bench.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c
+                   ${wasm_gen}/sink_w2c.c ${wasm_gen}/rogue_w2c.c)
+    target_include_directories(wasm_bench.elf PRIVATE ${wasm_gen})
+    target_compile_definitions(wasm_bench.elf PRIVATE SQ_WASM_BENCH_TARGET)
+    target_link_libraries(wasm_bench.elf PRIVATE squall_wasm_rt)
 endif()
