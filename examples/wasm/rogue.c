@@ -42,7 +42,7 @@ uint32_t rogue_misbehave(uint32_t kind)
         *(volatile uint32_t *)(uintptr_t)far = 1u;
         break;
     case 1u:
-        sq_waitable_join(77u, 0u);
+        sq_wasm_waitable_join(77u, 0u);
         break;
     case 2u:
         ends = bad_new();

@@ -43,9 +43,9 @@ uint32_t sensor_open(void)
 SQ_WASM_EXPORT_SYNC(SOURCE, "run")
 uint32_t sensor_run(uint32_t n)
 {
-    uint32_t set = sq_waitable_set_new();
+    uint32_t set = sq_wasm_waitable_set_new();
     uint32_t sent = 0u;
-    sq_waitable_join(writable, set);
+    sq_wasm_waitable_join(writable, set);
     while (sent < n) {
         uint32_t k = n - sent < BATCH ? n - sent : BATCH;
         for (uint32_t i = 0u; i < k; i++) {
@@ -57,7 +57,7 @@ uint32_t sensor_run(uint32_t n)
             uint32_t word = out_write(writable, &batch[off], k - off);
             if (word == SQ_WASM_BLOCKED) {
                 sq_wasm_event_t ev;
-                if (sq_waitable_set_wait(set, &ev) != SQ_WASM_EVENT_STREAM_WRITE ||
+                if (sq_wasm_waitable_set_wait(set, &ev) != SQ_WASM_EVENT_STREAM_WRITE ||
                     ev.waitable != writable) {
                     __builtin_trap();
                 }
@@ -73,7 +73,7 @@ uint32_t sensor_run(uint32_t n)
     }
 done:
     out_drop_writable(writable);
-    sq_waitable_set_drop(set);
+    sq_wasm_waitable_set_drop(set);
     return sent;
 }
 

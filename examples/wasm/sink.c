@@ -30,14 +30,14 @@ static reading_t posted[256];
 SQ_WASM_EXPORT_SYNC(SINK, "consume")
 uint32_t sink_consume(uint32_t readable)
 {
-    uint32_t set = sq_waitable_set_new();
+    uint32_t set = sq_wasm_waitable_set_new();
     uint32_t count = 0u;
-    sq_waitable_join(readable, set);
+    sq_wasm_waitable_join(readable, set);
     for (;;) {
         uint32_t word = in_read(readable, batch, BATCH);
         if (word == SQ_WASM_BLOCKED) {
             sq_wasm_event_t ev;
-            if (sq_waitable_set_wait(set, &ev) != SQ_WASM_EVENT_STREAM_READ ||
+            if (sq_wasm_waitable_set_wait(set, &ev) != SQ_WASM_EVENT_STREAM_READ ||
                 ev.waitable != readable) {
                 __builtin_trap();
             }
@@ -59,7 +59,7 @@ uint32_t sink_consume(uint32_t readable)
         }
     }
     in_drop_readable(readable);
-    sq_waitable_set_drop(set);
+    sq_wasm_waitable_set_drop(set);
     return count;
 }
 
@@ -75,8 +75,8 @@ SQ_WASM_EXPORT_SYNC(SINK, "listen")
 void sink_listen(uint32_t readable)
 {
     listened = readable;
-    listen_set = sq_waitable_set_new();
-    sq_waitable_join(readable, listen_set);
+    listen_set = sq_wasm_waitable_set_new();
+    sq_wasm_waitable_join(readable, listen_set);
 }
 
 SQ_WASM_EXPORT_SYNC(SINK, "post") uint32_t sink_post(uint32_t n)
@@ -87,7 +87,7 @@ SQ_WASM_EXPORT_SYNC(SINK, "post") uint32_t sink_post(uint32_t n)
 SQ_WASM_EXPORT_SYNC(SINK, "collect") uint32_t sink_collect(void)
 {
     sq_wasm_event_t ev;
-    if (sq_waitable_set_wait(listen_set, &ev) != SQ_WASM_EVENT_STREAM_READ ||
+    if (sq_wasm_waitable_set_wait(listen_set, &ev) != SQ_WASM_EVENT_STREAM_READ ||
         ev.waitable != listened) {
         __builtin_trap();
     }

@@ -61,39 +61,39 @@ typedef struct sq_wasm_event {
 /* ---- `$root` built-ins, one per component ---- */
 
 SQ_WASM_IMPORT("$root", "[waitable-set-new]")
-uint32_t sq_waitable_set_new(void);
+uint32_t sq_wasm_waitable_set_new(void);
 SQ_WASM_IMPORT("$root", "[waitable-set-wait]")
-uint32_t sq_waitable_set_wait(uint32_t set, sq_wasm_event_t *event);
+uint32_t sq_wasm_waitable_set_wait(uint32_t set, sq_wasm_event_t *event);
 SQ_WASM_IMPORT("$root", "[waitable-set-poll]")
-uint32_t sq_waitable_set_poll(uint32_t set, sq_wasm_event_t *event);
+uint32_t sq_wasm_waitable_set_poll(uint32_t set, sq_wasm_event_t *event);
 SQ_WASM_IMPORT("$root", "[waitable-set-drop]")
-void sq_waitable_set_drop(uint32_t set);
+void sq_wasm_waitable_set_drop(uint32_t set);
 SQ_WASM_IMPORT("$root", "[waitable-join]")
-void sq_waitable_join(uint32_t waitable, uint32_t set);
+void sq_wasm_waitable_join(uint32_t waitable, uint32_t set);
 SQ_WASM_IMPORT("$root", "[subtask-drop]")
-void sq_subtask_drop(uint32_t subtask);
+void sq_wasm_subtask_drop(uint32_t subtask);
 SQ_WASM_IMPORT("$root", "[subtask-cancel]")
-uint32_t sq_subtask_cancel(uint32_t subtask);
+uint32_t sq_wasm_subtask_cancel(uint32_t subtask);
 SQ_WASM_IMPORT("$root", "[backpressure-inc]")
-void sq_backpressure_inc(void);
+void sq_wasm_backpressure_inc(void);
 SQ_WASM_IMPORT("$root", "[backpressure-dec]")
-void sq_backpressure_dec(void);
+void sq_wasm_backpressure_dec(void);
 SQ_WASM_IMPORT("$root", "[context-get-0]")
-uint32_t sq_context_get_0(void);
+uint32_t sq_wasm_context_get_0(void);
 SQ_WASM_IMPORT("$root", "[context-set-0]")
-void sq_context_set_0(uint32_t value);
+void sq_wasm_context_set_0(uint32_t value);
 SQ_WASM_IMPORT("$root", "[context-get-1]")
-uint32_t sq_context_get_1(void);
+uint32_t sq_wasm_context_get_1(void);
 SQ_WASM_IMPORT("$root", "[context-set-1]")
-void sq_context_set_1(uint32_t value);
+void sq_wasm_context_set_1(uint32_t value);
 SQ_WASM_IMPORT("$root", "[thread-yield]")
-uint32_t sq_thread_yield(void);
+uint32_t sq_wasm_thread_yield(void);
 SQ_WASM_IMPORT("$root", "[error-context-new-utf8]")
-uint32_t sq_error_context_new(const char *message, uint32_t length);
+uint32_t sq_wasm_error_context_new(const char *message, uint32_t length);
 SQ_WASM_IMPORT("$root", "[error-context-debug-message-utf8]")
-void sq_error_context_debug_message(uint32_t handle, void *string_out);
+void sq_wasm_error_context_debug_message(uint32_t handle, void *string_out);
 SQ_WASM_IMPORT("$root", "[error-context-drop]")
-void sq_error_context_drop(uint32_t handle);
+void sq_wasm_error_context_drop(uint32_t handle);
 
 /*
  * Streams of one (module, function, position): `prefix_new`, `_read`,
