@@ -14,11 +14,13 @@ if(NOT SQUALL_WASM STREQUAL "OFF")
     find_program(SQUALL_WASM_CLANG NAMES clang clang-14)
     find_program(SQUALL_WASM_LD NAMES wasm-ld wasm-ld-14)
     find_program(SQUALL_WASM2C wasm2c)
+    find_program(SQUALL_WASM_OBJDUMP wasm-objdump)
     find_package(Python3 COMPONENTS Interpreter)
     find_path(SQUALL_WASM_RT_INCLUDE wasm-rt.h HINTS /usr/src/wasm2c /usr/share/wabt/wasm2c
               NO_CMAKE_FIND_ROOT_PATH)
     set(missing "")
-    foreach(tool SQUALL_WASM_CLANG SQUALL_WASM_LD SQUALL_WASM2C SQUALL_WASM_RT_INCLUDE)
+    foreach(tool SQUALL_WASM_CLANG SQUALL_WASM_LD SQUALL_WASM2C SQUALL_WASM_OBJDUMP
+                 SQUALL_WASM_RT_INCLUDE)
         if(NOT ${tool})
             list(APPEND missing ${tool})
         endif()
@@ -54,10 +56,9 @@ if(SQUALL_WASM_ENABLED AND NOT TARGET squall_wasm_rt)
     target_compile_options(squall_wasm_rt PRIVATE -Wall -Wextra -Werror -pedantic)
 endif()
 
-# squall_wasm_guest(name source outdir): outdir/name.wasm and its wasm2c
-# translation outdir/name_w2c.c / .h. One page of linear memory, an 8 KiB
-# shadow stack.
-function(squall_wasm_guest name source outdir)
+# squall_wasm_module(name source outdir): outdir/name.wasm. One page of
+# linear memory, an 8 KiB shadow stack.
+function(squall_wasm_module name source outdir)
     add_custom_command(
         OUTPUT ${outdir}/${name}.wasm
         COMMAND ${SQUALL_WASM_CLANG} --target=wasm32 -O2 -std=c11 -nostdlib -ffreestanding
@@ -67,6 +68,12 @@ function(squall_wasm_guest name source outdir)
                 -fuse-ld=${SQUALL_WASM_LD} -o ${outdir}/${name}.wasm ${source}
         DEPENDS ${source} ${SQUALL_WASM_ROOT}/include/squall/wasm_guest.h
         COMMENT "clang --target=wasm32 ${name}.wasm")
+endfunction()
+
+# squall_wasm_guest(name source outdir): outdir/name.wasm and its wasm2c
+# translation outdir/name_w2c.c / .h.
+function(squall_wasm_guest name source outdir)
+    squall_wasm_module(${name} ${source} ${outdir})
     add_custom_command(
         OUTPUT ${outdir}/${name}_w2c.c ${outdir}/${name}_w2c.h
         COMMAND ${SQUALL_WASM2C} ${outdir}/${name}.wasm -n ${name} -o ${outdir}/${name}_w2c.c
