@@ -15,12 +15,13 @@ if(NOT SQUALL_WASM STREQUAL "OFF")
     find_program(SQUALL_WASM_LD NAMES wasm-ld wasm-ld-14)
     find_program(SQUALL_WASM2C wasm2c)
     find_program(SQUALL_WASM_OBJDUMP wasm-objdump)
+    find_program(SQUALL_WAT2WASM wat2wasm)
     find_package(Python3 COMPONENTS Interpreter)
     find_path(SQUALL_WASM_RT_INCLUDE wasm-rt.h HINTS /usr/src/wasm2c /usr/share/wabt/wasm2c
               NO_CMAKE_FIND_ROOT_PATH)
     set(missing "")
     foreach(tool SQUALL_WASM_CLANG SQUALL_WASM_LD SQUALL_WASM2C SQUALL_WASM_OBJDUMP
-                 SQUALL_WASM_RT_INCLUDE)
+                 SQUALL_WAT2WASM SQUALL_WASM_RT_INCLUDE)
         if(NOT ${tool})
             list(APPEND missing ${tool})
         endif()
@@ -70,10 +71,19 @@ function(squall_wasm_module name source outdir)
         COMMENT "clang --target=wasm32 ${name}.wasm")
 endfunction()
 
-# squall_wasm_guest(name source outdir): outdir/name.wasm and its wasm2c
-# translation outdir/name_w2c.c / .h.
+# squall_wasm_guest(name source outdir): outdir/name.wasm (from C, or from
+# WAT by wat2wasm when source ends in .wat) and its wasm2c translation
+# outdir/name_w2c.c / .h.
 function(squall_wasm_guest name source outdir)
-    squall_wasm_module(${name} ${source} ${outdir})
+    if(source MATCHES "\\.wat$")
+        add_custom_command(
+            OUTPUT ${outdir}/${name}.wasm
+            COMMAND ${SQUALL_WAT2WASM} ${source} -o ${outdir}/${name}.wasm
+            DEPENDS ${source}
+            COMMENT "wat2wasm ${name}.wasm")
+    else()
+        squall_wasm_module(${name} ${source} ${outdir})
+    endif()
     add_custom_command(
         OUTPUT ${outdir}/${name}_w2c.c ${outdir}/${name}_w2c.h
         COMMAND ${SQUALL_WASM2C} ${outdir}/${name}.wasm -n ${name} -o ${outdir}/${name}_w2c.c
