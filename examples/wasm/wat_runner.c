@@ -2,9 +2,11 @@
  * Runs one WAT guest (examples/wasm/wat/<name>.wat, through wat2wasm,
  * wasm2c and the generated glue): its export `run` checks one scenario of
  * the P3 built-ins from inside the guest and returns 0, or the number of
- * the check that failed. Built once per guest with -DWAT_MODULE=<name>.
- * Prints "<name>: ok" and exits 0, or says which check failed or how the
- * guest trapped.
+ * the check that failed. Built once per guest with -DWAT_MODULE=<name>,
+ * and -DWAT_EXPECT_TRAP=<sq_p3_trap_t> for a guest whose scenario ends in
+ * a trap of the built-ins. Prints "<name>: ok" (or "<name>: trapped <n> as
+ * expected") and exits 0, or says which check failed or how the guest
+ * trapped.
  */
 #include <stdio.h>
 #include <squall/p3_runtime.h>
@@ -26,6 +28,7 @@
 SQ_P3_TYPE_DEFINE(elem_u8, SQ_P3_ELEM_NUMBER, 1u, 1u);
 SQ_P3_TYPE_DEFINE(elem_u32, SQ_P3_ELEM_NUMBER, 4u, 4u);
 SQ_P3_TYPE_DEFINE(elem_unit, SQ_P3_ELEM_NONE, 0u, 1u);
+SQ_P3_TYPE_DEFINE(elem_record, SQ_P3_ELEM_PLAIN, 4u, 4u);
 
 SQ_P3_RUNTIME_DEFINE(runtime, 4u, 2u, 4u, 1u);
 SQ_P3_INSTANCE_DEFINE(inst, &runtime, 16u);
@@ -59,6 +62,13 @@ int main(void)
         return 1;
     }
     sq_status_t s = sq_wasm_call(&guest, call_run, NULL);
+#ifdef WAT_EXPECT_TRAP
+    if (s == SQ_ERR_TRAP && guest.wasm_trap == WASM_RT_TRAP_NONE &&
+        sq_p3_instance_trap(&inst) == WAT_EXPECT_TRAP) {
+        printf("%s: trapped %u as expected\n", name, (unsigned)WAT_EXPECT_TRAP);
+        return 0;
+    }
+#endif
     if (s != SQ_OK) {
         printf("%s: trapped (wasm %u, P3 %u)\n", name, (unsigned)guest.wasm_trap,
                (unsigned)sq_p3_instance_trap(&inst));
