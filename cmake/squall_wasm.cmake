@@ -115,7 +115,8 @@ function(squall_wasm_glue outdir)
         COMMENT "wasm_glue.py: glue for ${arg_GUESTS}")
 endfunction()
 
-# The example's guests and glue in outdir (examples/wasm).
+# The examples' guests and glue in outdir (examples/wasm): sensor_sink's
+# in outdir, wasm_call's in outdir/call.
 function(squall_wasm_example_sources outdir)
     set(ex ${SQUALL_WASM_ROOT}/examples/wasm)
     foreach(g sensor sink rogue)
@@ -123,4 +124,7 @@ function(squall_wasm_example_sources outdir)
     endforeach()
     squall_wasm_glue(${outdir} GUESTS sensor sink rogue
                      TYPES open:0=reading_type consume:0=reading_type misbehave:0=reading_type)
+    file(MAKE_DIRECTORY ${outdir}/call)
+    squall_wasm_guest(squares ${ex}/squares.c ${outdir}/call)
+    squall_wasm_glue(${outdir}/call GUESTS squares TYPES squares:0=u32_type)
 endfunction()

@@ -5,7 +5,8 @@ built-ins (docs/WASM.md).
 Reads the headers wasm2c wrote for the modules and writes a C file with, for
 each import the module has, the function wasm2c calls: it finds the calling
 guest (sq_wasm_guest_t, src/wasm/wasm_host.h) from the import's instance
-pointer and calls the built-in on the guest's thread; a built-in that does
+pointer and calls the built-in as the P3 thread the guest runs for
+(g->current, set by sq_wasm_call_as); a built-in that does
 not return SQ_OK unwinds the guest (sq_wasm_fail). It also writes
 `<module>_instantiate_guest(module_instance, guest)`, which instantiates
 the module with the guest as every import's instance.
@@ -84,6 +85,11 @@ for _i in (0, 1):
     ROOT["[context-get-%d]" % _i] = ("", "u32", "CALL(sq_p3_context_get(t, %d, &out));" % _i)
     ROOT["[context-set-%d]" % _i] = ("u32", "void", "CALL(sq_p3_context_set(t, %d, a0));" % _i)
 
+# Built-ins of an exported interface's module (`[export]<iface>`).
+EXPORTED = {
+    "[task-cancel]": ("", "void", "CALL(sq_p3_task_cancel(t));"),
+}
+
 # Stream and future built-ins of any module: pattern -> (params, result,
 # body); TYPE is the element type's symbol.
 COPY = re.compile(r"^(\[async-lower\])?\[(stream|future)-(new|read|write|cancel-read|cancel-write|"
@@ -148,6 +154,7 @@ def read_header(path):
 
 def glue_function(ret, name, struct, params, module, field, types):
     spec = ROOT.get(field) if module == "$root" else None
+    spec = spec or (EXPORTED.get(field) if module.startswith("[export]") else None)
     spec = spec or copy_builtin(field, types)
     if spec is None:
         sys.exit("wasm_glue: import %r %r is not a built-in this glue knows" % (module, field))
@@ -161,7 +168,7 @@ def glue_function(ret, name, struct, params, module, field, types):
            "%s %s(struct %s *inst%s)" % (ret, name, struct, formals),
            "{",
            "    sq_wasm_guest_t *g = sq_wasm_guest_of(inst);",
-           "    sq_p3_thread_t *t = &g->thread;"]
+           "    sq_p3_thread_t *t = g->current;"]
     if ret != "void":
         out.append("    %s out = 0;" % ("uint64_t" if ret == "u64" else "uint32_t"))
     out.append("    " + body)
@@ -214,7 +221,7 @@ def main():
         for sym, export in exports:
             if export == "memory":
                 continue
-            hdr.append("#define sq_wasm_%s_%s %s" % (c, re.sub(r"\W", "_", export), sym))
+            hdr.append("#define sq_wasm_%s_%s %s" % (c, re.sub(r"\W+", "_", export).strip("_"), sym))
         hdr.append("")
     hdr.append("#endif")
     with open(args.out.rsplit(".", 1)[0] + ".h", "w") as f:

@@ -35,12 +35,14 @@ uint32_t check_f(uint32_t x)
     sq_wasm_error_context_drop(e);
     uint64_t p = s_new();
     sink += s_read(SQ_WASM_READABLE(p), &ev, 1u) + s_write(SQ_WASM_WRITABLE(p), &ev, 1u) +
-            s_cancel_read(x) + s_cancel_write(x);
+            s_cancel_read(x) + s_cancel_write(x) + s_read_sync(x, &ev, 1u) +
+            s_write_sync(x, &ev, 1u) + s_cancel_read_sync(x) + s_cancel_write_sync(x);
     s_drop_readable(x);
     s_drop_writable(x);
     p = fu_new();
     sink += fu_read(SQ_WASM_READABLE(p), &ev) + fu_write(SQ_WASM_WRITABLE(p), &ev) +
-            fu_cancel_read(x) + fu_cancel_write(x);
+            fu_cancel_read(x) + fu_cancel_write(x) + fu_read_sync(x, &ev) +
+            fu_write_sync(x, &ev) + fu_cancel_read_sync(x) + fu_cancel_write_sync(x);
     fu_drop_readable(x);
     fu_drop_writable(x);
     ret_f(sink);

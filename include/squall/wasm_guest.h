@@ -96,11 +96,14 @@ SQ_WASM_IMPORT("$root", "[error-context-drop]")
 void sq_wasm_error_context_drop(uint32_t handle);
 
 /*
- * Streams of one (module, function, position): `prefix_new`, `_read`,
- * `_write` (async: the `[async-lower]` forms; they return the result word
- * or SQ_WASM_BLOCKED), `_cancel_read`, `_cancel_write` (synchronous
- * forms) and the two drops. `module` is "[export]<iface>" when `fn` is
- * exported, "<iface>" when it is imported ("$root" for world functions).
+ * Streams of one (module, function, position): `prefix_new`, the async
+ * (`[async-lower]`) `_read`, `_write`, `_cancel_read`, `_cancel_write`
+ * (they return the result word, or SQ_WASM_BLOCKED), their synchronous
+ * forms `_read_sync` ... `_cancel_write_sync` (they block until the
+ * result; on an end in a waitable set they trap), and the two drops.
+ * Only what a guest calls becomes an import. `module` is "[export]<iface>"
+ * when `fn` is exported, "<iface>" when it is imported ("$root" for world
+ * functions).
  */
 #define SQ_WASM_STREAM_IMPORTS(prefix, module, fn, n)                          \
     SQ_WASM_IMPORT(module, "[stream-new-" #n "]" fn)                           \
@@ -109,10 +112,18 @@ void sq_wasm_error_context_drop(uint32_t handle);
     uint32_t prefix##_read(uint32_t end, void *buffer, uint32_t count);        \
     SQ_WASM_IMPORT(module, "[async-lower][stream-write-" #n "]" fn)            \
     uint32_t prefix##_write(uint32_t end, const void *buffer, uint32_t count); \
-    SQ_WASM_IMPORT(module, "[stream-cancel-read-" #n "]" fn)                   \
+    SQ_WASM_IMPORT(module, "[async-lower][stream-cancel-read-" #n "]" fn)      \
     uint32_t prefix##_cancel_read(uint32_t end);                               \
-    SQ_WASM_IMPORT(module, "[stream-cancel-write-" #n "]" fn)                  \
+    SQ_WASM_IMPORT(module, "[async-lower][stream-cancel-write-" #n "]" fn)     \
     uint32_t prefix##_cancel_write(uint32_t end);                              \
+    SQ_WASM_IMPORT(module, "[stream-read-" #n "]" fn)                          \
+    uint32_t prefix##_read_sync(uint32_t end, void *buffer, uint32_t count);   \
+    SQ_WASM_IMPORT(module, "[stream-write-" #n "]" fn)                         \
+    uint32_t prefix##_write_sync(uint32_t end, const void *buffer, uint32_t count); \
+    SQ_WASM_IMPORT(module, "[stream-cancel-read-" #n "]" fn)                   \
+    uint32_t prefix##_cancel_read_sync(uint32_t end);                          \
+    SQ_WASM_IMPORT(module, "[stream-cancel-write-" #n "]" fn)                  \
+    uint32_t prefix##_cancel_write_sync(uint32_t end);                         \
     SQ_WASM_IMPORT(module, "[stream-drop-readable-" #n "]" fn)                 \
     void prefix##_drop_readable(uint32_t end);                                 \
     SQ_WASM_IMPORT(module, "[stream-drop-writable-" #n "]" fn)                 \
@@ -126,10 +137,18 @@ void sq_wasm_error_context_drop(uint32_t handle);
     uint32_t prefix##_read(uint32_t end, void *buffer);                        \
     SQ_WASM_IMPORT(module, "[async-lower][future-write-" #n "]" fn)            \
     uint32_t prefix##_write(uint32_t end, const void *buffer);                 \
-    SQ_WASM_IMPORT(module, "[future-cancel-read-" #n "]" fn)                   \
+    SQ_WASM_IMPORT(module, "[async-lower][future-cancel-read-" #n "]" fn)      \
     uint32_t prefix##_cancel_read(uint32_t end);                               \
-    SQ_WASM_IMPORT(module, "[future-cancel-write-" #n "]" fn)                  \
+    SQ_WASM_IMPORT(module, "[async-lower][future-cancel-write-" #n "]" fn)     \
     uint32_t prefix##_cancel_write(uint32_t end);                              \
+    SQ_WASM_IMPORT(module, "[future-read-" #n "]" fn)                          \
+    uint32_t prefix##_read_sync(uint32_t end, void *buffer);                   \
+    SQ_WASM_IMPORT(module, "[future-write-" #n "]" fn)                         \
+    uint32_t prefix##_write_sync(uint32_t end, const void *buffer);            \
+    SQ_WASM_IMPORT(module, "[future-cancel-read-" #n "]" fn)                   \
+    uint32_t prefix##_cancel_read_sync(uint32_t end);                          \
+    SQ_WASM_IMPORT(module, "[future-cancel-write-" #n "]" fn)                  \
+    uint32_t prefix##_cancel_write_sync(uint32_t end);                         \
     SQ_WASM_IMPORT(module, "[future-drop-readable-" #n "]" fn)                 \
     void prefix##_drop_readable(uint32_t end);                                 \
     SQ_WASM_IMPORT(module, "[future-drop-writable-" #n "]" fn)                 \

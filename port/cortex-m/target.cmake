@@ -76,6 +76,16 @@ if(SQUALL_WASM_ENABLED)
                 "-DCOMMAND=qemu-system-arm;-M;${SQUALL_QEMU_MACHINE};-nographic;-monitor;none;-serial;none;-semihosting-config;enable=on,target=native;-kernel;$<TARGET_FILE:wasm_sensor_sink.elf>"
                 -DEXPECTED=${wasm_ex}/sensor_sink.expected -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_sensor_sink PROPERTIES TIMEOUT 300)
+    squall_target_image(wasm_call ${wasm_ex}/wasm_call.c NO_TEST)
+    target_sources(wasm_call.elf PRIVATE ${wasm_gen}/call/glue.c ${wasm_gen}/call/squares_w2c.c)
+    target_include_directories(wasm_call.elf PRIVATE ${wasm_gen}/call)
+    target_link_libraries(wasm_call.elf PRIVATE squall_wasm_rt)
+    set_source_files_properties(${wasm_gen}/call/squares_w2c.c PROPERTIES COMPILE_OPTIONS "-w")
+    add_test(NAME wasm_call
+        COMMAND ${CMAKE_COMMAND}
+                "-DCOMMAND=qemu-system-arm;-M;${SQUALL_QEMU_MACHINE};-nographic;-monitor;none;-serial;none;-semihosting-config;enable=on,target=native;-kernel;$<TARGET_FILE:wasm_call.elf>"
+                -DEXPECTED=${wasm_ex}/wasm_call.expected -P ${wasm_ex}/expect_output.cmake)
+    set_tests_properties(wasm_call PROPERTIES TIMEOUT 300)
     # The per-reading cost under -icount (bench/wasm_bench.sh runs it).
     squall_target_image(wasm_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/wasm_host_bench.c NO_TEST)
     target_sources(wasm_bench.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c

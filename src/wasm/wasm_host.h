@@ -33,7 +33,8 @@
 
 typedef struct sq_wasm_guest {
     sq_p3_instance_t *instance;
-    sq_p3_thread_t thread;        /**< the guest's one thread: wasm2c has one native stack per instance */
+    sq_p3_thread_t thread;        /**< its thread for calls that are no task's (sq_wasm_call) */
+    sq_p3_thread_t *current;      /**< the P3 thread its code runs for now: the glue's */
     uint8_t *region;              /**< its linear memory's storage, region_bytes long */
     uint32_t region_bytes;
     wasm_rt_funcref_t *table;     /**< its funcref table's storage */
@@ -64,8 +65,14 @@ void sq_wasm_instantiate_begin(sq_wasm_guest_t *g);
 sq_status_t sq_wasm_instantiate_end(sq_wasm_guest_t *g);
 
 /* Run `body(ctx)` (which calls the guest's exports) in `g` on the calling
- * kernel thread: SQ_OK, or SQ_ERR_TRAP when the guest trapped (its reason
- * in g->wasm_trap or in its P3 instance). */
+ * kernel thread, its built-ins made as P3 thread `t` (a thread of g's
+ * instance: a task's implicit thread, sq_p3_task_thread or sq_p3_current,
+ * for the control plane's core functions and callbacks): SQ_OK, or
+ * SQ_ERR_TRAP when the guest trapped (its reason in g->wasm_trap or in its
+ * P3 instance). SQ_ERR_STATE when g already runs (wasm2c: one native stack
+ * per instance). sq_wasm_call is sq_wasm_call_as with g's own thread. */
+sq_status_t sq_wasm_call_as(sq_wasm_guest_t *g, sq_p3_thread_t *t, void (*body)(void *ctx),
+                            void *ctx);
 sq_status_t sq_wasm_call(sq_wasm_guest_t *g, void (*body)(void *ctx), void *ctx);
 
 /* The glue's side: the guest of an import's instance pointer, and the

@@ -205,13 +205,17 @@ void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *table)
     table->size = 0u;
 }
 
-sq_status_t sq_wasm_call(sq_wasm_guest_t *g, void (*body)(void *ctx), void *ctx)
+sq_status_t sq_wasm_call_as(sq_wasm_guest_t *g, sq_p3_thread_t *t, void (*body)(void *ctx),
+                            void *ctx)
 {
     jmp_buf here;
     /* volatile: read after longjmp. */
     volatile uint32_t depth;
-    if (g == NULL || body == NULL) {
+    if (g == NULL || t == NULL || body == NULL) {
         return SQ_ERR_NULL;
+    }
+    if (t->instance != g->instance) {
+        return SQ_ERR_INVALID;
     }
     if (g->runner != NULL) {
         return SQ_ERR_STATE; /* wasm2c: one native stack per instance */
@@ -220,6 +224,7 @@ sq_status_t sq_wasm_call(sq_wasm_guest_t *g, void (*body)(void *ctx), void *ctx)
         return SQ_ERR_TRAP;
     }
     depth = *g->depth;
+    g->current = t;
     g->unwind = &here;
     g->runner = sq_thread_self();
     if (setjmp(here) != 0) {
@@ -231,4 +236,9 @@ sq_status_t sq_wasm_call(sq_wasm_guest_t *g, void (*body)(void *ctx), void *ctx)
     body(ctx);
     g->runner = NULL;
     return SQ_OK;
+}
+
+sq_status_t sq_wasm_call(sq_wasm_guest_t *g, void (*body)(void *ctx), void *ctx)
+{
+    return sq_wasm_call_as(g, g == NULL ? NULL : &g->thread, body, ctx);
 }
