@@ -3,6 +3,7 @@
  * no stdio. wabt's wasm-rt-impl.c needs mmap and a signal handler.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 #include "wasm_host.h"
 /* The internal trap entry: a guest's own trap has no public built-in. */
@@ -40,7 +41,7 @@ static sq_wasm_guest_t *running(void)
 {
     const sq_thread_t *self = sq_thread_self();
     for (sq_wasm_guest_t *g = guests; g != NULL; g = g->next) {
-        if (g->runner == self) {
+        if (atomic_load_explicit(&g->runner, memory_order_relaxed) == self) {
             return g;
         }
     }
@@ -217,24 +218,27 @@ sq_status_t sq_wasm_call_as(sq_wasm_guest_t *g, sq_p3_thread_t *t, void (*body)(
     if (t->instance != g->instance) {
         return SQ_ERR_INVALID;
     }
-    if (g->runner != NULL) {
+    /* Relaxed: a thread only ever compares runner with itself, and sees
+     * its own stores; atomic only so that other threads' reads are not
+     * torn. */
+    if (atomic_load_explicit(&g->runner, memory_order_relaxed) != NULL) {
         return SQ_ERR_STATE; /* wasm2c: one native stack per instance */
     }
-    if (g->wasm_trap != WASM_RT_TRAP_NONE || sq_p3_instance_trap(g->instance) != SQ_P3_TRAP_NONE) {
+    if (g->wasm_trap != WASM_RT_TRAP_NONE || g->instance->trap != SQ_P3_TRAP_NONE) {
         return SQ_ERR_TRAP;
     }
     depth = *g->depth;
     g->current = t;
     g->unwind = &here;
-    g->runner = sq_thread_self();
+    atomic_store_explicit(&g->runner, sq_thread_self(), memory_order_relaxed);
     if (setjmp(here) != 0) {
         /* The frames unwound never ran their epilogues. */
         *g->depth = depth;
-        g->runner = NULL;
+        atomic_store_explicit(&g->runner, NULL, memory_order_relaxed);
         return SQ_ERR_TRAP;
     }
     body(ctx);
-    g->runner = NULL;
+    atomic_store_explicit(&g->runner, NULL, memory_order_relaxed);
     return SQ_OK;
 }
 
