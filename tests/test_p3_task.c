@@ -175,7 +175,7 @@ static uint32_t call_waiting_read(uint32_t (*callback)(sq_p3_thread_t *t,
     b_core = core_wait_read;
     b_callback = callback;
     uint32_t word = 0u;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    p3_expect_eq((uint32_t)call(5u, &word), (uint32_t)SQ_OK);
     return word;
 }
 
