@@ -175,7 +175,8 @@ static void drop_subtask_drop_before_return(void **state)
  * (the .wast accepts that or BLOCKED and a SUBTASK event): 4,
  * CANCELLED_BEFORE_RETURNED; retp untouched; subtask.drop. The second
  * half ($C.g, an async lift without callback: stackful, taking a future)
- * is left out: stackful lifts are not there yet. */
+ * is left out: a future handle in a call's parameters is not lifted yet
+ * (stackful lifts themselves run: see the cancellable tests). */
 static uint32_t c_ws;
 
 static uint32_t c_f(void *ctx, sq_p3_task_t *task, uint32_t args)
