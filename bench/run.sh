@@ -219,7 +219,7 @@ declare -A object_text
 for src in "${lib_sources[@]}" port/cortex-m/port.c; do
     obj="$out/$(basename "$src" .c).o"
     arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections \
-        -Wall -Wextra -Werror -pedantic -Iinclude -Isrc -c "$src" -o "$obj"
+        -Wall -Wextra -Werror -pedantic -Iinclude -Iport/cortex-m/include -Isrc -c "$src" -o "$obj"
     read -r text data bss < <(arm-none-eabi-size "$obj" | awk 'NR == 2 { print $1, $2, $3 }')
     size_rows+="| $(basename "$obj") | $text | $data | $bss |"$'\n'
     object_text[$(basename "$obj")]=$text

@@ -57,21 +57,6 @@ static uint32_t callback_entry(void *ctx, const sq_wait_event_t *ev)
 static sq_p3_export_t b_export = {&inst_b, SQ_P3_LIFT_CALLBACK, true, &t_u32, &t_u32,
                                   core_entry, NULL, &b_callbacks};
 
-/* A check inside guest code (a function that returns a value: the
- * target's checks return from the function they fail in). */
-static void expect_eq(uint32_t got, uint32_t want)
-{
-    SQ_CHECK_EQ(got, want);
-}
-
-static void put_word(uint8_t *at, uint32_t v)
-{
-    at[0] = (uint8_t)v;
-    at[1] = (uint8_t)(v >> 8);
-    at[2] = (uint8_t)(v >> 16);
-    at[3] = (uint8_t)(v >> 24);
-}
-
 static void reset(void)
 {
     memset(p3_tasks, 0, sizeof p3_tasks);
@@ -99,15 +84,15 @@ static void reset(void)
 static sq_status_t call(uint32_t arg, uint32_t *word)
 {
     uint32_t at = 16u + 4u * (arg % 4u);
-    put_word(mem_a + at, arg);
+    p3_put_word(mem_a + at, arg);
     return sq_p3_call(&ta, &b_export, at, 32u, true, word);
 }
 
 /* Core codes: return twice the argument at once, then EXIT. */
 static uint32_t core_double(sq_p3_task_t *task, uint32_t args)
 {
-    put_word(mem_b + 8, 2u * p3_word(mem_b + args));
-    expect_eq(sq_p3_task_return(sq_p3_task_thread(task), &t_u32, 8u), SQ_OK);
+    p3_put_word(mem_b + 8, 2u * p3_word(mem_b + args));
+    p3_expect_eq(sq_p3_task_return(sq_p3_task_thread(task), &t_u32, 8u), SQ_OK);
     return SQ_CALLBACK_EXIT;
 }
 
@@ -154,20 +139,20 @@ static uint32_t core_wait_read(sq_p3_task_t *task, uint32_t args)
     (void)args;
     sq_p3_thread_t *t = sq_p3_task_thread(task);
     uint32_t result = 0u;
-    expect_eq(sq_p3_waitable_set_new(t, &b_set), SQ_OK);
+    p3_expect_eq(sq_p3_waitable_set_new(t, &b_set), SQ_OK);
     p3_new(t, &t_u8, false, &b_r, &b_w);
-    expect_eq(sq_p3_waitable_join(t, b_r, b_set), SQ_OK);
-    expect_eq(sq_p3_stream_read(t, &t_u8, b_r, 100u, 4u, true, &result), SQ_OK);
-    expect_eq(result, SQ_P3_BLOCKED);
+    p3_expect_eq(sq_p3_waitable_join(t, b_r, b_set), SQ_OK);
+    p3_expect_eq(sq_p3_stream_read(t, &t_u8, b_r, 100u, 4u, true, &result), SQ_OK);
+    p3_expect_eq(result, SQ_P3_BLOCKED);
     return SQ_CALLBACK_WAIT | (b_set << 4);
 }
 
 static uint32_t callback_return_read(sq_p3_thread_t *t, const sq_wait_event_t *ev)
 {
-    expect_eq(t != NULL, 1u);
-    expect_eq(ev->join_id, b_r);
-    expect_eq(ev->payload, SQ_P3_STREAM_RESULT(SQ_P3_COPY_COMPLETED, 4u));
-    expect_eq(sq_p3_task_return(t, &t_u32, 100u), SQ_OK);
+    p3_expect_eq(t != NULL, 1u);
+    p3_expect_eq(ev->join_id, b_r);
+    p3_expect_eq(ev->payload, SQ_P3_STREAM_RESULT(SQ_P3_COPY_COMPLETED, 4u));
+    p3_expect_eq(sq_p3_task_return(t, &t_u32, 100u), SQ_OK);
     return SQ_CALLBACK_EXIT;
 }
 
@@ -175,9 +160,23 @@ static uint32_t callback_return_read(sq_p3_thread_t *t, const sq_wait_event_t *e
 static void feed_b(uint32_t value)
 {
     uint32_t result = 0u;
-    put_word(mem_b + 120, value);
+    p3_put_word(mem_b + 120, value);
     SQ_CHECK_EQ(sq_p3_stream_write(&tb, &t_u8, b_w, 120u, 4u, true, &result), SQ_OK);
     SQ_CHECK_EQ(result, SQ_P3_STREAM_RESULT(SQ_P3_COPY_COMPLETED, 4u));
+}
+
+/* A fresh runtime, then a's call into b's export that waits for its
+ * stream's read (core_wait_read), `callback` answering its events: the
+ * lower result, STARTED | 1 << 4 while b waits. */
+static uint32_t call_waiting_read(uint32_t (*callback)(sq_p3_thread_t *t,
+                                                       const sq_wait_event_t *ev))
+{
+    reset();
+    b_core = core_wait_read;
+    b_callback = callback;
+    uint32_t word = 0u;
+    p3_expect_eq((uint32_t)call(5u, &word), (uint32_t)SQ_OK);
+    return word;
 }
 
 /* STARTED with a handle (0x11: subtask 1), the callee parked on its set;
@@ -188,11 +187,7 @@ static void feed_b(uint32_t value)
 static void started_then_returned(void **state)
 {
     (void)state;
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_return_read;
-    uint32_t word = 0u;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    uint32_t word = call_waiting_read(callback_return_read);
     SQ_CHECK_EQ(word, SQ_P3_SUBTASK_STARTED | (1u << 4));
     loop_idle();
     /* The parked task counts as a waiter of its set. */
@@ -220,11 +215,7 @@ static void started_then_returned(void **state)
 static void loop_step_waits_for_move(void **state)
 {
     (void)state;
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_return_read;
-    uint32_t word = 0u;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    SQ_CHECK_EQ(call_waiting_read(callback_return_read), 0x11u);
     feed_b(0xa1b2c3d4u);
     void *object = NULL;
     uint32_t kind = 0u;
@@ -249,11 +240,7 @@ static void loop_step_waits_for_move(void **state)
 static void drop_before_delivery_traps(void **state)
 {
     (void)state;
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_return_read;
-    uint32_t word = 0u;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    uint32_t word = call_waiting_read(callback_return_read);
     SQ_CHECK_EQ(word, 0x11u);
     SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_SUBTASK_UNRESOLVED);
@@ -264,11 +251,7 @@ static void drop_before_delivery_traps(void **state)
 static void drop_resolved_undelivered_traps(void **state)
 {
     (void)state;
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_return_read;
-    uint32_t word = 0u;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    SQ_CHECK_EQ(call_waiting_read(callback_return_read), 0x11u);
     feed_b(1u);
     SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
     SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_ERR_TRAP);
@@ -318,14 +301,14 @@ static uint32_t core_yield(sq_p3_task_t *task, uint32_t args)
 
 static uint32_t callback_yield_then_return(sq_p3_thread_t *t, const sq_wait_event_t *ev)
 {
-    expect_eq(ev->code, SQ_P3_EVENT_NONE);
-    expect_eq(ev->join_id, 0u);
-    expect_eq(ev->payload, 0u);
+    p3_expect_eq(ev->code, SQ_P3_EVENT_NONE);
+    p3_expect_eq(ev->join_id, 0u);
+    p3_expect_eq(ev->payload, 0u);
     if (++yields < 3u) {
         return SQ_CALLBACK_YIELD;
     }
-    put_word(mem_b + 8, yields);
-    expect_eq(sq_p3_task_return(t, &t_u32, 8u), SQ_OK);
+    p3_put_word(mem_b + 8, yields);
+    p3_expect_eq(sq_p3_task_return(t, &t_u32, 8u), SQ_OK);
     return SQ_CALLBACK_EXIT;
 }
 
@@ -443,14 +426,14 @@ static uint32_t core_bad_code(sq_p3_task_t *task, uint32_t args)
 static uint32_t core_return_twice(sq_p3_task_t *task, uint32_t args)
 {
     sq_p3_thread_t *t = sq_p3_task_thread(task);
-    expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_OK);
-    expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_ERR_TRAP);
+    p3_expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_OK);
+    p3_expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_ERR_TRAP);
     return SQ_CALLBACK_EXIT;
 }
 
 static uint32_t core_return_wrong_type(sq_p3_task_t *task, uint32_t args)
 {
-    expect_eq(sq_p3_task_return(sq_p3_task_thread(task), &t_u8, args), SQ_ERR_TRAP);
+    p3_expect_eq(sq_p3_task_return(sq_p3_task_thread(task), &t_u8, args), SQ_ERR_TRAP);
     return SQ_CALLBACK_EXIT;
 }
 
@@ -509,7 +492,7 @@ static uint32_t core_reenter(sq_p3_task_t *task, uint32_t args)
 {
     (void)args;
     uint32_t word = 0u;
-    expect_eq(sq_p3_call(sq_p3_task_thread(task), &a_export, 0u, 0u, true, &word),
+    p3_expect_eq(sq_p3_call(sq_p3_task_thread(task), &a_export, 0u, 0u, true, &word),
                 SQ_ERR_TRAP);
     return SQ_CALLBACK_EXIT;
 }
@@ -570,7 +553,7 @@ static void caller_refusals(void **state)
 static uint32_t core_sync(sq_p3_task_t *task, uint32_t args)
 {
     (void)task;
-    put_word(mem_b + 8, p3_word(mem_b + args) + 1u);
+    p3_put_word(mem_b + 8, p3_word(mem_b + args) + 1u);
     return 8u;
 }
 
@@ -598,10 +581,10 @@ static void sync_lift_returns(void **state)
  * drop. */
 static uint32_t callback_cancel(sq_p3_thread_t *t, const sq_wait_event_t *ev)
 {
-    expect_eq(ev->code, SQ_P3_EVENT_TASK_CANCELLED);
-    expect_eq(ev->join_id, 0u);
-    expect_eq(ev->payload, 0u);
-    expect_eq(sq_p3_task_cancel(t), SQ_OK);
+    p3_expect_eq(ev->code, SQ_P3_EVENT_TASK_CANCELLED);
+    p3_expect_eq(ev->join_id, 0u);
+    p3_expect_eq(ev->payload, 0u);
+    p3_expect_eq(sq_p3_task_cancel(t), SQ_OK);
     /* Resolved: a second task.cancel traps RESOLVED (checked below in
      * its own test). */
     return SQ_CALLBACK_EXIT;
@@ -613,7 +596,7 @@ static void cancel_blocked_callee(bool async)
     b_core = core_wait_read;
     b_callback = callback_cancel;
     uint32_t word = 0u;
-    put_word(mem_a + 32, 0x5555u);
+    p3_put_word(mem_a + 32, 0x5555u);
     SQ_CHECK_EQ(call(5u, &word), SQ_OK);
     SQ_CHECK_EQ(word, 0x11u);
     SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, async, &word), SQ_OK);
@@ -656,11 +639,7 @@ static uint32_t callback_ignore_cancel(sq_p3_thread_t *t, const sq_wait_event_t 
 static void cancel_ignored(void **state)
 {
     (void)state;
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_ignore_cancel;
-    uint32_t word = 0u;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    uint32_t word = call_waiting_read(callback_ignore_cancel);
     SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_OK);
     SQ_CHECK_EQ(word, SQ_P3_BLOCKED);
     loop_idle();
@@ -669,10 +648,7 @@ static void cancel_ignored(void **state)
     SQ_CHECK_EQ(p3_word(mem_a + 32), 0x01020304u);
     p3_expect_event(&ta, 1u, SQ_P3_EVENT_SUBTASK, SQ_P3_SUBTASK_RETURNED);
     SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_OK);
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_ignore_cancel;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    word = call_waiting_read(callback_ignore_cancel);
     SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_OK);
     SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_CANCEL_TWICE);
@@ -711,21 +687,14 @@ static void cancel_before_start(void **state)
 static void cancel_resolved(void **state)
 {
     (void)state;
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_return_read;
-    uint32_t word = 0u;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    uint32_t word = call_waiting_read(callback_return_read);
     feed_b(9u);
     SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
     SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, true, &word), SQ_OK);
     SQ_CHECK_EQ(word, SQ_P3_SUBTASK_RETURNED);
     p3_expect_event(&ta, 1u, SQ_P3_EVENT_NONE, 0u);
     SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, 1u), SQ_OK);
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_return_read;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    word = call_waiting_read(callback_return_read);
     feed_b(9u);
     SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
     p3_expect_event(&ta, 1u, SQ_P3_EVENT_SUBTASK, SQ_P3_SUBTASK_RETURNED);
@@ -749,10 +718,7 @@ static void cancel_sync_rules(void **state)
     SQ_CHECK_EQ(sq_p3_waitable_join(&ta, 1u, s), SQ_OK);
     SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, false, &word), SQ_ERR_TRAP);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_SYNC_IN_SET);
-    reset();
-    b_core = core_wait_read;
-    b_callback = callback_ignore_cancel;
-    SQ_CHECK_EQ(call(5u, &word), SQ_OK);
+    word = call_waiting_read(callback_ignore_cancel);
     SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, 1u, false, &word), SQ_ERR_STATE);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
 }
@@ -762,15 +728,15 @@ static void cancel_sync_rules(void **state)
 static uint32_t core_cancel_early(sq_p3_task_t *task, uint32_t args)
 {
     (void)args;
-    expect_eq(sq_p3_task_cancel(sq_p3_task_thread(task)), SQ_ERR_TRAP);
+    p3_expect_eq(sq_p3_task_cancel(sq_p3_task_thread(task)), SQ_ERR_TRAP);
     return SQ_CALLBACK_EXIT;
 }
 
 static uint32_t core_cancel_after_return(sq_p3_task_t *task, uint32_t args)
 {
     sq_p3_thread_t *t = sq_p3_task_thread(task);
-    expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_OK);
-    expect_eq(sq_p3_task_cancel(t), SQ_ERR_TRAP);
+    p3_expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_OK);
+    p3_expect_eq(sq_p3_task_cancel(t), SQ_ERR_TRAP);
     return SQ_CALLBACK_EXIT;
 }
 
@@ -789,8 +755,8 @@ static uint32_t yielded;
 static uint32_t core_yield_once(sq_p3_task_t *task, uint32_t args)
 {
     sq_p3_thread_t *t = sq_p3_task_thread(task);
-    expect_eq(sq_p3_thread_yield(t, true, &yielded), SQ_OK);
-    expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_OK);
+    p3_expect_eq(sq_p3_thread_yield(t, true, &yielded), SQ_OK);
+    p3_expect_eq(sq_p3_task_return(t, &t_u32, args), SQ_OK);
     return SQ_CALLBACK_EXIT;
 }
 
@@ -820,7 +786,7 @@ static sq_status_t sync_st;
 static void sync_caller(void *arg)
 {
     (void)arg;
-    put_word(mem_a + 16, 5u);
+    p3_put_word(mem_a + 16, 5u);
     sync_st = sq_p3_call(&ta, (const sq_p3_export_t *)arg, 16u, 32u, false, &sync_word);
 }
 
@@ -927,10 +893,10 @@ static uint32_t core_stackful(sq_p3_task_t *task, uint32_t args)
 {
     sq_p3_thread_t *t = sq_p3_task_thread(task);
     uint32_t cancelled = 7u;
-    expect_eq(sq_p3_thread_yield(t, true, &cancelled), SQ_OK);
-    expect_eq(cancelled, 0u);
-    put_word(mem_b + 8, 3u * p3_word(mem_b + args));
-    expect_eq(sq_p3_task_return(t, &t_u32, 8u), SQ_OK);
+    p3_expect_eq(sq_p3_thread_yield(t, true, &cancelled), SQ_OK);
+    p3_expect_eq(cancelled, 0u);
+    p3_put_word(mem_b + 8, 3u * p3_word(mem_b + args));
+    p3_expect_eq(sq_p3_task_return(t, &t_u32, 8u), SQ_OK);
     return 0u;
 }
 
@@ -941,8 +907,8 @@ static void stackful_caller(void *arg)
     uint32_t w2 = 0u;
     uint32_t s = 0u;
     uint32_t code = 0u;
-    put_word(mem_a + 16, 5u);
-    put_word(mem_a + 20, 6u);
+    p3_put_word(mem_a + 16, 5u);
+    p3_put_word(mem_a + 20, 6u);
     SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 16u, 32u, true, &w1), SQ_OK);
     SQ_CHECK_EQ(w1, SQ_P3_SUBTASK_STARTED | (1u << 4));
     SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 20u, 36u, true, &w2), SQ_OK);
@@ -972,7 +938,7 @@ static void stackful_caller(void *arg)
     SQ_CHECK_EQ(sq_p3_waitable_set_drop(&ta, s), SQ_OK);
     /* A sync lower of a stackful export: the caller blocks until the
      * worker returned. */
-    put_word(mem_a + 16, 7u);
+    p3_put_word(mem_a + 16, 7u);
     SQ_CHECK_EQ(sq_p3_call(&ta, &b_export, 16u, 32u, false, &w1), SQ_OK);
     SQ_CHECK_EQ(w1, SQ_P3_SUBTASK_RETURNED);
     SQ_CHECK_EQ(p3_word(mem_a + 32), 21u);
