@@ -124,7 +124,9 @@ frame_timeout=${SQ_WP_FRAME_TIMEOUT:-15}
 
 # The run as a whole is recorded too: proofs/wp/run.key names its inputs
 # (the tool and prover versions, this script, every verified source and
-# every header, byte for byte) and proofs/wp/run.tar.gz keeps what the report
+# every header they include, as gcc -MM lists them with the macro Frama-C
+# defines, byte for byte; a header no verified source includes, such as the
+# generated FFI header or the wasm glue's, is not WP's input) and proofs/wp/run.tar.gz keeps what the report
 # below reads of its output (wp.csv, and the lines of wp.log that name
 # failed goals, cache use and memory-model hypotheses). WP is deterministic
 # on the same inputs, so when they are the recorded ones, update and replay
@@ -138,11 +140,14 @@ frame_timeout=${SQ_WP_FRAME_TIMEOUT:-15}
 run_key_file=proofs/wp/run.key
 run_archive=proofs/wp/run.tar.gz
 inputs_key() {
+    local headers
+    headers=$(gcc -MM -D__FRAMAC__ -Iinclude -Isrc "${sources[@]}" | tr ' \\' '\n\n' |
+              grep '\.h$' | LC_ALL=C sort -u) || { echo "prove: gcc -MM failed" >&2; return 1; }
     {
         frama-c -version; why3 --version; cvc4 --version | head -n 1; z3 --version
         echo "timeouts $timeout $frame_timeout"
         cat proofs/wp/prove.sh
-        for f in "${sources[@]}" $(find include src -name '*.h' | LC_ALL=C sort); do
+        for f in "${sources[@]}" $headers; do
             echo "== $f"
             perl -0777 -pe 's{/\*(?!@).*?\*/}{}gs; s{(^|[ \t])//(?!@)[^\n]*}{$1}gm; s{[ \t]+$}{}gm; s{\n+}{\n}g' "$f"
         done
