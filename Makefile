@@ -10,10 +10,11 @@ JOBS ?= $(shell nproc)
 BUILD := build
 # Debian packages the targets below use; `make deps` installs what is missing
 # (as root), so a fresh machine needs nothing else.
-# (libclang-rt-dev: clang's sanitizer and libFuzzer runtimes.)
+# (libclang-rt-dev: clang's sanitizer and libFuzzer runtimes; lld and wabt:
+# the wasm guests, compiled by clang --target=wasm32 and translated by wasm2c.)
 PACKAGES := cmake gcc clang lld libclang-rt-dev libcmocka-dev frama-c-base why3 z3 cvc4 \
             coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
-            qemu-system-arm valgrind binutils-arm-none-eabi python3
+            qemu-system-arm valgrind binutils-arm-none-eabi python3 wabt
 
 all: build
 
@@ -27,9 +28,10 @@ deps:
 	fi
 	@[ -f $$HOME/.why3.conf ] && grep -q CVC4 $$HOME/.why3.conf || why3 config detect >/dev/null
 
-# Host build with gcc: library, unit tests, stress test, demo.
+# Host build with gcc: library, unit tests, stress test, demo, and the wasm
+# guests (SQUALL_WASM=ON: missing clang/wasm-ld/wasm2c fail the build).
 build:
-	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSQUALL_WASM=ON >/dev/null
 	cmake --build $(BUILD)/host -j$(JOBS)
 
 # Regenerate include/squall/squall_ffi.h after a public header changed
@@ -38,12 +40,15 @@ ffi-header:
 	cmake -S . -B $(BUILD)/host -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD)/host --target squall_ffi_header
 
-# The host demos (kernel objects, then a P3 stream between two component
-# instances), then two isolated components on QEMU's Cortex-M3 (MPU).
+# The host demos (kernel objects, a P3 stream between two component
+# instances, an async call, real wasm guests), then two isolated components
+# on QEMU's Cortex-M3 (MPU).
 demo: deps build
 	$(BUILD)/host/examples/demo
 	$(BUILD)/host/examples/p3_pipe
 	$(BUILD)/host/examples/p3_call
+	$(BUILD)/host/examples/wasm/sensor_sink
+	$(BUILD)/host/examples/wasm/wasm_call
 	cmake -S . -B $(BUILD)/target-m3 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m3.cmake \
 	    -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
 	cmake --build $(BUILD)/target-m3 -j$(JOBS) --target isolated_pair.elf

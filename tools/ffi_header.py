@@ -24,6 +24,9 @@ import sys
 import tempfile
 
 HEADER_NAME = "squall_ffi.h"
+# Headers that are not the library's interface: wasm_guest.h declares the
+# wasm imports a guest compiled for wasm32 sees (it #errors elsewhere).
+NOT_FFI = {HEADER_NAME, "wasm_guest.h"}
 
 TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -40,7 +43,7 @@ def run(cmd, **kw):
 
 def public_headers(include_dir):
     squall = os.path.join(include_dir, "squall")
-    return sorted(h for h in os.listdir(squall) if h.endswith(".h") and h != HEADER_NAME)
+    return sorted(h for h in os.listdir(squall) if h.endswith(".h") and h not in NOT_FFI)
 
 
 def squall_lines(cc, include_dir, unit, *flags):

@@ -10,7 +10,7 @@ if(SQUALL_QEMU_MACHINE STREQUAL "mps2-an505")
 endif()
 enable_testing()
 # One bare-metal image `name`.elf from `src` and the start-up code, and a
-# CTest test running it on the board.
+# CTest test running it on the board (unless NO_TEST: the caller adds its own).
 function(squall_target_image name src)
     add_executable(${name}.elf ${src} ${SQUALL_PORT_DIR}/startup.c)
     target_link_libraries(${name}.elf PRIVATE squall)
@@ -19,6 +19,9 @@ function(squall_target_image name src)
     target_link_options(${name}.elf PRIVATE
         -T${SQUALL_PORT_DIR}/${SQUALL_QEMU_MACHINE}.ld -L${SQUALL_PORT_DIR}
         -nostartfiles --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections)
+    if("NO_TEST" IN_LIST ARGN)
+        return()
+    endif()
     add_test(NAME ${name}
         COMMAND qemu-system-arm -M ${SQUALL_QEMU_MACHINE} -nographic -monitor none -serial none
                 -semihosting-config enable=on,target=native -kernel $<TARGET_FILE:${name}.elf>)
@@ -50,3 +53,44 @@ squall_target_image(isolated_pair ${CMAKE_CURRENT_SOURCE_DIR}/examples/isolated_
 # wrapped as on the host, to count the copies between the memories.
 squall_target_image(p3_pipe ${CMAKE_CURRENT_SOURCE_DIR}/examples/p3_pipe.c)
 target_link_options(p3_pipe.elf PRIVATE -Wl,--wrap=memmove)
+# The wasm guests (examples/wasm/sensor_sink.c, docs/WASM.md): clang
+# --target=wasm32, wasm2c, the generated glue and the runtime, built with
+# arm-none-eabi-gcc; the output checked exactly, as on the host.
+include(${CMAKE_CURRENT_SOURCE_DIR}/cmake/squall_wasm.cmake)
+if(SQUALL_WASM_ENABLED)
+    set(wasm_gen ${CMAKE_CURRENT_BINARY_DIR}/wasm)
+    file(MAKE_DIRECTORY ${wasm_gen})
+    squall_wasm_example_sources(${wasm_gen})
+    set(wasm_ex ${CMAKE_CURRENT_SOURCE_DIR}/examples/wasm)
+    squall_target_image(wasm_sensor_sink ${wasm_ex}/sensor_sink.c NO_TEST)
+    target_sources(wasm_sensor_sink.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c
+                   ${wasm_gen}/sink_w2c.c ${wasm_gen}/rogue_w2c.c)
+    target_include_directories(wasm_sensor_sink.elf PRIVATE ${wasm_gen})
+    target_link_libraries(wasm_sensor_sink.elf PRIVATE squall_wasm_rt)
+    # squall_target_image's warnings on the embedder and the glue only, not
+    # on wasm2c's output.
+    set_source_files_properties(${wasm_gen}/sensor_w2c.c ${wasm_gen}/sink_w2c.c
+        ${wasm_gen}/rogue_w2c.c PROPERTIES COMPILE_OPTIONS "-w")
+    add_test(NAME wasm_sensor_sink
+        COMMAND ${CMAKE_COMMAND}
+                "-DCOMMAND=qemu-system-arm;-M;${SQUALL_QEMU_MACHINE};-nographic;-monitor;none;-serial;none;-semihosting-config;enable=on,target=native;-kernel;$<TARGET_FILE:wasm_sensor_sink.elf>"
+                -DEXPECTED=${wasm_ex}/sensor_sink.expected -P ${wasm_ex}/expect_output.cmake)
+    set_tests_properties(wasm_sensor_sink PROPERTIES TIMEOUT 300)
+    squall_target_image(wasm_call ${wasm_ex}/wasm_call.c NO_TEST)
+    target_sources(wasm_call.elf PRIVATE ${wasm_gen}/call/glue.c ${wasm_gen}/call/squares_w2c.c)
+    target_include_directories(wasm_call.elf PRIVATE ${wasm_gen}/call)
+    target_link_libraries(wasm_call.elf PRIVATE squall_wasm_rt)
+    set_source_files_properties(${wasm_gen}/call/squares_w2c.c PROPERTIES COMPILE_OPTIONS "-w")
+    add_test(NAME wasm_call
+        COMMAND ${CMAKE_COMMAND}
+                "-DCOMMAND=qemu-system-arm;-M;${SQUALL_QEMU_MACHINE};-nographic;-monitor;none;-serial;none;-semihosting-config;enable=on,target=native;-kernel;$<TARGET_FILE:wasm_call.elf>"
+                -DEXPECTED=${wasm_ex}/wasm_call.expected -P ${wasm_ex}/expect_output.cmake)
+    set_tests_properties(wasm_call PROPERTIES TIMEOUT 300)
+    # The per-reading cost under -icount (bench/wasm_bench.sh runs it).
+    squall_target_image(wasm_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/wasm_host_bench.c NO_TEST)
+    target_sources(wasm_bench.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c
+                   ${wasm_gen}/sink_w2c.c ${wasm_gen}/rogue_w2c.c)
+    target_include_directories(wasm_bench.elf PRIVATE ${wasm_gen})
+    target_compile_definitions(wasm_bench.elf PRIVATE SQ_WASM_BENCH_TARGET)
+    target_link_libraries(wasm_bench.elf PRIVATE squall_wasm_rt)
+endif()

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""tools/wasm_glue.py on a wabt >= 1.0.33 header (w2c_fixture.h) and on
+wrong input: the glue calls the right built-ins under the header's names,
+and an unknown import or a wrong core type stops it.
+usage: wasm_glue_test.py GLUE_PY FIXTURE_H WORKDIR"""
+import os
+import subprocess
+import sys
+
+glue, fixture, work = sys.argv[1:4]
+os.makedirs(work, exist_ok=True)
+
+
+def run(header, *extra):
+    out = os.path.join(work, "w2c_glue.c")
+    r = subprocess.run([sys.executable, glue, out, header, *extra], capture_output=True, text=True)
+    return r.returncode, r.stderr, (open(out).read() if r.returncode == 0 else ""), \
+        (open(out[:-2] + ".h").read() if r.returncode == 0 else "")
+
+
+failures = []
+
+
+def expect(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+rc, err, c, h = run(fixture, "--type", "open:0=reading_type")
+expect(rc == 0, "w2c header refused: " + err)
+expect("u32 w2c_0x24root_0x5Bwaitable0x2Dset0x2Dnew0x5D(struct w2c_0x24root *inst)\n" in c and
+       "CALL(sq_p3_waitable_set_new(t, &out));" in c, "waitable-set-new glue")
+expect("CALL(sq_p3_waitable_set_wait(t, a0, a1, &out));" in c, "waitable-set-wait glue")
+expect("CALL(sq_p3_stream_write(t, &reading_type, a0, a1, a2, true, &out));" in c,
+       "async stream write glue")
+expect("CALL(sq_p3_stream_new(t, &reading_type, &out));" in c, "stream new glue")
+expect("wasm2c_sensor_instantiate(m, (struct w2c_0x24root *)(void *)g, "
+       "(struct w2c_0x5Bexport0x5Dexample0x3Asensor0x2Fsource *)(void *)g);" in c,
+       "instantiate helper")
+expect("typedef w2c_sensor sq_wasm_sensor_t;" in h and
+       "#define sq_wasm_sensor_example_sensor_source_open "
+       "w2c_sensor_example0x3Asensor0x2Fsource0x23open" in h, "export names")
+
+# No element type for open:0: refused.
+rc, err, _, _ = run(fixture)
+expect(rc != 0 and "--type open:0" in err, "missing --type accepted")
+
+# A wrong core type, and an import that is no built-in: refused.
+text = open(fixture).read()
+for bad, why in ((text.replace("(struct w2c_0x24root*, u32, u32);", "(struct w2c_0x24root*, u32);"),
+                  "has core type"),
+                 (text.replace("'[waitable-set-new]'", "'[waitable-set-old]'"), "not a built-in")):
+    path = os.path.join(work, "bad.h")
+    open(path, "w").write(bad)
+    rc, err, _, _ = run(path, "--type", "open:0=reading_type")
+    expect(rc != 0 and why in err, "accepted: " + why)
+
+for f in failures:
+    print("FAIL:", f)
+sys.exit(1 if failures else 0)

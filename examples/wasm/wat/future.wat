@@ -1,0 +1,35 @@
+;; A future<u32> within one instance: the write of 42 with no reader
+;; blocks; the read completes at once (COMPLETED, 0) with 42 where it
+;; asked; the writer's event, through a waitable set, is FUTURE_WRITE (5)
+;; on end 2 with COMPLETED; both ends are then done and dropped.
+;; run returns 0, or the number of the check that failed.
+(module
+  (import "$root" "[waitable-set-new]" (func $set_new (result i32)))
+  (import "$root" "[waitable-join]" (func $join (param i32 i32)))
+  (import "$root" "[waitable-set-wait]" (func $wait (param i32 i32) (result i32)))
+  (import "$root" "[waitable-set-drop]" (func $set_drop (param i32)))
+  (import "$root" "[future-new-0]g" (func $new (result i64)))
+  (import "$root" "[async-lower][future-read-0]g" (func $read (param i32 i32) (result i32)))
+  (import "$root" "[async-lower][future-write-0]g" (func $write (param i32 i32) (result i32)))
+  (import "$root" "[future-drop-readable-0]g" (func $drop_r (param i32)))
+  (import "$root" "[future-drop-writable-0]g" (func $drop_w (param i32)))
+  (memory (export "memory") 1 1)
+  (func (export "run") (result i32)
+    (local $set i32)
+    (drop (call $new))                        ;; readable 1, writable 2
+    (local.set $set (call $set_new))
+    (call $join (i32.const 2) (local.get $set))
+    (i32.store (i32.const 16) (i32.const 42))
+    (if (i32.ne (call $write (i32.const 2) (i32.const 16)) (i32.const -1))
+      (then (return (i32.const 1))))
+    (if (i32.ne (call $read (i32.const 1) (i32.const 32)) (i32.const 0))
+      (then (return (i32.const 2))))
+    (if (i32.ne (i32.load (i32.const 32)) (i32.const 42)) (then (return (i32.const 3))))
+    (if (i32.ne (call $wait (local.get $set) (i32.const 8)) (i32.const 5))
+      (then (return (i32.const 4))))
+    (if (i32.ne (i32.load (i32.const 8)) (i32.const 2)) (then (return (i32.const 5))))
+    (if (i32.ne (i32.load (i32.const 12)) (i32.const 0)) (then (return (i32.const 6))))
+    (call $drop_r (i32.const 1))
+    (call $drop_w (i32.const 2))
+    (call $set_drop (local.get $set))
+    (i32.const 0)))

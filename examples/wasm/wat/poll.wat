@@ -1,0 +1,47 @@
+;; waitable-set.poll (docs/P3.md "Waitable sets"): on a set with nothing
+;; pending it returns NONE (0) and stores (0, 0); once a member's copy has
+;; completed it returns that event (STREAM_WRITE on end 2, COMPLETED |
+;; 1 << 4), and then NONE again. Context slots start at 0 and keep what
+;; is set, each on its own.
+;; run returns 0, or the number of the check that failed.
+(module
+  (import "$root" "[waitable-set-new]" (func $set_new (result i32)))
+  (import "$root" "[waitable-join]" (func $join (param i32 i32)))
+  (import "$root" "[waitable-set-poll]" (func $poll (param i32 i32) (result i32)))
+  (import "$root" "[waitable-set-drop]" (func $set_drop (param i32)))
+  (import "$root" "[context-get-0]" (func $get0 (result i32)))
+  (import "$root" "[context-set-0]" (func $set0 (param i32)))
+  (import "$root" "[context-get-1]" (func $get1 (result i32)))
+  (import "$root" "[stream-new-0]f" (func $new (result i64)))
+  (import "$root" "[async-lower][stream-read-0]f" (func $read (param i32 i32 i32) (result i32)))
+  (import "$root" "[async-lower][stream-write-0]f" (func $write (param i32 i32 i32) (result i32)))
+  (import "$root" "[stream-drop-readable-0]f" (func $drop_r (param i32)))
+  (import "$root" "[stream-drop-writable-0]f" (func $drop_w (param i32)))
+  (memory (export "memory") 1 1)
+  (func (export "run") (result i32)
+    (local $set i32)
+    (if (i32.ne (call $get0) (i32.const 0)) (then (return (i32.const 1))))
+    (call $set0 (i32.const 7))
+    (if (i32.ne (call $get0) (i32.const 7)) (then (return (i32.const 2))))
+    (if (i32.ne (call $get1) (i32.const 0)) (then (return (i32.const 3))))
+    (drop (call $new))                        ;; readable 1, writable 2
+    (local.set $set (call $set_new))
+    (call $join (i32.const 2) (local.get $set))
+    (i64.store (i32.const 8) (i64.const -1))
+    (if (i32.ne (call $poll (local.get $set) (i32.const 8)) (i32.const 0))
+      (then (return (i32.const 4))))
+    (if (i64.ne (i64.load (i32.const 8)) (i64.const 0)) (then (return (i32.const 5))))
+    (if (i32.ne (call $write (i32.const 2) (i32.const 16) (i32.const 1)) (i32.const -1))
+      (then (return (i32.const 6))))
+    (if (i32.ne (call $read (i32.const 1) (i32.const 32) (i32.const 1)) (i32.const 0x10))
+      (then (return (i32.const 7))))
+    (if (i32.ne (call $poll (local.get $set) (i32.const 8)) (i32.const 3))
+      (then (return (i32.const 8))))
+    (if (i32.ne (i32.load (i32.const 8)) (i32.const 2)) (then (return (i32.const 9))))
+    (if (i32.ne (i32.load (i32.const 12)) (i32.const 0x10)) (then (return (i32.const 10))))
+    (if (i32.ne (call $poll (local.get $set) (i32.const 8)) (i32.const 0))
+      (then (return (i32.const 11))))
+    (call $drop_r (i32.const 1))
+    (call $drop_w (i32.const 2))
+    (call $set_drop (local.get $set))
+    (i32.const 0)))

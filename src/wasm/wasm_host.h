@@ -1,0 +1,86 @@
+/*
+ * squall's freestanding runtime for wasm2c output (wabt 1.0.32's wasm-rt.h
+ * interface), and what the embedder and the generated glue
+ * (tools/wasm_glue.py) share. Not part of the verified core: it is built
+ * only with the wasm guests (SQUALL_WASM), for the host and Cortex-M.
+ *
+ * - Linear memory and funcref tables come from caller storage given to
+ *   sq_wasm_guest_init; nothing is allocated.
+ * - Bounds: the generated C must be compiled with
+ *   -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 (the default on 32-bit targets),
+ *   so every load and store is checked against the memory's size.
+ * - Call depth: wasm2c counts frames in the global
+ *   wasm_rt_call_stack_depth. Compile each module's C with
+ *   -Dwasm_rt_call_stack_depth=<its own counter> (SQ_WASM_DEPTH_DEFINE):
+ *   a guest runs on one kernel thread at a time, so a per-module counter
+ *   is only ever touched by the thread running that module, and preemption
+ *   between guests on other kernel threads cannot corrupt it. This runtime
+ *   defines no global counter, so a module compiled without the define
+ *   fails to link.
+ * - Traps: wasm_rt_trap (a wasm trap: bounds, unreachable, depth, ...) and
+ *   SQ_ERR_TRAP from a built-in both poison the guest's P3 instance and
+ *   unwind to the sq_wasm_call that entered the guest on this kernel
+ *   thread; the other guests go on.
+ */
+#ifndef SQUALL_WASM_HOST_H
+#define SQUALL_WASM_HOST_H
+
+#include <setjmp.h>
+#include <stdint.h>
+#include <wasm-rt.h>
+#include <squall/p3_runtime.h>
+#include <squall/thread.h>
+
+typedef struct sq_wasm_guest {
+    sq_p3_instance_t *instance;
+    sq_p3_thread_t thread;        /**< its thread for calls that are no task's (sq_wasm_call) */
+    sq_p3_thread_t *current;      /**< the P3 thread its code runs for now: the glue's */
+    uint8_t *region;              /**< its linear memory's storage, region_bytes long */
+    uint32_t region_bytes;
+    wasm_rt_funcref_t *table;     /**< its funcref table's storage */
+    uint32_t table_slots;
+    wasm_rt_memory_t *memory;     /**< wasm2c's memory object, once instantiated */
+    uint32_t *depth;              /**< the module's call-depth counter */
+    /** The kernel thread inside sq_wasm_call, or NULL; atomic because
+     *  every other thread's trap lookup reads it. */
+    const sq_thread_t *_Atomic runner;
+    jmp_buf *unwind;
+    uint32_t wasm_trap;           /**< a wasm_rt_trap_t: the guest's own trap, NONE otherwise */
+    struct sq_wasm_guest *next;   /**< every guest, for the trap and grow hooks */
+} sq_wasm_guest_t;
+
+/* A module's call-depth counter (see above). */
+#define SQ_WASM_DEPTH_DEFINE(name) uint32_t name
+
+/*
+ * Prepare `g` for a module instance: its P3 instance (initialised by the
+ * caller, memory set here), the storage of its linear memory and table,
+ * and the module's depth counter. Call sq_wasm_instantiate_begin(g) just
+ * before the module's `_instantiate` and sq_wasm_instantiate_end(g) after.
+ */
+sq_status_t sq_wasm_guest_init(sq_wasm_guest_t *g, sq_p3_instance_t *inst, uint8_t *region,
+                               uint32_t region_bytes, wasm_rt_funcref_t *table,
+                               uint32_t table_slots, uint32_t *depth);
+void sq_wasm_instantiate_begin(sq_wasm_guest_t *g);
+sq_status_t sq_wasm_instantiate_end(sq_wasm_guest_t *g);
+
+/* Run `body(ctx)` (which calls the guest's exports) in `g` on the calling
+ * kernel thread, its built-ins made as P3 thread `t` (a thread of g's
+ * instance: a task's implicit thread, sq_p3_task_thread or sq_p3_current,
+ * for the control plane's core functions and callbacks): SQ_OK, or
+ * SQ_ERR_TRAP when the guest trapped (its reason in g->wasm_trap or in its
+ * P3 instance). SQ_ERR_STATE when g already runs (wasm2c: one native stack
+ * per instance). sq_wasm_call is sq_wasm_call_as with g's own thread. */
+sq_status_t sq_wasm_call_as(sq_wasm_guest_t *g, sq_p3_thread_t *t, void (*body)(void *ctx),
+                            void *ctx);
+sq_status_t sq_wasm_call(sq_wasm_guest_t *g, void (*body)(void *ctx), void *ctx);
+
+/* The glue's side: the guest of an import's instance pointer, and the
+ * unwinding after a built-in returned something other than SQ_OK. */
+static inline sq_wasm_guest_t *sq_wasm_guest_of(void *import_instance)
+{
+    return (sq_wasm_guest_t *)import_instance;
+}
+WASM_RT_NO_RETURN void sq_wasm_fail(sq_wasm_guest_t *g, sq_status_t status);
+
+#endif /* SQUALL_WASM_HOST_H */

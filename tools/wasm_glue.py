@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Generate the host glue between a wasm2c-translated guest and squall's P3
+built-ins (docs/WASM.md).
+
+Reads the headers wasm2c wrote for the modules and writes a C file with, for
+each import the module has, the function wasm2c calls: it finds the calling
+guest (sq_wasm_guest_t, src/wasm/wasm_host.h) from the import's instance
+pointer and calls the built-in as the P3 thread the guest runs for
+(g->current, set by sq_wasm_call_as); a built-in that does
+not return SQ_OK unwinds the guest (sq_wasm_fail). It also writes
+`<module>_instantiate_guest(module_instance, guest)`, which instantiates
+the module with the guest as every import's instance.
+
+Both of wasm2c's manglings are read: wabt 1.0.32's (`Z_` + name, bytes
+outside [A-Za-z0-9_] and `Z` as `Z%02X`, module and field joined by `Z_`;
+`struct Z_<module>_instance_t`, `Z_<name>_instantiate`) and wabt >= 1.0.33's
+(`w2c_` + name, bytes outside [A-Za-z0-9_] as `0x%02X`, module and field
+joined by `_`; `struct w2c_<module>`, `wasm2c_<name>_instantiate`). The
+C names are taken from the header, never typed by hand; the wasm names
+from the `/* import: 'module' 'field' */` and `/* export: 'name' */`
+comment wasm2c writes above each declaration in both versions (a `w2c_`
+name alone cannot be split: `_` joins module and field and may also be in
+either).
+
+Stream and future built-ins need the element type, which the core module
+does not carry: `--type FN:N=SYMBOL` names the `const sq_p3_type_t` (defined
+by the embedder) of position N of function FN. An import the script does
+not know, or whose core signature is not the one the ABI gives, is an error.
+
+usage: wasm_glue.py OUT.c HEADER... [--type FN:N=SYMBOL]...
+
+One output for all the modules linked into one image: wasm2c's import
+symbols are global, so two modules importing the same `$root` built-in
+share its glue function.
+"""
+import argparse
+import re
+import sys
+
+
+IMPORT_NOTE = re.compile(r"^/\* import: '(.*)' '(.*)' \*/$")
+EXPORT_NOTE = re.compile(r"^/\* export: '(.*)' \*/$")
+
+
+def module_name(prefix):
+    """The module's own name from its prefix (Z_sensor, wasm2c_sensor)."""
+    for head, esc in (("Z_", r"Z([0-9A-F]{2})"), ("wasm2c_", r"0x([0-9A-F]{2})")):
+        if prefix.startswith(head):
+            return re.sub(esc, lambda m: chr(int(m.group(1), 16)), prefix[len(head):])
+    return prefix
+
+
+PROTO = re.compile(r"^(u32|u64|void)\s+(\w+)\(struct (\w+)\*((?:,\s*(?:u32|u64))*)\);$")
+EXPORT = re.compile(r"^(\w+)\s+(\w+)\((\w+)\*((?:,\s*\w+)*)\);$")
+INIT = re.compile(r"^void\s+(\w+_init_module)\(void\);$")
+INSTANTIATE = re.compile(r"^void\s+(\w+?)_instantiate\((\w+)\*((?:,\s*struct \w+\*)*)\);$")
+
+# $root built-ins: field -> (params, result, body). The body's names: t the
+# guest's thread, a0.. the arguments, out the result; CALL(x) checks x.
+ROOT = {
+    "[waitable-set-new]": ("", "u32", "CALL(sq_p3_waitable_set_new(t, &out));"),
+    "[waitable-set-wait]": ("u32 u32", "u32", "CALL(sq_p3_waitable_set_wait(t, a0, a1, &out));"),
+    "[waitable-set-poll]": ("u32 u32", "u32", "CALL(sq_p3_waitable_set_poll(t, a0, a1, &out));"),
+    "[cancellable][waitable-set-wait]":
+        ("u32 u32", "u32", "CALL(sq_p3_waitable_set_wait_cancellable(t, a0, a1, &out));"),
+    "[cancellable][waitable-set-poll]":
+        ("u32 u32", "u32", "CALL(sq_p3_waitable_set_poll_cancellable(t, a0, a1, &out));"),
+    "[waitable-set-drop]": ("u32", "void", "CALL(sq_p3_waitable_set_drop(t, a0));"),
+    "[waitable-join]": ("u32 u32", "void", "CALL(sq_p3_waitable_join(t, a0, a1));"),
+    "[subtask-drop]": ("u32", "void", "CALL(sq_p3_subtask_drop(t, a0));"),
+    "[subtask-cancel]": ("u32", "u32", "CALL(sq_p3_subtask_cancel(t, a0, false, &out));"),
+    "[async-lower][subtask-cancel]":
+        ("u32", "u32", "CALL(sq_p3_subtask_cancel(t, a0, true, &out));"),
+    "[backpressure-inc]": ("", "void", "CALL(sq_p3_backpressure_inc(t));"),
+    "[backpressure-dec]": ("", "void", "CALL(sq_p3_backpressure_dec(t));"),
+    "[thread-yield]": ("", "u32", "CALL(sq_p3_thread_yield(t, false, &out));"),
+    "[cancellable][thread-yield]": ("", "u32", "CALL(sq_p3_thread_yield(t, true, &out));"),
+    "[error-context-new-utf8]":
+        ("u32 u32", "u32", "CALL(sq_p3_error_context_new(t, a0, a1, &out));"),
+    "[error-context-debug-message-utf8]":
+        ("u32 u32", "void", "CALL(sq_p3_error_context_debug_message(t, a0, a1));"),
+    "[error-context-drop]": ("u32", "void", "CALL(sq_p3_error_context_drop(t, a0));"),
+}
+for _i in (0, 1):
+    ROOT["[context-get-%d]" % _i] = ("", "u32", "CALL(sq_p3_context_get(t, %d, &out));" % _i)
+    ROOT["[context-set-%d]" % _i] = ("u32", "void", "CALL(sq_p3_context_set(t, %d, a0));" % _i)
+
+# Built-ins of an exported interface's module (`[export]<iface>`).
+EXPORTED = {
+    "[task-cancel]": ("", "void", "CALL(sq_p3_task_cancel(t));"),
+}
+
+# Stream and future built-ins of any module: pattern -> (params, result,
+# body); TYPE is the element type's symbol.
+COPY = re.compile(r"^(\[async-lower\])?\[(stream|future)-(new|read|write|cancel-read|cancel-write|"
+                  r"drop-readable|drop-writable)-(\d+)\](.+)$")
+
+
+def copy_builtin(field, types):
+    m = COPY.match(field)
+    if not m:
+        return None
+    lower, kind, op, n, fn = m.groups()
+    key = "%s:%s" % (fn, n)
+    if key not in types:
+        sys.exit("wasm_glue: %s needs --type %s=SYMBOL" % (field, key))
+    ty = "&" + types[key]
+    is_async = "true" if lower else "false"
+    if lower and op not in ("read", "write", "cancel-read", "cancel-write"):
+        return None
+    f = "sq_p3_%s_%s" % (kind, op.replace("-", "_"))
+    if op == "new":
+        return ("", "u64", "CALL(%s(t, %s, &out));" % (f, ty))
+    if op in ("read", "write"):
+        if kind == "stream":
+            return ("u32 u32 u32", "u32",
+                    "CALL(%s(t, %s, a0, a1, a2, %s, &out));" % (f, ty, is_async))
+        return ("u32 u32", "u32", "CALL(%s(t, %s, a0, a1, %s, &out));" % (f, ty, is_async))
+    if op.startswith("cancel"):
+        return ("u32", "u32", "CALL(%s(t, %s, a0, %s, &out));" % (f, ty, is_async))
+    return ("u32", "void", "CALL(%s(t, %s, a0));" % (f, ty))
+
+
+def read_header(path):
+    """The module's (prefix, type, import structs, init, exports) and its
+    imports (ret, name, struct, params, (module, field))."""
+    inst, imports, exports, init = None, [], [], None
+    lines = [l.strip() for l in open(path)]
+    for line in lines:
+        m = INIT.match(line)
+        if m:
+            init = m.group(1)
+        m = INSTANTIATE.match(line)
+        if m:
+            inst = (m.group(1), m.group(2), re.findall(r"struct (\w+)\*", m.group(3)))
+    if inst is None:
+        sys.exit("wasm_glue: no _instantiate in %s: not a wasm2c header?" % path)
+    for note, line in zip(lines, lines[1:]):
+        m = IMPORT_NOTE.match(note)
+        if m:
+            p = PROTO.match(line)
+            if p is None:
+                sys.exit("wasm_glue: import %r %r: unexpected declaration %r"
+                         % (m.group(1), m.group(2), line))
+            ret, name, struct, params = p.groups()
+            imports.append((ret, name, struct, params.replace(",", " ").split(), m.groups()))
+            continue
+        m = EXPORT_NOTE.match(note)
+        e = EXPORT.match(line)
+        if m and e and e.group(3) == inst[1]:
+            exports.append((e.group(2), m.group(1)))
+    return inst + (init, exports), imports
+
+
+def glue_function(ret, name, struct, params, module, field, types):
+    spec = ROOT.get(field) if module == "$root" else None
+    spec = spec or (EXPORTED.get(field) if module.startswith("[export]") else None)
+    spec = spec or copy_builtin(field, types)
+    if spec is None:
+        sys.exit("wasm_glue: import %r %r is not a built-in this glue knows" % (module, field))
+    want_params, want_ret, body = spec
+    if want_params.split() != params or want_ret != ret:
+        sys.exit("wasm_glue: import %r %r has core type (%s) -> %s, the ABI's is (%s) -> %s"
+                 % (module, field, ", ".join(params), ret, ", ".join(want_params.split()),
+                    want_ret))
+    formals = "".join(", %s a%d" % (p, i) for i, p in enumerate(params))
+    out = ["/* %s %s */" % (module, field),
+           "%s %s(struct %s *inst%s)" % (ret, name, struct, formals),
+           "{",
+           "    sq_wasm_guest_t *g = sq_wasm_guest_of(inst);",
+           "    sq_p3_thread_t *t = g->current;"]
+    if ret != "void":
+        out.append("    %s out = 0;" % ("uint64_t" if ret == "u64" else "uint32_t"))
+    out.append("    " + body)
+    if ret != "void":
+        out.append("    return out;")
+    return out + ["}", ""]
+
+
+def main():
+    ap = argparse.ArgumentParser(description="one glue file for the modules linked together")
+    ap.add_argument("out")
+    ap.add_argument("headers", nargs="+")
+    ap.add_argument("--type", action="append", default=[], metavar="FN:N=SYMBOL")
+    args = ap.parse_args()
+    types = dict(t.split("=", 1) for t in args.type)
+
+    out = ["/* Generated by tools/wasm_glue.py: do not edit. */"]
+    out += ['#include "%s"' % h.rsplit("/", 1)[-1] for h in args.headers]
+    out += ['#include "wasm_host.h"', ""]
+    out += ['#include "%s.h"' % args.out.rsplit("/", 1)[-1].rsplit(".", 1)[0]]
+    out += ["extern const sq_p3_type_t %s;" % sym for sym in sorted(set(types.values()))]
+    out += ["",
+            "#define CALL(x) do { sq_status_t st_ = (x); if (st_ != SQ_OK) { sq_wasm_fail(g, st_); } } while (0)",
+            ""]
+    # wasm2c's import symbols are global: modules importing the same
+    # (module, field) share one function, which must then mean the same.
+    done = {}
+    modules = []
+    for path in args.headers:
+        inst, imports = read_header(path)
+        modules.append(inst)
+        for ret, name, struct, params, (module, field) in imports:
+            if name in done:
+                if done[name] != (ret, params):
+                    sys.exit("wasm_glue: %s imported with two core types" % name)
+                continue
+            done[name] = (ret, params)
+            out += glue_function(ret, name, struct, params, module, field, types)
+    hdr = ["/* Generated by tools/wasm_glue.py: do not edit. The embedder's names",
+           " * for the modules, whatever wasm2c's mangling. */",
+           "#ifndef SQ_WASM_GLUE_H", "#define SQ_WASM_GLUE_H"]
+    hdr += ['#include "%s"' % h.rsplit("/", 1)[-1] for h in args.headers]
+    hdr += ['#include "wasm_host.h"', ""]
+    for prefix, mtype, structs, init, exports in modules:
+        c = re.sub(r"\W", "_", module_name(prefix))
+        hdr += ["typedef %s sq_wasm_%s_t;" % (mtype, c),
+                "#define sq_wasm_%s_init_module() %s" % (c, init + "()" if init else "((void)0)"),
+                "#define sq_wasm_%s_instantiate %s_instantiate_guest" % (c, prefix),
+                "void %s_instantiate_guest(%s *m, sq_wasm_guest_t *g);" % (prefix, mtype)]
+        for sym, export in exports:
+            if export == "memory":
+                continue
+            hdr.append("#define sq_wasm_%s_%s %s" % (c, re.sub(r"\W+", "_", export).strip("_"), sym))
+        hdr.append("")
+    hdr.append("#endif")
+    with open(args.out.rsplit(".", 1)[0] + ".h", "w") as f:
+        f.write("\n".join(hdr) + "\n")
+    for prefix, mtype, structs, init, exports in modules:
+        actuals = "".join(", (struct %s *)(void *)g" % s for s in structs)
+        out += ["/* Instantiate with `g` as the instance of every import module. */",
+                "void %s_instantiate_guest(%s *m, sq_wasm_guest_t *g)" % (prefix, mtype),
+                "{",
+                "    %s_instantiate(m%s);" % (prefix, actuals),
+                "}", ""]
+    with open(args.out, "w") as f:
+        f.write("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
