@@ -154,6 +154,7 @@ the run took from the cache and how many it computed.
 | HT03 | no handle index reaches 2^28 nor the table's capacity; with neither a freed nor a never-used index left, add is refused (SQ_ERR_FULL), nothing changed |
 | HT04 | a handle lookup succeeds only on a used slot of an asked kind and yields the object stored there; index 0, out of range, a free slot or another kind is refused with its own code, nothing changed |
 | IN01 | a guest range [ptr, ptr + count*size) is accepted only if it lies inside the instance's linear memory (no 32-bit wrap) and ptr is aligned; then its host address is memory + ptr. Otherwise the instance traps ALIGN or BOUNDS (the first trap reason kept) and nothing else changes |
+| IN02 | a guest's own trap (sq_p3_instance_abort) poisons a registered instance with reason GUEST, or keeps the reason it trapped with first; an unregistered instance is refused and unchanged |
 | ST01 | a P3 copy moves only bytes of the ranges [ptr, ptr + n * size) checked (alignment, bounds, n <= 2^28 - 1) before the buffer was registered: each rendezvous span is the next n elements after those already moved |
 | ST02 | a rendezvous moves at most min(reader's room, writer's rest): progress never exceeds the posted length; the zero-length table decides register / complete / replace exactly as the reference |
 | ST03 | a done end never copies again: read, write and cancel on it trap (DONE); DROPPED, and a future's COMPLETED, make an end done at delivery |

@@ -217,6 +217,28 @@ static void instance_init_codes(void **state)
     SQ_CHECK_EQ(inst.handles.capacity, 4u);
 }
 
+/* A guest's own trap (IN02): GUEST, the first reason kept, and the
+ * instance refuses entry afterwards like after a built-in's trap. */
+static void instance_abort(void **state)
+{
+    fresh_instance(state);
+    sq_p3_instance_t unregistered;
+    memset(&unregistered, 0, sizeof unregistered);
+    SQ_CHECK_EQ(sq_p3_instance_abort(NULL), SQ_ERR_NULL);
+    SQ_CHECK_EQ(sq_p3_instance_abort(&unregistered), SQ_ERR_INVALID);
+    SQ_CHECK_EQ(unregistered.trap, SQ_P3_TRAP_NONE);
+    sq_p3_thread_t t;
+    SQ_CHECK_EQ(sq_p3_thread_init(&t, &inst), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_instance_abort(&inst), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_GUEST);
+    SQ_CHECK_EQ(sq_p3_enter(&t, true), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_GUEST);
+    fresh_instance(state);
+    SQ_CHECK_EQ(sq_p3_trap(&inst, SQ_P3_TRAP_BAD_HANDLE), SQ_ERR_TRAP);
+    SQ_CHECK_EQ(sq_p3_instance_abort(&inst), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst), SQ_P3_TRAP_BAD_HANDLE);
+}
+
 static void instance_defined_statically(void **state)
 {
     (void)state;
@@ -540,7 +562,7 @@ static void runtime_pools(void **state)
 SQ_TEST_MAIN(SQ_TEST(table_init_codes), SQ_TEST(table_indices_as_reference),
              SQ_TEST(table_reuse_before_append), SQ_TEST(table_full), SQ_TEST(table_add_codes),
              SQ_TEST(table_lookup_codes), SQ_TEST(instance_init_codes),
-             SQ_TEST(instance_defined_statically), SQ_TEST(instance_settings),
+             SQ_TEST(instance_defined_statically), SQ_TEST(instance_abort), SQ_TEST(instance_settings),
              SQ_TEST(context_slots), SQ_TEST(guest_range_edges), SQ_TEST(guest_range_one_past),
              SQ_TEST(guest_range_count_zero_past_end), SQ_TEST(guest_range_product_overflow),
              SQ_TEST(guest_range_align_first_reason), SQ_TEST(enter_checks),

@@ -112,7 +112,7 @@ static const char *p3_trap_name(sq_p3_trap_t reason)
 {
     switch (reason) {
     case SQ_P3_TRAP_NONE: return "NONE";
-    case SQ_P3_TRAP_POISONED: return "POISONED";
+    case SQ_P3_TRAP_GUEST: return "GUEST";
     case SQ_P3_TRAP_BAD_HANDLE: return "BAD_HANDLE";
     case SQ_P3_TRAP_BOUNDS: return "BOUNDS";
     case SQ_P3_TRAP_BUSY: return "BUSY";
@@ -128,8 +128,8 @@ static bool run_rogues(void)
         WASM_RT_TRAP_OOB, WASM_RT_TRAP_NONE, WASM_RT_TRAP_NONE, WASM_RT_TRAP_NONE,
         WASM_RT_TRAP_EXHAUSTION, WASM_RT_TRAP_UNREACHABLE};
     static const sq_p3_trap_t p3_reason[ROGUES] = {
-        SQ_P3_TRAP_POISONED, SQ_P3_TRAP_BAD_HANDLE, SQ_P3_TRAP_BOUNDS, SQ_P3_TRAP_BUSY,
-        SQ_P3_TRAP_POISONED, SQ_P3_TRAP_POISONED};
+        SQ_P3_TRAP_GUEST, SQ_P3_TRAP_BAD_HANDLE, SQ_P3_TRAP_BOUNDS, SQ_P3_TRAP_BUSY,
+        SQ_P3_TRAP_GUEST, SQ_P3_TRAP_GUEST};
     bool ok = sq_p3_runtime_init(&rogue_runtime) == SQ_OK;
     sq_wasm_rogue_init_module();
     for (uint32_t i = 0u; ok && i < ROGUES; i++) {

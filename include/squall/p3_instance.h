@@ -79,7 +79,8 @@ typedef enum sq_p3_trap {
     SQ_P3_TRAP_SUBTASK_DELIVERED, /**< subtask.cancel after its resolution was delivered */
     SQ_P3_TRAP_CANCEL_TWICE,     /**< subtask.cancel of a subtask already being cancelled */
     SQ_P3_TRAP_SUBTASK_UNRESOLVED, /**< subtask.drop before its resolution was delivered */
-    SQ_P3_TRAP_CALLBACK_CODE     /**< a callback-lifted export returned a code of 3 .. 15 */
+    SQ_P3_TRAP_CALLBACK_CODE,    /**< a callback-lifted export returned a code of 3 .. 15 */
+    SQ_P3_TRAP_GUEST             /**< the guest's own code trapped (sq_p3_instance_abort) */
 } sq_p3_trap_t;
 
 /** The pools every built-in draws objects from (p3_runtime.h). */
@@ -175,6 +176,14 @@ sq_status_t sq_p3_instance_set_realloc(sq_p3_instance_t *inst, sq_p3_realloc_fn 
 
 /** Why `inst` trapped (SQ_P3_TRAP_NONE: it has not; also for NULL). */
 sq_p3_trap_t sq_p3_instance_trap(const sq_p3_instance_t *inst);
+
+/** The guest's own code trapped (`unreachable`, an access outside linear
+ *  memory, the call-depth limit: what the embedder's wasm runtime catches)
+ *  or cannot go on: `inst` traps as after a built-in's trap, with reason
+ *  SQ_P3_TRAP_GUEST unless it had trapped already (the first reason is
+ *  kept), and refuses every built-in and entry from then on. SQ_ERR_NULL,
+ *  SQ_ERR_INVALID (not registered); SQ_OK otherwise. */
+sq_status_t sq_p3_instance_abort(sq_p3_instance_t *inst);
 
 /** Start guest thread `t` in `inst`, context slots 0, no task (an
  *  embedder's thread: a task's implicit thread is squall's). SQ_ERR_NULL,

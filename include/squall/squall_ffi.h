@@ -413,7 +413,8 @@ typedef enum sq_p3_trap {
     SQ_P3_TRAP_SUBTASK_DELIVERED,
     SQ_P3_TRAP_CANCEL_TWICE,
     SQ_P3_TRAP_SUBTASK_UNRESOLVED,
-    SQ_P3_TRAP_CALLBACK_CODE
+    SQ_P3_TRAP_CALLBACK_CODE,
+    SQ_P3_TRAP_GUEST
 } sq_p3_trap_t;
 struct sq_p3_runtime;
 typedef struct sq_p3_pool_link {
@@ -450,6 +451,7 @@ sq_status_t sq_p3_instance_set_memory(sq_p3_instance_t *inst, uint8_t *memory, u
 sq_status_t sq_p3_instance_set_may_leave(sq_p3_instance_t *inst, _Bool may_leave);
 sq_status_t sq_p3_instance_set_realloc(sq_p3_instance_t *inst, sq_p3_realloc_fn fn, void *ctx);
 sq_p3_trap_t sq_p3_instance_trap(const sq_p3_instance_t *inst);
+sq_status_t sq_p3_instance_abort(sq_p3_instance_t *inst);
 sq_status_t sq_p3_thread_init(sq_p3_thread_t *t, sq_p3_instance_t *inst);
 sq_status_t sq_p3_context_get(const sq_p3_thread_t *t, uint32_t i, uint32_t *value);
 sq_status_t sq_p3_context_set(sq_p3_thread_t *t, uint32_t i, uint32_t value);

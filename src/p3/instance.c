@@ -145,6 +145,22 @@ sq_p3_trap_t sq_p3_instance_trap(const sq_p3_instance_t *inst)
     return inst == NULL ? SQ_P3_TRAP_NONE : (sq_p3_trap_t)inst->trap;
 }
 
+/*@ requires inst == \null || \valid(inst);
+    assigns inst->trap;
+    ensures \result == SQ_OK <==> sq_p3_inst_ok(inst);
+    ensures IN02: \result == SQ_OK ==>
+      inst->trap == (\old(inst->trap) == SQ_P3_TRAP_NONE ? SQ_P3_TRAP_GUEST : \old(inst->trap));
+    ensures \result != SQ_OK && inst != \null ==> inst->trap == \old(inst->trap);
+*/
+sq_status_t sq_p3_instance_abort(sq_p3_instance_t *inst)
+{
+    sq_status_t st = instance_usable(inst);
+    if (st == SQ_OK) {
+        (void)sq_p3_trap(inst, SQ_P3_TRAP_GUEST);
+    }
+    return st;
+}
+
 /*@ requires t == \null || \valid(t);
     requires inst == \null || \valid_read(inst);
     requires \separated(t, inst);

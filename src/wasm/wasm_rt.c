@@ -6,8 +6,6 @@
 #include <stdatomic.h>
 #include <string.h>
 #include "wasm_host.h"
-/* The internal trap entry: a guest's own trap has no public built-in. */
-#include "../p3/p3.h"
 
 #define PAGE 65536u
 /* Function signatures the modules register (call_indirect's check). */
@@ -65,7 +63,7 @@ void wasm_rt_trap(wasm_rt_trap_t code)
     if (g->wasm_trap == WASM_RT_TRAP_NONE) {
         g->wasm_trap = (uint32_t)code;
     }
-    (void)sq_p3_trap(g->instance, SQ_P3_TRAP_POISONED);
+    (void)sq_p3_instance_abort(g->instance);
     unwind(g);
 }
 
@@ -74,7 +72,7 @@ void sq_wasm_fail(sq_wasm_guest_t *g, sq_status_t status)
     /* SQ_ERR_TRAP: the built-in recorded the reason. Anything else is an
      * embedder mistake the guest cannot recover from either. */
     if (status != SQ_ERR_TRAP) {
-        (void)sq_p3_trap(g->instance, SQ_P3_TRAP_POISONED);
+        (void)sq_p3_instance_abort(g->instance);
     }
     unwind(g);
 }
