@@ -67,6 +67,7 @@
 #include <squall/mpu.h>
 #include <squall/sem.h>
 #include <squall/shared_stream.h>
+#include "systick_clock.h"
 #include <squall/thread.h>
 #include <squall/user.h>
 
@@ -95,11 +96,6 @@
 /* Keep the compiler from inlining, cloning or specialising a function, so
  * that a measured loop and its baseline run the same instructions. */
 #define NOIPA __attribute__((noipa))
-
-/* SysTick, as the port programs it: a 24-bit down-counter on the core
- * clock, reloaded with RVR when it passes 0 (which is the kernel tick). */
-#define SYST_RVR (*(volatile uint32_t *)0xe000e014u)
-#define SYST_CVR (*(volatile uint32_t *)0xe000e018u)
 
 SQ_THREAD_DEFINE(th_a, STACK_BYTES);
 SQ_THREAD_DEFINE(th_b, STACK_BYTES);
@@ -132,33 +128,6 @@ static uint32_t ipc;
 static bool failed;
 
 /* ---- Clock ------------------------------------------------------------ */
-
-/* SysTick counts since the kernel started (mod 2^32): ticks times the
- * period plus the part of the current period gone. Interrupts must be
- * enabled: a reload between the two tick reads runs the tick handler
- * before the second one, so the pair differs and is read again. */
-static uint32_t clock_now(void)
-{
-    for (;;) {
-        sq_tick_t t1 = sq_kernel_now();
-        uint32_t val = SYST_CVR;
-        sq_tick_t t2 = sq_kernel_now();
-        if (t1 == t2) {
-            uint32_t period = SYST_RVR + 1u;
-            return (uint32_t)t1 * period + (period - 1u - val);
-        }
-    }
-}
-
-/* 2n instructions (n >= 1): SUBS, BNE. */
-static void spin2(uint32_t n)
-{
-    __asm__ volatile("1: subs %0, %0, #1\n\t"
-                     "bne 1b"
-                     : "+r"(n)
-                     :
-                     : "cc");
-}
 
 /* 3n instructions (n >= 1): SUBS, NOP, BNE. */
 static void spin3(uint32_t n)

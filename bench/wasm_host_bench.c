@@ -145,32 +145,7 @@ static void setup(void)
 /* The target image links the example's glue, which also covers rogue.wasm. */
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_rogue);
 
-#define SYST_RVR (*(volatile uint32_t *)0xe000e014u)
-#define SYST_CVR (*(volatile uint32_t *)0xe000e018u)
-
-/* SysTick counts since the kernel started, as bench/kernel_bench.c. */
-static uint32_t clock_now(void)
-{
-    for (;;) {
-        sq_tick_t t1 = sq_kernel_now();
-        uint32_t val = SYST_CVR;
-        sq_tick_t t2 = sq_kernel_now();
-        if (t1 == t2) {
-            uint32_t period = SYST_RVR + 1u;
-            return (uint32_t)t1 * period + (period - 1u - val);
-        }
-    }
-}
-
-/* 2n instructions (n >= 1): SUBS, BNE. */
-static void spin2(uint32_t n)
-{
-    __asm__ volatile("1: subs %0, %0, #1\n\t"
-                     "bne 1b"
-                     : "+r"(n)
-                     :
-                     : "cc");
-}
+#include "systick_clock.h"
 
 SQ_THREAD_DEFINE(bench_thread, 8192u);
 
