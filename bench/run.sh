@@ -24,7 +24,10 @@
 #      bench/p3_host_bench.c), the longest interrupts-masked section of
 #      those built-ins at 4 B to 16 KiB (the same benchmark on an
 #      instrumented null port: one callgrind dump per critical section),
-#      and the RAM of each object and the code size of src/p3 on Cortex-M3.
+#      and the RAM of each object and the code size of src/p3 on Cortex-M3;
+#   8. the wasm guests' stream next to C calling the same built-ins, on the
+#      host and on QEMU M3/M33, and the runtime's and glue's M3 text
+#      (bench/wasm_bench.sh).
 # Everything is measured first and the document replaced only at the end, so
 # a failed step leaves the committed one alone. Build output goes to
 # build/bench.
@@ -398,6 +401,24 @@ for src in src/p3/*.c; do
     p3_text=$((p3_text + text)) p3_data=$((p3_data + data)) p3_bss=$((p3_bss + bss))
 done
 p3_code_rows+="| total | $p3_text | $p3_data | $p3_bss |"$'\n'
+
+# ---- 8. WebAssembly guests --------------------------------------------------
+echo "bench: wasm guests (host callgrind, QEMU M3 and M33)"
+bench/wasm_bench.sh > "$out/wasm.txt" 2>&1 || { cat "$out/wasm.txt"; exit 1; }
+wasm_host_rows=$(grep '^| [0-9]' "$out/wasm.txt")
+wasm_text() { awk -v f="$1" '$6 ~ f { print $1 }' "$out/wasm.txt"; }
+wasm_rt_text=$(wasm_text 'wasm_rt.m3.o$') wasm_glue_text=$(wasm_text 'glue.m3.o$')
+wasm_qemu_rows=""
+for batch in 1 16 256; do
+    row="| $batch"
+    for core in m3 m33; do
+        for kind in c wasm; do
+            v=$(sed -n "/^cortex-$core /,/^cortex-/s/^BENCH $kind $batch \([0-9.]*\)$/\1/p" "$out/wasm.txt")
+            row+=" | $v"
+        done
+    done
+    wasm_qemu_rows+="$row |"$'\n'
+done
 
 # ---- The document -----------------------------------------------------------
 doc="$out/PERFORMANCE.md"
@@ -894,6 +915,27 @@ src/p3, compiled as the kernel's objects in the code size table above.
 EOF
 printf '%s' "$p3_code_rows"
 cat <<EOF
+
+## WebAssembly guests
+
+Instructions per 8-byte reading streamed from the sensor guest to the sink
+guest (examples/wasm: clang --target=wasm32, wasm2c, the generated glue),
+next to C code calling the same built-ins on the same two instances, with
+the reader's batch of 1, 16 and 256 readings (bench/wasm_host_bench.c,
+bench/wasm_bench.sh). Host: callgrind, null port, only the loop counted.
+
+| batch | C calling the built-ins | wasm guests | ratio |
+| --- | --- | --- | --- |
+$wasm_host_rows
+
+QEMU \`-icount shift=0\` (the kernel's method above):
+
+| batch | M3 C | M3 wasm | M33 C | M33 wasm |
+| --- | --- | --- | --- | --- |
+$(printf '%s' "$wasm_qemu_rows")
+
+Cortex-M3 text at \`-Os\`: the wasm2c runtime (src/wasm/wasm_rt.c) $wasm_rt_text B,
+the generated glue of the two guests $wasm_glue_text B (the guests' own code apart).
 
 ## Tools
 
