@@ -474,6 +474,8 @@ sq_status_t sq_p3_insert(sq_p3_instance_t *inst, sq_p3_kind_t kind, void *object
         return SQ_OK;
     }
     //@ ghost full: ;
+    /*@ assert trap_apart: \forall integer i; 0 <= i < inst->handles.capacity ==>
+          \separated(&inst->trap, &inst->handles.slots[i]); */
     sq_status_t st = sq_p3_trap(inst, SQ_P3_TRAP_TABLE_FULL);
     /* The trap stored the reason only: the table is as the refusal left it. */
     /*@ assert table_kept: inst->handles.slots == \at(inst->handles.slots, full) &&
