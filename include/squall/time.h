@@ -16,6 +16,10 @@
 #include <stdint.h>
 #include <squall/kernel.h>
 
+#if SQ_CONFIG_TICK_HZ < 1 || SQ_CONFIG_TICK_HZ > 1000000000
+#error "SQ_CONFIG_TICK_HZ: 1 to 10^9 ticks per second"
+#endif
+
 /** The ticks in `ms` milliseconds, rounded up, without saturation. */
 #define SQ_MS_TICKS_EXACT_(ms) (((uint64_t)(ms) * SQ_CONFIG_TICK_HZ + 999u) / 1000u)
 
@@ -47,10 +51,6 @@
 */
 static inline sq_timeout_t sq_ms_to_ticks(uint32_t ms)
 {
-    /* Here, not at file scope, so that every user of the header checks it
-     * and the FFI header (which has no inline functions) does not. */
-    _Static_assert(SQ_CONFIG_TICK_HZ >= 1u && SQ_CONFIG_TICK_HZ <= 1000000000u,
-                   "SQ_CONFIG_TICK_HZ: 1 to 10^9 ticks per second");
     return SQ_MS_TO_TICKS(ms);
 }
 
