@@ -4,16 +4,32 @@
 # library, whatever is built against it (the application, its vector table)
 # and the installed package (squallConfig.cmake, squall.pc) see one value,
 # whether squall is the top-level project or an add_subdirectory. Empty
-# keeps the default of the header or port.c, except the core clock, which
-# defaults to the board's when the toolchain file names a known board.
+# keeps the default of the header or port.c; a board the toolchain file
+# names (SQUALL_QEMU_MACHINE) may give its own defaults (squall_board_defaults).
 #
 # Sets SQUALL_CONFIG_DEFINES (NAME=value, the ones set).
 
 set(SQUALL_CONFIG_DEFINES "")
 
+# Defaults of the boards the toolchain files name, board:variable=value:
+# the SysTick clock of each QEMU board, so that a build for one never runs
+# its tick at another board's rate.
+set(squall_board_defaults
+    mps2-an385:SQUALL_PORT_CPU_HZ=25000000 mps2-an386:SQUALL_PORT_CPU_HZ=25000000
+    mps2-an500:SQUALL_PORT_CPU_HZ=25000000 mps2-an505:SQUALL_PORT_CPU_HZ=20000000)
+
 # squall_config(var macro pattern doc): the cache variable `var` (a value
-# matching `pattern`, or empty) defining `macro`.
+# matching `pattern`, or empty) defining `macro`. Unless the user set it
+# (cache or a variable of the including project), the board's default.
 function(squall_config var macro pattern doc)
+    if(NOT DEFINED ${var})
+        set(${var} "")
+        foreach(entry ${squall_board_defaults})
+            if(entry MATCHES "^${SQUALL_QEMU_MACHINE}:${var}=(.*)$")
+                set(${var} ${CMAKE_MATCH_1})
+            endif()
+        endforeach()
+    endif()
     set(${var} "${${var}}" CACHE STRING "${doc}")
     if("${${var}}" STREQUAL "")
         return()
@@ -40,19 +56,6 @@ squall_config(SQUALL_MAX_SHARED_STREAMS SQ_CONFIG_MAX_SHARED_STREAMS "${squall_n
     "Shared streams attached at once (default 4)")
 
 if(SQUALL_PORT STREQUAL "cortex-m")
-    # The SysTick clock of the boards the toolchain files name
-    # (SQUALL_QEMU_MACHINE): the default of SQUALL_PORT_CPU_HZ, so that a
-    # build for one never runs its tick at another board's rate.
-    set(squall_board_cpu_hz mps2-an385=25000000 mps2-an386=25000000 mps2-an500=25000000
-        mps2-an505=20000000)
-    if(NOT DEFINED SQUALL_PORT_CPU_HZ)
-        set(SQUALL_PORT_CPU_HZ "")
-        foreach(board ${squall_board_cpu_hz})
-            if(board MATCHES "^${SQUALL_QEMU_MACHINE}=(.*)$")
-                set(SQUALL_PORT_CPU_HZ ${CMAKE_MATCH_1})
-            endif()
-        endforeach()
-    endif()
     squall_config(SQUALL_PORT_CPU_HZ SQ_PORT_CPU_HZ "${squall_number}"
         "Core clock feeding SysTick, in Hz (default: the board's, else 25000000)")
     if("${SQUALL_PORT_CPU_HZ}" STREQUAL "")
