@@ -11,10 +11,11 @@ BUILD := build
 # Debian packages the targets below use; `make deps` installs what is missing
 # (as root), so a fresh machine needs nothing else.
 # (libclang-rt-dev: clang's sanitizer and libFuzzer runtimes; lld and wabt:
-# the wasm guests, compiled by clang --target=wasm32 and translated by wasm2c.)
+# the wasm guests, compiled by clang --target=wasm32 and translated by wasm2c;
+# pkgconf: package-check's pkg-config consumer.)
 PACKAGES := cmake gcc clang lld libclang-rt-dev libcmocka-dev frama-c-base why3 z3 cvc4 \
             coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
-            qemu-system-arm valgrind binutils-arm-none-eabi python3 wabt
+            qemu-system-arm valgrind binutils-arm-none-eabi python3 wabt pkgconf
 
 all: build
 
@@ -98,6 +99,14 @@ fuzz: deps fuzz-build
 fuzz-check: fuzz-build
 	tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_CHECK_SECONDS)
 
+# squall as a project takes it: cmake --install, then a program built with
+# find_package and with pkg-config, and with add_subdirectory on the host
+# and for the Cortex-M33 under QEMU, checking that the configuration (tick
+# rate, thread limit, the board's core clock) reached it and the library.
+.PHONY: package-check
+package-check: deps
+	JOBS=$(JOBS) tests/package/check.sh $(BUILD)/package
+
 # WP with the committed prover-result cache (proofs/wp/cache.txt): goals
 # whose result is cached are not proven again. `prove` (after a change to a
 # verified source) proves what is new and rewrites the cache: commit it with
@@ -146,7 +155,7 @@ bench: deps
 # (proofs/ledger-compare.sh: exact but for prover timing among the goals
 # known-unproven.txt accepts).
 CHECK_STEPS := test test-clang asan tsan fuzz-check demo prove-replay spin coq target-m3 target-m33 \
-               target-m4f target-m7 target-m33f
+               target-m4f target-m7 target-m33f package-check
 check: deps
 	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; check_start=$$(date +%s); \
 	for s in $(CHECK_STEPS); do \

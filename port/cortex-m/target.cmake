@@ -3,11 +3,7 @@
 # code, and a CTest test that runs it on SQUALL_QEMU_MACHINE. An image
 # passes when it exits 0 through semihosting and prints no failure.
 set(SQUALL_PORT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/port/cortex-m)
-# SysTick counts the core clock: 25 MHz on mps2-an385 (the port's default),
-# 20 MHz on mps2-an505.
-if(SQUALL_QEMU_MACHINE STREQUAL "mps2-an505")
-    target_compile_definitions(squall PRIVATE SQ_PORT_CPU_HZ=20000000u)
-endif()
+# SysTick's clock, SQ_PORT_CPU_HZ, is the board's: cmake/squall_config.cmake.
 enable_testing()
 # One bare-metal image `name`.elf from `src` and the start-up code, and a
 # CTest test running it on the board (unless NO_TEST: the caller adds its own).
