@@ -877,8 +877,9 @@ sq_status_t sq_port_set_cpu_hz(uint32_t hz)
     }
     sq_irq_key_t key = sq_port_irq_lock();
     port_cpu_hz = hz;
-    /* Running (between sq_kernel_start and sq_port_kernel_stop): the new
-     * rate from now on. Otherwise the kernel's start programs it. */
+    /* The kernel runs (SysTick on from sq_port_kernel_start to
+     * sq_port_kernel_stop): the new rate from now on. Otherwise the
+     * kernel's start programs it. */
     if ((SYST_CSR & SYST_CSR_ENABLE) != 0u) {
         port_systick_start();
     }

@@ -48,10 +48,11 @@ void sq_port_console(const char *text, size_t len);
 /**
  * The clock SysTick counts (the core clock: the port selects SysTick's
  * processor clock source), in Hz. Until set, SQ_PORT_CPU_HZ (a compile
- * definition; 25 MHz by default). sq_kernel_start programs SysTick from
- * it; a board sets it before that, once its clock tree runs at the final
- * rate, and again after any later change of the core clock, which
- * reprograms a running SysTick at once (the tick in progress starts over).
+ * definition; 25 MHz by default). sq_kernel_run programs SysTick from
+ * it when the kernel starts; a board sets it before that, once its clock
+ * tree runs at the final rate, and again after any later change of the
+ * core clock, which reprograms a running SysTick at once (the tick in
+ * progress starts over).
  * SQ_ERR_RANGE if `hz` / SQ_CONFIG_TICK_HZ is not between 2 and 2^24 (the
  * 24-bit reload); then nothing changed.
  */
