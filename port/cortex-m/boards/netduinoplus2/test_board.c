@@ -9,8 +9,8 @@
  * `-icount shift=4,sleep=off` (board.cmake) both count virtual time, which
  * then follows the instructions executed, so the result is exact and does
  * not depend on the host's load. A thread spins while the measuring one
- * sleeps: with the core idle, QEMU's icount mode skips ahead to the next
- * timer deadline and then lets SysTick fire only every other period.
+ * sleeps: with the core idle in WFI (virtual time then jumps to the next
+ * timer deadline), QEMU 7.2 let SysTick fire only every other period.
  */
 #include <stdint.h>
 #include <squall/port_board.h>
