@@ -30,7 +30,6 @@ _Static_assert(SQ_PORT_SOFT_IRQ < SQ_BOARD_IRQS, "SQ_PORT_SOFT_IRQ must be a lin
 
 int main(void);
 void sq_port_reset(void);
-void sq_board_init(void);
 int _write(int fd, const char *buf, int len);
 void _exit(int status) __attribute__((noreturn));
 

@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <squall/port_board.h>
 
-void sq_board_init(void);
 int _write(int fd, const char *buf, int len);
 
 /* The clock tree the port and the USART see: SYSCLK = HCLK = 168 MHz,

@@ -40,6 +40,11 @@ void SquallSoft_IRQHandler(void);
  *  "FAIL: <what> 0x<value>" and end the run with a failure). */
 void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
 
+/** The board's set-up, which port/cortex-m/startup.c calls after .data
+ *  and .bss and before main: the clock (then sq_port_set_cpu_hz) and the
+ *  console. startup.c's own does nothing (the MPS2 boards). */
+void sq_board_init(void);
+
 /** The board's console (semihosting on the MPS2 boards, USART1 on the
  *  netduinoplus2): the default fault report goes there. Called from fault
  *  handlers: no lock, no allocation, no kernel call. */
