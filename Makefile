@@ -2,6 +2,7 @@
 # are the two entry points; the rest are their parts.
 .PHONY: all deps build demo test test-clang asan tsan fuzz fuzz-build fuzz-check prove prove-all \
         prove-replay spin coq ledger target target-m3 target-m33 target-m4f target-m7 target-m33f \
+        target-netduino \
         bench check clean ffi-header
 
 SHELL := /bin/bash
@@ -134,8 +135,9 @@ ledger:
 	proofs/ledger.sh > docs/VERIFICATION.md
 
 # Every test image on each core: the soft-float M3 and M33, and the
-# hard-float M4F, M7 and M33 with its FPU (FP context per thread).
-target: target-m3 target-m33 target-m4f target-m7 target-m33f
+# hard-float M4F, M7 and M33 with its FPU (FP context per thread); then on
+# a board of its own, the netduinoplus2.
+target: target-m3 target-m33 target-m4f target-m7 target-m33f target-netduino
 target-m3: deps
 	port/cortex-m/run-tests.sh m3
 target-m33: deps
@@ -146,6 +148,10 @@ target-m7: deps
 	port/cortex-m/run-tests.sh m7
 target-m33f: deps
 	port/cortex-m/run-tests.sh m33f
+# A real board's port under QEMU: the Netduino Plus 2 (STM32F405, M4F),
+# with its own start-up, clock and USART console (docs/PORTING.md).
+target-netduino: deps
+	port/cortex-m/run-tests.sh netduino
 
 bench: deps
 	bench/run.sh
@@ -155,7 +161,7 @@ bench: deps
 # (proofs/ledger-compare.sh: exact but for prover timing among the goals
 # known-unproven.txt accepts).
 CHECK_STEPS := test test-clang asan tsan fuzz-check demo prove-replay spin coq target-m3 target-m33 \
-               target-m4f target-m7 target-m33f package-check
+               target-m4f target-m7 target-m33f target-netduino package-check
 check: deps
 	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; check_start=$$(date +%s); \
 	for s in $(CHECK_STEPS); do \
@@ -173,7 +179,7 @@ check: deps
 	while read s r t; do printf '  %-12s %-6s %s\n' $$s $$r $$t; done < $(BUILD)/check/summary; \
 	printf '  %-12s %-6s %s\n' total "" $$(( $$(date +%s) - check_start )); \
 	grep -hE '^(properties:|prover results)' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
-	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-m*.log | sed 's/^/  /'; \
+	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-*.log | sed 's/^/  /'; \
 	sed 's/^/  /' $(BUILD)/fuzz/summary.txt 2>/dev/null; \
 	! grep -q FAIL $(BUILD)/check/summary
 

@@ -13,10 +13,12 @@ set(SQUALL_CONFIG_DEFINES "")
 
 # Defaults of the boards the toolchain files name, board:variable=value:
 # the SysTick clock of each QEMU board, so that a build for one never runs
-# its tick at another board's rate.
+# its tick at another board's rate; the netduinoplus2's soft interrupt on
+# line 79 (CRYP on the F415/F417, no device on the F405).
 set(squall_board_defaults
     mps2-an385:SQUALL_PORT_CPU_HZ=25000000 mps2-an386:SQUALL_PORT_CPU_HZ=25000000
-    mps2-an500:SQUALL_PORT_CPU_HZ=25000000 mps2-an505:SQUALL_PORT_CPU_HZ=20000000)
+    mps2-an500:SQUALL_PORT_CPU_HZ=25000000 mps2-an505:SQUALL_PORT_CPU_HZ=20000000
+    netduinoplus2:SQUALL_PORT_CPU_HZ=168000000 netduinoplus2:SQUALL_PORT_SOFT_IRQ=79)
 
 # squall_config(var macro pattern doc): the cache variable `var` (a value
 # matching `pattern`, or empty) defining `macro`. Unless the user set it
@@ -61,7 +63,8 @@ if(SQUALL_PORT STREQUAL "cortex-m")
     if("${SQUALL_PORT_CPU_HZ}" STREQUAL "")
         message(WARNING "squall: SQUALL_PORT_CPU_HZ is not set and the board is not one squall "
             "knows (SQUALL_QEMU_MACHINE '${SQUALL_QEMU_MACHINE}'): the port assumes a 25 MHz "
-            "core clock; set -DSQUALL_PORT_CPU_HZ=<Hz> or the tick runs at the wrong rate")
+            "core clock until the board calls sq_port_set_cpu_hz; set -DSQUALL_PORT_CPU_HZ=<Hz> "
+            "or the tick runs at the wrong rate")
     endif()
     squall_config(SQUALL_PORT_KERNEL_IRQ_PRIO SQ_PORT_KERNEL_IRQ_PRIO "${squall_number}"
         "BASEPRI of the kernel lock: interrupts numerically below it never call the kernel (default 0x40)")

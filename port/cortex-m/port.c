@@ -71,6 +71,7 @@
 #include <string.h>
 #include <squall/kernel.h>
 #include <squall/mpu.h>
+#include <squall/port_board.h>
 #include <squall/port_fault.h>
 #include <squall/user.h>
 #include "kernel/port.h"
@@ -85,8 +86,10 @@
 #define SQ_PORT_KERNEL_IRQ_PRIO 0x40
 #endif
 
-/** Core clock feeding SysTick: 25 MHz on QEMU's mps2-an385; the build
- *  sets 20 MHz for mps2-an505 (port/cortex-m/target.cmake). */
+/** Core clock feeding SysTick until the board sets its own at run time
+ *  (sq_port_set_cpu_hz, squall/port_board.h): 25 MHz on QEMU's
+ *  mps2-an385; the build sets 20 MHz for mps2-an505
+ *  (port/cortex-m/target.cmake). */
 #ifndef SQ_PORT_CPU_HZ
 #define SQ_PORT_CPU_HZ 25000000u
 #endif
@@ -116,16 +119,13 @@
 #define SQ_PORT_MPU_VIEWS 4u
 #endif
 
-/** External interrupt line used by sq_port_soft_irq. 31 has no device on
- *  QEMU's mps2-an385 and is a reserved internal line of the an505's IoT Kit;
- *  the vector table (startup.c) must name SquallSoft_IRQHandler at entry
- *  16 + SQ_PORT_SOFT_IRQ. */
-#ifndef SQ_PORT_SOFT_IRQ
-#define SQ_PORT_SOFT_IRQ 31u
-#endif
+/* SQ_PORT_SOFT_IRQ, the soft interrupt's line: squall/port_board.h. */
 
-#define SYSTICK_RELOAD (SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ - 1u)
-_Static_assert(SYSTICK_RELOAD >= 1u && SYSTICK_RELOAD <= 0xffffffu,
+/* Core clock cycles per tick: SysTick's reload value plus one, 24 bits. */
+#define SYSTICK_PERIOD_MIN 2u
+#define SYSTICK_PERIOD_MAX 0x1000000u
+_Static_assert(SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ >= SYSTICK_PERIOD_MIN &&
+                   SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ <= SYSTICK_PERIOD_MAX,
                "SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ must fit the 24-bit SysTick");
 _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byte alignment");
 
@@ -319,30 +319,14 @@ static uint32_t port_mpu_regions;
 static uint32_t port_mpu_loaded;
 #endif
 
-/* Handlers named by the vector table (startup.c), and the C halves of
- * PendSV, SVCall and the faults. */
-void PendSV_Handler(void);
-void SVC_Handler(void);
-void MemManage_Handler(void);
-void BusFault_Handler(void);
-void UsageFault_Handler(void);
-void SysTick_Handler(void);
-void SquallSoft_IRQHandler(void);
+/* The C halves of PendSV, SVCall and the faults (the handlers the vector
+ * table names: squall/port_board.h). */
 uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return);
 void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame);
 void sq_port_memmanage(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
 void sq_port_busfault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
 void sq_port_usagefault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
-void HardFault_Handler(void);
 void sq_port_fault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
-
-/* The board's loud stop (port/cortex-m/startup.c prints `what` and
- * `value` and ends the QEMU run with a failure): a kernel bug or an
- * unusable core, never a user thread's doing. */
-void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
-/* The board's console (semihosting on the QEMU boards): the default fault
- * report goes there. */
-void sq_port_console(const char *text, size_t len);
 
 /* ---- Interrupt lock --------------------------------------------------- */
 
@@ -871,6 +855,43 @@ void sq_port_thread_prepare(sq_thread_t *t)
     t->context[1] = user ? PORT_CTX_USER : 0u;
 }
 
+/* ---- Core clock ------------------------------------------------------ */
+
+/* The clock SysTick counts (sq_port_set_cpu_hz). */
+static uint32_t port_cpu_hz = SQ_PORT_CPU_HZ;
+
+/* SysTick from port_cpu_hz, counting a whole tick from now. */
+static void port_systick_start(void)
+{
+    SYST_CSR = 0u;
+    SYST_RVR = port_cpu_hz / SQ_CONFIG_TICK_HZ - 1u;
+    SYST_CVR = 0u;
+    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+}
+
+sq_status_t sq_port_set_cpu_hz(uint32_t hz)
+{
+    uint32_t period = hz / SQ_CONFIG_TICK_HZ;
+    if (period < SYSTICK_PERIOD_MIN || period > SYSTICK_PERIOD_MAX) {
+        return SQ_ERR_RANGE;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    port_cpu_hz = hz;
+    /* The kernel runs (SysTick on from sq_port_kernel_start to
+     * sq_port_kernel_stop): the new rate from now on. Otherwise the
+     * kernel's start programs it. */
+    if ((SYST_CSR & SYST_CSR_ENABLE) != 0u) {
+        port_systick_start();
+    }
+    sq_port_irq_unlock(key);
+    return SQ_OK;
+}
+
+uint32_t sq_port_cpu_hz(void)
+{
+    return port_cpu_hz;
+}
+
 /* ---- Kernel start and stop -------------------------------------------- */
 
 void sq_port_kernel_start(sq_thread_t *idle)
@@ -924,10 +945,7 @@ void sq_port_kernel_start(sq_thread_t *idle)
     NVIC_IPR(SQ_PORT_SOFT_IRQ / 4u) = ipr | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << ipr_shift);
     NVIC_ISER(SQ_PORT_SOFT_IRQ / 32u) = 1u << (SQ_PORT_SOFT_IRQ % 32u);
 
-    SYST_CSR = 0u;
-    SYST_RVR = SYSTICK_RELOAD;
-    SYST_CVR = 0u;
-    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    port_systick_start();
 
     sq_port_irq_unlock(0u);
 }
