@@ -14,9 +14,11 @@
  */
 #include <squall/p3_task.h>
 #include <squall/thread.h>
+/* big-interleaving-test's runs with five sinks at once: a set each. */
+#define P3_SETS 5u
 #include "sq_p3_fixture.h"
 
-#define TASKS 4u
+#define TASKS 5u
 #define STACK 4096u
 SQ_P3_TASKS_DEFINE(conf_tasks, TASKS);
 SQ_CALLBACK_TABLE_DEFINE(b_callbacks, 7u);
@@ -353,24 +355,26 @@ static void trap_if_block_and_sync_trap_if_invalid_callback_code(void **state)
 #define BUF 128u
 #define EVENTP 64u
 
-/* $Mock.sink (param stream<u8>) and sink-future (param future<u8>): a new
- * set in context slot 0, an async read of 4 (1) at BUF that must block,
- * task.return (nothing), the end joined to the set, WAIT on it. The
- * callback must see STREAM_READ (FUTURE_READ), drops the end and the set
- * and EXITs. */
-static bool sink_future;
-
+/* $Mock.sink (param stream<u8>) and sink-future (param future<u8>, the
+ * export's ctx non-NULL): a new set in context slot 0, an async read of 4
+ * (1) at BUF that must block, task.return (nothing), the end joined to
+ * the set, WAIT on it. The callback must see STREAM_READ (FUTURE_READ),
+ * drops the end and the set and EXITs. The callback export is b's one
+ * dispatch, so the task keeps the event it expects in context slot 1. */
 static uint32_t mock_sink(void *ctx, sq_p3_task_t *task, uint32_t args)
 {
-    (void)ctx;
+    bool future = ctx != NULL;
     sq_p3_thread_t *t = sq_p3_task_thread(task);
     uint32_t in = p3_word(mem_b + args);
     uint32_t ws = 0u;
     uint32_t ret = 0u;
     p3_expect_eq(sq_p3_waitable_set_new(t, &ws), SQ_OK);
     p3_expect_eq(sq_p3_context_set(t, 0u, ws), SQ_OK);
-    p3_expect_eq(sink_future ? sq_p3_future_read(t, &t_u8, in, BUF, true, &ret)
-                             : sq_p3_stream_read(t, &t_u8, in, BUF, 4u, true, &ret),
+    p3_expect_eq(sq_p3_context_set(t, 1u, future ? SQ_P3_EVENT_FUTURE_READ
+                                                 : SQ_P3_EVENT_STREAM_READ),
+                 SQ_OK);
+    p3_expect_eq(future ? sq_p3_future_read(t, &t_u8, in, BUF, true, &ret)
+                        : sq_p3_stream_read(t, &t_u8, in, BUF, 4u, true, &ret),
                  SQ_OK);
     p3_expect_eq(ret, SQ_P3_BLOCKED);
     p3_expect_eq(sq_p3_task_return(t, NULL, 0u), SQ_OK);
@@ -382,29 +386,57 @@ static uint32_t mock_sink_cb(sq_p3_thread_t *t, uint32_t event, uint32_t index, 
 {
     (void)payload;
     uint32_t ws = 0u;
-    p3_expect_eq(event, sink_future ? SQ_P3_EVENT_FUTURE_READ : SQ_P3_EVENT_STREAM_READ);
-    p3_expect_eq(sink_future ? sq_p3_future_drop_readable(t, &t_u8, index)
-                             : sq_p3_stream_drop_readable(t, &t_u8, index),
+    uint32_t expect = 0u;
+    p3_expect_eq(sq_p3_context_get(t, 1u, &expect), SQ_OK);
+    p3_expect_eq(event, expect);
+    p3_expect_eq(event == SQ_P3_EVENT_FUTURE_READ ? sq_p3_future_drop_readable(t, &t_u8, index)
+                                                  : sq_p3_stream_drop_readable(t, &t_u8, index),
                  SQ_OK);
     p3_expect_eq(sq_p3_context_get(t, 0u, &ws), SQ_OK);
     p3_expect_eq(sq_p3_waitable_set_drop(t, ws), SQ_OK);
     return SQ_CALLBACK_EXIT;
 }
 
-static const sq_p3_export_t mock_sink_export = {&inst_b, SQ_P3_LIFT_CALLBACK, true, &t_u32, NULL,
-                                                mock_sink, NULL, &b_callbacks};
+static const sq_p3_export_t mock_sink_exports[] = {
+    {&inst_b, SQ_P3_LIFT_CALLBACK, true, &t_u32, NULL, mock_sink, NULL, &b_callbacks},
+    {&inst_b, SQ_P3_LIFT_CALLBACK, true, &t_u32, NULL, mock_sink, &inst_b, &b_callbacks},
+};
 
-/* $Testee.call-import / call-import-future: the async lower of sink with
- * the readable end of slot `r` (in a); the .wast expects 2: RETURNED, no
- * handle (the sink resolved before it blocked). */
-static void call_import(uint32_t r)
+/* $Testee.call-import (`future` false) / call-import-future: the async
+ * lower of sink (sink-future) with the readable end `r` of a; the .wast
+ * expects 2: RETURNED, no handle (the sink resolved before it blocked). */
+static void call_import(uint32_t r, bool future)
 {
     uint32_t in_b = 0u;
     uint32_t word = 0u;
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, &t_u8, r, &in_b), SQ_OK);
     p3_put_word(mem_a + 16, in_b);
-    SQ_CHECK_EQ(sq_p3_call(&ta, &mock_sink_export, 16u, 0u, true, &word), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_call(&ta, &mock_sink_exports[future ? 1 : 0], 16u, 0u, true, &word),
+                SQ_OK);
     SQ_CHECK_EQ(word, SQ_P3_SUBTASK_RETURNED);
+}
+
+/* The host's loop runs the sinks' callbacks, `n` steps, then has nothing
+ * left; nothing trapped and everything is given back. */
+static void sinks_finish(uint32_t n)
+{
+    for (uint32_t i = 0u; i < n; i++) {
+        SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
+    }
+    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_ERR_EMPTY);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    expect_all_given_back();
+}
+
+/* testee-write of 4 bytes from BUF (stream) or future-write (future) on
+ * writable end `w` of a: the copy's result word. */
+static uint32_t testee_write(uint32_t w, bool future)
+{
+    uint32_t ret = 0xffu;
+    sq_status_t st = future ? sq_p3_future_write(&ta, &t_u8, w, BUF, true, &ret)
+                            : sq_p3_stream_write(&ta, &t_u8, w, BUF, 4u, true, &ret);
+    return st == SQ_OK ? ret : 0xffu;
 }
 
 /* The run "stream-new 2, call-import 2 (2), testee-write 2 of 4 bytes
@@ -415,20 +447,13 @@ static void big_interleaving_test_run_call_import(void **state)
     (void)state;
     reset();
     b_cb = mock_sink_cb;
-    sink_future = false;
     uint32_t r = 0u;
     uint32_t w = 0u;
-    uint32_t ret = 0u;
     p3_new(&ta, &t_u8, false, &r, &w);
-    call_import(r);
-    SQ_CHECK_EQ(sq_p3_stream_write(&ta, &t_u8, w, BUF, 4u, true, &ret), SQ_OK);
-    SQ_CHECK_EQ(ret, SQ_P3_COPY_COMPLETED | (4u << 4));
+    call_import(r, false);
+    SQ_CHECK_EQ(testee_write(w, false), SQ_P3_COPY_COMPLETED | (4u << 4));
     SQ_CHECK_EQ(sq_p3_stream_drop_writable(&ta, &t_u8, w), SQ_OK);
-    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
-    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_ERR_EMPTY);
-    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
-    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
-    expect_all_given_back();
+    sinks_finish(1u);
 }
 
 /* The run "future-new 5, call-import-future 5 (2), future-write 5 (0:
@@ -439,20 +464,72 @@ static void big_interleaving_test_run_call_import_future(void **state)
     (void)state;
     reset();
     b_cb = mock_sink_cb;
-    sink_future = true;
     uint32_t r = 0u;
     uint32_t w = 0u;
-    uint32_t ret = 0u;
     p3_new(&ta, &t_u8, true, &r, &w);
-    call_import(r);
-    SQ_CHECK_EQ(sq_p3_future_write(&ta, &t_u8, w, BUF, true, &ret), SQ_OK);
-    SQ_CHECK_EQ(ret, SQ_P3_COPY_COMPLETED);
+    call_import(r, true);
+    SQ_CHECK_EQ(testee_write(w, true), SQ_P3_COPY_COMPLETED);
     SQ_CHECK_EQ(sq_p3_future_drop_writable(&ta, &t_u8, w), SQ_OK);
-    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_OK);
-    SQ_CHECK_EQ(sq_p3_loop_step(&p3_rt), SQ_ERR_EMPTY);
-    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
-    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
-    expect_all_given_back();
+    sinks_finish(1u);
+}
+
+/* The run "stream-new 0 .. 4, call-import 0 .. 4 (2 each), testee-write
+ * 2, 4, 0, 3, 1 of 4 bytes (0x40 each: every sink's read is pending),
+ * drop-writable 0 .. 4": five sinks waiting at once. */
+static void big_interleaving_test_run_five_call_imports(void **state)
+{
+    (void)state;
+    reset();
+    b_cb = mock_sink_cb;
+    static const uint32_t order[] = {2u, 4u, 0u, 3u, 1u};
+    uint32_t r[5];
+    uint32_t w[5];
+    for (uint32_t i = 0u; i < 5u; i++) {
+        p3_new(&ta, &t_u8, false, &r[i], &w[i]);
+    }
+    for (uint32_t i = 0u; i < 5u; i++) {
+        call_import(r[i], false);
+    }
+    for (uint32_t i = 0u; i < 5u; i++) {
+        SQ_CHECK_EQ(testee_write(w[order[i]], false), SQ_P3_COPY_COMPLETED | (4u << 4));
+    }
+    for (uint32_t i = 0u; i < 5u; i++) {
+        SQ_CHECK_EQ(sq_p3_stream_drop_writable(&ta, &t_u8, w[i]), SQ_OK);
+    }
+    sinks_finish(5u);
+}
+
+/* The run "stream-new 0, 1, future-new 2, 3, call-import 0,
+ * call-import-future 2, call-import 1, call-import-future 3 (2 each),
+ * future-write 2 (0), testee-write 0 (0x40), future-write 3 (0),
+ * testee-write 1 (0x40), drop-writable 0, 1, future-drop-writable 2, 3". */
+static void big_interleaving_test_run_mixed_call_imports(void **state)
+{
+    (void)state;
+    reset();
+    b_cb = mock_sink_cb;
+    static const bool future[] = {false, false, true, true};
+    static const uint32_t order[] = {0u, 2u, 1u, 3u};
+    static const uint32_t writes[] = {2u, 0u, 3u, 1u};
+    uint32_t r[4];
+    uint32_t w[4];
+    for (uint32_t i = 0u; i < 4u; i++) {
+        p3_new(&ta, &t_u8, future[i], &r[i], &w[i]);
+    }
+    for (uint32_t i = 0u; i < 4u; i++) {
+        call_import(r[order[i]], future[order[i]]);
+    }
+    for (uint32_t i = 0u; i < 4u; i++) {
+        uint32_t s = writes[i];
+        SQ_CHECK_EQ(testee_write(w[s], future[s]),
+                    future[s] ? SQ_P3_COPY_COMPLETED : SQ_P3_COPY_COMPLETED | (4u << 4));
+    }
+    for (uint32_t i = 0u; i < 4u; i++) {
+        SQ_CHECK_EQ(future[i] ? sq_p3_future_drop_writable(&ta, &t_u8, w[i])
+                              : sq_p3_stream_drop_writable(&ta, &t_u8, w[i]),
+                    SQ_OK);
+    }
+    sinks_finish(4u);
 }
 
 /* $Mock.block-empty: a new set in context slot 0, WAIT on it (empty, so
@@ -727,6 +804,8 @@ SQ_TEST_MAIN(SQ_TEST(builtin_trap_poisons_instance_unreachable_f),
              SQ_TEST(trap_if_block_and_sync_trap_if_invalid_callback_code),
              SQ_TEST(big_interleaving_test_run_call_import),
              SQ_TEST(big_interleaving_test_run_call_import_future),
+             SQ_TEST(big_interleaving_test_run_five_call_imports),
+             SQ_TEST(big_interleaving_test_run_mixed_call_imports),
              SQ_TEST(big_interleaving_test_run_block_empty_cancel),
              SQ_TEST(big_interleaving_test_run_block_empty_drop_unresolved),
              SQ_TEST(big_interleaving_test_run_three_block_empty_cancel),
