@@ -14,8 +14,11 @@
  */
 #include <squall/p3_task.h>
 #include <squall/thread.h>
-/* big-interleaving-test's runs with five sinks at once: a set each. */
+/* big-interleaving-test's runs: up to five sinks waiting at once (a set
+ * each), up to eight streams and futures (sixteen ends in a, and slot 0). */
+#define P3_HANDLES 17u
 #define P3_SETS 5u
+#define P3_CHANNELS 8u
 #include "sq_p3_fixture.h"
 
 #define TASKS 5u
@@ -532,6 +535,166 @@ static void big_interleaving_test_run_mixed_call_imports(void **state)
     sinks_finish(4u);
 }
 
+/* The runs that interleave the calls with $Testee's own copies, as
+ * scripts of $Driver's commands: new (stream or future) in a slot,
+ * call-import(-future) of its readable end (2, checked in call_import),
+ * testee-write / future-write from BUF, testee-read / future-read of 4
+ * (1) into READ_AT, poll of the writable end (its event and payload, as
+ * p3_expect_event), drops; each with the code the .wast expects. */
+#define READ_AT 160u
+#define DONE4 (SQ_P3_COPY_COMPLETED | (4u << 4))
+
+enum { OP_STREAM, OP_FUTURE, OP_CALL, OP_WRITE, OP_READ, OP_POLL, OP_DROP_W, OP_DROP_R };
+
+typedef struct {
+    uint8_t op;
+    uint8_t slot;
+    uint32_t expect;
+} script_step_t;
+
+static void run_script(const script_step_t *steps, uint32_t n, uint32_t sinks)
+{
+    uint32_t r[8] = {0u};
+    uint32_t w[8] = {0u};
+    bool fut[8] = {false};
+    for (uint32_t i = 0u; i < n; i++) {
+        const script_step_t *st = &steps[i];
+        uint32_t k = st->slot;
+        uint32_t ret = 0xffu;
+        switch (st->op) {
+        case OP_STREAM:
+        case OP_FUTURE:
+            fut[k] = st->op == OP_FUTURE;
+            p3_new(&ta, &t_u8, fut[k], &r[k], &w[k]);
+            break;
+        case OP_CALL:
+            call_import(r[k], fut[k]);
+            break;
+        case OP_WRITE:
+            SQ_CHECK_EQ(testee_write(w[k], fut[k]), st->expect);
+            break;
+        case OP_READ:
+            SQ_CHECK_EQ(fut[k] ? sq_p3_future_read(&ta, &t_u8, r[k], READ_AT, true, &ret)
+                               : sq_p3_stream_read(&ta, &t_u8, r[k], READ_AT, 4u, true, &ret),
+                        SQ_OK);
+            SQ_CHECK_EQ(ret, st->expect);
+            break;
+        case OP_POLL:
+            p3_expect_event(&ta, w[k], fut[k] ? SQ_P3_EVENT_FUTURE_WRITE : SQ_P3_EVENT_STREAM_WRITE,
+                            st->expect);
+            break;
+        case OP_DROP_W:
+            SQ_CHECK_EQ(fut[k] ? sq_p3_future_drop_writable(&ta, &t_u8, w[k])
+                               : sq_p3_stream_drop_writable(&ta, &t_u8, w[k]),
+                        SQ_OK);
+            break;
+        default:
+            SQ_CHECK_EQ(fut[k] ? sq_p3_future_drop_readable(&ta, &t_u8, r[k])
+                               : sq_p3_stream_drop_readable(&ta, &t_u8, r[k]),
+                        SQ_OK);
+            break;
+        }
+    }
+    sinks_finish(sinks);
+}
+
+/* The run with slots 9 and 10 (0 and 1 here): a sink on 9; a's write on
+ * 10 blocks (-1) until a's own read (0x40), the write on 9 completes at
+ * once (0x40); 10's writer then has STREAM_WRITE 0x40. */
+static void big_interleaving_test_run_call_import_and_local_stream(void **state)
+{
+    (void)state;
+    static const script_step_t run[] = {
+        {OP_STREAM, 0u, 0u},   {OP_STREAM, 1u, 0u},
+        {OP_CALL, 0u, 0u},     {OP_WRITE, 1u, SQ_P3_BLOCKED},
+        {OP_WRITE, 0u, DONE4}, {OP_READ, 1u, DONE4},
+        {OP_DROP_W, 0u, 0u},   {OP_POLL, 1u, DONE4},
+        {OP_DROP_W, 1u, 0u},   {OP_DROP_R, 1u, 0u},
+    };
+    reset();
+    b_cb = mock_sink_cb;
+    run_script(run, sizeof run / sizeof run[0], 1u);
+}
+
+/* The run with seven streams: sinks on 0, 1, 2; a's writes and reads on
+ * 3 .. 6 between the writes to the sinks. The .wast leaves 3 .. 6; here
+ * they are dropped at the end, to check that everything is given back. */
+static void big_interleaving_test_run_three_sinks_four_local_streams(void **state)
+{
+    (void)state;
+    static const script_step_t run[] = {
+        {OP_STREAM, 0u, 0u},   {OP_STREAM, 1u, 0u},           {OP_STREAM, 2u, 0u},
+        {OP_STREAM, 3u, 0u},   {OP_STREAM, 4u, 0u},           {OP_STREAM, 5u, 0u},
+        {OP_STREAM, 6u, 0u},   {OP_CALL, 0u, 0u},             {OP_CALL, 1u, 0u},
+        {OP_CALL, 2u, 0u},     {OP_WRITE, 3u, SQ_P3_BLOCKED}, {OP_WRITE, 4u, SQ_P3_BLOCKED},
+        {OP_WRITE, 1u, DONE4}, {OP_WRITE, 5u, SQ_P3_BLOCKED}, {OP_WRITE, 6u, SQ_P3_BLOCKED},
+        {OP_READ, 5u, DONE4},  {OP_WRITE, 0u, DONE4},         {OP_READ, 3u, DONE4},
+        {OP_READ, 6u, DONE4},  {OP_WRITE, 2u, DONE4},         {OP_READ, 4u, DONE4},
+        {OP_POLL, 3u, DONE4},  {OP_POLL, 4u, DONE4},          {OP_POLL, 5u, DONE4},
+        {OP_POLL, 6u, DONE4},  {OP_DROP_W, 0u, 0u},           {OP_DROP_W, 1u, 0u},
+        {OP_DROP_W, 2u, 0u},   {OP_DROP_W, 3u, 0u},           {OP_DROP_R, 3u, 0u},
+        {OP_DROP_W, 4u, 0u},   {OP_DROP_R, 4u, 0u},           {OP_DROP_W, 5u, 0u},
+        {OP_DROP_R, 5u, 0u},   {OP_DROP_W, 6u, 0u},           {OP_DROP_R, 6u, 0u},
+    };
+    reset();
+    b_cb = mock_sink_cb;
+    run_script(run, sizeof run / sizeof run[0], 3u);
+}
+
+/* The run with eight slots: sinks on streams 0, 1 and futures 2, 3; a's
+ * own streams 4, 5 and futures 6, 7 written (blocked) and read between
+ * the writes to the sinks; a's future writers then have FUTURE_WRITE 0.
+ * Streams 4 and 5, which the .wast leaves, are dropped at the end. */
+static void big_interleaving_test_run_four_sinks_four_local_ends(void **state)
+{
+    (void)state;
+    static const script_step_t run[] = {
+        {OP_STREAM, 0u, 0u},
+        {OP_STREAM, 1u, 0u},
+        {OP_FUTURE, 2u, 0u},
+        {OP_FUTURE, 3u, 0u},
+        {OP_STREAM, 4u, 0u},
+        {OP_STREAM, 5u, 0u},
+        {OP_FUTURE, 6u, 0u},
+        {OP_FUTURE, 7u, 0u},
+        {OP_CALL, 0u, 0u},
+        {OP_CALL, 2u, 0u},
+        {OP_CALL, 1u, 0u},
+        {OP_CALL, 3u, 0u},
+        {OP_WRITE, 4u, SQ_P3_BLOCKED},
+        {OP_WRITE, 6u, SQ_P3_BLOCKED},
+        {OP_WRITE, 5u, SQ_P3_BLOCKED},
+        {OP_WRITE, 7u, SQ_P3_BLOCKED},
+        {OP_WRITE, 2u, SQ_P3_COPY_COMPLETED},
+        {OP_READ, 4u, DONE4},
+        {OP_WRITE, 0u, DONE4},
+        {OP_READ, 6u, SQ_P3_COPY_COMPLETED},
+        {OP_WRITE, 3u, SQ_P3_COPY_COMPLETED},
+        {OP_READ, 5u, DONE4},
+        {OP_WRITE, 1u, DONE4},
+        {OP_READ, 7u, SQ_P3_COPY_COMPLETED},
+        {OP_POLL, 4u, DONE4},
+        {OP_POLL, 5u, DONE4},
+        {OP_POLL, 6u, SQ_P3_COPY_COMPLETED},
+        {OP_POLL, 7u, SQ_P3_COPY_COMPLETED},
+        {OP_DROP_W, 6u, 0u},
+        {OP_DROP_R, 6u, 0u},
+        {OP_DROP_W, 7u, 0u},
+        {OP_DROP_R, 7u, 0u},
+        {OP_DROP_W, 0u, 0u},
+        {OP_DROP_W, 1u, 0u},
+        {OP_DROP_W, 2u, 0u},
+        {OP_DROP_W, 3u, 0u},
+        {OP_DROP_W, 4u, 0u},
+        {OP_DROP_R, 4u, 0u},
+        {OP_DROP_W, 5u, 0u},
+        {OP_DROP_R, 5u, 0u},
+    };
+    reset();
+    b_cb = mock_sink_cb;
+    run_script(run, sizeof run / sizeof run[0], 4u);
+}
+
 /* $Mock.block-empty: a new set in context slot 0, WAIT on it (empty, so
  * only a cancellation ends it); the callback must see TASK_CANCELLED,
  * calls task.cancel, drops the set and EXITs. */
@@ -806,6 +969,9 @@ SQ_TEST_MAIN(SQ_TEST(builtin_trap_poisons_instance_unreachable_f),
              SQ_TEST(big_interleaving_test_run_call_import_future),
              SQ_TEST(big_interleaving_test_run_five_call_imports),
              SQ_TEST(big_interleaving_test_run_mixed_call_imports),
+             SQ_TEST(big_interleaving_test_run_call_import_and_local_stream),
+             SQ_TEST(big_interleaving_test_run_three_sinks_four_local_streams),
+             SQ_TEST(big_interleaving_test_run_four_sinks_four_local_ends),
              SQ_TEST(big_interleaving_test_run_block_empty_cancel),
              SQ_TEST(big_interleaving_test_run_block_empty_drop_unresolved),
              SQ_TEST(big_interleaving_test_run_three_block_empty_cancel),

@@ -12,8 +12,10 @@
 #include "sq_test.h"
 
 #define P3_MEM 256u
-#define P3_HANDLES 16u
 /* A suite that needs more may define these before including this. */
+#ifndef P3_HANDLES
+#define P3_HANDLES 16u
+#endif
 #ifndef P3_CHANNELS
 #define P3_CHANNELS 6u
 #endif
