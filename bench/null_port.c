@@ -19,6 +19,11 @@
  * - nothing is isolated: a kernel call from any thread is a plain call of
  *   sq_syscall, and there is no MPU to update.
  *
+ * Built with SQ_BENCH_MASKED, every outermost critical section (lock to
+ * unlock, a switch performed at the unlock being one of its own) is one
+ * callgrind dump, named after bench_phase: bench/run.sh takes the longest,
+ * the interrupts-masked time a real port would have.
+ *
  * So instruction counts taken over a kernel call include the kernel's whole
  * decision (checks, queue scans, the scheduler's choice at the switch) and
  * this port's few instructions of locking, but no register save, stack
@@ -41,19 +46,38 @@ static uint32_t depth;
 static bool pending;
 static bool in_isr;
 
+#ifdef SQ_BENCH_MASKED
+#include <valgrind/callgrind.h>
+/* What the benchmark is doing, for the dumps' names. */
+const char *bench_phase = "set-up";
+#define MASKED_BEGIN() CALLGRIND_ZERO_STATS
+#define MASKED_END() CALLGRIND_DUMP_STATS_AT(bench_phase)
+#else
+#define MASKED_BEGIN() ((void)0)
+#define MASKED_END() ((void)0)
+#endif
+
 sq_irq_key_t sq_port_irq_lock(void)
 {
+    if (depth == 0u) {
+        MASKED_BEGIN();
+    }
     return depth++;
 }
 
 void sq_port_irq_unlock(sq_irq_key_t key)
 {
     depth = key;
+    if (key == 0u) {
+        MASKED_END();
+    }
     if (key == 0u && pending && !in_isr) {
         pending = false;
+        MASKED_BEGIN();
         depth = 1u;
         (void)sq_sched_switch();
         depth = 0u;
+        MASKED_END();
     }
 }
 

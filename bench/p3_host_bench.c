@@ -23,11 +23,16 @@
  *                           counted at a time (sq_p3_stream_read,
  *                           sq_p3_stream_write, sq_p3_waitable_set_wait):
  *                           each is called exactly OPS times.
+ *   masked <bytes>          built with SQ_BENCH_MASKED (null_port.c): a
+ *                           few rendezvous as in block, of <bytes> 1-byte
+ *                           elements, every critical section one
+ *                           callgrind dump named after the built-in it is
+ *                           in; bench/run.sh reports the longest.
  *
  * Every result word and event is checked, and the copied bytes compared,
  * so a run that did not move what it claims fails.
  *
- * Usage: p3_host_bench copy|memcpy <size> <batch> | block <members>
+ * Usage: p3_host_bench copy|memcpy <size> <batch> | block <members> | masked <bytes>
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +53,14 @@
  * whose ends fill the set; a's: the measured stream's writable end. */
 #define FILL_STREAMS (MAX_MEMBERS / 2u)
 #define HANDLES (2u * FILL_STREAMS + 4u)
+#define MASKED_OPS 4u
+
+#ifdef SQ_BENCH_MASKED
+extern const char *bench_phase;
+#define PHASE(name) (bench_phase = (name))
+#else
+#define PHASE(name) ((void)0)
+#endif
 
 SQ_P3_RUNTIME_DEFINE(rt, FILL_STREAMS + 1u, 1u, MAX_MEMBERS, 1u);
 SQ_P3_INSTANCE_DEFINE(inst_a, &rt, 4u);
@@ -61,8 +74,8 @@ SQ_P3_TYPE_DEFINE(t_u32, SQ_P3_ELEM_NUMBER, 4u, 4u);
 SQ_P3_TYPE_DEFINE(t_rec16, SQ_P3_ELEM_PLAIN, 16u, 4u);
 SQ_P3_TYPE_DEFINE(t_rec64, SQ_P3_ELEM_PLAIN, 64u, 4u);
 
-enum mode { COPY, MEMCPY, BLOCK, MODES };
-static const char *const mode_names[MODES] = {"copy", "memcpy", "block"};
+enum mode { COPY, MEMCPY, BLOCK, MASKED, MODES };
+static const char *const mode_names[MODES] = {"copy", "memcpy", "block", "masked"};
 static enum mode mode;
 static uint32_t size, batch, members;
 /* The copy size, read through a volatile so that the floor's memcpy is a
@@ -89,10 +102,13 @@ static unsigned transfer(const sq_p3_type_t *type, uint32_t r, uint32_t w, uint3
 {
     uint32_t res = 0u, code = 0u;
     unsigned bad = 0u;
+    PHASE("stream.read");
     bad |= sq_p3_stream_read(&tb, type, r, 0u, n, true, &res) != SQ_OK;
     bad |= res != SQ_P3_BLOCKED;
+    PHASE("stream.write");
     bad |= sq_p3_stream_write(&ta, type, w, 0u, n, true, &res) != SQ_OK;
     bad |= res != SQ_P3_STREAM_RESULT(SQ_P3_COPY_COMPLETED, n);
+    PHASE("waitable-set.wait");
     bad |= sq_p3_waitable_set_wait(&tb, s, EVENT_AT, &code) != SQ_OK;
     bad |= code != SQ_P3_EVENT_STREAM_READ || load32(mem_b + EVENT_AT) != r;
     bad |= load32(mem_b + EVENT_AT + 4u) != SQ_P3_STREAM_RESULT(SQ_P3_COPY_COMPLETED, n);
@@ -164,6 +180,8 @@ void bench_script(void)
     const sq_p3_type_t *type = size == 1u ? &t_u8 : size == 16u ? &t_rec16 : &t_rec64;
     if (mode == BLOCK) {
         type = &t_u32;
+    } else if (mode == MASKED) {
+        type = &t_u8;
     }
     setup(type, &r, &w, &s);
     for (uint32_t i = 0u; i < MEMORY_BYTES; i++) {
@@ -175,10 +193,15 @@ void bench_script(void)
         for (uint32_t i = 0u; i < OPS; i++) {
             bad |= transfer(type, r, w, s, 1u);
         }
+    } else if (mode == MASKED) {
+        for (uint32_t i = 0u; i < MASKED_OPS; i++) {
+            bad |= transfer(type, r, w, s, size);
+        }
+        PHASE("end");
     } else {
         bad = bench_loop(type, r, w, s);
     }
-    uint32_t bytes = mode == BLOCK ? 4u : batch * size;
+    uint32_t bytes = mode == BLOCK ? 4u : mode == MASKED ? size : batch * size;
     if (bad != 0u || memcmp(mem_b, mem_a, bytes) != 0 ||
         (bytes < BUFFER_BYTES && mem_b[bytes] != 0u) ||
         sq_p3_instance_trap(&inst_a) != SQ_P3_TRAP_NONE ||
@@ -200,7 +223,12 @@ int main(int argc, char **argv)
         if (members < 1u || members > MAX_MEMBERS) {
             fail("members out of range");
         }
-    } else if (mode != MODES && mode != BLOCK && argc == 4) {
+    } else if (mode == MASKED && argc == 3) {
+        size = (uint32_t)strtoul(argv[2], NULL, 10);
+        if (size < 1u || size > BUFFER_BYTES) {
+            fail("bytes 1 .. 16384");
+        }
+    } else if ((mode == COPY || mode == MEMCPY) && argc == 4) {
         size = (uint32_t)strtoul(argv[2], NULL, 10);
         batch = (uint32_t)strtoul(argv[3], NULL, 10);
         if ((size != 1u && size != 16u && size != 64u) || batch < 1u || batch > MAX_BATCH ||
@@ -209,7 +237,8 @@ int main(int argc, char **argv)
         }
         volatile_bytes = size * batch;
     } else {
-        fprintf(stderr, "usage: p3_host_bench copy|memcpy <size> <batch> | block <members>\n");
+        fprintf(stderr, "usage: p3_host_bench copy|memcpy <size> <batch> | block <members> | "
+                        "masked <bytes>\n");
         return 2;
     }
     if (sq_kernel_init() != SQ_OK || sq_kernel_run() != SQ_OK) {

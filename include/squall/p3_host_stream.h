@@ -40,7 +40,8 @@
  * the other way round. The driver pushes (pops) without any lock, then
  * calls notify. Elements are moved straight between the ring's storage and
  * linear memory, one copy per contiguous span of the ring, under the
- * interrupt lock (the interrupt latency grows with one guest buffer).
+ * interrupt lock (the interrupt latency grows with one move: at most the
+ * ring's size, the driver's choice).
  * Futures have no host ends yet.
  *
  * Properties (named in src/p3/stream.c's contracts):

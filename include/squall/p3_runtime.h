@@ -6,9 +6,11 @@
  * (SQ_P3_TRAP_NO_OBJECTS): the guest asked for more than the firmware was
  * built to hold. Taking and giving back an object is O(1) (a free list).
  *
- * Built-ins on instances of one runtime make their decisions and copies
- * under the kernel's interrupt lock, so guest threads on several kernel
- * threads may call them concurrently.
+ * Built-ins on instances of one runtime make their decisions under the
+ * kernel's interrupt lock, so guest threads on several kernel threads may
+ * call them concurrently; a copy of more than 64 bytes between two linear
+ * memories runs with the lock released, its channel marked busy
+ * (docs/P3.md).
  */
 #ifndef SQUALL_P3_RUNTIME_H
 #define SQUALL_P3_RUNTIME_H

@@ -84,8 +84,9 @@ typedef struct sq_p3_type {
     const sq_p3_type_t name = {(kind_), (size_), (align_)}
 
 /** Where an end is in its copy (the reference's CopyState, without its
- *  CANCELLING_COPY: every copy here ends inside one call under the lock,
- *  host ends included, so a cancel never has to wait). */
+ *  CANCELLING_COPY: every copy here ends inside the call that makes it,
+ *  host ends included, so a cancel never waits for a partner; it may wait
+ *  for a copy in flight to end, see sq_p3_stream_cancel_read). */
 typedef enum sq_p3_end_state {
     SQ_P3_END_IDLE = 0,
     SQ_P3_END_COPYING = 1,    /**< from the call until its event is delivered */
@@ -106,6 +107,15 @@ typedef struct sq_p3_end {
     uint32_t result;          /**< the copy result its event will carry */
 } sq_p3_end_t;
 
+/** Whether a rendezvous copies between two linear memories with the
+ *  interrupt lock released (both ends busy meanwhile), and whether a
+ *  built-in waits for it to end. */
+typedef enum sq_p3_move_state {
+    SQ_P3_MOVE_NONE = 0,
+    SQ_P3_MOVE_RUNNING = 1,
+    SQ_P3_MOVE_AWAITED = 2 /**< running, and a thread waits on an end's queue */
+} sq_p3_move_state_t;
+
 /** The shared state of a stream or a future. Lives in the runtime's pool. */
 typedef struct sq_p3_channel {
     sq_p3_pool_link_t link;   /**< first: the runtime's pool */
@@ -116,6 +126,7 @@ typedef struct sq_p3_channel {
     struct sq_p3_host_stream *host; /**< the host end's (p3_host_stream.h), or NULL */
     bool future;
     bool dropped;             /**< one end was dropped */
+    uint8_t moving;           /**< an sq_p3_move_state_t */
 } sq_p3_channel_t;
 
 /** stream.new T: both ends idle, `*packed` = readable | writable << 32.
@@ -145,9 +156,13 @@ sq_status_t sq_p3_stream_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint
 
 /** stream.cancel-read T: end the copy in progress; `*result` is its
  *  result word (CANCELLED | n, or the undelivered COMPLETED/DROPPED),
- *  never SQ_P3_BLOCKED: no copy is ever in flight, not even with a host
- *  end (p3_host_stream.h). SQ_ERR_TRAP (NOT_COPYING, SYNC_WAITER,
- *  SYNC_IN_SET when not async, ...). */
+ *  never SQ_P3_BLOCKED: no partner is ever waited for, not even a host
+ *  end (p3_host_stream.h). A partner's copy that is moving bytes into
+ *  (out of) the end's buffer right now (with the interrupt lock released)
+ *  is waited for, and counted; where nothing can block that wait is
+ *  refused: SQ_ERR_IN_ISR, SQ_ERR_STATE (the idle thread), nothing
+ *  changed. SQ_ERR_TRAP (NOT_COPYING, SYNC_WAITER, SYNC_IN_SET when not
+ *  async, ...). */
 sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
                                      bool async, uint32_t *result);
 

@@ -98,8 +98,11 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index);
  */
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 
-/** waitable-set.poll: as wait, never blocking: NONE with (0, 0) stored
- *  when no member has an event. */
+/** waitable-set.poll: as wait, never blocking for an event: NONE with
+ *  (0, 0) stored when no member has an event. When the oldest event's end
+ *  has a partner's copy moving bytes right now, wait and poll wait for it
+ *  (the count is the one after); where nothing can block, SQ_ERR_IN_ISR or
+ *  SQ_ERR_STATE, nothing taken. */
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 
 /** waitable-set.drop. SQ_ERR_TRAP (BAD_HANDLE, WRONG_KIND, SET_NOT_EMPTY,

@@ -116,6 +116,7 @@ static const uint32_t SQ_SIZEOF_sq_p3_elem_kind_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_type_t = 12u;
 static const uint32_t SQ_SIZEOF_sq_p3_end_state_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_end_t = 88u;
+static const uint32_t SQ_SIZEOF_sq_p3_move_state_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_channel_t = 216u;
 static const uint32_t SQ_SIZEOF_sq_p3_pool_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 88u;
@@ -551,6 +552,11 @@ typedef struct sq_p3_end {
     uint32_t progress;
     uint32_t result;
 } sq_p3_end_t;
+typedef enum sq_p3_move_state {
+    SQ_P3_MOVE_NONE = 0,
+    SQ_P3_MOVE_RUNNING = 1,
+    SQ_P3_MOVE_AWAITED = 2
+} sq_p3_move_state_t;
 typedef struct sq_p3_channel {
     sq_p3_pool_link_t link;
     const sq_p3_type_t *type;
@@ -560,6 +566,7 @@ typedef struct sq_p3_channel {
     struct sq_p3_host_stream *host;
     _Bool future;
     _Bool dropped;
+    uint8_t moving;
 } sq_p3_channel_t;
 sq_status_t sq_p3_stream_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64_t *packed);
 sq_status_t sq_p3_stream_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end, uint32_t ptr, uint32_t n, _Bool async, uint32_t *result);

@@ -11,8 +11,11 @@
  * at delivery. A stream's pending end stays registered until then: later
  * arrivers keep filling or draining the same buffer.
  *
- * Everything runs under the kernel's interrupt lock, the copy included; a
- * synchronous form releases it only while its kernel thread blocks.
+ * Everything runs under the kernel's interrupt lock but a copy of more
+ * than SQ_P3_LOCKED_COPY_MAX bytes between two linear memories, made with
+ * the lock released while the channel is marked moving
+ * (sq_p3_move_guests); a synchronous form releases it too while its
+ * kernel thread blocks.
  *
  * A host end (p3_host_stream.h) is never the pending end: it is a partner
  * that has posted whatever its ring offers whenever the ring offers
@@ -315,12 +318,12 @@ static void sq_p3_ring_move(sq_typed_ring_buf_t *ring, bool to_guest, void *gues
     }
 }
 
-/* Move `n` elements from the writable end's buffer to the readable end's,
- * after what each has moved so far: one copy, straight between the two
- * linear memories (memmove: within one instance they may overlap), or
- * between a guest's memory and a host end's ring. The guest ranges were
- * checked when their copies started and memory only grows. */
-static void sq_p3_move(sq_p3_channel_t *ch, uint32_t n)
+/* Move `n` elements between a guest end's buffer and a host end's ring,
+ * after what the guest end has moved so far, under the lock: one copy per
+ * contiguous span of the ring, at most the ring's size (its driver's
+ * choice, not the guest's). The guest range was checked when its copy
+ * started and memory only grows. */
+static void sq_p3_move_host(sq_p3_channel_t *ch, uint32_t n)
 {
     sq_p3_end_t *r = &ch->readable;
     sq_p3_end_t *w = &ch->writable;
@@ -330,19 +333,58 @@ static void sq_p3_move(sq_p3_channel_t *ch, uint32_t n)
         size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
         sq_p3_ring_move(ch->host->ring, false, w->w.owner->memory + src, n);
         w->progress += n;
-    } else if (w->w.owner == NULL) {
+    } else {
         size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
         sq_p3_ring_move(ch->host->ring, true, r->w.owner->memory + dst, n);
         r->progress += n;
-    } else {
-        size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
-        size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
-        if (bytes > 0u) {
-            memmove(r->w.owner->memory + dst, w->w.owner->memory + src, bytes);
-        }
-        r->progress += n;
-        w->progress += n;
     }
+}
+
+/* A copy between two linear memories of at most this many bytes is made
+ * under the lock: its cost is a constant, below what releasing and taking
+ * the lock again around it would add. */
+#define SQ_P3_LOCKED_COPY_MAX 64u
+
+/* Move `n` elements from the writable end's buffer to the readable end's,
+ * after what each has moved so far: one memmove straight between the two
+ * linear memories (within one instance they may overlap). Beyond
+ * SQ_P3_LOCKED_COPY_MAX bytes, claimed under the lock held under `*key`,
+ * copied with it released, completed under it again, so the
+ * interrupts-masked time does not grow with the bytes.
+ * Meanwhile both ends are copying (read, write, drop and transfer refuse
+ * them as any copying end) and the channel is marked moving: a cancel or
+ * a delivery of either end's event waits for the move (sq_p3_move_wait).
+ * The ranges were checked when the copies started and memory only grows;
+ * a memory that moved (a grow that relocated it) during the copy is
+ * copied to (from) again where it is now. */
+static void sq_p3_move_guests(sq_p3_channel_t *ch, uint32_t n, sq_irq_key_t *key)
+{
+    sq_p3_end_t *r = &ch->readable;
+    sq_p3_end_t *w = &ch->writable;
+    uint32_t size = ch->type->size;
+    size_t bytes;
+    size_t dst = sq_p3_span(r->ptr, r->progress, n, size, &bytes);
+    size_t src = sq_p3_span(w->ptr, w->progress, n, size, &bytes);
+    if (bytes > 0u && bytes <= SQ_P3_LOCKED_COPY_MAX) {
+        memmove(r->w.owner->memory + dst, w->w.owner->memory + src, bytes);
+    } else if (bytes > 0u) {
+        ch->moving = SQ_P3_MOVE_RUNNING;
+        uint8_t *to;
+        const uint8_t *from;
+        do {
+            to = r->w.owner->memory;
+            from = w->w.owner->memory;
+            sq_port_irq_unlock(*key);
+            memmove(to + dst, from + src, bytes);
+            *key = sq_port_irq_lock();
+        } while (to != r->w.owner->memory || from != w->w.owner->memory);
+        if (ch->moving == SQ_P3_MOVE_AWAITED) {
+            sq_p3_move_done(ch);
+        }
+        ch->moving = SQ_P3_MOVE_NONE;
+    }
+    r->progress += n;
+    w->progress += n;
 }
 
 /* Whether element type `type` may be copied within one instance (the
@@ -355,8 +397,11 @@ static bool sq_p3_same_instance_ok(const sq_p3_type_t *type)
 /* Start a copy of `n` elements at `ptr` on idle end `e` (checked): the
  * rendezvous. Traps SAME_INSTANCE, and refuses a synchronous copy that
  * would have to wait where its caller cannot block, before anything
- * changes. */
-static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bool async)
+ * changes. `*done`: the arriver's copy is over, its result in e->result
+ * for the built-in to return (it never becomes an event); else its buffer
+ * waits for a partner. */
+static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bool async,
+                                    bool *done, sq_irq_key_t *key)
 {
     sq_p3_channel_t *ch = e->channel;
     sq_p3_end_t *p = ch->pending;
@@ -387,16 +432,21 @@ static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bo
     e->ptr = ptr;
     e->length = n;
     e->progress = 0u;
+    *done = step == SQ_P3_STEP_DROPPED || step == SQ_P3_STEP_COPY;
     switch (step) {
     case SQ_P3_STEP_DROPPED:
-        sq_p3_end_finish(e, SQ_P3_COPY_DROPPED);
+        e->result = SQ_P3_COPY_DROPPED;
         break;
     case SQ_P3_STEP_REGISTER:
         ch->pending = e;
         break;
     case SQ_P3_STEP_COPY:
         if (count > 0u) {
-            sq_p3_move(ch, count);
+            if (ch->host != NULL) {
+                sq_p3_move_host(ch, count);
+            } else {
+                sq_p3_move_guests(ch, count, key);
+            }
             /* A future's rendezvous ends the pending copy too; a stream's
              * pending end stays registered until its event is delivered. */
             if (ch->future) {
@@ -404,7 +454,7 @@ static sq_status_t sq_p3_copy_start(sq_p3_end_t *e, uint32_t ptr, uint32_t n, bo
             }
             sq_p3_end_finish(p, SQ_P3_COPY_COMPLETED);
         }
-        sq_p3_end_finish(e, SQ_P3_COPY_COMPLETED);
+        e->result = SQ_P3_COPY_COMPLETED;
         break;
     default: /* SQ_P3_STEP_REPLACE */
         ch->pending = e;
@@ -444,6 +494,7 @@ static void sq_p3_channel_setup(sq_p3_channel_t *ch, const sq_p3_type_t *type, b
     ch->host = host;
     ch->future = future;
     ch->dropped = false;
+    ch->moving = SQ_P3_MOVE_NONE;
     sq_p3_end_t *ends[2] = {&ch->readable, &ch->writable};
     for (uint32_t i = 0u; i < 2u; i++) {
         ends[i]->channel = ch;
@@ -538,9 +589,9 @@ sq_status_t sq_p3_future_new(sq_p3_thread_t *t, const sq_p3_type_t *type, uint64
 
 /* Entry checks and the end at index `end` of kind `kind` whose element
  * type is `type`. Under the lock. */
-static sq_status_t sq_p3_end_lookup(const sq_p3_thread_t *t, const sq_p3_type_t *type,
-                                    sq_p3_kind_t kind, uint32_t end, bool check_leave,
-                                    sq_p3_end_t **e)
+static inline sq_status_t sq_p3_end_lookup(const sq_p3_thread_t *t, const sq_p3_type_t *type,
+                                           sq_p3_kind_t kind, uint32_t end, bool check_leave,
+                                           sq_p3_end_t **e)
 {
     sq_status_t st = sq_p3_enter(t, check_leave);
     void *object = NULL;
@@ -566,9 +617,9 @@ static sq_status_t sq_p3_refuse(sq_p3_instance_t *inst, sq_p3_trap_t why)
  * the end, its type, its state (`wanted`, else `other` or DONE), and no
  * mixing of synchronous and set waiting (WS02; an idle end has no
  * synchronous waiter). */
-static sq_status_t sq_p3_end_ready(const sq_p3_thread_t *t, const sq_p3_type_t *type,
-                                   sq_p3_kind_t kind, uint32_t end, uint32_t wanted,
-                                   sq_p3_trap_t other, bool async, sq_p3_end_t **e)
+static inline sq_status_t sq_p3_end_ready(const sq_p3_thread_t *t, const sq_p3_type_t *type,
+                                          sq_p3_kind_t kind, uint32_t end, uint32_t wanted,
+                                          sq_p3_trap_t other, bool async, sq_p3_end_t **e)
 {
     sq_status_t st = sq_p3_end_lookup(t, type, kind, end, true, e);
     if (st == SQ_OK) {
@@ -610,19 +661,35 @@ static sq_status_t sq_p3_copy(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3
         uint8_t *host;
         st = sq_p3_guest_range(t->instance, ptr, n, type->size, type->align, &host);
     }
+    bool done = false;
     if (st == SQ_OK) {
-        st = sq_p3_copy_start(e, ptr, n, async);
+        st = sq_p3_copy_start(e, ptr, n, async, &done, &key);
     }
-    if (st == SQ_OK && !sq_p3_waitable_has_event(&e->w) && !async) {
+    if (st == SQ_OK && done) {
+        /* The arriver's own result, returned as its event would be. */
+        *result = sq_p3_end_deliver(e);
+    } else if (st == SQ_OK && async) {
+        /* Registered: an idle end has no undelivered event. */
+        *result = SQ_P3_BLOCKED;
+    } else if (st == SQ_OK) {
         key = sq_p3_waitable_block(&e->w, key);
+        /* A later arriver may be moving more into (out of) the buffer
+         * that is still registered: its count is the one after. The end
+         * still has its synchronous waiter meanwhile (a cancel of it
+         * traps SYNC_WAITER, as while it blocked). */
+        e->w.sync_waiting = true;
+        while (e->channel->moving != SQ_P3_MOVE_NONE && t->instance->trap == SQ_P3_TRAP_NONE) {
+            /* Cannot refuse: this thread just blocked. */
+            (void)sq_p3_move_wait(e->channel, &e->w, &key);
+        }
+        e->w.sync_waiting = false;
         /* Stopped by a trap of its instance: no result (the copy stays
          * registered, as everything of a trapped instance stays). */
         if (t->instance->trap != SQ_P3_TRAP_NONE) {
             st = SQ_ERR_TRAP;
+        } else {
+            *result = sq_p3_end_take(e);
         }
-    }
-    if (st == SQ_OK) {
-        *result = sq_p3_waitable_has_event(&e->w) ? sq_p3_end_take(e) : SQ_P3_BLOCKED;
     }
     return sq_p3_leave(t, key, st);
 }
@@ -676,9 +743,11 @@ sq_status_t sq_p3_future_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint
 }
 
 /* cancel-read/cancel-write: end the copy in progress on `end`. Between
- * guest ends a cancel never has to wait: either the copy has an event
- * (returned, as the cancel rule says) or its buffer is the pending one
- * (taken back: CANCELLED, nothing moved since its last delivery). */
+ * guest ends a cancel never waits for a partner: either the copy has an
+ * event (returned, as the cancel rule says) or its buffer is the pending
+ * one (taken back: CANCELLED, nothing moved since its last delivery). It
+ * only waits for a move in flight on the channel to end (the bytes it
+ * moves are counted), and then looks at the end again. */
 static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_p3_kind_t kind,
                                 uint32_t end, bool async, uint32_t *result)
 {
@@ -689,6 +758,13 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
     sq_p3_end_t *e = NULL;
     sq_status_t st = sq_p3_end_ready(t, type, kind, end, SQ_P3_END_COPYING,
                                      SQ_P3_TRAP_NOT_COPYING, async, &e);
+    while (st == SQ_OK && e->channel->moving != SQ_P3_MOVE_NONE) {
+        st = sq_p3_move_wait(e->channel, &e->w, &key);
+        if (st == SQ_OK) {
+            st = sq_p3_end_ready(t, type, kind, end, SQ_P3_END_COPYING, SQ_P3_TRAP_NOT_COPYING,
+                                 async, &e);
+        }
+    }
     if (st == SQ_OK) {
         sq_p3_channel_t *ch = e->channel;
         if (sq_p3_waitable_has_event(&e->w)) {
@@ -705,7 +781,7 @@ static sq_status_t sq_p3_cancel(sq_p3_thread_t *t, const sq_p3_type_t *type, sq_
 /*@ requires sq_p3_thread_readable(t);
     requires result == \null || \valid(result);
     ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \false);
 */
 sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
@@ -717,7 +793,7 @@ sq_status_t sq_p3_stream_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type
 /*@ requires sq_p3_thread_readable(t);
     requires result == \null || \valid(result);
     ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \false);
 */
 sq_status_t sq_p3_stream_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
@@ -729,7 +805,7 @@ sq_status_t sq_p3_stream_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *typ
 /*@ requires sq_p3_thread_readable(t);
     requires result == \null || \valid(result);
     ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \true);
 */
 sq_status_t sq_p3_future_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
@@ -741,7 +817,7 @@ sq_status_t sq_p3_future_cancel_read(sq_p3_thread_t *t, const sq_p3_type_t *type
 /*@ requires sq_p3_thread_readable(t);
     requires result == \null || \valid(result);
     ensures type == \null || result == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *result != SQ_P3_BLOCKED && sq_p3_copy_word(*result, SQ_P3_MAX_COPY, \true);
 */
 sq_status_t sq_p3_future_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end,
@@ -993,7 +1069,7 @@ static sq_status_t sq_p3_host_call(sq_p3_host_stream_t *hs, bool close)
         sq_p3_step_t step = sq_p3_host_arrive(sq_p3_host_ring_offer(hs), p->length, p->progress,
                                               hs->direction == SQ_P3_HOST_WRITES, &n);
         if (step == SQ_P3_STEP_COPY) {
-            sq_p3_move(ch, n);
+            sq_p3_move_host(ch, n);
             sq_p3_end_finish(p, SQ_P3_COPY_COMPLETED);
         } else if (step == SQ_P3_STEP_REPLACE) {
             /* A full (or zero-length) pending copy is answered; the host

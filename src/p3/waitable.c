@@ -28,6 +28,7 @@
 #include <squall/p3_waitable.h>
 #include "p3.h"
 #include "kernel/sched.h"
+#include "tasks/waitable_set_locked.h"
 #include "waitable.h"
 
 sq_p3_trap_t sq_p3_sync_refusal(bool sync_waiting, bool in_set, bool async)
@@ -110,14 +111,16 @@ static void sq_p3_wake_first(sq_wait_queue_t *q)
 
 void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code)
 {
-    if (!sq_p3_waitable_has_event(w)) {
-        /* Cannot fail: a valid code, nothing pending, and a member of a
-         * set without an event is not among its pending entries. */
-        (void)sq_waitable_post(&w->base, code, 0u);
-        /* One more pending event in the set: one more waiter looks. */
-        if (w->set != NULL) {
-            sq_p3_wake_first(&w->set->wake);
-        }
+    /* Under the caller's lock: nobody waits on the aggregator's own queue
+     * of a P3 set, so there is nothing to reschedule for. SQ_ERR_BUSY: an
+     * event is pending already (it stays, in its place); no other
+     * refusal, with a valid code and a member of a set without an event
+     * not among its pending entries. */
+    if (sq_waitable_post_locked(&w->base, code, 0u) == SQ_OK && w->set != NULL &&
+        w->set->waiters > 0u) {
+        /* One more pending event in the set: one more waiter looks (a
+         * thread blocked in wait counts among the set's waiters). */
+        sq_p3_wake_first(&w->set->wake);
     }
     if (w->sync_waiting) {
         sq_p3_wake_first(&w->wake);
@@ -162,6 +165,23 @@ static sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key)
 {
     (void)sq_sched_unlock_result(key, sq_sched_pend(q, SQ_FOREVER));
     return sq_port_irq_lock();
+}
+
+sq_status_t sq_p3_move_wait(sq_p3_channel_t *ch, sq_p3_waitable_t *w, sq_irq_key_t *key)
+{
+    sq_status_t st = sq_p3_block_check();
+    if (st == SQ_OK) {
+        ch->moving = SQ_P3_MOVE_AWAITED;
+        *key = sq_p3_block_on(&w->wake, *key);
+    }
+    return st;
+}
+
+void sq_p3_move_done(sq_p3_channel_t *ch)
+{
+    sq_queue_wake_all(&ch->readable.w.wake, SQ_OK);
+    sq_queue_wake_all(&ch->writable.w.wake, SQ_OK);
+    sq_sched_reschedule();
 }
 
 sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key)
@@ -265,18 +285,45 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index)
     return sq_p3_leave(t, key, st);
 }
 
-/* The payload of the event just taken from a set for waitable `index` of
- * `inst`: what the waitable says now. */
-static uint32_t sq_p3_payload(sq_p3_instance_t *inst, const sq_wait_event_t *ev)
+/* The stream or future end that member `base` of a P3 set is, or NULL (a
+ * subtask): every member is a P3 waitable (base first in it), and an
+ * end's waitable is first in the end. */
+static sq_p3_end_t *sq_p3_member_end(sq_waitable_t *base)
 {
-    void *object;
-    uint32_t kind;
-    /* A member of a set is in its owner's table (it leaves at drop). */
-    (void)sq_p3_handle_get(&inst->handles, ev->join_id, SQ_P3_KINDS_WAITABLE, &object, &kind);
-    if (kind == SQ_P3_KIND_SUBTASK) {
-        return ev->payload;
+    sq_p3_waitable_t *w = (sq_p3_waitable_t *)base;
+    return w->kind <= SQ_P3_KIND_FUTURE_WRITABLE ? (sq_p3_end_t *)w : NULL;
+}
+
+/* Take the oldest event of ws into *ev (NONE when none) and its payload
+ * into *payload, for a thread of t counted among ws's waiters (so ws
+ * stays), once no move is in flight on its end's channel: a stream's
+ * count is the one after the move. */
+static inline sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws,
+                                         sq_wait_event_t *ev, uint32_t *payload,
+                                         sq_irq_key_t *key)
+{
+    sq_p3_end_t *e = NULL;
+    while (ws->set.pending_count > 0u) {
+        e = sq_p3_member_end(ws->set.pending[0]);
+        if (e == NULL || e->channel->moving == SQ_P3_MOVE_NONE) {
+            break;
+        }
+        sq_status_t st = sq_p3_move_wait(e->channel, &e->w, key);
+        if (st == SQ_OK && t->instance->trap != SQ_P3_TRAP_NONE) {
+            st = SQ_ERR_TRAP;
+        }
+        if (st != SQ_OK) {
+            return st;
+        }
     }
-    return sq_p3_end_deliver(object);
+    /* A set of the pool is usable until dropped, which needs no waiters. */
+    sq_wset_deliver(&ws->set, ev);
+    /* An end's payload is what the end says now (the result word); a
+     * subtask's is the state its event carries. */
+    *payload = ev->code == SQ_WAIT_EVENT_NONE ? 0u
+               : e != NULL                    ? sq_p3_end_deliver(e)
+                                              : ev->payload;
+    return SQ_OK;
 }
 
 /* wait (block) and poll: take the oldest event of set `s`, blocking for
@@ -303,21 +350,20 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
     }
     if (st == SQ_OK) {
         sq_wait_event_t ev;
+        uint32_t payload = 0u;
         ws->waiters++;
-        (void)sq_waitable_set_poll(&ws->set, &ev);
-        while (block && ev.code == SQ_WAIT_EVENT_NONE) {
+        st = sq_p3_set_poll(t, ws, &ev, &payload, &key);
+        while (st == SQ_OK && block && ev.code == SQ_WAIT_EVENT_NONE) {
             key = sq_p3_block_on(&ws->wake, key);
             /* Stopped by a trap of its instance: nothing is taken. */
             if (t->instance->trap != SQ_P3_TRAP_NONE) {
                 st = SQ_ERR_TRAP;
                 break;
             }
-            (void)sq_waitable_set_poll(&ws->set, &ev);
+            st = sq_p3_set_poll(t, ws, &ev, &payload, &key);
         }
         ws->waiters--;
         if (st == SQ_OK) {
-            uint32_t payload =
-                ev.code == SQ_WAIT_EVENT_NONE ? 0u : sq_p3_payload(t->instance, &ev);
             /* Memory may have moved (grown) while blocked: the same
              * offset, still in bounds. */
             at = t->instance->memory + ptr;
@@ -343,7 +389,7 @@ sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
 /*@ requires sq_p3_thread_readable(t);
     requires code == \null || \valid(code);
     ensures code == \null ==> \result == SQ_ERR_NULL;
-    ensures sq_p3_entry_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
     ensures \result == SQ_OK ==> *code <= SQ_WAIT_EVENT_CANCELLED;
 */
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)

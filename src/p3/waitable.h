@@ -2,7 +2,8 @@
  * squall P3 internals: what the stream and future built-ins (stream.c)
  * and the waitable-set built-ins (waitable.c) ask of each other, and how
  * every built-in ends (sq_p3_leave). Every call here runs under the
- * kernel's interrupt lock. Not a public header.
+ * kernel's interrupt lock (those that wait release it meanwhile). Not a
+ * public header.
  *
  * A waitable's pending event is its kernel waitable's (base.code): it is
  * posted with a dummy payload, which delivery replaces with the one the
@@ -66,6 +67,19 @@ sq_status_t sq_p3_block_check(void);
  *  with the lock held, as the outermost one, under `key`; returns with it
  *  held again, under the key it returns. Not from an interrupt. */
 sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key);
+
+/** Wait for the move in flight on `ch` (its moving is not NONE) to end,
+ *  on the queue of w, an end of ch: the lock held under *key (the
+ *  outermost) is released meanwhile and held again on return. Refuses as
+ *  sq_p3_block_check where the caller cannot block (SQ_ERR_IN_ISR,
+ *  SQ_ERR_STATE: nothing changed). SQ_OK only means: look again, the move
+ *  may be over (a trap of the caller's instance wakes it too). */
+sq_status_t sq_p3_move_wait(sq_p3_channel_t *ch, sq_p3_waitable_t *w, sq_irq_key_t *key);
+
+/** The move on `ch` ended and a thread waits for it: wake the threads on
+ *  both ends' queues (a synchronous copy's thread among them looks at its
+ *  end again, as after any wake-up). Under the lock. */
+void sq_p3_move_done(sq_p3_channel_t *ch);
 
 /** Wake every thread blocked in a built-in of `inst` (waiting on one of
  *  its sets, or as the synchronous waiter of one of its ends): `inst` has

@@ -20,6 +20,7 @@
 #include <squall/waitable_set.h>
 #include "kernel/port.h"
 #include "kernel/sched.h"
+#include "waitable_set_locked.h"
 
 /* sq_kernel_ok after a store of a pointer outside every thread control
  * block (WP keeps all pointers in one memory): assert the threads' queue
@@ -304,7 +305,7 @@ static int32_t sq_wset_append(sq_waitable_set_t *s, sq_waitable_t *w)
     complete behaviors;
     disjoint behaviors;
 */
-static void sq_wset_deliver(sq_waitable_set_t *s, sq_wait_event_t *ev)
+void sq_wset_deliver(sq_waitable_set_t *s, sq_wait_event_t *ev)
 {
     if (s->pending_count == 0u) {
         ev->code = SQ_WAIT_EVENT_NONE;
@@ -618,7 +619,7 @@ sq_status_t sq_waitable_leave(sq_waitable_t *w)
     complete behaviors;
     disjoint behaviors;
 */
-static sq_status_t sq_waitable_post_locked(sq_waitable_t *w, uint32_t code, uint32_t payload)
+sq_status_t sq_waitable_post_locked(sq_waitable_t *w, uint32_t code, uint32_t payload)
 {
     if (code < SQ_WAIT_EVENT_SUBTASK || code > SQ_WAIT_EVENT_CANCELLED) {
         return SQ_ERR_INVALID;
