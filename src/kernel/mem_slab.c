@@ -137,6 +137,22 @@ sq_status_t sq_mem_slab_init(sq_mem_slab_t *s, void *buffer, uint32_t block_size
         /* The writes above are outside every thread (sq_mem_slab_apart). */
         /*@ assert \forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==>
                    sq_kernel.threads[i]->queue == \at(sq_kernel.threads[i]->queue, Pre); */
+        /* The kernel invariant conjunct by conjunct: the prover does not
+         * carry it across the pointer writes in one step. */
+        /*@ assert \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+                   sq_thread_inv(sq_kernel.threads[i]); */
+        /*@ assert \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+                   0 <= j < sq_kernel.thread_count && i != j ==>
+                   sq_kernel.threads[i] != sq_kernel.threads[j] &&
+                   \separated(sq_kernel.threads[i], sq_kernel.threads[j]) &&
+                   \at(sq_kernel.threads[i]->ticket, Pre) == sq_kernel.threads[i]->ticket &&
+                   (\at(sq_kernel.threads[i]->queue, Pre) != \null &&
+                    \at(sq_kernel.threads[j]->queue, Pre) != \null ==>
+                    \at(sq_kernel.threads[i]->ticket, Pre) != \at(sq_kernel.threads[j]->ticket, Pre)); */
+        /*@ assert \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+                   0 <= j < sq_kernel.thread_count && i != j ==>
+                   sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
+        /*@ assert sq_kernel_ok; */
         /*@ assert sq_slab_geom(s) && sq_slab_perm(s); */
         /*@ assert \valid(s->order + (0 .. s->num_blocks - 1)) &&
                    \valid(s->where + (0 .. s->num_blocks - 1)); */
@@ -279,6 +295,12 @@ sq_status_t sq_mem_slab_alloc(sq_mem_slab_t *s, void **block, sq_timeout_t timeo
     }
     if (st == SQ_OK) {
         *block = (uint8_t *)s->buffer + offset;
+        /*@ assert \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+                   sq_thread_inv(sq_kernel.threads[i]); */
+        /*@ assert \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+                   0 <= j < sq_kernel.thread_count && i != j ==>
+                   sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
+        /*@ assert sq_kernel_ok; */
     }
     return st;
 }
