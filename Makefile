@@ -1,7 +1,8 @@
 # Thin driver over CMake and the proof tools. `make demo` and `make check`
 # are the two entry points; the rest are their parts.
 .PHONY: all deps build demo test test-clang asan tsan fuzz fuzz-build fuzz-check prove prove-all \
-        prove-replay spin coq ledger target target-m3 target-m33 bench check clean ffi-header
+        prove-replay spin coq ledger target target-m3 target-m33 target-m4f target-m7 target-m33f \
+        bench check clean ffi-header
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -42,6 +43,7 @@ ffi-header:
 demo: deps build
 	$(BUILD)/host/examples/demo
 	$(BUILD)/host/examples/p3_pipe
+	$(BUILD)/host/examples/p3_call
 	cmake -S . -B $(BUILD)/target-m3 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m3.cmake \
 	    -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
 	cmake --build $(BUILD)/target-m3 -j$(JOBS) --target isolated_pair.elf
@@ -118,11 +120,19 @@ coq: deps
 ledger:
 	proofs/ledger.sh > docs/VERIFICATION.md
 
-target: target-m3 target-m33
+# Every test image on each core: the soft-float M3 and M33, and the
+# hard-float M4F, M7 and M33 with its FPU (FP context per thread).
+target: target-m3 target-m33 target-m4f target-m7 target-m33f
 target-m3: deps
 	port/cortex-m/run-tests.sh m3
 target-m33: deps
 	port/cortex-m/run-tests.sh m33
+target-m4f: deps
+	port/cortex-m/run-tests.sh m4f
+target-m7: deps
+	port/cortex-m/run-tests.sh m7
+target-m33f: deps
+	port/cortex-m/run-tests.sh m33f
 
 bench: deps
 	bench/run.sh
@@ -131,7 +141,8 @@ bench: deps
 # step failed or if the committed ledger is not what the tools just printed
 # (proofs/ledger-compare.sh: exact but for prover timing among the goals
 # known-unproven.txt accepts).
-CHECK_STEPS := test test-clang asan tsan fuzz-check demo prove-replay spin coq target-m3 target-m33
+CHECK_STEPS := test test-clang asan tsan fuzz-check demo prove-replay spin coq target-m3 target-m33 \
+               target-m4f target-m7 target-m33f
 check: deps
 	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; check_start=$$(date +%s); \
 	for s in $(CHECK_STEPS); do \
@@ -149,7 +160,7 @@ check: deps
 	while read s r t; do printf '  %-12s %-6s %s\n' $$s $$r $$t; done < $(BUILD)/check/summary; \
 	printf '  %-12s %-6s %s\n' total "" $$(( $$(date +%s) - check_start )); \
 	grep -hE '^(properties:|prover results)' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
-	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-m3*.log | sed 's/^/  /'; \
+	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-m*.log | sed 's/^/  /'; \
 	sed 's/^/  /' $(BUILD)/fuzz/summary.txt 2>/dev/null; \
 	! grep -q FAIL $(BUILD)/check/summary
 

@@ -1,7 +1,8 @@
 /*
  * Kernel benchmark image for Cortex-M, run by bench/run.sh under
  * `qemu-system-arm -icount shift=0,sleep=off` on mps2-an385 (Cortex-M3) and
- * mps2-an505 (Cortex-M33). It prints one line per result through
+ * mps2-an505 (Cortex-M33), and with an FPU on mps2-an386 (Cortex-M4F),
+ * where fp_yield_switch is the context switch between FP threads. It prints one line per result through
  * semihosting:
  *
  *   BENCH <name> <threads> <instructions per operation, two decimals>
@@ -396,15 +397,20 @@ static void uncontended_entry(void *arg)
  * the window after the warm-up; in it, each of a's ITERATIONS yields runs
  * one iteration of b's loop, so the window holds 2 * ITERATIONS switches
  * and 2 * ITERATIONS loop iterations. */
-static void yield_a(void *arg)
+static void yield_measure(const char *name)
 {
-    (void)arg;
     uint32_t threads = sq_thread_count();
     repeat_void(sq_thread_yield, WARMUP);
     uint32_t w = window_void(sq_thread_yield, ITERATIONS);
     uint32_t base = window_void(empty_void, ITERATIONS);
-    report("yield_switch", threads, (int64_t)w - 2 * (int64_t)base, 2u * ITERATIONS);
+    report(name, threads, (int64_t)w - 2 * (int64_t)base, 2u * ITERATIONS);
     release_fillers();
+}
+
+static void yield_a(void *arg)
+{
+    (void)arg;
+    yield_measure("yield_switch");
 }
 
 static void yield_b(void *arg)
@@ -412,6 +418,26 @@ static void yield_b(void *arg)
     (void)arg;
     repeat_void(sq_thread_yield, WARMUP + ITERATIONS);
 }
+
+#if defined(__ARM_FP)
+/* The same with both threads holding an FP context (one FP instruction
+ * each first, which sets CONTROL.FPCA for good): every switch then writes
+ * the lazily reserved s0-s15 and FPSCR and saves and loads s16-s31. */
+static volatile float fp_sink;
+
+static void fp_yield_a(void *arg)
+{
+    (void)arg;
+    fp_sink = fp_sink + 1.0f;
+    yield_measure("fp_yield_switch");
+}
+
+static void fp_yield_b(void *arg)
+{
+    fp_sink = fp_sink + 1.0f;
+    yield_b(arg);
+}
+#endif
 
 /* Give -> take. The taker (a, higher priority) first serves the
  * amortised round trips, then records latencies until told to stop. */
@@ -679,6 +705,8 @@ int main(void)
 {
 #if defined(__ARM_ARCH_8M_MAIN__)
     printf("INFO core cortex-m33\n");
+#elif defined(__ARM_ARCH_7EM__)
+    printf("INFO core cortex-m4 or m7\n");
 #else
     printf("INFO core cortex-m3\n");
 #endif
@@ -697,6 +725,9 @@ int main(void)
             break;
         }
         run(yield_a, PRIO_LOW, yield_b, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
+#if defined(__ARM_FP)
+        run(fp_yield_a, PRIO_LOW, fp_yield_b, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
+#endif
         stop = false;
         for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
             lat_sum[p] = lat_n[p] = lat_dropped[p] = 0u;

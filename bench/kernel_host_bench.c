@@ -15,6 +15,8 @@
  *               higher-priority taker
  *   yield       sq_thread_yield between two threads of one priority (each
  *               call chooses the other thread)
+ *   tick        sq_kernel_tick(1) with nothing due, <n> timers armed far
+ *               ahead (the second argument counts timers, not threads)
  *
  * The null port performs no real switch: the script below calls the kernel
  * as whichever thread the kernel made current (see null_port.c) and checks
@@ -30,6 +32,7 @@
 #include <squall/kernel.h>
 #include <squall/sem.h>
 #include <squall/thread.h>
+#include <squall/timer.h>
 
 #define OPS 100000u
 #define STACK_BYTES 512u
@@ -38,9 +41,9 @@
 #define PRIO_HIGH 2u
 #define PRIO_LOW 3u
 
-enum mode { GIVE, TAKE, GIVE_WAKE, TAKE_BLOCK, IRQ_GIVE, YIELD, MODES };
-static const char *const mode_names[MODES] = {"give",       "take",     "give_wake",
-                                              "take_block", "irq_give", "yield"};
+enum mode { GIVE, TAKE, GIVE_WAKE, TAKE_BLOCK, IRQ_GIVE, YIELD, TICK, MODES };
+static const char *const mode_names[MODES] = {"give",     "take",  "give_wake", "take_block",
+                                              "irq_give", "yield", "tick"};
 
 SQ_THREAD_DEFINE(th_a, STACK_BYTES);
 SQ_THREAD_DEFINE(th_b, STACK_BYTES);
@@ -55,6 +58,7 @@ static enum mode mode;
 static uint32_t n_fillers;
 static bool two_threads; /* th_b takes part */
 static sq_sem_t sem;
+static sq_timer_t timers[SQ_CONFIG_MAX_TIMEOUTS];
 
 /* Never run: on the null port no thread entry is ever entered. */
 static void entry(void *arg)
@@ -121,6 +125,11 @@ void bench_script(void)
             expect(i % 2u == 0u ? &th_b : &th_a, "after yield");
         }
         break;
+    case TICK:
+        for (uint32_t i = 0; i < OPS; i++) {
+            sq_kernel_tick(1u);
+        }
+        break;
     case MODES:
         break;
     }
@@ -139,7 +148,7 @@ int main(int argc, char **argv)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: kernel_host_bench give|take|give_wake|take_block|irq_give|yield "
-                        "<threads>\n");
+                        "<threads>, or tick <timers>\n");
         return 2;
     }
     mode = MODES;
@@ -148,17 +157,31 @@ int main(int argc, char **argv)
             mode = (enum mode)m;
         }
     }
-    two_threads = mode != GIVE && mode != TAKE;
+    two_threads = mode != GIVE && mode != TAKE && mode != TICK;
     uint32_t threads = (uint32_t)strtoul(argv[2], NULL, 10);
+    uint32_t n_timers = 0u;
+    if (mode == TICK) {
+        n_timers = threads;
+        threads = 2u;
+    }
     uint32_t fixed = two_threads ? 3u : 2u;
-    if (mode == MODES || threads < fixed || threads > SQ_CONFIG_MAX_THREADS) {
-        fprintf(stderr, "kernel_host_bench: unknown mode or thread count out of range\n");
+    if (mode == MODES || threads < fixed || threads > SQ_CONFIG_MAX_THREADS ||
+        n_timers > SQ_CONFIG_MAX_TIMEOUTS) {
+        fprintf(stderr, "kernel_host_bench: unknown mode or count out of range\n");
         return 2;
     }
     n_fillers = threads - fixed;
 
     if (sq_kernel_init() != SQ_OK || sq_sem_init(&sem, 0u, OPS) != SQ_OK) {
         return 1;
+    }
+    /* Due long after the run's OPS ticks; started after the init, which
+     * forgets earlier timeouts. */
+    for (uint32_t i = 0; i < n_timers; i++) {
+        if (sq_timer_init(&timers[i], NULL, NULL) != SQ_OK ||
+            sq_timer_start(&timers[i], 2u * OPS + i, 0u) != SQ_OK) {
+            return 1;
+        }
     }
     for (uint32_t i = 0; i < n_fillers; i++) {
         if (sq_thread_start(fillers[i], entry, NULL, PRIO_FILLER, 0u) != SQ_OK) {
@@ -174,6 +197,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "kernel_host_bench: the run did not end cleanly\n");
         return 1;
     }
-    printf("%s %u threads: %u calls\n", mode_names[mode], (unsigned)threads, OPS);
+    printf("%s %u threads, %u timers: %u calls\n", mode_names[mode], (unsigned)threads,
+           (unsigned)n_timers, OPS);
     return 0;
 }

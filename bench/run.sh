@@ -187,6 +187,12 @@ take_block|sq_sem_take|3|take that blocks, and the choice of the next thread
 irq_give|sq_kernel_soft_irq|3|soft interrupt whose handler gives to a blocked, higher-priority taker
 yield|sq_thread_yield|3|yield to the other of two equal-priority threads
 ROWS
+# The tick with nothing due, against the number of armed timeouts.
+tick_rows=""
+for timers in 0 4 16; do
+    tick=$(per_call kernel_host_bench tick sq_kernel_tick "$timers")
+    tick_rows+="| $timers | $tick |"$'\n'
+done
 
 # ---- 4. Waitable set: callgrind, null port ----------------------------------
 gcc -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -Isrc \
@@ -213,7 +219,7 @@ declare -A object_text
 for src in "${lib_sources[@]}" port/cortex-m/port.c; do
     obj="$out/$(basename "$src" .c).o"
     arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections \
-        -Wall -Wextra -Werror -pedantic -Iinclude -Isrc -c "$src" -o "$obj"
+        -Wall -Wextra -Werror -pedantic -Iinclude -Iport/cortex-m/include -Isrc -c "$src" -o "$obj"
     read -r text data bss < <(arm-none-eabi-size "$obj" | awk 'NR == 2 { print $1, $2, $3 }')
     size_rows+="| $(basename "$obj") | $text | $data | $bss |"$'\n'
     object_text[$(basename "$obj")]=$text
@@ -563,6 +569,25 @@ preemption, and its switch costs nothing like a Cortex-M one.
 | --- | --- | --- | --- | --- |
 EOF
 printf '%s' "$host_rows"
+cat <<EOF
+
+### The tick with nothing due
+
+The same benchmark's \`tick\` mode: \`sq_kernel_tick(1)\`, $host_ops calls,
+with 0, 4 or 16 timers armed far ahead. The kernel keeps a lower bound of
+the armed deadlines (src/kernel/timeout.c, TO09), so a tick before it
+returns without reading the armed table, and one that fires nothing
+chooses no thread; a tick that reaches the bound scans the table, fires
+what is due and makes the bound exact (TO10). Before issue 20 every tick
+scanned the table and chose the next thread: 96, 132 and 216
+instructions. On the Cortex-M3 (QEMU, single-step trace of the kernel
+benchmark, nothing armed) a SysTick interrupt with nothing due went from
+111 instructions to 41.
+
+| timers armed | instructions per tick |
+| --- | --- |
+EOF
+printf '%s' "$tick_rows"
 cat <<EOF
 
 ## Waitable set: cost against the number of members

@@ -61,6 +61,8 @@ the run took from the cache and how many it computed.
 | TO02 (kernel) | a wait or timer with a finite timeout is armed with deadline now + timeout |
 | TO03 | a disarmed (aborted) timeout, and the timeout of every woken or ended thread, is no longer armed |
 | TO04 (kernel) | each tick picks an armed timeout only if its deadline is <= now, and stops when none is left |
+| TO09 | the kernel's next deadline is at or before every armed deadline: arming lowers it, a tick before it finds nothing due without a scan |
+| TO10 | a tick that scans the armed table leaves the next deadline exact: the earliest armed deadline, SQ_TICK_NEVER when none is armed |
 | SC01 | the first of a queue is the lowest (priority, ticket) on it: highest priority, oldest among equals |
 | SC02 | a thread joining a queue gets a ticket above every queued thread's: behind its equals |
 | SC03 | leaving a queue changes no other thread's queue |
@@ -109,6 +111,7 @@ the run took from the cache and how many it computed.
 | TM06 | period 0: after its expiry the timer is not armed (one-shot) |
 | TM07 | period > 0: each expiry re-arms it one period after the deadline that fired |
 | TM08 | the status saturates at UINT32_MAX instead of wrapping |
+| SN01 | sq_status_str gives a string for every value (never NULL) |
 | SL01 | a slab block is never handed out twice: alloc hands out a block that was free and makes it allocated, free makes the block free; no other block changes |
 | SL02 | a free of a pointer outside the slab's buffer, not at a block's start (SQ_ERR_INVALID), or of a block already free (SQ_ERR_NOT_CLAIMED) is refused and changes nothing; the block index is exactly (addr - base) / size when accepted |
 | SL03 | slab counts: the blocks allocated are exactly fresh - top (num_used, num_free); alloc adds one, free without waiters removes one; an alloc is refused or waits only when every block is allocated; the permutation bookkeeping holds after every call |

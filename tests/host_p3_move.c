@@ -91,10 +91,12 @@ static void high(void *arg)
         act_st = sq_p3_stream_drop_readable(&tb, &t_u8, r);
         break;
     case SYNC:
-        /* The reader runs now, and waits for the move. */
-        SQ_CHECK_EQ(sq_thread_set_priority(&th_reader, 2u), SQ_OK);
-        (void)sq_thread_sleep(1u);
-        acted_while_writing = writing && !reader_done;
+        /* The reader runs now, above this thread, until it waits for the
+         * move (waiting a tick instead leaves the move over on a loaded
+         * host, too often for ATTEMPTS). */
+        SQ_CHECK_EQ(sq_thread_set_priority(&th_reader, 0u), SQ_OK);
+        acted_while_writing = writing && !reader_done &&
+                              sq_thread_state(&th_reader) == SQ_THREAD_PENDING;
         act_st = sq_p3_stream_cancel_read(&tb, &t_u8, r, true, &act_res);
         break;
     default: /* RELOCATE: a grow that moves b's memory (its bytes so far) */
@@ -109,9 +111,12 @@ static void low(void *arg)
     (void)arg;
     uint32_t res = 0u;
     if (scenario == SYNC) {
-        /* The reader blocks in its read meanwhile; one element gives it
-         * its event, and it stays ready (lower priority than this). */
-        (void)sq_thread_sleep(1u);
+        /* The reader blocks in its read meanwhile (a loaded host may take
+         * more than a tick to run it that far); one element gives it its
+         * event, and it stays ready (lower priority than this). */
+        while (sq_thread_state(&th_reader) != SQ_THREAD_PENDING) {
+            (void)sq_thread_sleep(1u);
+        }
         SQ_CHECK_EQ(sq_p3_stream_write(&ta, &t_u8, w, BIG, 1u, true, &res), SQ_OK);
         SQ_CHECK_EQ(res, SQ_P3_STREAM_RESULT(SQ_P3_COPY_COMPLETED, 1u));
     }

@@ -413,17 +413,21 @@ static const char *const probe_name[PROBE_COUNT] = {
     "gate with the stack pointer near the stack bottom", "stack pointer moved into a partition",
     "undefined instruction"};
 
-/* Nothing answers here on either board (QEMU's mps2-an385 and an505): the
- * MPU lets the probe through its partition, the bus refuses. */
-#define BUS_HOLE 0x60000000u
+/* Nothing answers here on any of the boards (QEMU's mps2-an385, an386,
+ * an500 and an505; the an500 has PSRAM from 0x60000000 to 0x60ffffff):
+ * the MPU lets the probe through its partition, the bus refuses. */
+#define BUS_HOLE 0x61000000u
 
 typedef struct probe_state {
     uint32_t mode;
     uintptr_t sp; /**< the stack pointer the probe sets */
 } probe_state_t;
-static _Alignas(64) union {
+/* 256 bytes: with the stack pointer at its top, an exception frame (26
+ * words with an FP context) and the switch's save area below it (25) both
+ * lie inside it, not in the probe's stack next to it. */
+static _Alignas(256) union {
     probe_state_t s;
-    char region[64];
+    char region[256];
 } probe_mem;
 SQ_USER_THREAD_DEFINE(probe, 1024u);
 static SQ_MEM_DOMAIN_DEFINE(probe_domain);
@@ -523,7 +527,89 @@ static void test_gate_misuse(void **state)
         SQ_CHECK_EQ(probe_seen.addr[i], 0u);
     }
 }
-#define TARGET_TESTS , SQ_TEST(test_gate_misuse)
+
+/* ---- What a switch leaves behind (QEMU only) ------------------------- */
+
+/* Two privileged threads and a user thread of one priority yield round
+ * robin: privileged -> privileged (the switch with nothing to isolate),
+ * privileged -> user (the user's view loaded, privilege dropped), user ->
+ * privileged (regions 1.. off, privilege back). Each privileged turn sees
+ * CONTROL.nPRIV clear and MPU region 1 (the first user region) disabled;
+ * each user turn sees nPRIV set and stores into its own partition, which
+ * only the view loaded for it allows. */
+#define MIX_ROUNDS 8u
+#define MIX_PRIO 3u
+SQ_THREAD_DEFINE(mix_a, 1024u);
+SQ_THREAD_DEFINE(mix_b, 1024u);
+SQ_USER_THREAD_DEFINE(mix_user, 1024u);
+static SQ_MEM_DOMAIN_DEFINE(mix_domain);
+static _Alignas(32) struct {
+    uint32_t unprivileged; /* user turns that ran unprivileged */
+    uint32_t turns;
+    uint32_t pad[6];
+} mix_mem;
+static struct {
+    uint32_t turns, privileged, regions_off;
+} mix_seen;
+
+static uint32_t control_npriv(void)
+{
+    uint32_t control;
+    __asm__ volatile("mrs %0, control" : "=r"(control));
+    return control & 1u;
+}
+
+static void mix_privileged(void *arg)
+{
+    (void)arg;
+    for (uint32_t i = 0; i < MIX_ROUNDS; i++) {
+        uint32_t enabled;
+        /* RNR and the region's attributes read as one (PendSV writes RNR). */
+        __asm__ volatile("cpsid i" ::: "memory");
+        *(volatile uint32_t *)0xe000ed98u = 1u;
+        enabled = *(volatile uint32_t *)0xe000eda0u & 1u; /* RASR / RLAR enable */
+        __asm__ volatile("cpsie i" ::: "memory");
+        mix_seen.turns++;
+        mix_seen.privileged += control_npriv() == 0u;
+        mix_seen.regions_off += enabled == 0u;
+        sq_thread_yield();
+    }
+}
+
+static void mix_user_main(void *arg)
+{
+    (void)arg;
+    for (uint32_t i = 0; i < MIX_ROUNDS; i++) {
+        mix_mem.turns++;
+        mix_mem.unprivileged += control_npriv();
+        (void)sq_user_yield();
+    }
+}
+
+static void test_switch_privilege(void **state)
+{
+    (void)state;
+    memset(&mix_seen, 0, sizeof mix_seen);
+    memset(&mix_mem, 0, sizeof mix_mem);
+    sq_mem_partition_t part = SQ_MEM_PARTITION(&mix_mem, sizeof mix_mem, SQ_MEM_RW);
+    SQ_CHECK_EQ(sq_kernel_init(), SQ_OK);
+    SQ_CHECK_EQ(sq_mem_domain_init(&mix_domain, SQ_MEM_RULE_DEFAULT), SQ_OK);
+    SQ_CHECK_EQ(sq_mem_domain_add(&mix_domain, &part), SQ_OK);
+    SQ_CHECK_EQ(sq_mem_domain_add_thread(&mix_domain, &mix_user), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&mix_a, mix_privileged, NULL, MIX_PRIO, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&mix_b, mix_privileged, NULL, MIX_PRIO, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&mix_user, mix_user_main, NULL, MIX_PRIO, SQ_THREAD_USER),
+                SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(mix_seen.turns, 2u * MIX_ROUNDS);
+    SQ_CHECK_EQ(mix_seen.privileged, 2u * MIX_ROUNDS);
+    SQ_CHECK_EQ(mix_seen.regions_off, 2u * MIX_ROUNDS);
+    SQ_CHECK_EQ(mix_mem.turns, MIX_ROUNDS);
+    SQ_CHECK_EQ(mix_mem.unprivileged, MIX_ROUNDS);
+    SQ_CHECK_EQ(sq_thread_state(&mix_user), SQ_THREAD_DEAD);
+}
+
+#define TARGET_TESTS , SQ_TEST(test_gate_misuse), SQ_TEST(test_switch_privilege)
 #else
 #define TARGET_TESTS
 #endif

@@ -51,7 +51,7 @@ static void check_trap(sq_p3_instance_t *inst, sq_p3_trap_t reason, uint32_t cal
 static void test_bind(void **state)
 {
     (void)state;
-    sq_p3_thread_t raw = {NULL, {0u, 0u}, 0u};
+    sq_p3_thread_t raw = {NULL, {0u, 0u}, 0u, NULL};
     reset();
     SQ_CHECK_EQ(sq_rfc46_bind(NULL, SCRATCH), SQ_ERR_NULL);
     SQ_CHECK_EQ(sq_rfc46_bind(&raw, SCRATCH), SQ_ERR_INVALID);

@@ -302,6 +302,7 @@ static void test_two_waiters(void **state)
 
 /* A timed wait times out; a waiter whose event another consumer took
  * waits on for what is left of its timeout, not a fresh one. */
+#define THIEF_DELAY 15
 static void timed_waiter(void *arg)
 {
     (void)arg;
@@ -312,7 +313,9 @@ static void timed_waiter(void *arg)
 static void thief(void *arg)
 {
     (void)arg;
-    (void)sq_thread_sleep(5u);
+    /* Late in the waiter's 20 ticks, so that a fresh timeout (35 or more)
+     * and a loaded host's late wake-up (20 + its delay) stay apart. */
+    (void)sq_thread_sleep(THIEF_DELAY);
     /* Higher priority than the waiter: post and take before it runs. */
     results[2] = sq_waitable_post(&wa, SQ_WAIT_EVENT_SUBTASK, 9u);
     results[3] = sq_waitable_set_poll(&set, &events[1]);
@@ -344,7 +347,7 @@ static void test_timeouts(void **state)
     SQ_CHECK(event_is(&events[1], SQ_WAIT_EVENT_SUBTASK, 1u, 9u));
     SQ_CHECK_EQ(results[0], SQ_ERR_TIMEOUT);
     SQ_CHECK(results[1] >= 20);
-    SQ_CHECK(results[1] < 5 + 20);   /* the rest of the 20, not 20 more */
+    SQ_CHECK(results[1] < THIEF_DELAY + 20); /* the rest of the 20, not 20 more */
 }
 
 /* When the last member leaves, a waiter learns that nothing can arrive. */

@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <squall/status.h>
+#include <squall/gate.h>
 #include <squall/p3_handle_table.h>
 
 /** Why a built-in trapped. Each names one rule of the reference. */
@@ -110,6 +111,14 @@ typedef struct sq_p3_instance {
     sq_p3_realloc_fn realloc_fn;
     void *realloc_ctx;
     uint32_t magic;               /**< SQ_P3_INSTANCE_MAGIC once registered */
+    /* Entry (p3_task.h): the control plane's. */
+    sq_gate_t backpressure;       /**< backpressure.inc/dec's counter */
+    struct sq_p3_task *holder;    /**< the exclusive lock's holder, or NULL */
+    struct sq_p3_task *queue_head; /**< calls waiting to enter, oldest first */
+    struct sq_p3_task *queue_tail;
+    struct sq_p3_task *lock_head; /**< callback tasks ready but kept out by the lock */
+    struct sq_p3_task *lock_tail;
+    uint32_t on_stack;            /**< calls out of it whose callee runs on their stack */
 } sq_p3_instance_t;
 
 #define SQ_P3_INSTANCE_MAGIC 0x50334931u
@@ -123,6 +132,7 @@ typedef struct sq_p3_thread {
     sq_p3_instance_t *instance;
     uint32_t context[SQ_P3_CONTEXT_SLOTS];
     uint32_t magic;               /**< SQ_P3_THREAD_MAGIC once initialised */
+    struct sq_p3_task *task;      /**< the task it is the implicit thread of, or NULL */
 } sq_p3_thread_t;
 
 #define SQ_P3_THREAD_MAGIC 0x50335431u
@@ -136,7 +146,9 @@ typedef struct sq_p3_thread {
     static sq_p3_handle_slot_t name##_slots[(handles)];                        \
     sq_p3_instance_t name = {(runtime_), NULL, 0u,                             \
                              {name##_slots, (handles), 1u, 0u}, true,          \
-                             SQ_P3_TRAP_NONE, NULL, NULL, SQ_P3_INSTANCE_MAGIC}
+                             SQ_P3_TRAP_NONE, NULL, NULL, SQ_P3_INSTANCE_MAGIC,   \
+                             {0u, 0u, SQ_GATE_MAGIC, {0}}, NULL, NULL, NULL,      \
+                             NULL, NULL, 0u}
 
 /**
  * Register `inst` with `runtime`: linear memory `memory` of `length` bytes
@@ -164,7 +176,8 @@ sq_status_t sq_p3_instance_set_realloc(sq_p3_instance_t *inst, sq_p3_realloc_fn 
 /** Why `inst` trapped (SQ_P3_TRAP_NONE: it has not; also for NULL). */
 sq_p3_trap_t sq_p3_instance_trap(const sq_p3_instance_t *inst);
 
-/** Start guest thread `t` in `inst`, context slots 0. SQ_ERR_NULL,
+/** Start guest thread `t` in `inst`, context slots 0, no task (an
+ *  embedder's thread: a task's implicit thread is squall's). SQ_ERR_NULL,
  *  SQ_ERR_INVALID (inst not registered). */
 sq_status_t sq_p3_thread_init(sq_p3_thread_t *t, sq_p3_instance_t *inst);
 

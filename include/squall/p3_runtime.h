@@ -21,6 +21,7 @@
 #include <squall/p3_stream.h>
 #include <squall/p3_waitable.h>
 #include <squall/p3_error_context.h>
+#include <squall/p3_task.h>
 
 /** `count` objects of `stride` bytes at `items`, each starting with an
  *  sq_p3_pool_link_t. */
@@ -39,6 +40,11 @@ typedef struct sq_p3_runtime {
     sq_waitable_t **set_storage; /**< sets.count * set_members pointers */
     uint32_t set_members;     /**< members per waitable set at most */
     uint32_t magic;           /**< SQ_P3_RUNTIME_MAGIC once initialised */
+    sq_p3_pool_t tasks;       /**< sq_p3_task_t (sq_p3_runtime_tasks; none by default) */
+    sq_waitable_set_t loop;   /**< the callback loop: one member per task */
+    sq_thread_t *const *workers; /**< kernel threads for stackful tasks (sq_p3_runtime_workers) */
+    uint32_t worker_count;
+    uint32_t worker_prio;
 } sq_p3_runtime_t;
 
 #define SQ_P3_RUNTIME_MAGIC 0x50335254u
@@ -58,7 +64,27 @@ typedef struct sq_p3_runtime {
     sq_p3_runtime_t name = {SQ_P3_POOL_OF(name##_channels, (channels)),        \
                             SQ_P3_POOL_OF(name##_sets, (sets)),                \
                             SQ_P3_POOL_OF(name##_errors, (errors)),            \
-                            name##_set_storage, (members), 0u}
+                            name##_set_storage, (members), 0u,             \
+                            {NULL, 0u, 0u, 0u, 0u}, {NULL, 0u, 0u, 0u, 0u, {0}}, \
+                            NULL, 0u, 0u}
+
+/** Give `rt` a pool of `count` tasks at `tasks` (SQ_P3_TASKS_DEFINE's
+ *  `name`, with `ready` its `name_ready`): what async calls, their
+ *  subtasks and the callback loop take. Every task unused; sq_p3_runtime_init
+ *  makes them unused again. SQ_ERR_NULL, SQ_ERR_INVALID (count 0),
+ *  SQ_ERR_BUSY (a task is in use). */
+sq_status_t sq_p3_runtime_tasks(sq_p3_runtime_t *rt, sq_p3_task_t *tasks, sq_waitable_t **ready,
+                                uint32_t count);
+
+/** Give `rt` `count` kernel threads (`threads[i]`, each with its
+ *  stack: SQ_THREAD_DEFINE) for stackful tasks, run at priority `prio`:
+ *  a stackful task that enters takes one that is not running (NEW or
+ *  DEAD) and its core function runs there; when it ends, that thread runs
+ *  the oldest waiting stackful call of the same instance that may enter,
+ *  if any. None by default (a stackful call then waits to enter).
+ *  SQ_ERR_NULL, SQ_ERR_INVALID (prio above SQ_PRIO_LOWEST). */
+sq_status_t sq_p3_runtime_workers(sq_p3_runtime_t *rt, sq_thread_t *const *threads,
+                                  uint32_t count, uint32_t prio);
 
 /** Make every pooled object unused. SQ_ERR_NULL, SQ_ERR_INVALID (a pool
  *  of 0 objects, or a stride too small), SQ_ERR_BUSY (initialised before

@@ -47,12 +47,15 @@
 
 /** Event codes (the Component Model's): the kernel aggregator's. */
 #define SQ_P3_EVENT_NONE SQ_WAIT_EVENT_NONE
+#define SQ_P3_EVENT_SUBTASK SQ_WAIT_EVENT_SUBTASK
 #define SQ_P3_EVENT_STREAM_READ SQ_WAIT_EVENT_STREAM_READ
 #define SQ_P3_EVENT_STREAM_WRITE SQ_WAIT_EVENT_STREAM_WRITE
 #define SQ_P3_EVENT_FUTURE_READ SQ_WAIT_EVENT_FUTURE_READ
 #define SQ_P3_EVENT_FUTURE_WRITE SQ_WAIT_EVENT_FUTURE_WRITE
+#define SQ_P3_EVENT_TASK_CANCELLED SQ_WAIT_EVENT_CANCELLED
 
 struct sq_p3_wset;
+struct sq_p3_task;
 
 /** What every waitable object starts with. */
 typedef struct sq_p3_waitable {
@@ -75,6 +78,7 @@ typedef struct sq_p3_wset {
     uint32_t handle;
     uint32_t waiters;          /**< threads in waitable-set.wait on it */
     sq_wait_queue_t wake;      /**< what those threads wait on (SC01 order) */
+    struct sq_p3_task *parked; /**< callback tasks whose WAIT names it (counted in waiters) */
 } sq_p3_wset_t;
 
 /** waitable-set.new: a new empty set's index into `*index`. SQ_OK,
@@ -104,6 +108,16 @@ sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
  *  (the count is the one after); where nothing can block, SQ_ERR_IN_ISR or
  *  SQ_ERR_STATE, nothing taken. */
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
+
+/** waitable-set.wait cancellable / waitable-set.poll cancellable
+ *  (`[cancellable][waitable-set-wait]`, `-poll`): as wait and poll, but a
+ *  pending cancellation of the calling task (p3_task.h) is delivered
+ *  first, once: the code TASK_CANCELLED (6) with (0, 0) stored; one
+ *  requested while the wait blocks wakes it and is delivered so. */
+sq_status_t sq_p3_waitable_set_wait_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
+                                                uint32_t *code);
+sq_status_t sq_p3_waitable_set_poll_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
+                                                uint32_t *code);
 
 /** waitable-set.drop. SQ_ERR_TRAP (BAD_HANDLE, WRONG_KIND, SET_NOT_EMPTY,
  *  SET_WAITERS, MAY_NOT_LEAVE, POISONED). */

@@ -61,10 +61,12 @@ static const uint32_t SQ_P3_ERROR_MESSAGE_MAX = 32u;
 static const uint32_t SQ_RING_MAX_UNITS = 2147483647u;
 static const uint32_t SQ_RING_MAX_BYTES = 4294967295u;
 static const uint32_t SQ_P3_EVENT_NONE = 0u;
+static const uint32_t SQ_P3_EVENT_SUBTASK = 1u;
 static const uint32_t SQ_P3_EVENT_STREAM_READ = 2u;
 static const uint32_t SQ_P3_EVENT_STREAM_WRITE = 3u;
 static const uint32_t SQ_P3_EVENT_FUTURE_READ = 4u;
 static const uint32_t SQ_P3_EVENT_FUTURE_WRITE = 5u;
+static const uint32_t SQ_P3_EVENT_TASK_CANCELLED = 6u;
 static const uint32_t SQ_P3_BLOCKED = 4294967295u;
 static const uint32_t SQ_P3_MAX_COPY = 268435455u;
 static const uint32_t SQ_P3_RUNTIME_MAGIC = 1345540692u;
@@ -105,12 +107,12 @@ static const uint32_t SQ_SIZEOF_sq_p3_handle_table_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_p3_trap_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_pool_link_t = 8u;
 static const uint32_t SQ_SIZEOF_sq_p3_realloc_fn = 8u;
-static const uint32_t SQ_SIZEOF_sq_p3_instance_t = 80u;
-static const uint32_t SQ_SIZEOF_sq_p3_thread_t = 24u;
+static const uint32_t SQ_SIZEOF_sq_p3_instance_t = 144u;
+static const uint32_t SQ_SIZEOF_sq_p3_thread_t = 32u;
 static const uint32_t SQ_SIZEOF_sq_p3_error_context_t = 48u;
 static const uint32_t SQ_SIZEOF_sq_typed_ring_buf_t = 40u;
 static const uint32_t SQ_SIZEOF_sq_p3_waitable_t = 56u;
-static const uint32_t SQ_SIZEOF_sq_p3_wset_t = 64u;
+static const uint32_t SQ_SIZEOF_sq_p3_wset_t = 72u;
 static const uint32_t SQ_SIZEOF_sq_p3_copy_result_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_elem_kind_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_type_t = 12u;
@@ -118,8 +120,16 @@ static const uint32_t SQ_SIZEOF_sq_p3_end_state_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_end_t = 88u;
 static const uint32_t SQ_SIZEOF_sq_p3_move_state_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_channel_t = 216u;
+static const uint32_t SQ_SIZEOF_sq_p3_subtask_state_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_task_state_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_lift_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_entry_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_cancel_step_t = 4u;
+static const uint32_t SQ_SIZEOF_sq_p3_core_fn = 8u;
+static const uint32_t SQ_SIZEOF_sq_p3_export_t = 56u;
+static const uint32_t SQ_SIZEOF_sq_p3_task_t = 200u;
 static const uint32_t SQ_SIZEOF_sq_p3_pool_t = 24u;
-static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 88u;
+static const uint32_t SQ_SIZEOF_sq_p3_runtime_t = 160u;
 static const uint32_t SQ_SIZEOF_sq_p3_host_direction_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_host_fn_t = 8u;
 static const uint32_t SQ_SIZEOF_sq_p3_host_stream_t = 48u;
@@ -127,11 +137,6 @@ static const uint32_t SQ_SIZEOF_wait_result_t = 12u;
 static const uint32_t SQ_SIZEOF_writer_reader_pair_t = 8u;
 static const uint32_t SQ_SIZEOF_result_and_count_t = 16u;
 static const uint32_t SQ_SIZEOF_sq_rfc46_trap_fn = 8u;
-static const uint32_t SQ_SIZEOF_sq_p3_subtask_state_t = 4u;
-static const uint32_t SQ_SIZEOF_sq_p3_task_state_t = 4u;
-static const uint32_t SQ_SIZEOF_sq_p3_lift_t = 4u;
-static const uint32_t SQ_SIZEOF_sq_p3_entry_t = 4u;
-static const uint32_t SQ_SIZEOF_sq_p3_cancel_step_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_poll_type_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_poll_event_t = 24u;
 static const uint32_t SQ_SIZEOF_sq_poll_signal_t = 12u;
@@ -171,6 +176,7 @@ typedef enum sq_status {
     SQ_ERR_TRAP = -22,
     SQ_ERR_UNSUPPORTED = -23
 } sq_status_t;
+const char *sq_status_str(sq_status_t status);
 typedef uint64_t sq_tick_t;
 typedef uint32_t sq_timeout_t;
 sq_tick_t sq_tick_deadline(sq_tick_t now, sq_timeout_t timeout);
@@ -446,11 +452,19 @@ typedef struct sq_p3_instance {
     sq_p3_realloc_fn realloc_fn;
     void *realloc_ctx;
     uint32_t magic;
+    sq_gate_t backpressure;
+    struct sq_p3_task *holder;
+    struct sq_p3_task *queue_head;
+    struct sq_p3_task *queue_tail;
+    struct sq_p3_task *lock_head;
+    struct sq_p3_task *lock_tail;
+    uint32_t on_stack;
 } sq_p3_instance_t;
 typedef struct sq_p3_thread {
     sq_p3_instance_t *instance;
     uint32_t context[2u];
     uint32_t magic;
+    struct sq_p3_task *task;
 } sq_p3_thread_t;
 sq_status_t sq_p3_instance_init(sq_p3_instance_t *inst, struct sq_p3_runtime *runtime, sq_p3_handle_slot_t *slots, uint32_t capacity, uint8_t *memory, uint32_t length);
 sq_status_t sq_p3_instance_set_memory(sq_p3_instance_t *inst, uint8_t *memory, uint32_t length);
@@ -497,6 +511,7 @@ uint32_t sq_typed_ring_buf_space_available(const sq_typed_ring_buf_t *rb);
 uint32_t sq_typed_ring_buf_capacity(const sq_typed_ring_buf_t *rb);
 uint32_t sq_typed_ring_buf_elem_size(const sq_typed_ring_buf_t *rb);
 struct sq_p3_wset;
+struct sq_p3_task;
 typedef struct sq_p3_waitable {
     sq_waitable_t base;
     struct sq_p3_wset *set;
@@ -513,10 +528,13 @@ typedef struct sq_p3_wset {
     uint32_t handle;
     uint32_t waiters;
     sq_wait_queue_t wake;
+    struct sq_p3_task *parked;
 } sq_p3_wset_t;
 sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index);
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
+sq_status_t sq_p3_waitable_set_wait_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
+sq_status_t sq_p3_waitable_set_poll_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code);
 sq_status_t sq_p3_waitable_set_drop(sq_p3_thread_t *t, uint32_t s);
 sq_status_t sq_p3_waitable_join(sq_p3_thread_t *t, uint32_t w, uint32_t s);
 typedef enum sq_p3_copy_result {
@@ -587,6 +605,83 @@ sq_status_t sq_p3_future_cancel_write(sq_p3_thread_t *t, const sq_p3_type_t *typ
 sq_status_t sq_p3_future_drop_readable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end);
 sq_status_t sq_p3_future_drop_writable(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t end);
 sq_status_t sq_p3_end_transfer(sq_p3_thread_t *from, sq_p3_instance_t *to, const sq_p3_type_t *type, uint32_t end, uint32_t *moved);
+typedef enum sq_p3_subtask_state {
+    SQ_P3_SUBTASK_STARTING = 0,
+    SQ_P3_SUBTASK_STARTED = 1,
+    SQ_P3_SUBTASK_RETURNED = 2,
+    SQ_P3_SUBTASK_CANCELLED_BEFORE_STARTED = 3,
+    SQ_P3_SUBTASK_CANCELLED_BEFORE_RETURNED = 4
+} sq_p3_subtask_state_t;
+typedef enum sq_p3_task_state {
+    SQ_P3_TASK_INITIAL = 0,
+    SQ_P3_TASK_STARTED = 1,
+    SQ_P3_TASK_PENDING_CANCEL = 2,
+    SQ_P3_TASK_CANCEL_DELIVERED = 3,
+    SQ_P3_TASK_RESOLVED = 4
+} sq_p3_task_state_t;
+typedef enum sq_p3_lift {
+    SQ_P3_LIFT_SYNC = 0,
+    SQ_P3_LIFT_CALLBACK = 1,
+    SQ_P3_LIFT_STACKFUL = 2
+} sq_p3_lift_t;
+typedef enum sq_p3_entry {
+    SQ_P3_ENTRY_ENTER = 0,
+    SQ_P3_ENTRY_WAIT = 1,
+    SQ_P3_ENTRY_TRAPPED = 2,
+    SQ_P3_ENTRY_REENTER = 3
+} sq_p3_entry_t;
+typedef enum sq_p3_cancel_step {
+    SQ_P3_CANCEL_ABORT = 0,
+    SQ_P3_CANCEL_DELIVER = 1,
+    SQ_P3_CANCEL_PEND = 2
+} sq_p3_cancel_step_t;
+struct sq_p3_task;
+typedef uint32_t(*sq_p3_core_fn)(void *ctx, struct sq_p3_task *task, uint32_t args);
+typedef struct sq_p3_export {
+    sq_p3_instance_t *instance;
+    uint32_t lift;
+    _Bool async_typed;
+    const sq_p3_type_t *params;
+    const sq_p3_type_t *result;
+    sq_p3_core_fn core;
+    void *ctx;
+    const sq_callback_table_t *callback;
+} sq_p3_export_t;
+typedef struct sq_p3_task {
+    sq_p3_pool_link_t link;
+    sq_p3_thread_t thread;
+    const sq_p3_export_t *export_;
+    uint32_t state;
+    uint32_t borrows;
+    uint32_t args;
+    sq_p3_waitable_t sub;
+    uint32_t sub_state;
+    uint32_t retptr;
+    _Bool sub_held;
+    _Bool delivered;
+    _Bool cancel_requested;
+    _Bool exited;
+    _Bool running;
+    _Bool pinned;
+    sq_waitable_t ready;
+    uint32_t step;
+    struct sq_p3_wset *waiting;
+    struct sq_p3_wset *cancel_wait;
+    _Bool cancel_blocked;
+    struct sq_p3_task *next;
+} sq_p3_task_t;
+sq_p3_thread_t *sq_p3_task_thread(sq_p3_task_t *task);
+sq_p3_thread_t *sq_p3_current(const sq_p3_instance_t *inst);
+sq_status_t sq_p3_call(sq_p3_thread_t *t, const sq_p3_export_t *ex, uint32_t args, uint32_t retptr, _Bool async, uint32_t *word);
+sq_status_t sq_p3_task_return(sq_p3_thread_t *t, const sq_p3_type_t *type, uint32_t ptr);
+sq_status_t sq_p3_subtask_drop(sq_p3_thread_t *t, uint32_t i);
+sq_status_t sq_p3_subtask_cancel(sq_p3_thread_t *t, uint32_t i, _Bool async, uint32_t *word);
+sq_status_t sq_p3_task_cancel(sq_p3_thread_t *t);
+sq_status_t sq_p3_thread_yield(sq_p3_thread_t *t, _Bool cancellable, uint32_t *cancelled);
+sq_status_t sq_p3_backpressure_inc(sq_p3_thread_t *t);
+sq_status_t sq_p3_backpressure_dec(sq_p3_thread_t *t);
+sq_status_t sq_p3_loop_step(struct sq_p3_runtime *rt);
+sq_status_t sq_p3_loop_run(struct sq_p3_runtime *rt);
 typedef struct sq_p3_pool {
     void *items;
     uint32_t count;
@@ -601,7 +696,14 @@ typedef struct sq_p3_runtime {
     sq_waitable_t **set_storage;
     uint32_t set_members;
     uint32_t magic;
+    sq_p3_pool_t tasks;
+    sq_waitable_set_t loop;
+    sq_thread_t *const *workers;
+    uint32_t worker_count;
+    uint32_t worker_prio;
 } sq_p3_runtime_t;
+sq_status_t sq_p3_runtime_tasks(sq_p3_runtime_t *rt, sq_p3_task_t *tasks, sq_waitable_t **ready, uint32_t count);
+sq_status_t sq_p3_runtime_workers(sq_p3_runtime_t *rt, sq_thread_t *const *threads, uint32_t count, uint32_t prio);
 sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt);
 sq_status_t sq_p3_runtime_setup(sq_p3_runtime_t *rt, sq_p3_channel_t *channels, uint32_t channel_count, sq_p3_wset_t *sets, uint32_t set_count, sq_waitable_t **set_storage, uint32_t set_members, sq_p3_error_context_t *errors, uint32_t error_count);
 typedef enum sq_p3_host_direction {
@@ -648,36 +750,6 @@ wait_result_t waitable_set_poll(uint32_t set);
 writer_reader_pair_t sq_rfc46_stream_new(const sq_p3_type_t *type);
 result_and_count_t sq_rfc46_stream_read(const sq_p3_type_t *type, uint32_t stream, uint32_t memory, void *buffer, size_t length);
 result_and_count_t sq_rfc46_stream_write(const sq_p3_type_t *type, uint32_t stream, uint32_t memory, const void *buffer, size_t length);
-typedef enum sq_p3_subtask_state {
-    SQ_P3_SUBTASK_STARTING = 0,
-    SQ_P3_SUBTASK_STARTED = 1,
-    SQ_P3_SUBTASK_RETURNED = 2,
-    SQ_P3_SUBTASK_CANCELLED_BEFORE_STARTED = 3,
-    SQ_P3_SUBTASK_CANCELLED_BEFORE_RETURNED = 4
-} sq_p3_subtask_state_t;
-typedef enum sq_p3_task_state {
-    SQ_P3_TASK_INITIAL = 0,
-    SQ_P3_TASK_STARTED = 1,
-    SQ_P3_TASK_PENDING_CANCEL = 2,
-    SQ_P3_TASK_CANCEL_DELIVERED = 3,
-    SQ_P3_TASK_RESOLVED = 4
-} sq_p3_task_state_t;
-typedef enum sq_p3_lift {
-    SQ_P3_LIFT_SYNC = 0,
-    SQ_P3_LIFT_CALLBACK = 1,
-    SQ_P3_LIFT_STACKFUL = 2
-} sq_p3_lift_t;
-typedef enum sq_p3_entry {
-    SQ_P3_ENTRY_ENTER = 0,
-    SQ_P3_ENTRY_WAIT = 1,
-    SQ_P3_ENTRY_TRAPPED = 2,
-    SQ_P3_ENTRY_REENTER = 3
-} sq_p3_entry_t;
-typedef enum sq_p3_cancel_step {
-    SQ_P3_CANCEL_ABORT = 0,
-    SQ_P3_CANCEL_DELIVER = 1,
-    SQ_P3_CANCEL_PEND = 2
-} sq_p3_cancel_step_t;
 typedef enum sq_poll_type {
     SQ_POLL_SEM_AVAILABLE = 1,
     SQ_POLL_EVENTS_ANY = 2,

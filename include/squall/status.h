@@ -68,4 +68,15 @@ typedef enum sq_status {
     SQ_ERR_UNSUPPORTED = -23
 } sq_status_t;
 
+/**
+ * The name of `status` ("SQ_ERR_TIMEOUT"), for logs and reports; a value
+ * outside sq_status_t gives "unknown sq_status_t". Every value has its own
+ * string: src/kernel/status.c lists them in a switch the compiler checks
+ * (-Wswitch), so a value added here without one fails the build.
+ */
+/*@ assigns \nothing;
+    ensures SN01: \result != \null;
+*/
+const char *sq_status_str(sq_status_t status);
+
 #endif /* SQUALL_STATUS_H */

@@ -2,11 +2,21 @@
  * squall port for Cortex-M: the interrupt lock, the context switch, the tick
  * and the software interrupt behind src/kernel/port.h.
  *
- * Cores: ARMv7-M (Cortex-M3/M4/M7; tested on the M3 of QEMU mps2-an385) and
- * ARMv8-M Mainline (Cortex-M33 in Secure state, soft float; tested on QEMU
- * mps2-an505). ARMv6-M and ARMv8-M Baseline (no BASEPRI, Thumb-1 only) take
- * the PRIMASK lock and a low-register PendSV instead. No FPU context is
- * saved: build with a soft-float ABI, or leave the FPU off.
+ * Cores: ARMv7-M (Cortex-M3/M4/M7; tested on QEMU's mps2-an385 M3,
+ * mps2-an386 M4F and mps2-an500 M7) and ARMv8-M Mainline (Cortex-M33 in
+ * Secure state, with or without its FPU; tested on QEMU mps2-an505).
+ * ARMv6-M and ARMv8-M Baseline (no BASEPRI, Thumb-1 only) take the PRIMASK
+ * lock and a low-register PendSV instead.
+ *
+ * FPU (a build whose ABI uses it: -mfloat-abi=hard or softfp): lazy
+ * stacking (FPCCR.ASPEN and LSPEN). A thread's first FP instruction sets
+ * CONTROL.FPCA; from then on each exception entry reserves room for
+ * s0-s15 and FPSCR in its frame (written only if the handler itself uses
+ * the FPU) and EXC_RETURN bit 4 is clear, and PendSV saves s16-s31 for it
+ * (below). A privileged thread that never touches the FPU keeps the
+ * 8-word frame and the switch saves nothing more for it. A user thread
+ * starts with an FP context of zeros instead (sq_port_thread_prepare), so
+ * that it never sees FP registers another thread left.
  *
  * Interrupt priorities (the 8-bit register view; a lower number is more
  * urgent):
@@ -28,11 +38,17 @@
  *
  * A switched-out thread's stack, from t->context[0] upwards:
  *   r4 r5 r6 r7 r8 r9 r10 r11 EXC_RETURN    pushed by PendSV_Handler
+ *   s16 .. s31                              PendSV_Handler, only when
+ *                                           EXC_RETURN bit 4 is clear
  *   r0 r1 r2 r3 r12 lr pc xPSR              pushed by the exception entry
- * (struct port_frame). EXC_RETURN is kept per thread so that the exception
- * return always matches how the thread was entered (on the M33, Secure
- * state and its stack-frame bits). t->context[1] is the thread's
- * CONTROL.nPRIV: 1 while a user thread runs its own code, 0 otherwise.
+ *   s0 .. s15 FPSCR, a reserved word        the same, when bit 4 is clear
+ * (struct port_frame, then the FP words). EXC_RETURN is kept per thread so
+ * that the exception return always matches how the thread was entered (on
+ * the M33, Secure state and its stack-frame bits; everywhere, whether it
+ * has an FP context). Bit 0 of t->context[1] is the thread's
+ * CONTROL.nPRIV: 1 while a user thread runs its own code, 0 otherwise;
+ * bit 1 (PORT_CTX_USER) marks a user thread, so that one word of each
+ * thread tells a switch whether isolation has anything to do.
  *
  * Isolation (ARMv7-M PMSAv7, ARMv8-M Mainline PMSAv8; docs/ISOLATION.md):
  * the MPU runs with PRIVDEFENA, so privileged code keeps the default map.
@@ -43,12 +59,19 @@
  * gate (sq_port_syscall); a MemManage, BusFault or UsageFault of its own
  * code, or a supervisor call from anywhere else, ends it
  * (sq_kernel_user_fault).
+ *
+ * Any other fault (a HardFault, an NMI or an unexpected interrupt, a
+ * MemManage, BusFault or UsageFault in privileged code) stops the board
+ * after a report through sq_fault_hook (squall/port_fault.h): the
+ * thread, the stacked PC, LR and xPSR, the fault status decoded, and
+ * "stack overflow" when that is what it was (PSPLIM on ARMv8-M).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <squall/kernel.h>
 #include <squall/mpu.h>
+#include <squall/port_fault.h>
 #include <squall/user.h>
 #include "kernel/port.h"
 
@@ -122,6 +145,12 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #else
 #define PORT_PMSAV8 1
 #endif
+/* The build's code uses FP registers, so their context is switched. */
+#if defined(__ARM_FP)
+#define PORT_FPU 1
+#else
+#define PORT_FPU 0
+#endif
 
 /* ---- System registers (ARMv7-M / ARMv8-M, System Control Space) ------- */
 
@@ -175,6 +204,7 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define BFSR_IBUSERR (1u << 8)
 #define BFSR_PRECISERR (1u << 9)
 #define BFSR_IMPRECISERR (1u << 10)
+#define BFSR_STKERR (1u << 12)
 #define BFSR_BFARVALID (1u << 15)
 #define BFSR_ALL 0xff00u
 #define SCB_BFAR REG32(0xe000ed38u)
@@ -184,6 +214,9 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
  * unaligned, divide by zero). */
 #define UFSR_ALL 0xffff0000u
 #define UFSR_STKOF (1u << 20)
+/* HardFault status: a fault escalated (FORCED), a vector table read
+ * failed (VECTTBL), a debug event. */
+#define SCB_HFSR REG32(0xe000ed2cu)
 
 /* The MPU: PMSAv7 and PMSAv8 share these addresses; on v8 the register at
  * 0xeda0 is RLAR instead of RASR, and MAIR0 exists. Bit 0 of RASR and of
@@ -199,11 +232,28 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define MPU_TYPE_DREGION(type) (((type) >> 8) & 0xffu)
 
 #define CONTROL_NPRIV 1u
+/* t->context[1]: CONTROL_NPRIV as saved, and this for a user thread. */
+#define PORT_CTX_USER 2u
+
+/* FPU lazy stacking controls. (The start-up code gives coprocessors 10
+ * and 11, the FPU, full access in CPACR before any FP instruction.) */
+#define FPU_FPCCR REG32(0xe000ef34u)
+#define FPCCR_ASPEN (1u << 31) /* the first FP instruction sets CONTROL.FPCA */
+#define FPCCR_LSPEN (1u << 30) /* an entry reserves s0-s15 and writes them only if needed */
+#define FPU_FPDSCR REG32(0xe000ef3cu) /* the FPSCR a new FP context starts with */
 
 /* EXC_RETURN bit 3: the exception interrupted Thread mode; bit 2: it
  * stacked on PSP. */
 #define EXC_RETURN_THREAD (1u << 3)
 #define EXC_RETURN_PSP (1u << 2)
+/* EXC_RETURN bit 4 (FType): set for the 8-word frame; clear when the
+ * interrupted code had an FP context (CONTROL.FPCA), whose frame then
+ * holds s0-s15, FPSCR and a reserved word more, and whose s16-s31 PendSV
+ * saves. */
+#define EXC_RETURN_STD_FRAME (1u << 4)
+#define PORT_FP_FRAME_BYTES (18u * 4u)
+#define PORT_FP_FPSCR_WORD 16u /* in the FP part of the frame, after s0-s15 */
+#define PORT_FP_SAVED_BYTES (16u * 4u)
 /* xPSR bit 9 in a stacked frame: the entry added a word to align it. */
 #define XPSR_FRAME_PADDED (1u << 9)
 
@@ -246,9 +296,17 @@ _Static_assert(sizeof(struct port_frame) == 17u * 4u, "PendSV_Handler pushes exa
 /* Bytes PendSV_Handler saves below the hardware frame. */
 #define PORT_SAVED_BYTES (sizeof(struct port_frame) - sizeof(struct port_hw_frame))
 
+/* Bytes PendSV_Handler saves for a thread interrupted with `exc_return`
+ * (without an FPU bit 4 is always set: a constant there). */
+static size_t port_saved_bytes(uint32_t exc_return)
+{
+    bool fp = PORT_FPU && (exc_return & EXC_RETURN_STD_FRAME) == 0u;
+    return PORT_SAVED_BYTES + (fp ? PORT_FP_SAVED_BYTES : 0u);
+}
+
 /* Where the switch puts the registers of a thread that has ended: they
  * are never restored, and its stack pointer may point anywhere. */
-static uint32_t port_discard[PORT_SAVED_BYTES / 4u];
+static uint32_t port_discard[(PORT_SAVED_BYTES + (PORT_FPU ? PORT_FP_SAVED_BYTES : 0u)) / 4u];
 
 #if PORT_ISOLATION
 /* The code image (port/cortex-m/sections.ld). */
@@ -270,16 +328,21 @@ void BusFault_Handler(void);
 void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
-uint64_t sq_port_switch_context(uintptr_t psp);
+uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return);
 void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame);
-void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame);
-void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame);
-void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame);
+void sq_port_memmanage(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
+void sq_port_busfault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
+void sq_port_usagefault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
+void HardFault_Handler(void);
+void sq_port_fault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
 
 /* The board's loud stop (port/cortex-m/startup.c prints `what` and
  * `value` and ends the QEMU run with a failure): a kernel bug or an
  * unusable core, never a user thread's doing. */
 void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
+/* The board's console (semihosting on the QEMU boards): the default fault
+ * report goes there. */
+void sq_port_console(const char *text, size_t len);
 
 /* ---- Interrupt lock --------------------------------------------------- */
 
@@ -585,27 +648,32 @@ static void port_mpu_load(const sq_thread_t *t)
 #endif /* PORT_ISOLATION */
 
 /*
- * Where PendSV saves the outgoing thread `t`'s r4-r11 and EXC_RETURN:
- * just below the hardware frame at `psp`. A user thread chooses its own
- * stack pointer; when it was interrupted in its own code, the nine words
- * are stored there only if they lie in its own stack, since the store is
+ * Where PendSV saves the outgoing thread `t`'s r4-r11 and EXC_RETURN (and
+ * s16-s31 after them when `exc_return` says it has an FP context): just
+ * below the hardware frame at `psp`. A user thread chooses its own stack
+ * pointer; when it was interrupted in its own code, the words are stored
+ * there only if they lie in its own stack, since the store is
  * privileged and would otherwise write wherever the thread pointed (kernel
  * data included). Such a thread is ended instead (SQ_FAULT_STACK). A
  * thread that has ended is never resumed: its registers are discarded.
  */
-static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp)
+static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp, uint32_t exc_return,
+                                uint32_t npriv)
 {
-    uintptr_t save = psp - PORT_SAVED_BYTES;
+    size_t bytes = port_saved_bytes(exc_return);
+    uintptr_t save = psp - bytes;
     if (t->state == SQ_THREAD_DEAD) {
         return (uintptr_t)port_discard;
     }
 #if PORT_ISOLATION
-    if ((port_control() & CONTROL_NPRIV) != 0u && !port_in_stack(t, save, PORT_SAVED_BYTES)) {
+    if (npriv != 0u && !port_in_stack(t, save, bytes)) {
         if (!sq_kernel_user_fault(SQ_FAULT_STACK, psp)) {
             sq_port_fatal("unprivileged kernel thread at", psp);
         }
         return (uintptr_t)port_discard;
     }
+#else
+    (void)npriv;
 #endif
     return save;
 }
@@ -613,30 +681,46 @@ static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp)
 /*
  * The C half of PendSV, on MSP in Handler mode, called before anything of
  * the outgoing thread is saved (r4-r11 survive the call, by the AAPCS):
- * `psp` is its stack pointer, its hardware frame just above. Returns where
- * PendSV stores its r4-r11 and EXC_RETURN (low word) and the incoming
+ * `psp` is its stack pointer, its hardware frame just above, `exc_return`
+ * how it was interrupted. Returns where PendSV stores its r4-r11,
+ * EXC_RETURN and s16-s31 if any (low word) and the incoming
  * thread's saved context (high word); they are the same when the switch
  * keeps the current thread. The incoming thread's privilege and MPU view
  * are set here and apply from the exception return. The lock keeps kernel
  * interrupts out while the scheduler chooses; PendSV itself only runs when
  * the interrupted thread had the lock released, so the key is 0 and every
  * thread leaves and resumes with the lock free.
+ *
+ * Isolation costs a switch between two privileged threads one test: when
+ * neither is a user thread, CONTROL is privileged and the incoming thread
+ * was saved privileged, the outgoing thread had no view (regions 1.. are
+ * off: port_mpu_loaded is 0 whenever the current thread is privileged),
+ * the incoming one needs none, CONTROL stays as it is, and the outgoing
+ * thread's saved nPRIV is already 0 (it runs privileged, and Thread mode
+ * cannot regain privilege it gave up: a saved 1 would mean CONTROL.nPRIV
+ * is 1 now); so nothing is loaded or written.
  */
-uint64_t sq_port_switch_context(uintptr_t psp)
+uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return)
 {
     sq_irq_key_t key = sq_port_irq_lock();
     sq_thread_t *prev = sq_sched_current();
-    uintptr_t save = port_save_area(prev, psp);
-    prev->context[0] = save;
 #if PORT_ISOLATION
-    prev->context[1] = port_control() & CONTROL_NPRIV;
+    uint32_t npriv = port_control() & CONTROL_NPRIV;
+#else
+    uint32_t npriv = 0u;
 #endif
+    uintptr_t save = port_save_area(prev, psp, exc_return, npriv);
+    prev->context[0] = save;
     sq_thread_t *next = sq_sched_switch();
     /* Set before PendSV_Handler loads the new PSP, which lies above it. */
     port_set_stack_limit(next);
 #if PORT_ISOLATION
-    port_mpu_load(next);
-    port_set_control((port_control() & ~CONTROL_NPRIV) | (uint32_t)next->context[1]);
+    if ((npriv | prev->context[1] | next->context[1]) != 0u) {
+        prev->context[1] = (prev->context[1] & PORT_CTX_USER) | npriv;
+        port_mpu_load(next);
+        port_set_control((port_control() & ~CONTROL_NPRIV) |
+                         ((uint32_t)next->context[1] & CONTROL_NPRIV));
+    }
 #endif
     sq_port_irq_unlock(key);
     return (uint64_t)next->context[0] << 32 | save;
@@ -645,7 +729,8 @@ uint64_t sq_port_switch_context(uintptr_t psp)
 /*
  * PendSV, lowest priority: let the kernel choose, save r4-r11 and
  * EXC_RETURN where it says (the hardware saved the rest), and restore the
- * same from the incoming thread. Naked: no compiler prologue may touch
+ * same from the incoming thread; with an FPU, s16-s31 too for a thread
+ * whose EXC_RETURN has bit 4 clear. Naked: no compiler prologue may touch
  * r4-r11 or lr before they are saved; lr (EXC_RETURN) crosses the call on
  * MSP.
  *
@@ -665,6 +750,7 @@ __attribute__((naked)) void PendSV_Handler(void)
                      "   tst   r0, r1                 \n"
                      "   beq   1f                     \n"
                      "   mrs   r0, psp                \n"
+                     "   mov   r1, lr                 \n"
                      "   push  {r2, lr}               \n"
                      "   bl    sq_port_switch_context \n"
                      "   pop   {r2, r3}               \n"
@@ -689,10 +775,37 @@ __attribute__((naked)) void PendSV_Handler(void)
                      "   subs  r1, #36                \n"
                      "   ldmia r1!, {r4-r7}           \n"
                      "1: bx    lr                     \n");
+#elif PORT_FPU
+    /* The FP lines, marked FP: a lazily stacked frame of the outgoing
+     * thread is written (the first FP instruction here does it) before
+     * the switch loads the incoming thread's MPU view, under which the
+     * outgoing user thread's stack may no longer be writable; then
+     * s16-s31 after EXC_RETURN, for FP threads only. */
+    __asm__ volatile("   tst   lr, #4                 \n"
+                     "   beq   1f                     \n"
+                     "   mrs   r0, psp                \n"
+                     "   mov   r1, lr                 \n"
+                     "   tst   lr, #16                \n" /* FP */
+                     "   it    eq                     \n" /* FP */
+                     "   vmoveq.f32 s0, s0            \n" /* FP */
+                     "   push  {r3, lr}               \n"
+                     "   bl    sq_port_switch_context \n"
+                     "   pop   {r3, lr}               \n"
+                     "   stmia r0!, {r4-r11, lr}      \n"
+                     "   tst   lr, #16                \n" /* FP */
+                     "   it    eq                     \n" /* FP */
+                     "   vstmiaeq r0, {s16-s31}       \n" /* FP */
+                     "   ldmia r1!, {r4-r11, lr}      \n"
+                     "   tst   lr, #16                \n" /* FP */
+                     "   it    eq                     \n" /* FP */
+                     "   vldmiaeq r1!, {s16-s31}      \n" /* FP */
+                     "   msr   psp, r1                \n"
+                     "1: bx    lr                     \n");
 #else
     __asm__ volatile("   tst   lr, #4                 \n"
                      "   beq   1f                     \n"
                      "   mrs   r0, psp                \n"
+                     "   mov   r1, lr                 \n"
                      "   push  {r3, lr}               \n"
                      "   bl    sq_port_switch_context \n"
                      "   pop   {r3, lr}               \n"
@@ -726,23 +839,36 @@ void sq_port_thread_prepare(sq_thread_t *t)
 {
     memset(t->stack, (int)SQ_PORT_STACK_FILL, t->stack_size);
 
+    /* With an FPU a user thread starts with an FP context of zeros (and
+     * the default FPSCR): a thread switched in without one finds the FP
+     * registers as the last FP thread left them, which an unprivileged
+     * thread must not read. Privileged threads start without one. */
+    bool user = (t->options & SQ_THREAD_USER) != 0u;
+    bool fp = PORT_FPU && user;
+    size_t fp_bytes = fp ? PORT_FP_SAVED_BYTES + PORT_FP_FRAME_BYTES : 0u;
+
     /* The exception return pops the hardware part, which must start on an
-     * 8-byte boundary (xPSR bit 9 clear); the software part sits below. */
+     * 8-byte boundary (xPSR bit 9 clear; the FP part keeps it, 72 bytes);
+     * s16-s31 if any, then the software part, sit below. */
     uintptr_t top = ((uintptr_t)t->stack + t->stack_size) & ~(uintptr_t)7u;
-    struct port_frame *f = (struct port_frame *)top - 1;
-    memset(f, 0, sizeof *f);
-    f->exc_return = EXC_RETURN_THREAD_PSP;
+    struct port_frame *f = (struct port_frame *)(top - sizeof(struct port_frame) - fp_bytes);
+    memset(f, 0, sizeof *f + fp_bytes);
+    f->exc_return = fp ? EXC_RETURN_THREAD_PSP & ~EXC_RETURN_STD_FRAME : EXC_RETURN_THREAD_PSP;
+    struct port_hw_frame *hw =
+        (struct port_hw_frame *)((uintptr_t)&f->hw + (fp ? PORT_FP_SAVED_BYTES : 0u));
+    if (fp) {
+        ((uint32_t *)(hw + 1))[PORT_FP_FPSCR_WORD] = FPU_FPDSCR;
+    }
     /* The first "return" from PendSV lands in sq_thread_main(t), or the
      * user start, which never return; lr = 0 ends a debugger's backtrace
      * there. The PC of an exception frame carries no Thumb bit. */
-    void (*start)(sq_thread_t *t) =
-        (t->options & SQ_THREAD_USER) != 0u ? port_user_start : sq_thread_main;
-    f->hw.r0 = (uint32_t)(uintptr_t)t;
-    f->hw.pc = (uint32_t)(uintptr_t)start & ~1u;
-    f->hw.xpsr = XPSR_THUMB;
+    void (*start)(sq_thread_t *t) = user ? port_user_start : sq_thread_main;
+    hw->r0 = (uint32_t)(uintptr_t)t;
+    hw->pc = (uint32_t)(uintptr_t)start & ~1u;
+    hw->xpsr = XPSR_THUMB;
     t->context[0] = (uintptr_t)f;
     /* Privileged: a user thread drops privilege in port_user_start. */
-    t->context[1] = 0u;
+    t->context[1] = user ? PORT_CTX_USER : 0u;
 }
 
 /* ---- Kernel start and stop -------------------------------------------- */
@@ -771,6 +897,11 @@ void sq_port_kernel_start(sq_thread_t *idle)
                      : "r0", "r1", "cc", "memory");
     port_set_stack_limit(idle);
     idle->context[1] = 0u; /* privileged */
+#if PORT_FPU
+    /* The reset values, set in case a boot loader changed them: PendSV
+     * and the gate rely on EXC_RETURN bit 4 telling an FP thread. */
+    FPU_FPCCR |= FPCCR_ASPEN | FPCCR_LSPEN;
+#endif
 
     uint32_t shpr3 = SCB_SHPR3 & 0x0000ffffu;
     SCB_SHPR3 = shpr3 | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << 24) | (PRIO_PENDSV << 16);
@@ -877,6 +1008,199 @@ void SquallSoft_IRQHandler(void)
     port_soft_handler(port_soft_arg);
 }
 
+/* ---- Fault reports ------------------------------------------------------ */
+
+/* CFSR (MMFSR, BFSR, UFSR) and HFSR bits by name, lowest first. */
+typedef struct port_bit_name {
+    uint32_t bit;
+    const char *name;
+} port_bit_name_t;
+static const port_bit_name_t port_cfsr_names[] = {
+    {1u << 0, "IACCVIOL"},   {1u << 1, "DACCVIOL"},    {1u << 3, "MUNSTKERR"},
+    {1u << 4, "MSTKERR"},    {1u << 5, "MLSPERR"},     {1u << 7, "MMARVALID"},
+    {1u << 8, "IBUSERR"},    {1u << 9, "PRECISERR"},   {1u << 10, "IMPRECISERR"},
+    {1u << 11, "UNSTKERR"},  {1u << 12, "STKERR"},     {1u << 13, "LSPERR"},
+    {1u << 15, "BFARVALID"}, {1u << 16, "UNDEFINSTR"}, {1u << 17, "INVSTATE"},
+    {1u << 18, "INVPC"},     {1u << 19, "NOCP"},       {1u << 20, "STKOF"},
+    {1u << 24, "UNALIGNED"}, {1u << 25, "DIVBYZERO"},
+};
+static const port_bit_name_t port_hfsr_names[] = {
+    {1u << 1, "VECTTBL"}, {1u << 30, "FORCED"}, {1u << 31, "DEBUGEVT"}};
+
+/* Text into a bounded buffer, always NUL-terminated; `len` counts what
+ * fitted. */
+typedef struct port_text {
+    char *buf;
+    size_t size;
+    size_t len;
+} port_text_t;
+
+static void port_text_str(port_text_t *t, const char *s)
+{
+    for (; *s != '\0' && t->len + 1u < t->size; s++) {
+        t->buf[t->len++] = *s;
+    }
+    t->buf[t->len] = '\0';
+}
+
+static void port_text_hex(port_text_t *t, uint32_t value)
+{
+    char hex[] = "0x00000000";
+    for (uint32_t i = 0u; i < 8u; i++) {
+        hex[2u + i] = "0123456789abcdef"[(value >> (28u - 4u * i)) & 0xfu];
+    }
+    port_text_str(t, hex);
+}
+
+static void port_text_reg(port_text_t *t, const char *label, uint32_t value,
+                          const port_bit_name_t *names, size_t count)
+{
+    port_text_str(t, label);
+    port_text_hex(t, value);
+    for (size_t i = 0u; i < count; i++) {
+        if ((value & names[i].bit) != 0u) {
+            port_text_str(t, " ");
+            port_text_str(t, names[i].name);
+        }
+    }
+    port_text_str(t, "\n");
+}
+
+static const char *port_exception_name(uint32_t exception)
+{
+    static const char *const names[] = {"fault", "fault", "NMI", "HardFault",
+                                        "MemManage fault", "BusFault", "UsageFault",
+                                        "SecureFault"};
+    return exception < sizeof names / sizeof names[0] ? names[exception]
+                                                       : "unexpected interrupt";
+}
+
+size_t sq_fault_format(const sq_fault_report_t *r, char *buf, size_t size)
+{
+    if (size == 0u) {
+        return 0u;
+    }
+    port_text_t t = {buf, size, 0u};
+    port_text_str(&t, r->stack_overflow ? "stack overflow" : port_exception_name(r->exception));
+    if (r->thread != NULL) {
+        port_text_str(&t, " in thread ");
+        port_text_hex(&t, (uint32_t)(uintptr_t)r->thread);
+    } else {
+        port_text_str(&t, (r->exc_return & EXC_RETURN_THREAD) != 0u ? " before the kernel ran"
+                                                                     : " in a handler");
+    }
+    if (r->stack_overflow) {
+        port_text_str(&t, " (");
+        port_text_str(&t, port_exception_name(r->exception));
+        port_text_str(&t, ")");
+    }
+    port_text_str(&t, "\n");
+    if (r->frame_valid) {
+        port_text_str(&t, "  PC ");
+        port_text_hex(&t, r->pc);
+        port_text_str(&t, "  LR ");
+        port_text_hex(&t, r->lr);
+        port_text_str(&t, "  xPSR ");
+        port_text_hex(&t, r->xpsr);
+    } else {
+        port_text_str(&t, "  no frame stacked");
+    }
+    port_text_str(&t, "  SP ");
+    port_text_hex(&t, r->sp);
+    port_text_str(&t, "\n");
+    port_text_reg(&t, "  CFSR ", r->cfsr, port_cfsr_names,
+                  sizeof port_cfsr_names / sizeof port_cfsr_names[0]);
+    port_text_reg(&t, "  HFSR ", r->hfsr, port_hfsr_names,
+                  sizeof port_hfsr_names / sizeof port_hfsr_names[0]);
+    if ((r->cfsr & MMFSR_MMARVALID) != 0u) {
+        port_text_str(&t, "  MMFAR ");
+        port_text_hex(&t, r->mmfar);
+        port_text_str(&t, "\n");
+    }
+    if ((r->cfsr & BFSR_BFARVALID) != 0u) {
+        port_text_str(&t, "  BFAR ");
+        port_text_hex(&t, r->bfar);
+        port_text_str(&t, "\n");
+    }
+    return t.len;
+}
+
+__attribute__((weak)) void sq_fault_hook(const sq_fault_report_t *report)
+{
+    static char text[384];
+    sq_port_console(text, sq_fault_format(report, text, sizeof text));
+}
+
+/* Whether thread `t`'s stack overflowed: a stack limit violation (ARMv8-M
+ * PSPLIM); without one, a stack pointer within one frame of the stack's
+ * bottom or below, or a bottom word that lost the fill pattern. */
+static bool port_overflowed(const sq_thread_t *t, uint32_t cfsr, uintptr_t sp)
+{
+    if ((cfsr & UFSR_STKOF) != 0u) {
+        return true;
+    }
+    if (t->stack == NULL) {
+        return false; /* the idle thread: main's stack, bounds unknown */
+    }
+    uint32_t bottom;
+    memcpy(&bottom, t->stack, sizeof bottom);
+    return sp <= (uintptr_t)t->stack + sizeof(struct port_hw_frame) ||
+           bottom != SQ_PORT_STACK_FILL * 0x01010101u;
+}
+
+/*
+ * Report a fatal fault and stop. The exception is the one running (IPSR);
+ * `cleared` holds the CFSR bits its handler already cleared. The frame is
+ * on PSP when the fault interrupted a thread, else on MSP (`msp` as the
+ * handler's entry found it).
+ */
+__attribute__((noreturn)) static void port_fault_stop(uint32_t exc_return, uintptr_t psp,
+                                                      uintptr_t msp, uint32_t cleared)
+{
+    sq_fault_report_t r;
+    memset(&r, 0, sizeof r);
+    __asm__ volatile("mrs %0, ipsr" : "=r"(r.exception));
+    r.exc_return = exc_return;
+    bool on_psp = (exc_return & EXC_RETURN_PSP) != 0u;
+    r.sp = (uint32_t)(on_psp ? psp : msp);
+    r.cfsr = SCB_CFSR | cleared;
+    r.hfsr = SCB_HFSR;
+    r.mmfar = SCB_MMFAR;
+    r.bfar = SCB_BFAR;
+    if (on_psp && (exc_return & EXC_RETURN_THREAD) != 0u) {
+        r.thread = sq_sched_current();
+        r.stack_overflow = port_overflowed(r.thread, r.cfsr, r.sp);
+    }
+    /* After a stacking fault or a stack limit violation the frame holds
+     * nothing of the faulting code. */
+    r.frame_valid = (r.cfsr & (MMFSR_MSTKERR | BFSR_STKERR | UFSR_STKOF)) == 0u;
+    if (r.frame_valid) {
+        const struct port_hw_frame *f = (const struct port_hw_frame *)(uintptr_t)r.sp;
+        r.pc = f->pc;
+        r.lr = f->lr;
+        r.xpsr = f->xpsr;
+    }
+    sq_fault_hook(&r);
+    sq_port_fatal("fault, PC", r.pc);
+}
+
+/* HardFault, and whatever else the board's vector table sends here (NMI,
+ * unused lines): EXC_RETURN and both stack pointers as the entry left
+ * them. BL, not B: its range reaches anywhere on every core, and the
+ * call never returns. */
+__attribute__((naked)) void HardFault_Handler(void)
+{
+    __asm__ volatile("   mov   r0, lr                 \n"
+                     "   mrs   r1, psp                \n"
+                     "   mrs   r2, msp                \n"
+                     "   bl    sq_port_fault          \n");
+}
+
+void sq_port_fault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
+{
+    port_fault_stop(exc_return, psp, msp, 0u);
+}
+
 /* ---- Supervisor calls and faults -------------------------------------- */
 
 #if PORT_ISOLATION
@@ -951,6 +1275,7 @@ __attribute__((naked)) void MemManage_Handler(void)
 {
     __asm__ volatile("   mov   r0, lr                 \n"
                      "   mrs   r1, psp                \n"
+                     "   mrs   r2, msp                \n"
                      "   b     sq_port_memmanage      \n");
 }
 
@@ -958,6 +1283,7 @@ __attribute__((naked)) void BusFault_Handler(void)
 {
     __asm__ volatile("   mov   r0, lr                 \n"
                      "   mrs   r1, psp                \n"
+                     "   mrs   r2, msp                \n"
                      "   b     sq_port_busfault       \n");
 }
 
@@ -965,6 +1291,7 @@ __attribute__((naked)) void UsageFault_Handler(void)
 {
     __asm__ volatile("   mov   r0, lr                 \n"
                      "   mrs   r1, psp                \n"
+                     "   mrs   r2, msp                \n"
                      "   b     sq_port_usagefault     \n");
 }
 
@@ -1023,7 +1350,8 @@ void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame)
         sq_port_fatal("supervisor call from privileged code, EXC_RETURN", exc_return);
     }
     const sq_thread_t *t = sq_sched_current();
-    size_t frame_bytes = sizeof *frame + ((frame->xpsr & XPSR_FRAME_PADDED) != 0u ? 4u : 0u);
+    size_t frame_bytes = sizeof *frame + ((frame->xpsr & XPSR_FRAME_PADDED) != 0u ? 4u : 0u) +
+                         ((exc_return & EXC_RETURN_STD_FRAME) == 0u ? PORT_FP_FRAME_BYTES : 0u);
     bool from_gate = frame->pc == (uint32_t)(uintptr_t)sq_port_gate_resume;
     bool own_stack = port_in_stack(t, (uintptr_t)frame - SQ_PORT_SYSCALL_STACK,
                                    SQ_PORT_SYSCALL_STACK + frame_bytes);
@@ -1044,15 +1372,16 @@ void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame)
  * and the return tail-chains into the switch the kernel requested; from
  * privileged code it is a kernel bug.
  */
-void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
+void sq_port_memmanage(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
 {
     uint32_t mmfsr = SCB_CFSR & MMFSR_ALL;
     uintptr_t mmfar = SCB_MMFAR;
     SCB_CFSR = mmfsr;
     if (!port_user_code_interrupted(exc_return)) {
-        sq_port_fatal("MemManage fault in privileged code, MMFSR", mmfsr);
+        port_fault_stop(exc_return, psp, msp, mmfsr);
     }
     /* Only user code from here: its frame was stacked unless MSTKERR. */
+    const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;
     port_access_fault((mmfsr & MMFSR_DACCVIOL) != 0u, (mmfsr & MMFSR_MMARVALID) != 0u, mmfar,
                       (mmfsr & MMFSR_IACCVIOL) != 0u, frame,
                       "MemManage fault in a thread without SQ_THREAD_USER, MMFSR", mmfsr);
@@ -1068,14 +1397,15 @@ void sq_port_memmanage(uint32_t exc_return, const struct port_hw_frame *frame)
  * another thread: nothing says whose it was, so it stops the board, as
  * does any bus fault in privileged code.
  */
-void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame)
+void sq_port_busfault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
 {
     uint32_t bfsr = SCB_CFSR & BFSR_ALL;
     uintptr_t bfar = SCB_BFAR;
     SCB_CFSR = bfsr;
     if (!port_user_code_interrupted(exc_return) || (bfsr & BFSR_IMPRECISERR) != 0u) {
-        sq_port_fatal("BusFault in privileged code or imprecise, BFSR", bfsr >> 8);
+        port_fault_stop(exc_return, psp, msp, bfsr);
     }
+    const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;
     port_access_fault((bfsr & BFSR_PRECISERR) != 0u, (bfsr & BFSR_BFARVALID) != 0u, bfar,
                       (bfsr & BFSR_IBUSERR) != 0u, frame,
                       "BusFault in a thread without SQ_THREAD_USER, BFSR", bfsr >> 8);
@@ -1088,14 +1418,15 @@ void sq_port_busfault(uint32_t exc_return, const struct port_hw_frame *frame)
  * is the thread's own doing and ends only the thread; without this
  * handler it would escalate to HardFault and stop the board.
  */
-void sq_port_usagefault(uint32_t exc_return, const struct port_hw_frame *frame)
+void sq_port_usagefault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
 {
     uint32_t ufsr = SCB_CFSR & UFSR_ALL;
     SCB_CFSR = ufsr;
     if (!port_user_code_interrupted(exc_return)) {
-        sq_port_fatal("UsageFault in privileged code, UFSR", ufsr >> 16);
+        port_fault_stop(exc_return, psp, msp, ufsr);
     }
     bool stack = (ufsr & UFSR_STKOF) != 0u;
+    const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;
     port_user_fault(stack ? SQ_FAULT_STACK : SQ_FAULT_EXEC, stack ? 0u : frame->pc,
                     "UsageFault in a thread without SQ_THREAD_USER, UFSR", ufsr >> 16);
 }

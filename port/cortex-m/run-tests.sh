@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Build the unit tests for one core and run each image under qemu-system-arm.
-# Usage: port/cortex-m/run-tests.sh m3|m33
+# Usage: port/cortex-m/run-tests.sh m3|m33|m4f|m7|m33f
+# (m4f, m7, m33f: hard-float builds with the FPU context switched.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-core=${1:?usage: run-tests.sh m3|m33}
+core=${1:?usage: run-tests.sh m3|m33|m4f|m7|m33f}
 case "$core" in
     m3) machine=mps2-an385 ;;
-    m33) machine=mps2-an505 ;;
+    m33 | m33f) machine=mps2-an505 ;;
+    m4f) machine=mps2-an386 ;;
+    m7) machine=mps2-an500 ;;
     *) echo "run-tests.sh: unknown core $core" >&2; exit 2 ;;
 esac
 dir=build/target-$core

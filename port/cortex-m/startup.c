@@ -1,7 +1,9 @@
 /*
  * Bare-metal start-up for the QEMU MPS2 boards (Cortex-M3 on mps2-an385,
- * Cortex-M33 on mps2-an505): the vector table, the reset handler that lays
- * out .data and .bss and calls main, and semihosting for output and exit.
+ * M4F on mps2-an386, M7 on mps2-an500, Cortex-M33 on mps2-an505): the
+ * vector table, the reset handler that switches the FPU on where the build
+ * uses it, lays out .data and .bss and calls main, and semihosting for
+ * output and exit.
  *
  * Semihosting is the debugger channel QEMU implements for `bkpt 0xAB`:
  * characters go to QEMU's stdout, and SYS_EXIT ends QEMU with status 0 for
@@ -21,6 +23,8 @@ void BusFault_Handler(void);
 void UsageFault_Handler(void);
 void SysTick_Handler(void);
 void SquallSoft_IRQHandler(void);
+void HardFault_Handler(void);
+void sq_port_console(const char *text, size_t len);
 int _write(int fd, const char *buf, int len);
 void _exit(int status) __attribute__((noreturn));
 void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
@@ -63,11 +67,10 @@ void _exit(int status)
     }
 }
 
-static void fault_handler(void)
+/* The port's console: the default fault report is written here. */
+void sq_port_console(const char *text, size_t len)
 {
-    static const char msg[] = "FAIL: fault exception\n";
-    _write(1, msg, (int)sizeof msg - 1);
-    _exit(1);
+    _write(1, text, (int)len);
 }
 
 /* The port's loud stop: "FAIL: <what> 0x<value>", then a failed exit.
@@ -88,6 +91,13 @@ void sq_port_fatal(const char *what, uintptr_t value)
 
 void sq_port_reset(void)
 {
+#if defined(__ARM_FP)
+    /* The FPU (coprocessors 10 and 11: CPACR bits 23:20) on, before any
+     * FP instruction; the port saves its context per thread. */
+    *(volatile uint32_t *)0xe000ed88u |= 0xfu << 20;
+    __asm__ volatile("dsb\n\t"
+                     "isb" ::: "memory");
+#endif
     memcpy(__data_start, __data_load, (size_t)((char *)__data_end - (char *)__data_start));
     memset(__bss_start, 0, (size_t)((char *)__bss_end - (char *)__bss_start));
     _exit(main());
@@ -98,20 +108,23 @@ void sq_port_reset(void)
  * reserved, PendSV, SysTick; MemManage, BusFault, UsageFault and SVC are
  * the port's (faults of user threads, the supervisor call gate). Then the
  * external interrupts 0-31, as many as the an385 has. Only line 31 is used: the
- * port's soft interrupt (SQ_PORT_SOFT_IRQ). Unused entries fault loudly. */
+ * port's soft interrupt (SQ_PORT_SOFT_IRQ). HardFault, NMI, SecureFault and
+ * the unused entries go to the port's fault report (squall/port_fault.h),
+ * which names the exception and stops. */
 struct vector_table {
     const void *initial_sp;
     void (*handlers[15])(void);
     void (*irqs[32])(void);
 };
 
-#define FAULT4 fault_handler, fault_handler, fault_handler, fault_handler
+#define FAULT HardFault_Handler
+#define FAULT4 FAULT, FAULT, FAULT, FAULT
 
 __attribute__((section(".vectors"), used)) static const struct vector_table vectors = {
     .initial_sp = &__stack_top,
-    .handlers = {sq_port_reset, fault_handler, fault_handler, MemManage_Handler, BusFault_Handler,
-                 UsageFault_Handler, fault_handler, 0, 0, 0, SVC_Handler, fault_handler, 0,
+    .handlers = {sq_port_reset, FAULT, FAULT, MemManage_Handler, BusFault_Handler,
+                 UsageFault_Handler, FAULT, 0, 0, 0, SVC_Handler, FAULT, 0,
                  PendSV_Handler, SysTick_Handler},
     .irqs = {FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4, FAULT4,
-             fault_handler, fault_handler, fault_handler, SquallSoft_IRQHandler},
+             FAULT, FAULT, FAULT, SquallSoft_IRQHandler},
 };

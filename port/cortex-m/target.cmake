@@ -33,6 +33,15 @@ foreach(src ${SQUALL_TARGET_TESTS})
     target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET)
     target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
 endforeach()
+# The port's default fault hook: test_fault.c without a hook of its own.
+# The report goes to the console and the board stops (a failed exit, which
+# a pass expression makes CTest ignore): the first line must name the
+# fault and the thread.
+squall_target_image(fault_default_hook ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_fault.c)
+target_compile_definitions(fault_default_hook.elf PRIVATE SQ_TEST_TARGET SQ_FAULT_DEFAULT_HOOK)
+set_tests_properties(fault_default_hook PROPERTIES
+    PASS_REGULAR_EXPRESSION "(stack overflow|BusFault) in thread 0x[0-9a-f]+"
+    FAIL_REGULAR_EXPRESSION "not reported")
 # The isolated pair of `make demo` (examples/isolated_pair.c), also run as a
 # test on both cores.
 squall_target_image(isolated_pair ${CMAKE_CURRENT_SOURCE_DIR}/examples/isolated_pair.c)

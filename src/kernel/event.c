@@ -261,7 +261,8 @@ uint32_t sq_event_get(const sq_event_t *e)
     assigns e->word, *matched, sq_kernel.current->wait_value, sq_kernel.current->wait_options,
             sq_kernel.current->queue, sq_kernel.current->ticket, sq_kernel.current->state,
             sq_kernel.current->wait_result, sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
     ensures sq_kernel_ok && sq_timeouts_ok;
     behavior destroyed:
       assumes e->magic != SQ_EVENT_MAGIC;

@@ -479,7 +479,8 @@ static uint32_t sq_poll_filter(const sq_poll_event_t *events, uint32_t count)
             sq_kernel.current->queue, sq_kernel.current->ticket,
             sq_kernel.current->state, sq_kernel.current->wait_result,
             sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures PL06: \forall integer i; 0 <= i < count ==>
       (\old(sq_poll_holds(events + i)) ? events[i].ready == 1 : events[i].ready == 0);

@@ -13,7 +13,7 @@
  * (sq_sched_pend), and no call finds a NULL current thread. */
 struct sq_kernel sq_kernel = {
     .threads = {&sq_idle_thread}, .thread_count = 1u, .current = &sq_idle_thread,
-    .next_ticket = 1u};
+    .next_ticket = 1u, .next_deadline = SQ_TICK_NEVER};
 sq_thread_t sq_idle_thread = {
     .queue = &sq_ready_queue, .prio = SQ_PRIO_IDLE, .state = SQ_THREAD_READY};
 sq_wait_queue_t sq_ready_queue;
@@ -299,6 +299,7 @@ static sq_status_t sq_kernel_reset(void)
     sq_kernel.current = &sq_idle_thread;
     sq_kernel.now = 0u;
     sq_kernel.armed_count = 0u;
+    sq_kernel.next_deadline = SQ_TICK_NEVER;
     sq_kernel.yielding = false;
     sq_kernel.initialised = true;
     return SQ_OK;

@@ -51,6 +51,9 @@ struct sq_kernel {
     /** Armed timeouts, in no order (see timeout.c). */
     struct sq_armed_timeout armed[SQ_CONFIG_MAX_TIMEOUTS];
     uint32_t armed_count;
+    /** At or before every armed deadline (TO09), SQ_TICK_NEVER when the
+     *  tick found none armed; exact after a tick's scan (TO10). */
+    sq_tick_t next_deadline;
     /** Set by sq_thread_yield until the switch it asked for: a yielding
      *  cooperative thread gives way like any other (SC04, SC06). */
     bool yielding;
@@ -152,10 +155,16 @@ extern sq_wait_queue_t sq_ready_queue;
     predicate sq_armed(sq_timeout_node_t *n) =
       \exists integer i; 0 <= i < sq_kernel.armed_count && sq_kernel.armed[i].node == n;
 
+    // No armed deadline is before next_deadline (TO09).
+    predicate sq_next_deadline_ok =
+      \forall integer i; 0 <= i < sq_kernel.armed_count ==>
+        sq_kernel.next_deadline <= sq_kernel.armed[i].deadline;
+
     predicate sq_timeouts_ok =
       sq_kernel.armed_count <= SQ_CONFIG_MAX_TIMEOUTS &&
       (\forall integer i, j; 0 <= i < j < sq_kernel.armed_count ==>
-         sq_kernel.armed[i].node != sq_kernel.armed[j].node);
+         sq_kernel.armed[i].node != sq_kernel.armed[j].node) &&
+      sq_next_deadline_ok;
 */
 
 /**
@@ -343,7 +352,7 @@ int32_t sq_thread_index(sq_thread_t *t);
     assigns sq_kernel.current->queue, sq_kernel.current->ticket, sq_kernel.current->state,
             sq_kernel.current->wait_result,
             sq_kernel.next_ticket, sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1],
-            sq_kernel.armed_count;
+            sq_kernel.armed_count, sq_kernel.next_deadline;
     ensures sq_kernel_ok && sq_timeouts_ok;
     behavior idle:
       assumes sq_kernel.current == &sq_idle_thread;
@@ -424,14 +433,17 @@ bool sq_queue_has_waiters(sq_wait_queue_t *q);
 /* Timeouts (timeout.c). */
 
 /** Arm `node` (not armed) to call `expire` at `deadline`; the caller has
- *  checked that fewer than SQ_CONFIG_MAX_TIMEOUTS are armed. */
+ *  checked that fewer than SQ_CONFIG_MAX_TIMEOUTS are armed. The next
+ *  deadline becomes the earlier of the two (TO09). */
 /*@ requires sq_timeouts_ok && !sq_armed(node);
     requires sq_kernel.armed_count < SQ_CONFIG_MAX_TIMEOUTS;
-    assigns sq_kernel.armed[sq_kernel.armed_count], sq_kernel.armed_count;
+    assigns sq_kernel.armed[sq_kernel.armed_count], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
     ensures sq_timeouts_ok && sq_armed(node);
     ensures sq_kernel.armed_count == \old(sq_kernel.armed_count) + 1;
     ensures TO02: sq_kernel.armed[\old(sq_kernel.armed_count)].node == node &&
                   sq_kernel.armed[\old(sq_kernel.armed_count)].deadline == deadline;
+    ensures TO09: sq_next_deadline_ok && sq_kernel.next_deadline <= deadline;
     ensures \forall sq_timeout_node_t *n; \old(sq_armed(n)) ==> sq_armed(n);
 */
 void sq_timeout_arm(sq_timeout_node_t *node, sq_tick_t deadline, sq_expire_fn *expire);
@@ -456,10 +468,21 @@ bool sq_timeout_armed(sq_timeout_node_t *node);
  * The index in the armed table of the earliest deadline reached at `now`;
  * -1 when none is. The tick fires and removes it, and asks again until -1,
  * so it fires exactly the timeouts whose deadline is <= now (TO04).
+ * Before the next deadline it answers -1 at once (TO09); otherwise it
+ * scans the table and makes the next deadline exact, the earliest armed
+ * one or SQ_TICK_NEVER (TO10).
  */
-/*@ requires sq_timeouts_ok;
-    assigns \nothing;
+/*@ requires sq_timeouts_ok && now <= SQ_TICK_MAX;
+    assigns sq_kernel.next_deadline;
+    ensures sq_timeouts_ok;
     ensures -1 <= \result < sq_kernel.armed_count;
+    ensures TO09: \result == -1 ==> now < sq_kernel.next_deadline;
+    ensures TO09: now < \old(sq_kernel.next_deadline) ==> \result == -1 &&
+      sq_kernel.next_deadline == \old(sq_kernel.next_deadline);
+    ensures TO10: \old(sq_kernel.next_deadline) <= now ==>
+      (sq_kernel.armed_count == 0 ==> sq_kernel.next_deadline == SQ_TICK_NEVER) &&
+      (sq_kernel.armed_count > 0 ==> \exists integer i; 0 <= i < sq_kernel.armed_count &&
+         sq_kernel.armed[i].deadline == sq_kernel.next_deadline);
     ensures TO04: \result >= 0 ==> sq_kernel.armed[\result].deadline <= now &&
       \forall integer i; 0 <= i < sq_kernel.armed_count ==>
         sq_kernel.armed[\result].deadline <= sq_kernel.armed[i].deadline;
@@ -478,5 +501,22 @@ int32_t sq_timeout_first_reached(sq_tick_t now);
       (sq_armed(n) <==> \old(sq_armed(n)));
 */
 void sq_timeout_remove_at(uint32_t i);
+
+/**
+ * The next deadline: no armed timeout is due before it (TO09), and none is
+ * armed if it is SQ_TICK_NEVER. Exact (the earliest armed deadline) after
+ * a tick that scanned the table (TO10); a disarm since may have removed
+ * that timeout, so otherwise it is only a bound. Tickless idle may sleep
+ * until it (no earlier tick has anything to fire) and must then call
+ * sq_kernel_tick with the ticks elapsed: if the timeout was disarmed
+ * meanwhile that tick fires nothing, scans and makes the value exact, so
+ * idle asks again and sleeps on; one early wake per disarmed deadline.
+ */
+/*@ requires sq_timeouts_ok;
+    assigns \nothing;
+    ensures TO09: \result == sq_kernel.next_deadline &&
+      \forall integer i; 0 <= i < sq_kernel.armed_count ==> \result <= sq_kernel.armed[i].deadline;
+*/
+sq_tick_t sq_timeout_next_deadline(void);
 
 #endif /* SQUALL_SRC_SCHED_H */

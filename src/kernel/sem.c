@@ -133,7 +133,8 @@ sq_status_t sq_sem_give(sq_sem_t *s)
     assigns s->count, sq_kernel.current->queue, sq_kernel.current->ticket,
             sq_kernel.current->state, sq_kernel.current->wait_result,
             sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures P01: sq_sem_ok(s);
     ensures NLW01: sq_sem_nlw(s);

@@ -7,6 +7,13 @@
  * reached deadline: each is one pass over at most SQ_CONFIG_MAX_TIMEOUTS
  * entries, and no node holds a back-pointer that could go stale. Timeouts
  * reached at one tick fire earliest deadline first, then in table order.
+ *
+ * next_deadline is at or before every armed deadline: arming lowers it to
+ * the new deadline if that is earlier, disarming leaves it (still a lower
+ * bound, and disarm stays one pass), and a tick before it has nothing to
+ * fire and returns without a pass. A tick at or after it scans, fires what
+ * is due and leaves it exact. So a tick costs a pass only when something
+ * is due or a due timeout was disarmed since the last pass.
  */
 #include "port.h"
 #include "sched.h"
@@ -44,6 +51,9 @@ void sq_timeout_arm(sq_timeout_node_t *node, sq_tick_t deadline, sq_expire_fn *e
     sq_kernel.armed[sq_kernel.armed_count].deadline = deadline;
     sq_kernel.armed[sq_kernel.armed_count].expire = expire;
     sq_kernel.armed_count++;
+    if (deadline < sq_kernel.next_deadline) {
+        sq_kernel.next_deadline = deadline;
+    }
 }
 
 void sq_timeout_remove_at(uint32_t i)
@@ -62,7 +72,11 @@ void sq_timeout_disarm(sq_timeout_node_t *node)
 
 int32_t sq_timeout_first_reached(sq_tick_t now)
 {
+    if (now < sq_kernel.next_deadline) {
+        return -1;   /* nothing armed is due yet (TO09) */
+    }
     int32_t first = -1;
+    sq_tick_t next = SQ_TICK_NEVER;
     /*@ loop invariant 0 <= i <= sq_kernel.armed_count;
         loop invariant -1 <= first < (integer)i;
         loop invariant first == -1 ==>
@@ -70,7 +84,10 @@ int32_t sq_timeout_first_reached(sq_tick_t now)
         loop invariant first >= 0 ==> sq_kernel.armed[first].deadline <= now &&
           \forall integer j; 0 <= j < i ==>
             sq_kernel.armed[first].deadline <= sq_kernel.armed[j].deadline;
-        loop assigns i, first;
+        loop invariant \forall integer j; 0 <= j < i ==> next <= sq_kernel.armed[j].deadline;
+        loop invariant i == 0 ==> next == SQ_TICK_NEVER;
+        loop invariant i > 0 ==> \exists integer j; 0 <= j < i && sq_kernel.armed[j].deadline == next;
+        loop assigns i, first, next;
         loop variant sq_kernel.armed_count - i;
     */
     for (uint32_t i = 0; i < sq_kernel.armed_count; i++) {
@@ -78,8 +95,19 @@ int32_t sq_timeout_first_reached(sq_tick_t now)
         if (d <= now && (first < 0 || d < sq_kernel.armed[first].deadline)) {
             first = (int32_t)i;
         }
+        if (d < next) {
+            next = d;
+        }
     }
+    /* Exact now; the one a caller fires next is at it, so it stays a
+     * lower bound once that one is removed. */
+    sq_kernel.next_deadline = next;
     return first;
+}
+
+sq_tick_t sq_timeout_next_deadline(void)
+{
+    return sq_kernel.next_deadline;
 }
 
 void sq_kernel_tick(uint32_t ticks)
@@ -88,11 +116,18 @@ void sq_kernel_tick(uint32_t ticks)
     /* Time stops at SQ_TICK_MAX (half a million years at 1 MHz) rather
      * than wrap into "never". */
     sq_kernel.now = SQ_TICK_MAX - sq_kernel.now < ticks ? SQ_TICK_MAX : sq_kernel.now + ticks;
-    for (int32_t i = sq_timeout_first_reached(sq_kernel.now); i >= 0;
-         i = sq_timeout_first_reached(sq_kernel.now)) {
+    int32_t i = sq_timeout_first_reached(sq_kernel.now);
+    if (i < 0) {
+        /* Nothing fired, so nothing became ready: what should run is what
+         * the last critical section's reschedule chose. */
+        sq_port_irq_unlock(key);
+        return;
+    }
+    do {
         struct sq_armed_timeout fired = sq_kernel.armed[i];
         sq_timeout_remove_at((uint32_t)i);
         fired.expire(fired.node, fired.deadline);
-    }
+        i = sq_timeout_first_reached(sq_kernel.now);
+    } while (i >= 0);
     (void)sq_sched_reschedule_unlock(key, SQ_OK);
 }

@@ -13,7 +13,8 @@ static sq_expire_fn sq_timer_expired;
 /*@ requires sq_timeouts_ok && \valid(t) && !sq_armed(&t->node);
     requires sq_kernel.armed_count < SQ_CONFIG_MAX_TIMEOUTS;
     requires deadline <= SQ_TICK_MAX && t->period != SQ_FOREVER;
-    assigns t->status, sq_kernel.armed[sq_kernel.armed_count], sq_kernel.armed_count;
+    assigns t->status, sq_kernel.armed[sq_kernel.armed_count], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
     ensures sq_timeouts_ok;
     ensures TM05: \old(t->status) < 0xffffffff ==> t->status == \old(t->status) + 1;
     ensures TM08: \old(t->status) == 0xffffffff ==> t->status == 0xffffffff;
@@ -78,7 +79,7 @@ sq_status_t sq_timer_init(sq_timer_t *t, void (*expiry)(sq_timer_t *timer), void
 /*@ requires sq_timeouts_ok && sq_kernel.now <= SQ_TICK_MAX;
     requires t == \null || \valid(t);
     assigns t->period, t->status, sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1],
-            sq_kernel.armed_count;
+            sq_kernel.armed_count, sq_kernel.next_deadline;
     ensures sq_timeouts_ok;
     behavior null_arg:
       assumes t == \null;

@@ -51,6 +51,16 @@ sq_status_t sq_p3_instance_init(sq_p3_instance_t *inst, struct sq_p3_runtime *ru
     inst->realloc_fn = NULL;
     inst->realloc_ctx = NULL;
     inst->magic = SQ_P3_INSTANCE_MAGIC;
+    /* Open, unlocked, nobody waiting: SQ_GATE_DEFINE's gate. */
+    inst->backpressure.counter = 0u;
+    inst->backpressure.flag = 0u;
+    inst->backpressure.magic = SQ_GATE_MAGIC;
+    inst->holder = NULL;
+    inst->queue_head = NULL;
+    inst->queue_tail = NULL;
+    inst->lock_head = NULL;
+    inst->lock_tail = NULL;
+    inst->on_stack = 0u;
     return SQ_OK;
 }
 
@@ -169,6 +179,7 @@ sq_status_t sq_p3_thread_init(sq_p3_thread_t *t, sq_p3_instance_t *inst)
         t->context[i] = 0u;
     }
     t->magic = SQ_P3_THREAD_MAGIC;
+    t->task = NULL;
     return SQ_OK;
 }
 

@@ -28,11 +28,32 @@ static void pool_reset(sq_p3_pool_t *pool)
     pool->used = 0u;
 }
 
+static void pool_assign(sq_p3_pool_t *pool, void *items, uint32_t count, uint32_t stride)
+{
+    pool->items = items;
+    pool->count = count;
+    pool->stride = stride;
+}
+
 /* Initialised before, with an object in use. */
 static bool runtime_busy(const sq_p3_runtime_t *rt)
 {
     return rt->magic == SQ_P3_RUNTIME_MAGIC &&
-           (rt->channels.used | rt->sets.used | rt->errors.used) != 0u;
+           (rt->channels.used | rt->sets.used | rt->errors.used | rt->tasks.used) != 0u;
+}
+
+/* Every task unused, the loop empty (what SQ_WAITABLE_SET_DEFINE makes:
+ * abandoned members are forgotten, as a pool reset forgets its objects). */
+static void tasks_reset(sq_p3_runtime_t *rt)
+{
+    if (rt->tasks.items == NULL) {
+        return;
+    }
+    pool_reset(&rt->tasks);
+    rt->loop.pending_count = 0u;
+    rt->loop.joined = 0u;
+    rt->loop.capacity = rt->tasks.count;
+    rt->loop.magic = SQ_WAITABLE_SET_MAGIC;
 }
 
 /*@ requires rt == \null || \valid(rt);
@@ -62,16 +83,44 @@ sq_status_t sq_p3_runtime_init(sq_p3_runtime_t *rt)
     pool_reset(&rt->channels);
     pool_reset(&rt->sets);
     pool_reset(&rt->errors);
+    tasks_reset(rt);
     rt->magic = SQ_P3_RUNTIME_MAGIC;
     return SQ_OK;
 }
 
-static void pool_assign(sq_p3_pool_t *pool, void *items, uint32_t count, uint32_t stride)
+sq_status_t sq_p3_runtime_workers(sq_p3_runtime_t *rt, sq_thread_t *const *threads,
+                                  uint32_t count, uint32_t prio)
 {
-    pool->items = items;
-    pool->count = count;
-    pool->stride = stride;
+    if (rt == NULL || (threads == NULL && count > 0u)) {
+        return SQ_ERR_NULL;
+    }
+    if (prio > SQ_PRIO_LOWEST) {
+        return SQ_ERR_INVALID;
+    }
+    rt->workers = threads;
+    rt->worker_count = count;
+    rt->worker_prio = prio;
+    return SQ_OK;
 }
+
+sq_status_t sq_p3_runtime_tasks(sq_p3_runtime_t *rt, sq_p3_task_t *tasks, sq_waitable_t **ready,
+                                uint32_t count)
+{
+    if (rt == NULL || tasks == NULL || ready == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (count == 0u) {
+        return SQ_ERR_INVALID;
+    }
+    if (runtime_busy(rt)) {
+        return SQ_ERR_BUSY;
+    }
+    pool_assign(&rt->tasks, tasks, count, (uint32_t)sizeof *tasks);
+    rt->loop.pending = ready;
+    tasks_reset(rt);
+    return SQ_OK;
+}
+
 
 /*@ requires rt == \null || \valid(rt);
     ensures rt == \null ==> \result == SQ_ERR_NULL;

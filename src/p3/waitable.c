@@ -109,18 +109,28 @@ static void sq_p3_wake_first(sq_wait_queue_t *q)
     }
 }
 
+/* One more pending event in set `ws`: one more waiter looks, a thread
+ * and a callback task parked on it (one that finds the event taken waits
+ * again). */
+static void sq_p3_set_raised(sq_p3_wset_t *ws)
+{
+    sq_p3_wake_first(&ws->wake);
+    if (ws->parked != NULL) {
+        sq_p3_loop_set_event(ws);
+    }
+}
+
 void sq_p3_waitable_raise(sq_p3_waitable_t *w, uint32_t code)
 {
     /* Under the caller's lock: nobody waits on the aggregator's own queue
      * of a P3 set, so there is nothing to reschedule for. SQ_ERR_BUSY: an
      * event is pending already (it stays, in its place); no other
      * refusal, with a valid code and a member of a set without an event
-     * not among its pending entries. */
+     * not among its pending entries. A thread blocked in wait and a
+     * callback task parked on the set count among its waiters. */
     if (sq_waitable_post_locked(&w->base, code, 0u) == SQ_OK && w->set != NULL &&
         w->set->waiters > 0u) {
-        /* One more pending event in the set: one more waiter looks (a
-         * thread blocked in wait counts among the set's waiters). */
-        sq_p3_wake_first(&w->set->wake);
+        sq_p3_set_raised(w->set);
     }
     if (w->sync_waiting) {
         sq_p3_wake_first(&w->wake);
@@ -161,7 +171,7 @@ sq_status_t sq_p3_block_check(void)
  * and finds the caller on q), switch away at the unlock, lock again once
  * woken. SQ_ERR_AGAIN (the thread was suspended meanwhile) only means:
  * look again, as after any wake-up. */
-static sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key)
+sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key)
 {
     (void)sq_sched_unlock_result(key, sq_sched_pend(q, SQ_FOREVER));
     return sq_port_irq_lock();
@@ -196,6 +206,7 @@ sq_irq_key_t sq_p3_waitable_block(sq_p3_waitable_t *w, sq_irq_key_t key)
 
 void sq_p3_stop_blocked(sq_p3_instance_t *inst)
 {
+    sq_p3_tasks_stop(inst);
     const sq_p3_pool_t *sets = &inst->runtime->sets;
     const sq_p3_pool_t *channels = &inst->runtime->channels;
     for (uint32_t i = 0u; i < sets->count; i++) {
@@ -280,6 +291,7 @@ sq_status_t sq_p3_waitable_set_new(sq_p3_thread_t *t, uint32_t *index)
             ws->owner = inst;
             ws->handle = *index;
             ws->waiters = 0u;
+            ws->parked = NULL;
         }
     }
     return sq_p3_leave(t, key, st);
@@ -294,42 +306,95 @@ static sq_p3_end_t *sq_p3_member_end(sq_waitable_t *base)
     return w->kind <= SQ_P3_KIND_FUTURE_WRITABLE ? (sq_p3_end_t *)w : NULL;
 }
 
-/* Take the oldest event of ws into *ev (NONE when none) and its payload
- * into *payload, for a thread of t counted among ws's waiters (so ws
- * stays), once no move is in flight on its end's channel: a stream's
- * count is the one after the move. */
-static inline sq_status_t sq_p3_set_poll(const sq_p3_thread_t *t, sq_p3_wset_t *ws,
-                                         sq_wait_event_t *ev, uint32_t *payload,
-                                         sq_irq_key_t *key)
+/* The end whose event is the oldest of ws, if a move is in flight on its
+ * channel (its count is the one after the move), else NULL. */
+static inline sq_p3_end_t *sq_p3_set_moving(const sq_p3_wset_t *ws)
 {
-    sq_p3_end_t *e = NULL;
-    while (ws->set.pending_count > 0u) {
-        e = sq_p3_member_end(ws->set.pending[0]);
-        if (e == NULL || e->channel->moving == SQ_P3_MOVE_NONE) {
-            break;
-        }
+    if (ws->set.pending_count == 0u) {
+        return NULL;
+    }
+    sq_p3_end_t *e = sq_p3_member_end(ws->set.pending[0]);
+    return e != NULL && e->channel->moving != SQ_P3_MOVE_NONE ? e : NULL;
+}
+
+/* Wait until no move is in flight on the channel of ws's oldest event,
+ * for a thread or callback task counted among ws's waiters (so ws
+ * stays): the lock held under *key is released meanwhile. SQ_ERR_TRAP
+ * when ws's owner traps meanwhile; SQ_ERR_IN_ISR, SQ_ERR_STATE where
+ * nothing can block. */
+static inline sq_status_t sq_p3_set_settle(sq_p3_wset_t *ws, sq_irq_key_t *key)
+{
+    sq_p3_end_t *e = sq_p3_set_moving(ws);
+    while (e != NULL) {
         sq_status_t st = sq_p3_move_wait(e->channel, &e->w, key);
-        if (st == SQ_OK && t->instance->trap != SQ_P3_TRAP_NONE) {
+        if (st == SQ_OK && ws->owner->trap != SQ_P3_TRAP_NONE) {
             st = SQ_ERR_TRAP;
         }
         if (st != SQ_OK) {
             return st;
         }
+        e = sq_p3_set_moving(ws);
     }
+    return SQ_OK;
+}
+
+/* Take the oldest event of settled set ws into *ev (NONE when none) and
+ * its payload into *payload: what the waitable says now, an end's result
+ * word or a subtask's state (a resolved one's delivered). */
+static inline void sq_p3_set_deliver(sq_p3_wset_t *ws, sq_wait_event_t *ev, uint32_t *payload)
+{
+    sq_waitable_t *member = ws->set.pending_count > 0u ? ws->set.pending[0] : NULL;
     /* A set of the pool is usable until dropped, which needs no waiters. */
     sq_wset_deliver(&ws->set, ev);
-    /* An end's payload is what the end says now (the result word); a
-     * subtask's is the state its event carries. */
-    *payload = ev->code == SQ_WAIT_EVENT_NONE ? 0u
-               : e != NULL                    ? sq_p3_end_deliver(e)
-                                              : ev->payload;
-    return SQ_OK;
+    if (member == NULL) {
+        *payload = 0u;
+    } else {
+        sq_p3_end_t *e = sq_p3_member_end(member);
+        *payload = e != NULL ? sq_p3_end_deliver(e)
+                             : sq_p3_subtask_deliver((sq_p3_waitable_t *)member);
+    }
+}
+
+sq_status_t sq_p3_wset_settle(sq_p3_wset_t *ws, bool block, sq_irq_key_t *key)
+{
+    if (!block) {
+        return sq_p3_set_moving(ws) != NULL ? SQ_ERR_AGAIN : SQ_OK;
+    }
+    ws->waiters++;
+    sq_status_t st = sq_p3_set_settle(ws, key);
+    ws->waiters--;
+    return st;
+}
+
+void sq_p3_wset_take(sq_p3_wset_t *ws, sq_wait_event_t *ev)
+{
+    sq_p3_set_deliver(ws, ev, &ev->payload);
+}
+
+/* The next thing a wait or poll on `ws` delivers: a pending cancellation
+ * of t's task first when `cancellable` (TASK_CANCELLED, 0, 0), else the
+ * set's oldest event (NONE when there is none) once settled. */
+static inline sq_status_t sq_p3_set_next(const sq_p3_thread_t *t, sq_p3_wset_t *ws,
+                                         bool cancellable, sq_wait_event_t *ev,
+                                         uint32_t *payload, sq_irq_key_t *key)
+{
+    if (cancellable && sq_p3_cancel_point(t, ws)) {
+        ev->code = SQ_WAIT_EVENT_CANCELLED;
+        ev->join_id = 0u;
+        *payload = 0u;
+        return SQ_OK;
+    }
+    sq_status_t st = sq_p3_set_settle(ws, key);
+    if (st == SQ_OK) {
+        sq_p3_set_deliver(ws, ev, payload);
+    }
+    return st;
 }
 
 /* wait (block) and poll: take the oldest event of set `s`, blocking for
  * one if asked, and store it at `ptr`, checked before blocking (WS03). */
 static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, bool block,
-                                  uint32_t *code)
+                                  bool cancellable, uint32_t *code)
 {
     if (code == NULL) {
         return SQ_ERR_NULL;
@@ -352,7 +417,7 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
         sq_wait_event_t ev;
         uint32_t payload = 0u;
         ws->waiters++;
-        st = sq_p3_set_poll(t, ws, &ev, &payload, &key);
+        st = sq_p3_set_next(t, ws, cancellable, &ev, &payload, &key);
         while (st == SQ_OK && block && ev.code == SQ_WAIT_EVENT_NONE) {
             key = sq_p3_block_on(&ws->wake, key);
             /* Stopped by a trap of its instance: nothing is taken. */
@@ -360,7 +425,10 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
                 st = SQ_ERR_TRAP;
                 break;
             }
-            st = sq_p3_set_poll(t, ws, &ev, &payload, &key);
+            st = sq_p3_set_next(t, ws, cancellable, &ev, &payload, &key);
+        }
+        if (cancellable) {
+            (void)sq_p3_cancel_point(t, NULL);
         }
         ws->waiters--;
         if (st == SQ_OK) {
@@ -383,7 +451,7 @@ static sq_status_t sq_p3_set_take(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, b
 */
 sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
 {
-    return sq_p3_set_take(t, s, ptr, true, code);
+    return sq_p3_set_take(t, s, ptr, true, false, code);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -394,7 +462,32 @@ sq_status_t sq_p3_waitable_set_wait(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
 */
 sq_status_t sq_p3_waitable_set_poll(sq_p3_thread_t *t, uint32_t s, uint32_t ptr, uint32_t *code)
 {
-    return sq_p3_set_take(t, s, ptr, false, code);
+    return sq_p3_set_take(t, s, ptr, false, false, code);
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    requires code == \null || \valid(code);
+    ensures code == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==>
+      SQ_WAIT_EVENT_SUBTASK <= *code <= SQ_WAIT_EVENT_CANCELLED;
+*/
+sq_status_t sq_p3_waitable_set_wait_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
+                                                uint32_t *code)
+{
+    return sq_p3_set_take(t, s, ptr, true, true, code);
+}
+
+/*@ requires sq_p3_thread_readable(t);
+    requires code == \null || \valid(code);
+    ensures code == \null ==> \result == SQ_ERR_NULL;
+    ensures sq_p3_code(\result) && sq_p3_trap_kept(t, \result);
+    ensures \result == SQ_OK ==> *code <= SQ_WAIT_EVENT_CANCELLED;
+*/
+sq_status_t sq_p3_waitable_set_poll_cancellable(sq_p3_thread_t *t, uint32_t s, uint32_t ptr,
+                                                uint32_t *code)
+{
+    return sq_p3_set_take(t, s, ptr, false, true, code);
 }
 
 /*@ requires sq_p3_thread_readable(t);
@@ -455,9 +548,9 @@ sq_status_t sq_p3_waitable_join(sq_p3_thread_t *t, uint32_t w, uint32_t s)
         if (ws != NULL) {
             (void)sq_waitable_join(&wt->base, &ws->set, wt->handle);
             wt->set = ws;
-            /* A pending event joins the set's order: one more waiter looks. */
+            /* A pending event joins the set's order. */
             if (sq_p3_waitable_has_event(wt)) {
-                sq_p3_wake_first(&ws->wake);
+                sq_p3_set_raised(ws);
             }
         }
     }

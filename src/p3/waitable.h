@@ -61,6 +61,13 @@ void sq_p3_handle_free(sq_p3_instance_t *inst, uint32_t index);
  *  code that runs the kernel, or any code before sq_kernel_run). */
 sq_status_t sq_p3_block_check(void);
 
+/** Wait on `q`, joined under the lock held under `key` (the outermost
+ *  one) in the critical section that found nothing to take, so no
+ *  wake-up is lost; returns with the lock held again, under the key it
+ *  returns, once woken (or suspended: look again). Not from an
+ *  interrupt. */
+sq_irq_key_t sq_p3_block_on(sq_wait_queue_t *q, sq_irq_key_t key);
+
 /** Block the calling kernel thread until `w` has an event, as its
  *  synchronous waiter (WS02: join and cancel trap meanwhile), or until
  *  w's instance traps (the caller then looks at the instance). Called
@@ -83,8 +90,9 @@ void sq_p3_move_done(sq_p3_channel_t *ch);
 
 /** Wake every thread blocked in a built-in of `inst` (waiting on one of
  *  its sets, or as the synchronous waiter of one of its ends): `inst` has
- *  trapped, and each returns SQ_ERR_TRAP. O(the runtime's sets and
- *  channels). Under the lock. */
+ *  trapped, and each returns SQ_ERR_TRAP; its waiting calls and callback
+ *  tasks end (sq_p3_tasks_stop). O(the runtime's sets, channels and
+ *  tasks). Under the lock. */
 void sq_p3_stop_blocked(sq_p3_instance_t *inst);
 
 /** End a built-in's critical section under `key` with status `st`: after
@@ -101,5 +109,38 @@ sq_status_t sq_p3_settle(const sq_p3_thread_t *t, sq_status_t st);
  *  order): the result word it carries now, and `e` back to idle, or to
  *  done (ST04; stream.c). */
 uint32_t sq_p3_end_deliver(sq_p3_end_t *e);
+
+/** For the callback loop, before it decides in one critical section
+ *  whether to take an event of set `ws`: wait (if `block`) until no move
+ *  is in flight on the channel of its oldest event, the lock held under
+ *  *key released meanwhile, as wait and poll do. SQ_OK; SQ_ERR_AGAIN (a
+ *  move is in flight and not `block`); SQ_ERR_TRAP (ws's owner trapped
+ *  meanwhile). `block` only in a kernel thread that may block. */
+sq_status_t sq_p3_wset_settle(sq_p3_wset_t *ws, bool block, sq_irq_key_t *key);
+
+/** Take the oldest event of set `ws`, settled in this critical section,
+ *  into `*ev` and deliver it (its payload computed now): what wait and
+ *  poll do, for the callback loop. NONE when nothing is pending. */
+void sq_p3_wset_take(sq_p3_wset_t *ws, sq_wait_event_t *ev);
+
+/** Deliver the pending SUBTASK event of subtask `w`: its state now, and
+ *  a resolved state marks the resolution delivered (task.c). */
+uint32_t sq_p3_subtask_deliver(sq_p3_waitable_t *w);
+
+/** Set `ws`, on which callback tasks are parked, has a new pending
+ *  event: the first parked task is made ready in the loop (task.c). */
+void sq_p3_loop_set_event(sq_p3_wset_t *ws);
+
+/** A cancellable wait or poll of guest thread `t` on set `ws` looks for a
+ *  cancellation of t's task (task.c): true when a pending one is
+ *  delivered now (once, CP04). Until called again with `ws` NULL (the
+ *  wait is over), a cancellation requested meanwhile wakes the waiters of
+ *  `ws`. A thread that is no task's never has one. */
+bool sq_p3_cancel_point(const sq_p3_thread_t *t, sq_p3_wset_t *ws);
+
+/** `inst` has trapped: its calls waiting to enter and its callback tasks
+ *  waiting in the loop end there, unresolved, and a sync caller waiting
+ *  on one of them is woken (task.c). Under the lock. */
+void sq_p3_tasks_stop(sq_p3_instance_t *inst);
 
 #endif /* SQUALL_SRC_P3_WAITABLE_H */

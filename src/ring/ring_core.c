@@ -272,6 +272,7 @@ sq_status_t sq_ring_core_write_short(struct sq_ring_core *r, const char *src,
         return sq_ring_core_write(r, src, n, moved);
     }
     /* The byte view, as in sq_ring_core_write, here without a wrap. */
+    //@ assert slot + count <= r->capacity;
     //@ assert (slot + count) * unit <= r->capacity * unit;
     /*@ assert slot == sq_ring_pos(r, r->tail) + used ||
                slot == sq_ring_pos(r, r->tail) + used - r->capacity; */
@@ -334,6 +335,7 @@ sq_status_t sq_ring_core_read_short(struct sq_ring_core *r, char *dst, uint32_t 
     if (nbytes > SQ_COPY_INLINE_MAX || count > r->capacity - slot) {
         return sq_ring_core_read(r, dst, n, moved, true);
     }
+    //@ assert slot + count <= r->capacity;
     //@ assert (slot + count) * unit <= r->capacity * unit;
     /* The units read do not wrap: their bytes are the slots'. */
     /*@ assert s_source: \forall integer k; 0 <= k < nbytes ==>

@@ -245,7 +245,8 @@ bool sq_gate_is_enabled(const sq_gate_t *g)
     assigns sq_kernel.current->queue, sq_kernel.current->ticket,
             sq_kernel.current->state, sq_kernel.current->wait_result,
             sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_gate_ok(g) && sq_gate_nlw(g);
     ensures g->flag == \old(g->flag) && g->counter == \old(g->counter);

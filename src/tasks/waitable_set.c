@@ -781,7 +781,8 @@ sq_status_t sq_waitable_set_poll(sq_waitable_set_t *s, sq_wait_event_t *ev)
             sq_kernel.current->queue, sq_kernel.current->ticket,
             sq_kernel.current->state, sq_kernel.current->wait_result,
             sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures sq_waitable_set_ok(s);
     ensures NLW03: \result == SQ_WAITING ==> sq_waitable_set_nlw(s);

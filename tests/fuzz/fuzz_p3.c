@@ -480,8 +480,10 @@ static void check_unchanged(uint32_t traps, const call_t *c)
 static void setup(fz_in_t *in)
 {
     memset(&W, 0, sizeof W);
-    W.rt = (sq_p3_runtime_t){SQ_P3_POOL_OF(W.chans, N_CHAN), SQ_P3_POOL_OF(W.sets, N_SETS),
-                             SQ_P3_POOL_OF(W.errs, N_ERR), W.set_storage, MEMBERS, 0u};
+    W.rt = (sq_p3_runtime_t){.channels = SQ_P3_POOL_OF(W.chans, N_CHAN),
+                             .sets = SQ_P3_POOL_OF(W.sets, N_SETS),
+                             .errors = SQ_P3_POOL_OF(W.errs, N_ERR),
+                             .set_storage = W.set_storage, .set_members = MEMBERS};
     FZ_CHECK(sq_p3_runtime_init(&W.rt) == SQ_OK);
     n_inst = 2 + (int)fz_below(in, 2u);
     ASAN_UNPOISON_MEMORY_REGION(arena, sizeof arena);

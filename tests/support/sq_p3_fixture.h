@@ -73,6 +73,22 @@ static inline void p3_pipe(const sq_p3_type_t *type, bool future, uint32_t *r_in
     SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, type, r, r_in_b), SQ_OK);
 }
 
+/* Store `v` as the little-endian word at `at`. */
+static inline void p3_put_word(uint8_t *at, uint32_t v)
+{
+    at[0] = (uint8_t)v;
+    at[1] = (uint8_t)(v >> 8);
+    at[2] = (uint8_t)(v >> 16);
+    at[3] = (uint8_t)(v >> 24);
+}
+
+/* A check inside guest code that returns a value: the target's checks
+ * return from the function they fail in, which must be void. */
+static inline void p3_expect_eq(uint32_t got, uint32_t want)
+{
+    SQ_CHECK_EQ(got, want);
+}
+
 /* The little-endian word at `at`. */
 static inline uint32_t p3_word(const uint8_t *at)
 {
