@@ -303,7 +303,11 @@ cat <<'MID'
   assume (sq_mem_slab_apart) that the slab object and its bookkeeping
   overlap no thread control block the kernel's table points at, as the
   port's stack writes assume of stacks; and sq_mem_slab_alloc that the
-  caller's result pointer overlaps none either.
+  caller's result pointer overlaps none either. The slab's size in bytes
+  is the logic function `sq_slab_bytes` whose one axiom is its definition
+  (`n * z`): a definition, so it adds nothing that could be false; it is
+  declared that way because CVC4 does not see two equal products as equal
+  across a write (hand-over), which it does for a function's applications.
 - The port functions (src/kernel/port.h) are assumed to meet their contracts
   (`assigns \nothing` for lock, unlock, switch request, in-ISR, idle, stop
   and the soft interrupt; the context words for prepare and start). These

@@ -20,9 +20,18 @@
 #include "port.h"
 #include "sched.h"
 
-/*@ predicate sq_slab_geom(sq_mem_slab_t *s) =
+/*@ // The buffer's size in bytes. Declared, with its definition as an
+    // axiom, so that the provers see the sizes of two states of a slab as
+    // equal by congruence; as a product (nonlinear) CVC4 does not, across a
+    // write between the states (sq_mem_slab_free_locked's hand-over).
+    axiomatic SqSlabBytes {
+      logic integer sq_slab_bytes(integer n, integer z);
+      axiom sq_slab_bytes_def: \forall integer n, z; sq_slab_bytes(n, z) == n * z;
+    }
+
+    predicate sq_slab_geom(sq_mem_slab_t *s) =
       0 < s->num_blocks <= SQ_MEM_SLAB_MAX_BLOCKS && 0 < s->block_size &&
-      s->num_blocks * s->block_size <= 0xffffffff;
+      sq_slab_bytes(s->num_blocks, s->block_size) <= 0xffffffff;
 
     predicate sq_slab_perm(sq_mem_slab_t *s) =
       s->top <= s->fresh <= s->num_blocks &&
@@ -126,6 +135,14 @@ sq_status_t sq_mem_slab_init(sq_mem_slab_t *s, void *buffer, uint32_t block_size
     /* Blocks handed out, or promised to waiters, would be handed out again. */
     if (!sq_queue_has_waiters(&s->waiters) &&
         (s->magic != SQ_MEM_SLAB_MAGIC || s->top == s->fresh)) {
+        /*@ assert init_apart: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+                   0 <= j < sq_kernel.thread_count && i != j ==>
+                   sq_kernel.threads[i] != sq_kernel.threads[j] &&
+                   \separated(sq_kernel.threads[i], sq_kernel.threads[j]); */
+        /*@ assert init_pre: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+                   0 <= j < sq_kernel.thread_count && i != j &&
+                   sq_kernel.threads[i]->queue != \null && sq_kernel.threads[j]->queue != \null ==>
+                   sq_kernel.threads[i]->ticket != sq_kernel.threads[j]->ticket; */
         s->buffer = buffer;
         s->order = meta;
         s->where = meta + num_blocks;
@@ -134,22 +151,19 @@ sq_status_t sq_mem_slab_init(sq_mem_slab_t *s, void *buffer, uint32_t block_size
         s->top = 0u;
         s->fresh = 0u;
         s->magic = SQ_MEM_SLAB_MAGIC;
-        /* The writes above are outside every thread (sq_mem_slab_apart). */
-        /*@ assert \forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==>
-                   sq_kernel.threads[i]->queue == \at(sq_kernel.threads[i]->queue, Pre); */
-        /* The kernel invariant conjunct by conjunct: the prover does not
-         * carry it across the pointer writes in one step. */
+        /* The writes above are outside every thread (sq_mem_slab_apart).
+         * The kernel invariant is restated step by step from its state at
+         * entry: the provers do not carry it across the writes in one. */
+        /*@ assert init_kept: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+                   sq_kernel.threads[i]->queue == \at(sq_kernel.threads[i]->queue, Pre) &&
+                   sq_kernel.threads[i]->ticket == \at(sq_kernel.threads[i]->ticket, Pre); */
         /*@ assert \forall integer i; 0 <= i < sq_kernel.thread_count ==>
                    sq_thread_inv(sq_kernel.threads[i]); */
-        /*@ assert \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
-                   0 <= j < sq_kernel.thread_count && i != j ==>
-                   sq_kernel.threads[i] != sq_kernel.threads[j] &&
-                   \separated(sq_kernel.threads[i], sq_kernel.threads[j]) &&
-                   \at(sq_kernel.threads[i]->ticket, Pre) == sq_kernel.threads[i]->ticket &&
-                   (\at(sq_kernel.threads[i]->queue, Pre) != \null &&
-                    \at(sq_kernel.threads[j]->queue, Pre) != \null ==>
-                    \at(sq_kernel.threads[i]->ticket, Pre) != \at(sq_kernel.threads[j]->ticket, Pre)); */
-        /*@ assert \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+        /*@ assert init_tickets: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+                   0 <= j < sq_kernel.thread_count && i != j &&
+                   sq_kernel.threads[i]->queue != \null && sq_kernel.threads[j]->queue != \null ==>
+                   sq_kernel.threads[i]->ticket != sq_kernel.threads[j]->ticket; */
+        /*@ assert init_distinct: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
                    0 <= j < sq_kernel.thread_count && i != j ==>
                    sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
         /*@ assert sq_kernel_ok; */
@@ -261,6 +275,45 @@ static sq_status_t sq_mem_slab_alloc_locked(sq_mem_slab_t *s, sq_timeout_t timeo
     return SQ_OK;
 }
 
+/* Store the address of the block at byte `offset` for the caller. A function of its own so that
+ * the kernel invariants are carried across this one pointer write from the
+ * state just before it, in a small context: after sq_mem_slab_alloc's
+ * calls the provers did not manage it. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(s) && \valid(block);
+    requires sq_mem_slab_ok(s) && sq_mem_slab_nlw(s);
+    requires \separated(block, s) &&
+      (s->magic == SQ_MEM_SLAB_MAGIC ==>
+         \separated(block, s->order + (0 .. s->num_blocks - 1), s->where + (0 .. s->num_blocks - 1)));
+    requires \forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==>
+      \separated(block, sq_kernel.threads[i]);
+    assigns *block;
+    ensures *block == (uint8_t *)s->buffer + offset;
+    ensures sq_kernel_ok && sq_timeouts_ok && sq_mem_slab_ok(s) && sq_mem_slab_nlw(s);
+*/
+static void sq_mem_slab_give(sq_mem_slab_t *s, void **block, uint32_t offset)
+{
+    /*@ assert give_apart: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+               0 <= j < sq_kernel.thread_count && i != j ==>
+               sq_kernel.threads[i] != sq_kernel.threads[j] &&
+               \separated(sq_kernel.threads[i], sq_kernel.threads[j]); */
+    /*@ assert give_pre: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+               0 <= j < sq_kernel.thread_count && i != j &&
+               sq_kernel.threads[i]->queue != \null && sq_kernel.threads[j]->queue != \null ==>
+               sq_kernel.threads[i]->ticket != sq_kernel.threads[j]->ticket; */
+    *block = (uint8_t *)s->buffer + offset;
+    /*@ assert give_kept: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+               sq_kernel.threads[i]->queue == \at(sq_kernel.threads[i]->queue, Pre); */
+    /*@ assert \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+               sq_thread_inv(sq_kernel.threads[i]); */
+    /*@ assert give_tickets: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+               0 <= j < sq_kernel.thread_count && i != j &&
+               sq_kernel.threads[i]->queue != \null && sq_kernel.threads[j]->queue != \null ==>
+               sq_kernel.threads[i]->ticket != sq_kernel.threads[j]->ticket; */
+    /*@ assert give_distinct: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+               0 <= j < sq_kernel.thread_count && i != j ==>
+               sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
+}
+
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires s == \null || (\valid(s) && sq_mem_slab_ok(s) && sq_mem_slab_nlw(s) &&
                              sq_mem_slab_apart(s) && &s->waiters != &sq_ready_queue);
@@ -294,13 +347,7 @@ sq_status_t sq_mem_slab_alloc(sq_mem_slab_t *s, void **block, sq_timeout_t timeo
         offset = sq_sched_current()->wait_value;
     }
     if (st == SQ_OK) {
-        *block = (uint8_t *)s->buffer + offset;
-        /*@ assert \forall integer i; 0 <= i < sq_kernel.thread_count ==>
-                   sq_thread_inv(sq_kernel.threads[i]); */
-        /*@ assert \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
-                   0 <= j < sq_kernel.thread_count && i != j ==>
-                   sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
-        /*@ assert sq_kernel_ok; */
+        sq_mem_slab_give(s, block, offset);
     }
     return st;
 }
@@ -416,12 +463,25 @@ static sq_status_t sq_mem_slab_free_locked(sq_mem_slab_t *s, uint32_t b)
     int32_t w = sq_queue_wake_first(&s->waiters, SQ_OK);
     /*@ assert sq_mem_slab_ok(s) && sq_slab_used(s, b) && sq_mem_slab_apart(s); */
     if (w > 0) {
-        /*@ assert \separated(sq_kernel.threads[w], s); */
+        /* The slab's fields as they were at entry, restated across the
+         * write part by part (its arrays are 16-bit, the write is not): the
+         * provers do not carry sq_mem_slab_ok across it in one step. */
+        /*@ assert hand_apart: \separated(&sq_kernel.threads[w]->wait_value, s) &&
+                   \separated(&sq_kernel.threads[w]->wait_value, s->order + (0 .. s->num_blocks - 1)) &&
+                   \separated(&sq_kernel.threads[w]->wait_value, s->where + (0 .. s->num_blocks - 1)); */
+        /*@ assert hand_geom0: sq_slab_geom(s); */
         sq_kernel.threads[w]->wait_value = offset;
-        /*@ assert s->magic == \at(s->magic, Pre) && s->top == \at(s->top, Pre) &&
+        /*@ assert hand_fields: s->magic == \at(s->magic, Pre) && s->top == \at(s->top, Pre) &&
                    s->fresh == \at(s->fresh, Pre) && s->num_blocks == \at(s->num_blocks, Pre) &&
-                   s->block_size == \at(s->block_size, Pre); */
-        /*@ assert sq_mem_slab_ok(s); */
+                   s->block_size == \at(s->block_size, Pre) &&
+                   s->order == \at(s->order, Pre) && s->where == \at(s->where, Pre); */
+        /*@ assert hand_geom: s->magic == SQ_MEM_SLAB_MAGIC && sq_slab_geom(s); */
+        /*@ assert hand_valid: \valid(s->order + (0 .. s->num_blocks - 1)) &&
+                   \valid(s->where + (0 .. s->num_blocks - 1)); */
+        /*@ assert hand_sep: \separated(s->order + (0 .. s->num_blocks - 1),
+                             s->where + (0 .. s->num_blocks - 1), s); */
+        /*@ assert hand_perm: sq_slab_perm(s); */
+        /*@ assert hand_ok: sq_mem_slab_ok(s); */
         /*@ assert \let k = (integer)w; 0 < k < sq_kernel.thread_count &&
                    \at(sq_kernel.threads[k]->queue, Pre) == &s->waiters &&
                    sq_kernel.threads[w]->state == SQ_THREAD_READY &&
