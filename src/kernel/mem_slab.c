@@ -276,10 +276,10 @@ static sq_status_t sq_mem_slab_alloc_locked(sq_mem_slab_t *s, sq_timeout_t timeo
     return SQ_OK;
 }
 
-/* Store the address of the block at byte `offset` for the caller. A function of its own so that
- * the kernel invariants are carried across this one pointer write from the
- * state just before it, in a small context: after sq_mem_slab_alloc's
- * calls the provers did not manage it. */
+/* Store the address of the block at byte `offset` for the caller. A
+ * function of its own so that the kernel invariants are carried across this
+ * one pointer write from the state just before it, in a small context:
+ * after sq_mem_slab_alloc's calls the provers did not manage it. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok && \valid(s) && \valid(block);
     requires sq_mem_slab_ok(s) && sq_mem_slab_nlw(s);
     requires \separated(block, s) &&
