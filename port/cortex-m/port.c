@@ -135,12 +135,12 @@
 #define SQ_PORT_TICKLESS 0
 #endif
 
-/** Tickless idle: SysTick counts the port cannot see while it stops the
- *  counter to put it back on the tick grid (from the stop to the restart
- *  in port_systick_stop/port_systick_restart), added back at each restart.
- *  0 by default: on the QEMU boards the window is a fraction of a count
- *  (about 40 instructions per count); on a real core it is roughly the
- *  cycles of those dozen instructions. */
+/** Tickless idle: SysTick counts lost while the port stops the counter to
+ *  put it back on the tick grid (from the stop in port_systick_stop to the
+ *  enable in port_systick_restart, some 75 instructions), added back at
+ *  each restart. 0 by default: about 2 counts on the QEMU boards (40
+ *  instructions per count), on the order of 100 on a real core at the
+ *  core clock; docs/PORTING.md says how to measure it. */
 #ifndef SQ_PORT_TICKLESS_STOPPED
 #define SQ_PORT_TICKLESS_STOPPED 0u
 #endif
