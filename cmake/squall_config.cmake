@@ -76,6 +76,10 @@ if(SQUALL_PORT STREQUAL "cortex-m")
         "Encoded MPU views kept, at least 1 (default 4)")
     squall_config(SQUALL_PORT_SOFT_IRQ SQ_PORT_SOFT_IRQ "${squall_number}"
         "External interrupt line of the soft interrupt; the vector table names SquallSoft_IRQHandler at 16 + it (default 31)")
+    squall_config(SQUALL_PORT_TICKLESS SQ_PORT_TICKLESS "^[01]$"
+        "1: stop the tick while every thread waits (tickless idle, docs/PORTING.md; default 0)")
+    squall_config(SQUALL_PORT_TICKLESS_STOPPED SQ_PORT_TICKLESS_STOPPED "${squall_number}"
+        "Tickless idle: SysTick counts lost per stop of the counter, added back at each restart (default 0)")
 elseif(SQUALL_PORT STREQUAL "host")
     squall_config(SQUALL_PORT_HOST_SIGNAL SQ_PORT_HOST_SIGNAL "^([0-9]+|SIG[A-Z0-9+]+)$"
         "Signal that preempts the host port's threads (default SIGUSR1)")

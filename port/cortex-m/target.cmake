@@ -42,12 +42,58 @@ endfunction()
 
 file(GLOB SQUALL_TARGET_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_*.c)
 list(APPEND SQUALL_TARGET_TESTS ${SQUALL_BOARD_TESTS})
+# test_tickless runs under -icount (below).
+list(REMOVE_ITEM SQUALL_TARGET_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_tickless.c)
 foreach(src ${SQUALL_TARGET_TESTS})
     get_filename_component(name ${src} NAME_WE)
     squall_target_image(${name} ${src})
     target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET)
     target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
 endforeach()
+# Tickless idle (SQ_PORT_TICKLESS, docs/PORTING.md). tests/test_tickless.c
+# runs under -icount with sleep=off, so that a WFI lets virtual time jump
+# to the next timer and its 10-second sleeps take well under a second:
+# as `test_tickless` with this build's port (ticking unless
+# SQUALL_PORT_TICKLESS), and as `tickless_*` with the port compiled
+# tickless (an object that takes the place of libsquall's port.c.obj: it
+# defines every symbol that one does), as are the tick-driven suites.
+function(squall_icount_test name)
+    squall_target_image(${name} ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_tickless.c NO_TEST)
+    target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET ${ARGN})
+    target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
+    add_test(NAME ${name}
+        COMMAND qemu-system-arm -M ${SQUALL_QEMU_MACHINE} -nographic -monitor none -serial none
+                -semihosting-config enable=on,target=native -icount shift=0,sleep=off
+                -kernel $<TARGET_FILE:${name}.elf>)
+    set_tests_properties(${name} PROPERTIES TIMEOUT 300
+        FAIL_REGULAR_EXPRESSION "FAIL|[1-9][0-9]* failed")
+endfunction()
+# MPS2 boards only: the test's reference clock is a CMSDK timer, which a
+# board of its own (SQUALL_BOARD) does not have.
+if(NOT SQUALL_BOARD)
+    if(SQUALL_PORT_TICKLESS)
+        squall_icount_test(test_tickless SQ_TEST_TICKLESS)
+    else()
+        squall_icount_test(test_tickless)
+        add_library(squall_port_tickless OBJECT ${SQUALL_PORT_DIR}/port.c)
+        target_include_directories(squall_port_tickless PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
+            $<TARGET_PROPERTY:squall,INCLUDE_DIRECTORIES>)
+        target_compile_definitions(squall_port_tickless PRIVATE SQ_PORT_TICKLESS=1
+            $<TARGET_PROPERTY:squall,COMPILE_DEFINITIONS>)
+        set_target_properties(squall_port_tickless PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON
+            C_EXTENSIONS OFF)
+        target_compile_options(squall_port_tickless PRIVATE -Wall -Wextra -Werror -pedantic)
+        squall_icount_test(tickless_idle SQ_TEST_TICKLESS)
+        target_link_libraries(tickless_idle.elf PRIVATE squall_port_tickless)
+        foreach(suite kernel timeout tick)
+            squall_target_image(tickless_${suite} ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_${suite}.c)
+            target_compile_definitions(tickless_${suite}.elf PRIVATE SQ_TEST_TARGET)
+            target_include_directories(tickless_${suite}.elf PRIVATE
+                ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
+            target_link_libraries(tickless_${suite}.elf PRIVATE squall_port_tickless)
+        endforeach()
+    endif()
+endif()
 # The port's default fault hook: test_fault.c without a hook of its own.
 # The report goes to the console and the board stops (a failed exit, which
 # a pass expression makes CTest ignore): the first line must name the

@@ -59,7 +59,8 @@ void sq_port_console(const char *text, size_t len);
  * core clock, which reprograms a running SysTick at once (the tick in
  * progress starts over).
  * SQ_ERR_RANGE if `hz` / SQ_CONFIG_TICK_HZ is not between 2 and 2^24 (the
- * 24-bit reload); then nothing changed.
+ * 24-bit reload; with tickless idle, 34 and 2^23: a tick must hold the
+ * restart margin twice and a period two ticks); then nothing changed.
  */
 sq_status_t sq_port_set_cpu_hz(uint32_t hz);
 
