@@ -2,6 +2,7 @@
 # are the two entry points; the rest are their parts.
 .PHONY: all deps build demo test test-clang asan tsan fuzz fuzz-build fuzz-check prove prove-all \
         prove-replay spin coq ledger target target-m3 target-m33 target-m4f target-m7 target-m33f \
+        target-netduino \
         bench check clean ffi-header
 
 SHELL := /bin/bash
@@ -11,10 +12,11 @@ BUILD := build
 # Debian packages the targets below use; `make deps` installs what is missing
 # (as root), so a fresh machine needs nothing else.
 # (libclang-rt-dev: clang's sanitizer and libFuzzer runtimes; lld and wabt:
-# the wasm guests, compiled by clang --target=wasm32 and translated by wasm2c.)
+# the wasm guests, compiled by clang --target=wasm32 and translated by wasm2c;
+# pkgconf: package-check's pkg-config consumer.)
 PACKAGES := cmake gcc clang lld libclang-rt-dev libcmocka-dev frama-c-base why3 z3 cvc4 \
             coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
-            qemu-system-arm valgrind binutils-arm-none-eabi python3 wabt
+            qemu-system-arm valgrind binutils-arm-none-eabi python3 wabt pkgconf
 
 all: build
 
@@ -74,7 +76,8 @@ asan:
 # the interrupt thread and preemption signals really running concurrently).
 TSAN_SUITES := test_kernel test_gate test_callback_table test_waitable_set test_poll \
                test_mem_domain test_shared_stream test_isolation test_p3_stream test_p3_waitable \
-               test_p3_conformance test_p3_rfc46 test_p3_host_stream host_p3_move
+               test_p3_conformance test_p3_rfc46 test_p3_host_stream host_p3_move test_irq \
+               test_mem_slab
 tsan:
 	CC=clang cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_C_FLAGS="-fsanitize=thread" >/dev/null
@@ -97,6 +100,14 @@ fuzz: deps fuzz-build
 	tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 fuzz-check: fuzz-build
 	tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_CHECK_SECONDS)
+
+# squall as a project takes it: cmake --install, then a program built with
+# find_package and with pkg-config, and with add_subdirectory on the host
+# and for the Cortex-M33 under QEMU, checking that the configuration (tick
+# rate, thread limit, the board's core clock) reached it and the library.
+.PHONY: package-check
+package-check: deps
+	JOBS=$(JOBS) tests/package/check.sh $(BUILD)/package
 
 # WP with the committed prover-result cache (proofs/wp/cache.txt): goals
 # whose result is cached are not proven again. `prove` (after a change to a
@@ -125,8 +136,9 @@ ledger:
 	proofs/ledger.sh > docs/VERIFICATION.md
 
 # Every test image on each core: the soft-float M3 and M33, and the
-# hard-float M4F, M7 and M33 with its FPU (FP context per thread).
-target: target-m3 target-m33 target-m4f target-m7 target-m33f
+# hard-float M4F, M7 and M33 with its FPU (FP context per thread); then on
+# a board of its own, the netduinoplus2.
+target: target-m3 target-m33 target-m4f target-m7 target-m33f target-netduino
 target-m3: deps
 	port/cortex-m/run-tests.sh m3
 target-m33: deps
@@ -137,6 +149,10 @@ target-m7: deps
 	port/cortex-m/run-tests.sh m7
 target-m33f: deps
 	port/cortex-m/run-tests.sh m33f
+# A real board's port under QEMU: the Netduino Plus 2 (STM32F405, M4F),
+# with its own start-up, clock and USART console (docs/PORTING.md).
+target-netduino: deps
+	port/cortex-m/run-tests.sh netduino
 
 bench: deps
 	bench/run.sh
@@ -146,7 +162,7 @@ bench: deps
 # (proofs/ledger-compare.sh: exact but for prover timing among the goals
 # known-unproven.txt accepts).
 CHECK_STEPS := test test-clang asan tsan fuzz-check demo prove-replay spin coq target-m3 target-m33 \
-               target-m4f target-m7 target-m33f
+               target-m4f target-m7 target-m33f target-netduino package-check
 check: deps
 	@mkdir -p $(BUILD)/check; rm -f $(BUILD)/check/*; check_start=$$(date +%s); \
 	for s in $(CHECK_STEPS); do \
@@ -164,7 +180,7 @@ check: deps
 	while read s r t; do printf '  %-12s %-6s %s\n' $$s $$r $$t; done < $(BUILD)/check/summary; \
 	printf '  %-12s %-6s %s\n' total "" $$(( $$(date +%s) - check_start )); \
 	grep -hE '^(properties:|prover results)' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
-	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-m*.log | sed 's/^/  /'; \
+	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-*.log | sed 's/^/  /'; \
 	sed 's/^/  /' $(BUILD)/fuzz/summary.txt 2>/dev/null; \
 	! grep -q FAIL $(BUILD)/check/summary
 

@@ -112,6 +112,13 @@ the run took from the cache and how many it computed.
 | TM07 | period > 0: each expiry re-arms it one period after the deadline that fired |
 | TM08 | the status saturates at UINT32_MAX instead of wrapping |
 | SN01 | sq_status_str gives a string for every value (never NULL) |
+| SL01 | a slab block is never handed out twice: alloc hands out a block that was free and makes it allocated, free makes the block free; no other block changes |
+| SL02 | a free of a pointer outside the slab's buffer, not at a block's start (SQ_ERR_INVALID), or of a block already free (SQ_ERR_NOT_CLAIMED) is refused and changes nothing; the block index is exactly (addr - base) / size when accepted |
+| SL03 | slab counts: the blocks allocated are exactly fresh - top (num_used, num_free); alloc adds one, free without waiters removes one; an alloc is refused or waits only when every block is allocated; the permutation bookkeeping holds after every call |
+| SL04 | a slab waiter joins behind every queued thread, and a free with waiters hands its block (its offset) to the first waiter by priority, then arrival; the block stays allocated |
+| SL05 | no slab arithmetic overflows (every unsigned-overflow guard proven) |
+| SL06 | the slab's high-water mark (sq_mem_slab_max_used) is at least the blocks allocated now, falls only at init, and grows only by an alloc that leaves every touched block allocated |
+| NLW04 | no lost wake-up (memory slab): whenever the lock is free, a waiter implies every block is allocated |
 | PL01 | a poll event starts not-ready |
 | PL02 | a poll event's state changes only in sq_poll |
 | PL03 | "semaphore available" is ready iff the semaphore's count > 0 |
@@ -277,8 +284,8 @@ cat <<'MID'
   ring as it was when the claim was made; a claim changes neither index, so
   the stored bytes it speaks of are the ones still stored.
 
-- Kernel (sched.c, timeout.c, thread.c, sem.c, event.c, timer.c, irq.c):
-  WP proves
+- Kernel (sched.c, timeout.c, thread.c, sem.c, event.c, timer.c,
+  mem_slab.c, irq.c): WP proves
   each call's critical section as sequential code. Every kernel function
   requires and ensures the kernel invariants `sq_kernel_ok` and
   `sq_timeouts_ok` (src/kernel/sched.h); `sq_kernel_init`'s reset
@@ -286,6 +293,22 @@ cat <<'MID'
   (proven). That they also hold across interleavings (an interrupt between
   two calls, a thread switched out inside a wait) is the SPIN model's part
   (proofs/spin/kernel_wakeup.pml) and the kernel suite's, under TSan too.
+  The memory slab's blocking follows the semaphore's protocol (test and
+  join in one critical section, hand-over by the waker); the SPIN model
+  does not model the slab itself: tests/test_mem_slab.c runs its waits,
+  hand-overs, timeouts and interrupt calls. A woken slab waiter takes
+  the block offset its waker wrote in its control block (SL04); WP sees
+  that read after the unlock as an unknown value, so the waiter's pointer
+  arithmetic is proven free of overflow (an offset below 2^32 added to the
+  buffer) but not to be the handed block's start. The slab's contracts
+  assume (sq_mem_slab_apart) that the slab object and its bookkeeping
+  overlap no thread control block the kernel's table points at, as the
+  port's stack writes assume of stacks; and sq_mem_slab_alloc that the
+  caller's result pointer overlaps none either. The slab's size in bytes
+  is the logic function `sq_slab_bytes` whose one axiom is its definition
+  (`n * z`): a definition, so it adds nothing that could be false; it is
+  declared that way because CVC4 does not see two equal products as equal
+  across a write (hand-over), which it does for a function's applications.
 - The port functions (src/kernel/port.h) are assumed to meet their contracts
   (`assigns \nothing` for lock, unlock, switch request, in-ISR, idle, stop
   and the soft interrupt; the context words for prepare and start). These

@@ -171,12 +171,10 @@ static void drop_subtask_drop_before_return(void **state)
  * $C.f (async, callback-lifted, result u32) WAITs on $ws, a set made by
  * $C's start function and empty; its callback must see (TASK_CANCELLED,
  * 0, 0), calls task.cancel and EXITs. $D.run calls f with retp 4 holding
- * 0xbad0bad0: STARTED; subtask.cancel async resolves it at once here
- * (the .wast accepts that or BLOCKED and a SUBTASK event): 4,
- * CANCELLED_BEFORE_RETURNED; retp untouched; subtask.drop. The second
- * half ($C.g, an async lift without callback: stackful, taking a future)
- * is left out: a future handle in a call's parameters is not lifted yet
- * (stackful lifts themselves run: see the cancellable tests). */
+ * 0xbad0bad0: STARTED; subtask.cancel async resolves it at once, the
+ * callback running inside it: 4, CANCELLED_BEFORE_RETURNED; retp
+ * untouched; subtask.drop. The second half ($C.g) is cancel_subtask_run_g
+ * below. */
 static uint32_t c_ws;
 
 static uint32_t c_f(void *ctx, sq_p3_task_t *task, uint32_t args)
@@ -221,6 +219,93 @@ static void cancel_subtask_run_f(void **state)
     SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
     SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+}
+
+/* ---- cancel-subtask.wast, $D.run's second half -----------------------
+ * $C.g (async-typed, future parameter, result u32) reads the future (no
+ * element type) async: BLOCKED; joins it to $ws and waits on $ws, not
+ * cancellably: FUTURE_READ (4); then returns 42. The .wast lifts g sync
+ * (no `async` option); a sync lift's core function runs on the caller's
+ * kernel thread in squall, where that wait would block $D itself, which
+ * is to write the future (docs/P3.md, "Conformance"), so g is stackful
+ * here (a worker of $D's priority), returning 42 through task.return; and
+ * the future's readable end is moved into $C by the embedder before the
+ * call (squall's calls do not lift handles yet), as in cancellable. $D
+ * (a kernel thread): retp1 4 and retp2 8 hold 0xbad0bad0; the call:
+ * STARTED; subtask.cancel async: BLOCKED (-1: g never reaches a
+ * cancellable point); future.write: COMPLETED (0); a wait on a new set
+ * with the subtask: SUBTASK, (subtask, RETURNED) at retp2; 42 at retp1. */
+static uint32_t c_g(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    (void)ctx;
+    sq_p3_thread_t *t = sq_p3_task_thread(task);
+    uint32_t futr = p3_word(mem_b + args);
+    uint32_t ret = 0u;
+    uint32_t code = 0u;
+    p3_expect_eq(sq_p3_future_read(t, &t_unit, futr, 0xdeadbeefu, true, &ret), SQ_OK);
+    p3_expect_eq(ret, SQ_P3_BLOCKED);
+    p3_expect_eq(sq_p3_waitable_join(t, futr, c_ws), SQ_OK);
+    p3_expect_eq(sq_p3_waitable_set_wait(t, c_ws, 0u, &code), SQ_OK);
+    p3_expect_eq(code, SQ_P3_EVENT_FUTURE_READ);
+    p3_put_word(mem_b + 16, 42u);
+    p3_expect_eq(sq_p3_task_return(t, &t_u32, 16u), SQ_OK);
+    /* The .wast leaves the end; given back here, to check the pools. */
+    p3_expect_eq(sq_p3_future_drop_readable(t, &t_unit, futr), SQ_OK);
+    return 0u;
+}
+
+static const sq_p3_export_t c_g_export = {&inst_b, SQ_P3_LIFT_STACKFUL, true, &t_u32, &t_u32,
+                                          c_g, NULL, NULL};
+
+static void d_run_g(void *arg)
+{
+    uint32_t r = 0u;
+    uint32_t w = 0u;
+    uint32_t r_b = 0u;
+    uint32_t ret = 0u;
+    uint32_t ws = 0u;
+    uint32_t code = 0u;
+    p3_new(&ta, &t_unit, true, &r, &w);
+    SQ_CHECK_EQ(sq_p3_end_transfer(&ta, &inst_b, &t_unit, r, &r_b), SQ_OK);
+    p3_put_word(mem_a + 16, r_b);
+    p3_put_word(mem_a + 4, 0xbad0bad0u);
+    p3_put_word(mem_a + 8, 0xbad0bad0u);
+    SQ_CHECK_EQ(sq_p3_call(&ta, &c_g_export, 16u, 4u, true, &ret), SQ_OK);
+    SQ_CHECK_EQ(ret & 0xfu, SQ_P3_SUBTASK_STARTED);
+    uint32_t subtask = ret >> 4;
+    SQ_CHECK_EQ(sq_p3_subtask_cancel(&ta, subtask, true, &ret), SQ_OK);
+    SQ_CHECK_EQ(ret, SQ_P3_BLOCKED);
+    SQ_CHECK_EQ(sq_p3_future_write(&ta, &t_unit, w, 0xdeadbeefu, true, &ret), SQ_OK);
+    SQ_CHECK_EQ(ret, SQ_P3_COPY_COMPLETED);
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&ta, &ws), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_join(&ta, subtask, ws), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_wait(&ta, ws, 8u, &code), SQ_OK);
+    SQ_CHECK_EQ(code, SQ_P3_EVENT_SUBTASK);
+    SQ_CHECK_EQ(p3_word(mem_a + 8), subtask);
+    SQ_CHECK_EQ(p3_word(mem_a + 12), SQ_P3_SUBTASK_RETURNED);
+    SQ_CHECK_EQ(p3_word(mem_a + 4), 42u);
+    /* Given back, which the .wast leaves to the end of the run. */
+    SQ_CHECK_EQ(sq_p3_waitable_join(&ta, subtask, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_waitable_set_drop(&ta, ws), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_subtask_drop(&ta, subtask), SQ_OK);
+    SQ_CHECK_EQ(sq_p3_future_drop_writable(&ta, &t_unit, w), SQ_OK);
+    *(uint32_t *)arg = 42u;
+}
+
+static void cancel_subtask_run_g(void **state)
+{
+    (void)state;
+    reset();
+    /* $C's start function. */
+    SQ_CHECK_EQ(sq_p3_waitable_set_new(&tb, &c_ws), SQ_OK);
+    uint32_t result = 0u;
+    SQ_CHECK_EQ(sq_thread_start(&th_guest, d_run_g, &result, 3u, 0u), SQ_OK);
+    SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
+    SQ_CHECK_EQ(result, 42u);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_a), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(sq_p3_instance_trap(&inst_b), SQ_P3_TRAP_NONE);
+    SQ_CHECK_EQ(p3_rt.tasks.used, 0u);
+    SQ_CHECK_EQ(sq_p3_handle_count(&inst_a.handles), 0u);
 }
 
 /* ---- wait-during-callback.wast ----------------------------------------
@@ -598,5 +683,6 @@ static void cancellable_run(void **state)
 }
 
 SQ_TEST_MAIN(SQ_TEST(drop_subtask_drop_after_return), SQ_TEST(drop_subtask_drop_before_return),
-             SQ_TEST(cancel_subtask_run_f), SQ_TEST(wait_during_callback_run),
+             SQ_TEST(cancel_subtask_run_f), SQ_TEST(cancel_subtask_run_g),
+             SQ_TEST(wait_during_callback_run),
              SQ_TEST(sync_barges_in_run), SQ_TEST(cancellable_run))

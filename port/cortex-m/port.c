@@ -71,9 +71,12 @@
 #include <string.h>
 #include <squall/kernel.h>
 #include <squall/mpu.h>
+#include <squall/port_board.h>
 #include <squall/port_fault.h>
+#include <squall/port_idle.h>
 #include <squall/user.h>
 #include "kernel/port.h"
+#include "kernel/sched.h"
 
 /* ---- Configuration --------------------------------------------------- */
 
@@ -85,8 +88,10 @@
 #define SQ_PORT_KERNEL_IRQ_PRIO 0x40
 #endif
 
-/** Core clock feeding SysTick: 25 MHz on QEMU's mps2-an385; the build
- *  sets 20 MHz for mps2-an505 (port/cortex-m/target.cmake). */
+/** Core clock feeding SysTick until the board sets its own at run time
+ *  (sq_port_set_cpu_hz, squall/port_board.h): 25 MHz on QEMU's
+ *  mps2-an385; the build sets 20 MHz for mps2-an505
+ *  (port/cortex-m/target.cmake). */
 #ifndef SQ_PORT_CPU_HZ
 #define SQ_PORT_CPU_HZ 25000000u
 #endif
@@ -116,17 +121,43 @@
 #define SQ_PORT_MPU_VIEWS 4u
 #endif
 
-/** External interrupt line used by sq_port_soft_irq. 31 has no device on
- *  QEMU's mps2-an385 and is a reserved internal line of the an505's IoT Kit;
- *  the vector table (startup.c) must name SquallSoft_IRQHandler at entry
- *  16 + SQ_PORT_SOFT_IRQ. */
-#ifndef SQ_PORT_SOFT_IRQ
-#define SQ_PORT_SOFT_IRQ 31u
+/* SQ_PORT_SOFT_IRQ, the soft interrupt's line: squall/port_board.h. */
+
+/** Tickless idle (docs/PORTING.md): 1 lets the idle thread stop the tick
+ *  while every thread waits, programming SysTick for the next deadline
+ *  and accounting the ticks that passed when anything wakes it. Off by
+ *  default: SysTick then interrupts every tick, as the benchmarks and any
+ *  code reading SysTick's current value as a fine clock expect. */
+#ifndef SQ_PORT_TICKLESS
+#define SQ_PORT_TICKLESS 0
 #endif
 
-#define SYSTICK_RELOAD (SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ - 1u)
-_Static_assert(SYSTICK_RELOAD >= 1u && SYSTICK_RELOAD <= 0xffffffu,
-               "SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ must fit the 24-bit SysTick");
+/** Tickless idle: SysTick counts lost while the port stops the counter to
+ *  put it back on the tick grid (from the stop in port_systick_stop to the
+ *  enable in port_systick_restart, some 75 instructions), added back at
+ *  each restart. 0 by default: about 2 counts on the QEMU boards (40
+ *  instructions per count), on the order of 100 on a real core at the
+ *  core clock; docs/PORTING.md says how to measure it. */
+#ifndef SQ_PORT_TICKLESS_STOPPED
+#define SQ_PORT_TICKLESS_STOPPED 0u
+#endif
+
+/* Core clock cycles per tick: SysTick's reload value plus one, 24 bits. */
+#if SQ_PORT_TICKLESS
+/* Tickless idle: a restart leaves at least this many counts to the next
+ * tick boundary (the reload value stays at least 1), by waiting out a
+ * closer boundary; it must be small beside a tick, and two ticks must fit
+ * one SysTick period. */
+#define PORT_RESTART_MARGIN (SQ_PORT_TICKLESS_STOPPED + 16u)
+#define SYSTICK_PERIOD_MIN (2u * PORT_RESTART_MARGIN + 2u)
+#define SYSTICK_PERIOD_MAX 0x800000u
+#else
+#define SYSTICK_PERIOD_MIN 2u
+#define SYSTICK_PERIOD_MAX 0x1000000u
+#endif
+_Static_assert(SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ >= SYSTICK_PERIOD_MIN &&
+                   SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ <= SYSTICK_PERIOD_MAX,
+               "SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ must fit SysTick (tickless: two ticks, and a tick of 2 margins)");
 _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byte alignment");
 
 #if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
@@ -159,6 +190,7 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define SCB_ICSR REG32(0xe000ed04u)
 #define ICSR_PENDSVSET (1u << 28)
 #define ICSR_PENDSVCLR (1u << 27)
+#define ICSR_PENDSTSET (1u << 26)
 #define ICSR_PENDSTCLR (1u << 25)
 
 /* System handler priorities 12-15: PendSV in bits 23:16, SysTick in 31:24.
@@ -171,6 +203,7 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define SYST_CSR_ENABLE (1u << 0)
 #define SYST_CSR_TICKINT (1u << 1)
 #define SYST_CSR_CLKSOURCE (1u << 2) /* the core clock, not the external reference */
+#define SYST_CSR_COUNTFLAG (1u << 16) /* reached 0 since the last read; cleared by a CVR write */
 
 /* NVIC, one bit (or, for the priorities, one byte) per external line. */
 #define NVIC_ISER(n) REG32(0xe000e100u + 4u * (n))
@@ -274,6 +307,15 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 /* The MSP stack, used by every interrupt once the kernel runs. */
 static uint64_t port_isr_stack[SQ_PORT_ISR_STACK_SIZE / 8u];
 
+/* SysTick expiries since boot (sq_port_tick_interrupts). */
+static uint32_t port_tick_irqs;
+#if SQ_PORT_TICKLESS
+/* Ticks the running SysTick period spans: 1, more while idle sleeps. */
+static uint32_t port_period = 1u;
+/* Ticks that passed before a cut, for the pended SysTick handler. */
+static uint32_t port_owed;
+#endif
+
 /* What the next soft interrupt runs; written under the lock just before the
  * line is pended, read by its handler. */
 static void (*port_soft_handler)(void *arg);
@@ -319,30 +361,14 @@ static uint32_t port_mpu_regions;
 static uint32_t port_mpu_loaded;
 #endif
 
-/* Handlers named by the vector table (startup.c), and the C halves of
- * PendSV, SVCall and the faults. */
-void PendSV_Handler(void);
-void SVC_Handler(void);
-void MemManage_Handler(void);
-void BusFault_Handler(void);
-void UsageFault_Handler(void);
-void SysTick_Handler(void);
-void SquallSoft_IRQHandler(void);
+/* The C halves of PendSV, SVCall and the faults (the handlers the vector
+ * table names: squall/port_board.h). */
 uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return);
 void sq_port_svc(uint32_t exc_return, const struct port_hw_frame *frame);
 void sq_port_memmanage(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
 void sq_port_busfault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
 void sq_port_usagefault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
-void HardFault_Handler(void);
 void sq_port_fault(uint32_t exc_return, uintptr_t psp, uintptr_t msp);
-
-/* The board's loud stop (port/cortex-m/startup.c prints `what` and
- * `value` and ends the QEMU run with a failure): a kernel bug or an
- * unusable core, never a user thread's doing. */
-void sq_port_fatal(const char *what, uintptr_t value) __attribute__((noreturn));
-/* The board's console (semihosting on the QEMU boards): the default fault
- * report goes there. */
-void sq_port_console(const char *text, size_t len);
 
 /* ---- Interrupt lock --------------------------------------------------- */
 
@@ -871,6 +897,55 @@ void sq_port_thread_prepare(sq_thread_t *t)
     t->context[1] = user ? PORT_CTX_USER : 0u;
 }
 
+/* ---- Core clock ------------------------------------------------------ */
+
+/* The clock SysTick counts (sq_port_set_cpu_hz). */
+static uint32_t port_cpu_hz = SQ_PORT_CPU_HZ;
+
+/* Counts per tick (SysTick's reload value plus one), from port_cpu_hz. */
+static uint32_t port_tick_period;
+#if SQ_PORT_TICKLESS
+/* Ticks one SysTick period can hold: 671 at 25 MHz and 1 kHz. */
+static uint32_t port_idle_max_ticks;
+#endif
+
+/* SysTick from port_cpu_hz, counting a whole tick from now. */
+static void port_systick_start(void)
+{
+    port_tick_period = port_cpu_hz / SQ_CONFIG_TICK_HZ;
+#if SQ_PORT_TICKLESS
+    port_idle_max_ticks = 0x1000000u / port_tick_period;
+    port_period = 1u;
+#endif
+    SYST_CSR = 0u;
+    SYST_RVR = port_tick_period - 1u;
+    SYST_CVR = 0u;
+    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+}
+
+sq_status_t sq_port_set_cpu_hz(uint32_t hz)
+{
+    uint32_t period = hz / SQ_CONFIG_TICK_HZ;
+    if (period < SYSTICK_PERIOD_MIN || period > SYSTICK_PERIOD_MAX) {
+        return SQ_ERR_RANGE;
+    }
+    sq_irq_key_t key = sq_port_irq_lock();
+    port_cpu_hz = hz;
+    /* The kernel runs (SysTick on from sq_port_kernel_start to
+     * sq_port_kernel_stop): the new rate from now on. Otherwise the
+     * kernel's start programs it. */
+    if ((SYST_CSR & SYST_CSR_ENABLE) != 0u) {
+        port_systick_start();
+    }
+    sq_port_irq_unlock(key);
+    return SQ_OK;
+}
+
+uint32_t sq_port_cpu_hz(void)
+{
+    return port_cpu_hz;
+}
+
 /* ---- Kernel start and stop -------------------------------------------- */
 
 void sq_port_kernel_start(sq_thread_t *idle)
@@ -924,10 +999,10 @@ void sq_port_kernel_start(sq_thread_t *idle)
     NVIC_IPR(SQ_PORT_SOFT_IRQ / 4u) = ipr | ((uint32_t)SQ_PORT_KERNEL_IRQ_PRIO << ipr_shift);
     NVIC_ISER(SQ_PORT_SOFT_IRQ / 32u) = 1u << (SQ_PORT_SOFT_IRQ % 32u);
 
-    SYST_CSR = 0u;
-    SYST_RVR = SYSTICK_RELOAD;
-    SYST_CVR = 0u;
-    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+#if SQ_PORT_TICKLESS
+    port_owed = 0u;
+#endif
+    port_systick_start();
 
     sq_port_irq_unlock(0u);
 }
@@ -960,33 +1035,205 @@ void sq_port_kernel_stop(void)
                      : "r0", "r1", "r2", "cc", "memory");
 }
 
+/* ---- Idle and tick ------------------------------------------------------ */
+
+#if SQ_PORT_TICKLESS
+
+/*
+ * Tickless idle. SysTick normally wraps every tick (PORT_PERIOD counts);
+ * while the idle thread sleeps, one SysTick period may span up to
+ * PORT_IDLE_MAX_TICKS ticks, ending on the tick grid at the next
+ * deadline. The kernel learns of ticks only from SysTick_Handler
+ * (sq_kernel_tick runs timeout callbacks, which expect interrupt
+ * context):
+ *   - a long period that runs to its end is announced whole by the
+ *     handler of its wrap (port_period ticks); the counter, whose reload
+ *     value is a plain tick again, stays on the grid untouched;
+ *   - an idle thread woken earlier by another interrupt cuts the period
+ *     at the next tick boundary (port_systick_stop, port_systick_restart)
+ *     before that interrupt's handler runs (PRIMASK is held around the
+ *     WFI), and pends SysTick with the ticks that passed (port_owed):
+ *     SysTick is the most urgent kernel interrupt and has the lowest
+ *     exception number, so its handler announces them before any other
+ *     interrupt that may call the kernel.
+ * The counter stops only for a cut and when a sleep starts; the counts it
+ * loses there are SQ_PORT_TICKLESS_STOPPED.
+ */
+/* Counts per tick, and the ticks one 24-bit SysTick period can hold (671
+ * at 25 MHz and 1 kHz): from the core clock (port_systick_start). */
+#define PORT_PERIOD port_tick_period
+#define PORT_IDLE_MAX_TICKS port_idle_max_ticks
+
+/*
+ * Stop SysTick and return the counts to the next tick boundary (at least
+ * PORT_RESTART_MARGIN); add to *passed the ticks of the running period
+ * that have passed (a wrap not yet handled counts the whole period, and
+ * the plain tick the wrap loaded runs from there). A boundary closer than
+ * PORT_RESTART_MARGIN is waited out first. Called with PRIMASK set.
+ */
+static uint32_t port_systick_stop(uint32_t *passed)
+{
+    while (SYST_CVR % PORT_PERIOD < PORT_RESTART_MARGIN) {
+    }
+    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT;
+    uint32_t count = SYST_CVR;
+    uint32_t period = port_period;
+    if ((SYST_CSR & SYST_CSR_COUNTFLAG) != 0u) {
+        /* The reload value was a plain tick at that wrap: every restart
+         * writes it back at once. */
+        *passed += period;
+        period = 1u;
+        port_tick_irqs++;
+    }
+    /* `count` counts to the period's end; the boundaries before it lie
+     * whole ticks apart, the next one `next` counts away. */
+    uint32_t next = count % PORT_PERIOD;
+    uint32_t after = count / PORT_PERIOD;
+    if (next == 0u) {
+        next = PORT_PERIOD; /* a boundary right now has passed */
+        after = after != 0u ? after - 1u : 0u;
+    }
+    if (after > period - 1u) {
+        after = period - 1u; /* the boundary a stall counted early, below */
+    }
+    *passed += period - 1u - after;
+    if (next < PORT_RESTART_MARGIN) {
+        /* Stalled past the wait (an NMI, a debugger, QEMU without
+         * -icount): the boundary a few counts away is counted as passed,
+         * so that the restart's reload value never drops to 0. */
+        next += PORT_PERIOD;
+        *passed += 1u;
+    }
+    return next;
+}
+
+/* Restart the stopped SysTick to wrap `counts` counts after the stop, on a
+ * tick boundary `ticks` ticks into the period, then every tick. From 0
+ * the counter loads the reload value at its first count; only then may a
+ * tick's go back (at once on a core; QEMU loads it a count later). */
+static void port_systick_restart(uint32_t counts, uint32_t ticks)
+{
+    SYST_RVR = counts - SQ_PORT_TICKLESS_STOPPED - 1u;
+    SYST_CVR = 0u;
+    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    while (SYST_CVR == 0u) {
+    }
+    SYST_RVR = PORT_PERIOD - 1u;
+    port_period = ticks;
+}
+
+/* Have SysTick_Handler announce `passed` ticks, before any other
+ * interrupt that may call the kernel. */
+static void port_owe(uint32_t passed)
+{
+    if (passed != 0u) {
+        port_owed += passed;
+        SCB_ICSR = ICSR_PENDSTSET;
+    }
+}
+
+/*
+ * Before the WFI (PRIMASK set): if the next deadline is two or more ticks
+ * away and no tick waits for its handler (so the kernel's count is the
+ * running period's start), make the period end at it, or
+ * PORT_IDLE_MAX_TICKS ahead. Returns the ticks the sleep spans, 1 when
+ * SysTick keeps ticking.
+ */
+static uint32_t port_sleep_start(void)
+{
+    sq_tick_t now = sq_kernel_now();
+    sq_tick_t deadline = sq_timeout_next_deadline();
+    if (deadline <= now + 1u || (SCB_ICSR & ICSR_PENDSTSET) != 0u) {
+        return 1u;
+    }
+    uint32_t ticks = deadline - now > PORT_IDLE_MAX_TICKS ? PORT_IDLE_MAX_TICKS
+                                                          : (uint32_t)(deadline - now);
+    uint32_t passed = 0u;
+    uint32_t next = port_systick_stop(&passed);
+    if (passed != 0u) {
+        /* A tick came between the look and the stop: it goes first. */
+        port_systick_restart(next, 1u);
+        port_owe(passed);
+        return 1u;
+    }
+    port_systick_restart(next + (ticks - 1u) * PORT_PERIOD, ticks);
+    return ticks;
+}
+
+/* After the WFI (PRIMASK set): woken before the long period's end, back
+ * to a tick at the next boundary, the ticks passed announced first. */
+static void port_sleep_end(void)
+{
+    if (port_period > 1u && (SCB_ICSR & ICSR_PENDSTSET) == 0u) {
+        uint32_t passed = 0u;
+        port_systick_restart(port_systick_stop(&passed), 1u);
+        port_owe(passed);
+    }
+}
+
+#endif /* SQ_PORT_TICKLESS */
+
+/* The default idle hook: wait for an interrupt. */
+__attribute__((weak)) void sq_port_idle_hook(uint32_t ticks)
+{
+    (void)ticks;
+    __asm__ volatile("dsb\n\t"
+                     "wfi" ::: "memory");
+}
+
 void sq_port_idle(sq_irq_key_t key)
 {
     /* WFI wakes for an interrupt masked by PRIMASK but not for one masked
-     * by BASEPRI. So: PRIMASK on, lock off, WFI, PRIMASK off. An interrupt
-     * that arrives before the WFI stays pending and the WFI falls through;
-     * at the CPSIE every pending interrupt, and a PendSV it requested,
-     * runs before this returns. On ARMv6-M the lock is PRIMASK already. */
-#if PORT_THUMB1
-    __asm__ volatile("dsb\n\t"
-                     "wfi" ::: "memory");
-    sq_port_irq_unlock(key);
-#else
+     * by BASEPRI. So: PRIMASK on, lock off, WFI (in the hook), PRIMASK
+     * off. An interrupt that arrives before the WFI stays pending and the
+     * WFI falls through; at the CPSIE every pending interrupt, and a
+     * PendSV it requested, runs before this returns. On ARMv6-M the lock
+     * is PRIMASK already. */
+#if !PORT_THUMB1
     __asm__ volatile("cpsid i" ::: "memory");
     sq_port_irq_unlock(key);
-    __asm__ volatile("dsb\n\t"
-                     "wfi\n\t"
-                     "cpsie i\n\t"
+#endif
+#if SQ_PORT_TICKLESS
+    sq_port_idle_hook(port_sleep_start());
+    port_sleep_end();
+#else
+    sq_port_idle_hook(1u);
+#endif
+#if PORT_THUMB1
+    sq_port_irq_unlock(key);
+#else
+    __asm__ volatile("cpsie i\n\t"
                      "isb" ::: "memory");
 #endif
 }
 
-/* ---- Tick and soft interrupt ------------------------------------------ */
+uint32_t sq_port_tick_interrupts(void)
+{
+    return port_tick_irqs;
+}
 
 void SysTick_Handler(void)
 {
+#if SQ_PORT_TICKLESS
+    /* A wrap (COUNTFLAG) ends the running period; a cut pends this with
+     * the ticks it owes; one entry may serve both. */
+    uint32_t ticks = port_owed;
+    port_owed = 0u;
+    if ((SYST_CSR & SYST_CSR_COUNTFLAG) != 0u) {
+        ticks += port_period;
+        port_period = 1u;
+        port_tick_irqs++;
+    }
+    if (ticks != 0u) {
+        sq_kernel_tick(ticks);
+    }
+#else
+    port_tick_irqs++;
     sq_kernel_tick(1u);
+#endif
 }
+
+/* ---- Soft interrupt ----------------------------------------------------- */
 
 void sq_port_soft_irq(void (*handler)(void *arg), void *arg)
 {

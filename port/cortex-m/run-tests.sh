@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Build the unit tests for one core and run each image under qemu-system-arm.
-# Usage: port/cortex-m/run-tests.sh m3|m33|m4f|m7|m33f
-# (m4f, m7, m33f: hard-float builds with the FPU context switched.)
+# Usage: port/cortex-m/run-tests.sh m3|m33|m4f|m7|m33f|netduino
+# (m4f, m7, m33f: hard-float builds with the FPU context switched;
+# netduino: the M4F of an STM32F405 board, port/cortex-m/boards/netduinoplus2.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-core=${1:?usage: run-tests.sh m3|m33|m4f|m7|m33f}
+core=${1:?usage: run-tests.sh m3|m33|m4f|m7|m33f|netduino}
+toolchain=cmake/arm-none-eabi-cortex-$core.cmake
 case "$core" in
     m3) machine=mps2-an385 ;;
     m33 | m33f) machine=mps2-an505 ;;
     m4f) machine=mps2-an386 ;;
     m7) machine=mps2-an500 ;;
+    netduino) machine=netduinoplus2 toolchain=cmake/arm-none-eabi-netduinoplus2.cmake ;;
     *) echo "run-tests.sh: unknown core $core" >&2; exit 2 ;;
 esac
 dir=build/target-$core
-cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="cmake/arm-none-eabi-cortex-$core.cmake" \
+cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
     -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
 cmake --build "$dir" -j"$(nproc)"
 status=0

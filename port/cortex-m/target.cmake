@@ -3,39 +3,97 @@
 # code, and a CTest test that runs it on SQUALL_QEMU_MACHINE. An image
 # passes when it exits 0 through semihosting and prints no failure.
 set(SQUALL_PORT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/port/cortex-m)
-# SysTick counts the core clock: 25 MHz on mps2-an385 (the port's default),
-# 20 MHz on mps2-an505.
-if(SQUALL_QEMU_MACHINE STREQUAL "mps2-an505")
-    target_compile_definitions(squall PRIVATE SQ_PORT_CPU_HZ=20000000u)
-endif()
+# SysTick's clock, SQ_PORT_CPU_HZ, is the board's: cmake/squall_config.cmake.
 enable_testing()
+# The board: the images' start-up sources and linker script, and where QEMU
+# puts the board's console. The MPS2 boards' by default (startup.c alone,
+# output through semihosting); a board of its own (SQUALL_BOARD, set by its
+# toolchain file) changes them in port/cortex-m/boards/<board>/board.cmake
+# and may add test sources (SQUALL_BOARD_TESTS).
+set(SQUALL_BOARD_SOURCES ${SQUALL_PORT_DIR}/startup.c)
+set(SQUALL_BOARD_LINKER_SCRIPT ${SQUALL_PORT_DIR}/${SQUALL_QEMU_MACHINE}.ld)
+set(SQUALL_QEMU_SERIAL none)
+set(SQUALL_BOARD_TESTS "")
+set(SQUALL_BOARD_WASM_SENSOR ON)
+if(SQUALL_BOARD)
+    include(${SQUALL_PORT_DIR}/boards/${SQUALL_BOARD}/board.cmake)
+endif()
+set(SQUALL_QEMU_COMMAND qemu-system-arm -M ${SQUALL_QEMU_MACHINE} -nographic -monitor none
+    -serial ${SQUALL_QEMU_SERIAL} -semihosting-config enable=on,target=native)
 # One bare-metal image `name`.elf from `src` and the start-up code, and a
 # CTest test running it on the board (unless NO_TEST: the caller adds its own).
 function(squall_target_image name src)
-    add_executable(${name}.elf ${src} ${SQUALL_PORT_DIR}/startup.c)
+    add_executable(${name}.elf ${src} ${SQUALL_BOARD_SOURCES})
     target_link_libraries(${name}.elf PRIVATE squall)
     set_target_properties(${name}.elf PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
     target_compile_options(${name}.elf PRIVATE -Wall -Wextra -Werror -pedantic)
     target_link_options(${name}.elf PRIVATE
-        -T${SQUALL_PORT_DIR}/${SQUALL_QEMU_MACHINE}.ld -L${SQUALL_PORT_DIR}
+        -T${SQUALL_BOARD_LINKER_SCRIPT} -L${SQUALL_PORT_DIR}
         -nostartfiles --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections)
     if("NO_TEST" IN_LIST ARGN)
         return()
     endif()
+    # SQUALL_QEMU_ARGS_<name>: QEMU options of this image only (a board's).
     add_test(NAME ${name}
-        COMMAND qemu-system-arm -M ${SQUALL_QEMU_MACHINE} -nographic -monitor none -serial none
-                -semihosting-config enable=on,target=native -kernel $<TARGET_FILE:${name}.elf>)
+        COMMAND ${SQUALL_QEMU_COMMAND} ${SQUALL_QEMU_ARGS_${name}} -kernel $<TARGET_FILE:${name}.elf>)
     set_tests_properties(${name} PROPERTIES TIMEOUT 300
         FAIL_REGULAR_EXPRESSION "FAIL|[1-9][0-9]* failed")
 endfunction()
 
 file(GLOB SQUALL_TARGET_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_*.c)
+list(APPEND SQUALL_TARGET_TESTS ${SQUALL_BOARD_TESTS})
+# test_tickless runs under -icount (below).
+list(REMOVE_ITEM SQUALL_TARGET_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_tickless.c)
 foreach(src ${SQUALL_TARGET_TESTS})
     get_filename_component(name ${src} NAME_WE)
     squall_target_image(${name} ${src})
     target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET)
     target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
 endforeach()
+# Tickless idle (SQ_PORT_TICKLESS, docs/PORTING.md). tests/test_tickless.c
+# runs under -icount with sleep=off, so that a WFI lets virtual time jump
+# to the next timer and its 10-second sleeps take well under a second:
+# as `test_tickless` with this build's port (ticking unless
+# SQUALL_PORT_TICKLESS), and as `tickless_*` with the port compiled
+# tickless (an object that takes the place of libsquall's port.c.obj: it
+# defines every symbol that one does), as are the tick-driven suites.
+function(squall_icount_test name)
+    squall_target_image(${name} ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_tickless.c NO_TEST)
+    target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET ${ARGN})
+    target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
+    add_test(NAME ${name}
+        COMMAND qemu-system-arm -M ${SQUALL_QEMU_MACHINE} -nographic -monitor none -serial none
+                -semihosting-config enable=on,target=native -icount shift=0,sleep=off
+                -kernel $<TARGET_FILE:${name}.elf>)
+    set_tests_properties(${name} PROPERTIES TIMEOUT 300
+        FAIL_REGULAR_EXPRESSION "FAIL|[1-9][0-9]* failed")
+endfunction()
+# MPS2 boards only: the test's reference clock is a CMSDK timer, which a
+# board of its own (SQUALL_BOARD) does not have.
+if(NOT SQUALL_BOARD)
+    if(SQUALL_PORT_TICKLESS)
+        squall_icount_test(test_tickless SQ_TEST_TICKLESS)
+    else()
+        squall_icount_test(test_tickless)
+        add_library(squall_port_tickless OBJECT ${SQUALL_PORT_DIR}/port.c)
+        target_include_directories(squall_port_tickless PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
+            $<TARGET_PROPERTY:squall,INCLUDE_DIRECTORIES>)
+        target_compile_definitions(squall_port_tickless PRIVATE SQ_PORT_TICKLESS=1
+            $<TARGET_PROPERTY:squall,COMPILE_DEFINITIONS>)
+        set_target_properties(squall_port_tickless PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON
+            C_EXTENSIONS OFF)
+        target_compile_options(squall_port_tickless PRIVATE -Wall -Wextra -Werror -pedantic)
+        squall_icount_test(tickless_idle SQ_TEST_TICKLESS)
+        target_link_libraries(tickless_idle.elf PRIVATE squall_port_tickless)
+        foreach(suite kernel timeout tick)
+            squall_target_image(tickless_${suite} ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_${suite}.c)
+            target_compile_definitions(tickless_${suite}.elf PRIVATE SQ_TEST_TARGET)
+            target_include_directories(tickless_${suite}.elf PRIVATE
+                ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
+            target_link_libraries(tickless_${suite}.elf PRIVATE squall_port_tickless)
+        endforeach()
+    endif()
+endif()
 # The port's default fault hook: test_fault.c without a hook of its own.
 # The report goes to the console and the board stops (a failed exit, which
 # a pass expression makes CTest ignore): the first line must name the
@@ -62,30 +120,34 @@ if(SQUALL_WASM_ENABLED)
     file(MAKE_DIRECTORY ${wasm_gen})
     squall_wasm_example_sources(${wasm_gen})
     set(wasm_ex ${CMAKE_CURRENT_SOURCE_DIR}/examples/wasm)
+    squall_target_image(wasm_call ${wasm_ex}/wasm_call.c NO_TEST)
+    target_sources(wasm_call.elf PRIVATE ${wasm_gen}/call/glue.c ${wasm_gen}/call/squares_w2c.c)
+    target_include_directories(wasm_call.elf PRIVATE ${wasm_gen}/call)
+    target_link_libraries(wasm_call.elf PRIVATE squall_wasm_rt)
+    # squall_target_image's warnings on the embedder and the glue only, not
+    # on wasm2c's output.
+    set_source_files_properties(${wasm_gen}/call/squares_w2c.c PROPERTIES COMPILE_OPTIONS "-w")
+    add_test(NAME wasm_call
+        COMMAND ${CMAKE_COMMAND}
+                "-DCOMMAND=${SQUALL_QEMU_COMMAND};-kernel;$<TARGET_FILE:wasm_call.elf>"
+                -DEXPECTED=${wasm_ex}/wasm_call.expected -P ${wasm_ex}/expect_output.cmake)
+    set_tests_properties(wasm_call PROPERTIES TIMEOUT 300)
+endif()
+# The sensor, sink and rogue guests' linear memories (about 560 KiB) fit
+# the MPS2 boards' RAM, not a board that sets SQUALL_BOARD_WASM_SENSOR off.
+if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
     squall_target_image(wasm_sensor_sink ${wasm_ex}/sensor_sink.c NO_TEST)
     target_sources(wasm_sensor_sink.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c
                    ${wasm_gen}/sink_w2c.c ${wasm_gen}/rogue_w2c.c)
     target_include_directories(wasm_sensor_sink.elf PRIVATE ${wasm_gen})
     target_link_libraries(wasm_sensor_sink.elf PRIVATE squall_wasm_rt)
-    # squall_target_image's warnings on the embedder and the glue only, not
-    # on wasm2c's output.
     set_source_files_properties(${wasm_gen}/sensor_w2c.c ${wasm_gen}/sink_w2c.c
         ${wasm_gen}/rogue_w2c.c PROPERTIES COMPILE_OPTIONS "-w")
     add_test(NAME wasm_sensor_sink
         COMMAND ${CMAKE_COMMAND}
-                "-DCOMMAND=qemu-system-arm;-M;${SQUALL_QEMU_MACHINE};-nographic;-monitor;none;-serial;none;-semihosting-config;enable=on,target=native;-kernel;$<TARGET_FILE:wasm_sensor_sink.elf>"
+                "-DCOMMAND=${SQUALL_QEMU_COMMAND};-kernel;$<TARGET_FILE:wasm_sensor_sink.elf>"
                 -DEXPECTED=${wasm_ex}/sensor_sink.expected -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_sensor_sink PROPERTIES TIMEOUT 300)
-    squall_target_image(wasm_call ${wasm_ex}/wasm_call.c NO_TEST)
-    target_sources(wasm_call.elf PRIVATE ${wasm_gen}/call/glue.c ${wasm_gen}/call/squares_w2c.c)
-    target_include_directories(wasm_call.elf PRIVATE ${wasm_gen}/call)
-    target_link_libraries(wasm_call.elf PRIVATE squall_wasm_rt)
-    set_source_files_properties(${wasm_gen}/call/squares_w2c.c PROPERTIES COMPILE_OPTIONS "-w")
-    add_test(NAME wasm_call
-        COMMAND ${CMAKE_COMMAND}
-                "-DCOMMAND=qemu-system-arm;-M;${SQUALL_QEMU_MACHINE};-nographic;-monitor;none;-serial;none;-semihosting-config;enable=on,target=native;-kernel;$<TARGET_FILE:wasm_call.elf>"
-                -DEXPECTED=${wasm_ex}/wasm_call.expected -P ${wasm_ex}/expect_output.cmake)
-    set_tests_properties(wasm_call PROPERTIES TIMEOUT 300)
     # The per-reading cost under -icount (bench/wasm_bench.sh runs it).
     squall_target_image(wasm_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/wasm_host_bench.c NO_TEST)
     target_sources(wasm_bench.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c

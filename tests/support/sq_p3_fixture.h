@@ -12,9 +12,16 @@
 #include "sq_test.h"
 
 #define P3_MEM 256u
+/* A suite that needs more may define these before including this. */
+#ifndef P3_HANDLES
 #define P3_HANDLES 16u
+#endif
+#ifndef P3_CHANNELS
 #define P3_CHANNELS 6u
+#endif
+#ifndef P3_SETS
 #define P3_SETS 3u
+#endif
 #define P3_MEMBERS 4u
 
 SQ_P3_RUNTIME_DEFINE(p3_rt, P3_CHANNELS, P3_SETS, P3_MEMBERS, 1u);
