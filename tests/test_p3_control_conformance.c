@@ -11,7 +11,7 @@
  */
 #include <squall/p3_task.h>
 #include <squall/thread.h>
-#include "sq_p3_fixture.h"
+#include "sq_p3_control_fixture.h"
 
 #define TASKS 4u
 #define STACK 4096u
@@ -22,27 +22,6 @@ SQ_THREAD_DEFINE(th_loop, STACK);
 SQ_THREAD_DEFINE(th_worker, STACK);
 SQ_THREAD_DEFINE(th_worker2, STACK);
 static sq_thread_t *const workers[] = {&th_worker, &th_worker2};
-
-/* b's realloc: a 4-byte block at 200 (one parameter at a time). */
-static uint32_t b_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
-                          uint32_t new_size)
-{
-    (void)ctx;
-    (void)old_ptr;
-    (void)old_size;
-    (void)align;
-    (void)new_size;
-    return 200u;
-}
-
-/* b's callback export: the dispatch table sends every event code to the
- * current test's callback, with b's current task's thread. */
-static uint32_t (*b_cb)(sq_p3_thread_t *t, uint32_t event, uint32_t index, uint32_t payload);
-static uint32_t b_callback(void *ctx, const sq_wait_event_t *ev)
-{
-    (void)ctx;
-    return b_cb(sq_p3_current(&inst_b), ev->code, ev->join_id, ev->payload);
-}
 
 static void reset(void)
 {

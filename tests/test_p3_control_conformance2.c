@@ -19,7 +19,7 @@
 #define P3_HANDLES 17u
 #define P3_SETS 5u
 #define P3_CHANNELS 8u
-#include "sq_p3_fixture.h"
+#include "sq_p3_control_fixture.h"
 
 #define TASKS 5u
 #define STACK 4096u
@@ -27,27 +27,6 @@ SQ_P3_TASKS_DEFINE(conf_tasks, TASKS);
 SQ_CALLBACK_TABLE_DEFINE(b_callbacks, 7u);
 SQ_THREAD_DEFINE(th_guest, STACK);
 SQ_THREAD_DEFINE(th_loop, STACK);
-
-/* b's realloc: a 4-byte block at 200 (one parameter at a time). */
-static uint32_t b_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
-                          uint32_t new_size)
-{
-    (void)ctx;
-    (void)old_ptr;
-    (void)old_size;
-    (void)align;
-    (void)new_size;
-    return 200u;
-}
-
-/* b's callback export: every event code goes to the current test's
- * callback, with b's current task's thread and (event, index, payload). */
-static uint32_t (*b_cb)(sq_p3_thread_t *t, uint32_t event, uint32_t index, uint32_t payload);
-static uint32_t b_callback(void *ctx, const sq_wait_event_t *ev)
-{
-    (void)ctx;
-    return b_cb(sq_p3_current(&inst_b), ev->code, ev->join_id, ev->payload);
-}
 
 static void reset(void)
 {
