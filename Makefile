@@ -176,9 +176,9 @@ check: deps
 	then echo "ledger pass 0" >> $(BUILD)/check/summary; \
 	else echo "ledger FAIL 0" >> $(BUILD)/check/summary; cat $(BUILD)/check/ledger.log $(BUILD)/check/ledger.diff | head -40; fi; \
 	echo; echo "make check summary"; \
-	printf '  %-12s %-6s %s\n' step result seconds; \
-	while read s r t; do printf '  %-12s %-6s %s\n' $$s $$r $$t; done < $(BUILD)/check/summary; \
-	printf '  %-12s %-6s %s\n' total "" $$(( $$(date +%s) - check_start )); \
+	printf '  %-16s %-6s %s\n' step result seconds; \
+	while read s r t; do printf '  %-16s %-6s %s\n' $$s $$r $$t; done < $(BUILD)/check/summary; \
+	printf '  %-16s %-6s %s\n' total "" $$(( $$(date +%s) - check_start )); \
 	grep -hE '^(properties:|prover results)' $(BUILD)/prove/report.txt 2>/dev/null | sed 's/^/  WP /'; \
 	grep -hE 'passed, [0-9]+ failed' $(BUILD)/check/target-*.log | sed 's/^/  /'; \
 	sed 's/^/  /' $(BUILD)/fuzz/summary.txt 2>/dev/null; \
