@@ -80,6 +80,8 @@ if(SQUALL_PORT STREQUAL "cortex-m")
         "1: stop the tick while every thread waits (tickless idle, docs/PORTING.md; default 0)")
     squall_config(SQUALL_PORT_TICKLESS_STOPPED SQ_PORT_TICKLESS_STOPPED "${squall_number}"
         "Tickless idle: SysTick counts lost per stop of the counter, added back at each restart (default 0)")
+    squall_config(SQUALL_PORT_STACK_GUARD SQ_PORT_STACK_GUARD "${squall_number}"
+        "ARMv7-M: bytes of the MPU guard at the bottom of each privileged thread's stack, 0 (none) or a power of two from 32 (default 32)")
 elseif(SQUALL_PORT STREQUAL "host")
     squall_config(SQUALL_PORT_HOST_SIGNAL SQ_PORT_HOST_SIGNAL "^([0-9]+|SIG[A-Z0-9+]+)$"
         "Signal that preempts the host port's threads (default SIGUSR1)")

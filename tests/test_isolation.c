@@ -533,10 +533,12 @@ static void test_gate_misuse(void **state)
 /* Two privileged threads and a user thread of one priority yield round
  * robin: privileged -> privileged (the switch with nothing to isolate),
  * privileged -> user (the user's view loaded, privilege dropped), user ->
- * privileged (regions 1.. off, privilege back). Each privileged turn sees
- * CONTROL.nPRIV clear and MPU region 1 (the first user region) disabled;
- * each user turn sees nPRIV set and stores into its own partition, which
- * only the view loaded for it allows. */
+ * privileged (regions 2.. off, privilege back). Each privileged turn sees
+ * CONTROL.nPRIV clear and MPU region 1 (the first user region) holding no
+ * user region: on PMSAv7 its own stack guard (docs/PORTING.md, 32 bytes
+ * at the bottom of its stack rounded up to 32, privileged read-only), on
+ * PMSAv8 disabled; each user turn sees nPRIV set and stores into its own
+ * partition, which only the view loaded for it allows. */
 #define MIX_ROUNDS 8u
 #define MIX_PRIO 3u
 SQ_THREAD_DEFINE(mix_a, 1024u);
@@ -549,7 +551,7 @@ static _Alignas(32) struct {
     uint32_t pad[6];
 } mix_mem;
 static struct {
-    uint32_t turns, privileged, regions_off;
+    uint32_t turns, privileged, regions_off;  /* regions_off: region 1 as above */
 } mix_seen;
 
 static uint32_t control_npriv(void)
@@ -563,15 +565,23 @@ static void mix_privileged(void *arg)
 {
     (void)arg;
     for (uint32_t i = 0; i < MIX_ROUNDS; i++) {
-        uint32_t enabled;
-        /* RNR and the region's attributes read as one (PendSV writes RNR). */
+        uint32_t rbar, attr;
+        /* RNR and the region read as one (PendSV writes RNR). */
         __asm__ volatile("cpsid i" ::: "memory");
         *(volatile uint32_t *)0xe000ed98u = 1u;
-        enabled = *(volatile uint32_t *)0xe000eda0u & 1u; /* RASR / RLAR enable */
+        rbar = *(volatile uint32_t *)0xe000ed9cu;
+        attr = *(volatile uint32_t *)0xe000eda0u; /* RASR / RLAR */
         __asm__ volatile("cpsie i" ::: "memory");
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+        uintptr_t guard = ((uintptr_t)sq_thread_self()->stack + 31u) & ~(uintptr_t)31u;
+        bool expected = (rbar & ~31u) == guard && (attr & 0x073f003fu) == 0x05030009u;
+#else
+        (void)rbar;
+        bool expected = (attr & 1u) == 0u;
+#endif
         mix_seen.turns++;
         mix_seen.privileged += control_npriv() == 0u;
-        mix_seen.regions_off += enabled == 0u;
+        mix_seen.regions_off += expected;
         sq_thread_yield();
     }
 }

@@ -54,8 +54,8 @@
  * the MPU runs with PRIVDEFENA, so privileged code keeps the default map.
  * Region 0 is the code image (read and execute for everyone); while a
  * SQ_THREAD_USER thread runs, region 1 is its stack and regions 2.. the
- * partitions of its memory domain; other threads run with regions 1..
- * off. A user thread reaches the kernel only through the supervisor call
+ * partitions of its memory domain; other threads run with region 1 as
+ * their stack guard (ARMv7-M) and regions 2.. off. A user thread reaches the kernel only through the supervisor call
  * gate (sq_port_syscall); a MemManage, BusFault or UsageFault of its own
  * code, or a supervisor call from anywhere else, ends it
  * (sq_kernel_user_fault).
@@ -64,7 +64,13 @@
  * MemManage, BusFault or UsageFault in privileged code) stops the board
  * after a report through sq_fault_hook (squall/port_fault.h): the
  * thread, the stacked PC, LR and xPSR, the fault status decoded, and
- * "stack overflow" when that is what it was (PSPLIM on ARMv8-M).
+ * "stack overflow" when that is what it was.
+ *
+ * Stack overflow: PSPLIM on ARMv8-M Mainline; on ARMv7-M an MPU guard
+ * (SQ_PORT_STACK_GUARD) in region 1 at the bottom of the running
+ * privileged thread's stack; on every core, the switch checks that the
+ * registers it saves lie above the outgoing thread's floor (and, without
+ * a guard or a limit, that its bottom word still holds the fill pattern).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -142,6 +148,22 @@
 #define SQ_PORT_TICKLESS_STOPPED 0u
 #endif
 
+/** Stack guard (ARMv7-M; docs/PORTING.md, "Stack overflow"): its size in
+ *  bytes, 0 (none) or a power of two from 32. An MPU region that size
+ *  covers the lowest size-aligned block of that size in the running
+ *  privileged thread's stack, read-only for privileged code, so that the
+ *  write that overflows the stack faults (MemManage) before anything below
+ *  the stack is written. Costs MPU region 1 while a privileged thread runs
+ *  (free then), up to twice the size of each stack, and a few
+ *  instructions per switch. */
+#ifndef SQ_PORT_STACK_GUARD
+#define SQ_PORT_STACK_GUARD 32u
+#endif
+_Static_assert(SQ_PORT_STACK_GUARD == 0u ||
+                   (SQ_PORT_STACK_GUARD >= 32u && SQ_PORT_STACK_GUARD <= SQ_PORT_STACK_MIN / 4u &&
+                    (SQ_PORT_STACK_GUARD & (SQ_PORT_STACK_GUARD - 1u)) == 0u),
+               "SQ_PORT_STACK_GUARD: 0, or a power of two from 32 to a quarter of SQ_PORT_STACK_MIN");
+
 /* Core clock cycles per tick: SysTick's reload value plus one, 24 bits. */
 #if SQ_PORT_TICKLESS
 /* Tickless idle: a restart leaves at least this many counts to the next
@@ -175,6 +197,14 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define PORT_PMSAV8 0
 #else
 #define PORT_PMSAV8 1
+#endif
+/* The MPU stack guard: PMSAv7 cores (ARMv8-M Mainline has PSPLIM). */
+#define PORT_GUARD (SQ_PORT_STACK_GUARD != 0u && PORT_ISOLATION && !PORT_PMSAV8)
+/* ARMv8-M Mainline: PSPLIM stops a thread's stack at its bottom. */
+#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+#define PORT_PSPLIM 1
+#else
+#define PORT_PSPLIM 0
 #endif
 /* The build's code uses FP registers, so their context is switched. */
 #if defined(__ARM_FP)
@@ -263,6 +293,20 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 #define MPU_CTRL_ENABLE (1u << 0)
 #define MPU_CTRL_PRIVDEFENA (1u << 2)
 #define MPU_TYPE_DREGION(type) (((type) >> 8) & 0xffu)
+/* PMSAv7 RBAR: VALID makes the write select region REGION (bits 3:0), so
+ * that one store replaces the RNR write. */
+#define MPU_RBAR_VALID (1u << 4)
+/* The guard region: SQ_PORT_STACK_GUARD bytes (SIZE is log2 - 1),
+ * read-only for privileged code and no access unprivileged (AP 101), never
+ * executed, normal write-back memory like the default map's SRAM (C, B).
+ * Read-only, not no access: a thread may measure its own stack
+ * (sq_thread_stack_used reads the fill pattern from the bottom up), and
+ * the fault report reads the bottom word; a stack grows by writes, which
+ * it stops. */
+#define PORT_GUARD_RASR                                                                  \
+    ((1u << 28) | (5u << 24) | (1u << 17) | (1u << 16) |                                 \
+     ((uint32_t)(__builtin_ctz(SQ_PORT_STACK_GUARD | 32u) - 1) << 1) | 1u)
+#define PORT_GUARD_REGION 1u
 
 #define CONTROL_NPRIV 1u
 /* t->context[1]: CONTROL_NPRIV as saved, and this for a user thread. */
@@ -440,12 +484,45 @@ void sq_port_switch_request(void)
  * recorded and gets limit 0, no check. */
 static void port_set_stack_limit(const sq_thread_t *t)
 {
-#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+#if PORT_PSPLIM
     __asm__ volatile("msr psplim, %0" : : "r"((uintptr_t)t->stack) : "memory");
 #else
     (void)t;
 #endif
 }
+
+/* The lowest address `t` may write in its stack: above its guard if it
+ * has one (a privileged thread's; a user thread is confined to its stack
+ * by region 1), else its bottom; 0 for the idle thread (main's stack,
+ * bounds unknown). */
+__attribute__((always_inline)) static inline uintptr_t port_stack_floor(const sq_thread_t *t)
+{
+#if PORT_GUARD
+    const uintptr_t mask = SQ_PORT_STACK_GUARD - 1u;
+    if (t->stack != NULL && (t->options & SQ_THREAD_USER) == 0u) {
+        return (((uintptr_t)t->stack + mask) & ~mask) + SQ_PORT_STACK_GUARD;
+    }
+#endif
+    return (uintptr_t)t->stack;
+}
+
+/* The running thread's floor, set as it is switched in: the switch checks
+ * the outgoing thread's saved registers against it, and the guard sits
+ * right below it. */
+static uintptr_t port_floor;
+
+#if PORT_GUARD
+/* Region 1 while a privileged thread runs: its guard below port_floor, or
+ * off for the idle thread (floor 0). One store selects the region and sets
+ * the base (RBAR.VALID); the DSB completes the writes before the exception
+ * return. */
+__attribute__((always_inline)) static inline void port_guard_load(void)
+{
+    MPU_RBAR = (uint32_t)(port_floor - SQ_PORT_STACK_GUARD) | MPU_RBAR_VALID | PORT_GUARD_REGION;
+    MPU_RASR_RLAR = port_floor != 0u ? PORT_GUARD_RASR : 0u;
+    __asm__ volatile("dsb" ::: "memory");
+}
+#endif
 
 #if PORT_ISOLATION
 
@@ -643,8 +720,8 @@ static const port_view_t *port_view_of(const sq_thread_t *t)
 }
 
 /*
- * Regions 1.. for `t`: its view if it is a user thread, nothing for a
- * privileged one (the default map serves it).
+ * Regions 1.. for `t`: its view if it is a user thread; for a privileged
+ * one nothing (the default map serves it) but its stack guard in region 1.
  */
 static void port_mpu_load(const sq_thread_t *t)
 {
@@ -657,21 +734,32 @@ static void port_mpu_load(const sq_thread_t *t)
         v = port_view_of(t);
         used = v->used;
     }
-    if (used == 0u && port_mpu_loaded == 0u) {
+    /* Regions in use: the last user view's; region 1 may hold a guard. */
+    uint32_t stale = port_mpu_loaded > PORT_GUARD ? port_mpu_loaded : PORT_GUARD;
+    if (used == 0u && stale == 0u) {
         return; /* between privileged threads: regions 1.. are off already */
     }
     port_mpu_off();
     for (uint32_t i = 0u; i < used; i++) {
         port_mpu_write(1u + i, v->region[i].rbar, PORT_REGION_ATTR(v->region[i]));
     }
-    for (uint32_t i = used; i < port_mpu_loaded; i++) {
+    for (uint32_t i = used; i < stale; i++) {
         port_mpu_write(1u + i, 0u, 0u);
     }
     port_mpu_loaded = used;
+#if PORT_GUARD
+    if (v == NULL) {
+        port_guard_load();
+    }
+#endif
     port_mpu_on();
 }
 
 #endif /* PORT_ISOLATION */
+
+__attribute__((noreturn)) static void port_fault_stop(uint32_t exc_return, uintptr_t psp,
+                                                      uintptr_t msp, uint32_t cleared,
+                                                      bool overflow);
 
 /*
  * Where PendSV saves the outgoing thread `t`'s r4-r11 and EXC_RETURN (and
@@ -701,6 +789,22 @@ static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp, uint32_t exc_retu
 #else
     (void)npriv;
 #endif
+    /* Below its floor (its guard, a stack limit's bottom), the save would
+     * write where the thread itself could not: its stack overflowed, and
+     * the registers would land in the guard or below the stack. */
+    bool overflow = save < port_floor;
+#if !PORT_GUARD && !PORT_PSPLIM
+    /* Without a guard or a limit, a privileged thread whose stack's bottom
+     * word lost the fill pattern has reached it, at least. */
+    if (t->stack != NULL && (t->options & SQ_THREAD_USER) == 0u) {
+        uint32_t bottom;
+        memcpy(&bottom, t->stack, sizeof bottom);
+        overflow = overflow || bottom != SQ_PORT_STACK_FILL * 0x01010101u;
+    }
+#endif
+    if (overflow) {
+        port_fault_stop(exc_return, psp, 0u, 0u, true);
+    }
     return save;
 }
 
@@ -740,6 +844,7 @@ uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return)
     sq_thread_t *next = sq_sched_switch();
     /* Set before PendSV_Handler loads the new PSP, which lies above it. */
     port_set_stack_limit(next);
+    port_floor = port_stack_floor(next);
 #if PORT_ISOLATION
     if ((npriv | prev->context[1] | next->context[1]) != 0u) {
         prev->context[1] = (prev->context[1] & PORT_CTX_USER) | npriv;
@@ -747,6 +852,11 @@ uint64_t sq_port_switch_context(uintptr_t psp, uint32_t exc_return)
         port_set_control((port_control() & ~CONTROL_NPRIV) |
                          ((uint32_t)next->context[1] & CONTROL_NPRIV));
     }
+#if PORT_GUARD
+    else {
+        port_guard_load();
+    }
+#endif
 #endif
     sq_port_irq_unlock(key);
     return (uint64_t)next->context[0] << 32 | save;
@@ -971,6 +1081,7 @@ void sq_port_kernel_start(sq_thread_t *idle)
                      : "r"(isr_top)
                      : "r0", "r1", "cc", "memory");
     port_set_stack_limit(idle);
+    port_floor = port_stack_floor(idle);
     idle->context[1] = 0u; /* privileged */
 #if PORT_FPU
     /* The reset values, set in case a boot loader changed them: PendSV
@@ -1315,9 +1426,11 @@ static void port_text_reg(port_text_t *t, const char *label, uint32_t value,
 
 static const char *port_exception_name(uint32_t exception)
 {
-    static const char *const names[] = {"fault", "fault", "NMI", "HardFault",
-                                        "MemManage fault", "BusFault", "UsageFault",
-                                        "SecureFault"};
+    static const char *const names[] = {"fault",      "fault",    "NMI",
+                                        "HardFault",  "MemManage fault", "BusFault",
+                                        "UsageFault", "SecureFault",     "fault",
+                                        "fault",      "fault",    "SVCall",
+                                        "fault",      "fault",    "PendSV"};
     return exception < sizeof names / sizeof names[0] ? names[exception]
                                                        : "unexpected interrupt";
 }
@@ -1379,9 +1492,10 @@ __attribute__((weak)) void sq_fault_hook(const sq_fault_report_t *report)
 }
 
 /* Whether thread `t`'s stack overflowed: a stack limit violation (ARMv8-M
- * PSPLIM); without one, a stack pointer within one frame of the stack's
- * bottom or below, or a bottom word that lost the fill pattern. */
-static bool port_overflowed(const sq_thread_t *t, uint32_t cfsr, uintptr_t sp)
+ * PSPLIM), a write refused in its guard (ARMv7-M, MMFAR), a stack pointer
+ * within one frame of its floor (the guard's top, else the stack's bottom)
+ * or below, or a bottom word that lost the fill pattern. */
+static bool port_overflowed(const sq_thread_t *t, uint32_t cfsr, uintptr_t mmfar, uintptr_t sp)
 {
     if ((cfsr & UFSR_STKOF) != 0u) {
         return true;
@@ -1389,9 +1503,13 @@ static bool port_overflowed(const sq_thread_t *t, uint32_t cfsr, uintptr_t sp)
     if (t->stack == NULL) {
         return false; /* the idle thread: main's stack, bounds unknown */
     }
+    uintptr_t floor = port_stack_floor(t);
+    if ((cfsr & MMFSR_MMARVALID) != 0u && mmfar >= (uintptr_t)t->stack && mmfar < floor) {
+        return true;
+    }
     uint32_t bottom;
     memcpy(&bottom, t->stack, sizeof bottom);
-    return sp <= (uintptr_t)t->stack + sizeof(struct port_hw_frame) ||
+    return sp <= floor + sizeof(struct port_hw_frame) ||
            bottom != SQ_PORT_STACK_FILL * 0x01010101u;
 }
 
@@ -1402,7 +1520,8 @@ static bool port_overflowed(const sq_thread_t *t, uint32_t cfsr, uintptr_t sp)
  * handler's entry found it).
  */
 __attribute__((noreturn)) static void port_fault_stop(uint32_t exc_return, uintptr_t psp,
-                                                      uintptr_t msp, uint32_t cleared)
+                                                      uintptr_t msp, uint32_t cleared,
+                                                      bool overflow)
 {
     sq_fault_report_t r;
     memset(&r, 0, sizeof r);
@@ -1416,7 +1535,7 @@ __attribute__((noreturn)) static void port_fault_stop(uint32_t exc_return, uintp
     r.bfar = SCB_BFAR;
     if (on_psp && (exc_return & EXC_RETURN_THREAD) != 0u) {
         r.thread = sq_sched_current();
-        r.stack_overflow = port_overflowed(r.thread, r.cfsr, r.sp);
+        r.stack_overflow = overflow || port_overflowed(r.thread, r.cfsr, r.mmfar, r.sp);
     }
     /* After a stacking fault or a stack limit violation the frame holds
      * nothing of the faulting code. */
@@ -1445,7 +1564,7 @@ __attribute__((naked)) void HardFault_Handler(void)
 
 void sq_port_fault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
 {
-    port_fault_stop(exc_return, psp, msp, 0u);
+    port_fault_stop(exc_return, psp, msp, 0u, false);
 }
 
 /* ---- Supervisor calls and faults -------------------------------------- */
@@ -1625,7 +1744,7 @@ void sq_port_memmanage(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
     uintptr_t mmfar = SCB_MMFAR;
     SCB_CFSR = mmfsr;
     if (!port_user_code_interrupted(exc_return)) {
-        port_fault_stop(exc_return, psp, msp, mmfsr);
+        port_fault_stop(exc_return, psp, msp, mmfsr, false);
     }
     /* Only user code from here: its frame was stacked unless MSTKERR. */
     const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;
@@ -1650,7 +1769,7 @@ void sq_port_busfault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
     uintptr_t bfar = SCB_BFAR;
     SCB_CFSR = bfsr;
     if (!port_user_code_interrupted(exc_return) || (bfsr & BFSR_IMPRECISERR) != 0u) {
-        port_fault_stop(exc_return, psp, msp, bfsr);
+        port_fault_stop(exc_return, psp, msp, bfsr, false);
     }
     const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;
     port_access_fault((bfsr & BFSR_PRECISERR) != 0u, (bfsr & BFSR_BFARVALID) != 0u, bfar,
@@ -1670,7 +1789,7 @@ void sq_port_usagefault(uint32_t exc_return, uintptr_t psp, uintptr_t msp)
     uint32_t ufsr = SCB_CFSR & UFSR_ALL;
     SCB_CFSR = ufsr;
     if (!port_user_code_interrupted(exc_return)) {
-        port_fault_stop(exc_return, psp, msp, ufsr);
+        port_fault_stop(exc_return, psp, msp, ufsr, false);
     }
     bool stack = (ufsr & UFSR_STKOF) != 0u;
     const struct port_hw_frame *frame = (const struct port_hw_frame *)psp;

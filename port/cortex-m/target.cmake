@@ -103,6 +103,10 @@ target_compile_definitions(fault_default_hook.elf PRIVATE SQ_TEST_TARGET SQ_FAUL
 set_tests_properties(fault_default_hook PROPERTIES
     PASS_REGULAR_EXPRESSION "(stack overflow|BusFault) in thread 0x[0-9a-f]+"
     FAIL_REGULAR_EXPRESSION "not reported")
+# A stack overflow caught by the switch, whose saved registers would land
+# below the thread's floor (tests/test_stack_overflow.c).
+squall_target_image(stack_overflow_switch ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_stack_overflow.c)
+target_compile_definitions(stack_overflow_switch.elf PRIVATE SQ_TEST_TARGET SQ_OVERFLOW_AT_SWITCH)
 # The isolated pair of `make demo` (examples/isolated_pair.c), also run as a
 # test on both cores.
 squall_target_image(isolated_pair ${CMAKE_CURRENT_SOURCE_DIR}/examples/isolated_pair.c)
