@@ -13,10 +13,11 @@ BUILD := build
 # (as root), so a fresh machine needs nothing else.
 # (libclang-rt-dev: clang's sanitizer and libFuzzer runtimes; lld and wabt:
 # the wasm guests, compiled by clang --target=wasm32 and translated by wasm2c;
-# pkgconf: package-check's pkg-config consumer.)
+# pkgconf: package-check's pkg-config consumer; gdb: the test of
+# tools/squall.gdb.)
 PACKAGES := cmake gcc clang lld libclang-rt-dev libcmocka-dev frama-c-base why3 z3 cvc4 \
             coq spin gcc-arm-none-eabi libnewlib-arm-none-eabi \
-            qemu-system-arm valgrind binutils-arm-none-eabi python3 wabt pkgconf
+            qemu-system-arm valgrind binutils-arm-none-eabi python3 wabt pkgconf gdb
 
 all: build
 
