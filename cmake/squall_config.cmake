@@ -80,6 +80,19 @@ if(SQUALL_PORT STREQUAL "cortex-m")
         "1: stop the tick while every thread waits (tickless idle, docs/PORTING.md; default 0)")
     squall_config(SQUALL_PORT_TICKLESS_STOPPED SQ_PORT_TICKLESS_STOPPED "${squall_number}"
         "Tickless idle: SysTick counts lost per stop of the counter, added back at each restart (default 0)")
+    # The tick source, by name: SQ_PORT_TICK_SOURCE is 0 (SysTick) or 1 (the
+    # application's timer; squall/port_board.h).
+    set(SQUALL_PORT_TICK_SOURCE systick CACHE STRING
+        "Tick source: systick (default) or app (the board's timer calls sq_port_tick_isr; docs/PORTING.md)")
+    set_property(CACHE SQUALL_PORT_TICK_SOURCE PROPERTY STRINGS systick app)
+    if(SQUALL_PORT_TICK_SOURCE STREQUAL "app")
+        if(SQUALL_PORT_TICKLESS)
+            message(FATAL_ERROR "SQUALL_PORT_TICKLESS needs SQUALL_PORT_TICK_SOURCE=systick")
+        endif()
+        list(APPEND SQUALL_CONFIG_DEFINES SQ_PORT_TICK_SOURCE=1)
+    elseif(NOT SQUALL_PORT_TICK_SOURCE STREQUAL "systick")
+        message(FATAL_ERROR "SQUALL_PORT_TICK_SOURCE=${SQUALL_PORT_TICK_SOURCE}: systick or app")
+    endif()
     squall_config(SQUALL_PORT_STACK_GUARD SQ_PORT_STACK_GUARD "${squall_number}"
         "ARMv7-M: bytes of the MPU guard at the bottom of each privileged thread's stack, 0 (none) or a power of two from 32 (default 32)")
 elseif(SQUALL_PORT STREQUAL "host")

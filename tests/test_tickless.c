@@ -20,40 +20,13 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 #include <squall/kernel.h>
 #include <squall/port_idle.h>
 #include <squall/sem.h>
 #include <squall/thread.h>
 
+#include "sq_cmsdk.h"
 #include "sq_test.h"
-
-/* The boards' timers and the clock SysTick counts (port/cortex-m/target.cmake). */
-#if defined(__ARM_ARCH_8M_MAIN__)
-#define CPU_HZ 20000000u
-#define TIMER_IRQ 3u /* mps2-an505: the SSE-200's timer 0 */
-#else
-#define CPU_HZ 25000000u
-#define TIMER_IRQ 8u /* mps2-an385, an386, an500: CMSDK timer 0 */
-#endif
-#define TIMER0 0x40000000u
-#define TIMER1 0x40001000u
-#define TIMER_CTRL(t) (*(volatile uint32_t *)((t) + 0x00u))
-#define TIMER_VALUE(t) (*(volatile uint32_t *)((t) + 0x04u))
-#define TIMER_RELOAD(t) (*(volatile uint32_t *)((t) + 0x08u))
-#define TIMER_INTCLEAR(t) (*(volatile uint32_t *)((t) + 0x0cu))
-#define TIMER_ENABLE 1u
-#define TIMER_IRQ_ENABLE 8u
-/* The dual timer's first counter: periodic, 32-bit, no interrupt. */
-#define DUALTIMER 0x40002000u
-#define DUALTIMER_LOAD (*(volatile uint32_t *)(DUALTIMER + 0x00u))
-#define DUALTIMER_CONTROL (*(volatile uint32_t *)(DUALTIMER + 0x08u))
-#define DUALTIMER_ON 0xc2u /* enable, periodic, 32-bit */
-
-#define SCB_VTOR (*(volatile uint32_t *)0xe000ed08u)
-#define NVIC_ISER0 (*(volatile uint32_t *)0xe000e100u)
-#define NVIC_ICER0 (*(volatile uint32_t *)0xe000e180u)
-#define NVIC_IPR(n) (*(volatile uint32_t *)(0xe000e400u + 4u * (n)))
 
 enum {
     PERIOD = CPU_HZ / SQ_CONFIG_TICK_HZ,  /* counts per tick */
@@ -148,13 +121,8 @@ static void run(bool interrupted)
     worst_phase_high = INT32_MIN;
     helper_stop = false;
 
-    memcpy(vectors, (const void *)(uintptr_t)SCB_VTOR, sizeof vectors);
-    vectors[16u + TIMER_IRQ] = (uint32_t)(uintptr_t)timer_handler;
-    SCB_VTOR = (uint32_t)(uintptr_t)vectors;
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
-    uint32_t shift = 8u * (TIMER_IRQ % 4u);
-    NVIC_IPR(TIMER_IRQ / 4u) = (NVIC_IPR(TIMER_IRQ / 4u) & ~(0xffu << shift)) | (0x80u << shift);
-    NVIC_ISER0 = 1u << TIMER_IRQ;
+    sq_cmsdk_vector(vectors, TIMER_IRQ, timer_handler);
+    sq_cmsdk_irq_enable(TIMER_IRQ, 0x80u);
     TIMER_CTRL(TIMER1) = 0u;
     TIMER_RELOAD(TIMER1) = 0xffffffffu;
     TIMER_VALUE(TIMER1) = 0xffffffffu;

@@ -164,6 +164,16 @@ _Static_assert(SQ_PORT_STACK_GUARD == 0u ||
                     (SQ_PORT_STACK_GUARD & (SQ_PORT_STACK_GUARD - 1u)) == 0u),
                "SQ_PORT_STACK_GUARD: 0, or a power of two from 32 to a quarter of SQ_PORT_STACK_MIN");
 
+/* SQ_PORT_TICK_SOURCE (SysTick, or the application's timer through
+ * sq_port_tick_source_start and sq_port_tick_isr): squall/port_board.h. */
+#define PORT_SYSTICK (SQ_PORT_TICK_SOURCE == SQ_PORT_TICK_SYSTICK)
+#if SQ_PORT_TICK_SOURCE != SQ_PORT_TICK_SYSTICK && SQ_PORT_TICK_SOURCE != SQ_PORT_TICK_APP
+#error "SQ_PORT_TICK_SOURCE: SQ_PORT_TICK_SYSTICK or SQ_PORT_TICK_APP"
+#endif
+#if SQ_PORT_TICKLESS && !PORT_SYSTICK
+#error "tickless idle (SQ_PORT_TICKLESS) needs SysTick as the tick source (SQ_PORT_TICK_SOURCE)"
+#endif
+
 /* Core clock cycles per tick: SysTick's reload value plus one, 24 bits. */
 #if SQ_PORT_TICKLESS
 /* Tickless idle: a restart leaves at least this many counts to the next
@@ -173,9 +183,13 @@ _Static_assert(SQ_PORT_STACK_GUARD == 0u ||
 #define PORT_RESTART_MARGIN (SQ_PORT_TICKLESS_STOPPED + 16u)
 #define SYSTICK_PERIOD_MIN (2u * PORT_RESTART_MARGIN + 2u)
 #define SYSTICK_PERIOD_MAX 0x800000u
-#else
+#elif PORT_SYSTICK
 #define SYSTICK_PERIOD_MIN 2u
 #define SYSTICK_PERIOD_MAX 0x1000000u
+#else
+/* The application's timer: the core clock only scales the run-time clock. */
+#define SYSTICK_PERIOD_MIN 1u
+#define SYSTICK_PERIOD_MAX UINT32_MAX
 #endif
 _Static_assert(SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ >= SYSTICK_PERIOD_MIN &&
                    SQ_PORT_CPU_HZ / SQ_CONFIG_TICK_HZ <= SYSTICK_PERIOD_MAX,
@@ -351,7 +365,7 @@ _Static_assert(SQ_PORT_ISR_STACK_SIZE % 8u == 0u, "the MSP stack must keep 8-byt
 /* The MSP stack, used by every interrupt once the kernel runs. */
 static uint64_t port_isr_stack[SQ_PORT_ISR_STACK_SIZE / 8u];
 
-/* SysTick expiries since boot (sq_port_tick_interrupts). */
+/* Tick interrupts since boot (sq_port_tick_interrupts). */
 static uint32_t port_tick_irqs;
 #if SQ_PORT_TICKLESS
 /* Ticks the running SysTick period spans: 1, more while idle sleeps. */
@@ -1019,7 +1033,12 @@ static uint32_t port_tick_period;
 static uint32_t port_idle_max_ticks;
 #endif
 
-/* SysTick from port_cpu_hz, counting a whole tick from now. */
+/* Whether the kernel runs: the tick source is started (SysTick's ENABLE
+ * says the same when it is the source). */
+static bool port_ticking;
+
+/* SysTick from port_cpu_hz, counting a whole tick from now (with the
+ * application's timer, only the counts per tick). */
 static void port_systick_start(void)
 {
     port_tick_period = port_cpu_hz / SQ_CONFIG_TICK_HZ;
@@ -1027,10 +1046,12 @@ static void port_systick_start(void)
     port_idle_max_ticks = 0x1000000u / port_tick_period;
     port_period = 1u;
 #endif
+#if PORT_SYSTICK
     SYST_CSR = 0u;
     SYST_RVR = port_tick_period - 1u;
     SYST_CVR = 0u;
     SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+#endif
 }
 
 sq_status_t sq_port_set_cpu_hz(uint32_t hz)
@@ -1041,10 +1062,10 @@ sq_status_t sq_port_set_cpu_hz(uint32_t hz)
     }
     sq_irq_key_t key = sq_port_irq_lock();
     port_cpu_hz = hz;
-    /* The kernel runs (SysTick on from sq_port_kernel_start to
+    /* The kernel runs (the tick on from sq_port_kernel_start to
      * sq_port_kernel_stop): the new rate from now on. Otherwise the
      * kernel's start programs it. */
-    if ((SYST_CSR & SYST_CSR_ENABLE) != 0u) {
+    if (port_ticking) {
         port_systick_start();
     }
     sq_port_irq_unlock(key);
@@ -1114,13 +1135,22 @@ void sq_port_kernel_start(sq_thread_t *idle)
     port_owed = 0u;
 #endif
     port_systick_start();
+    port_ticking = true;
+#if !PORT_SYSTICK
+    sq_port_tick_source_start(SQ_CONFIG_TICK_HZ);
+#endif
 
     sq_port_irq_unlock(0u);
 }
 
 void sq_port_kernel_stop(void)
 {
+    port_ticking = false;
+#if PORT_SYSTICK
     SYST_CSR = 0u;
+#else
+    sq_port_tick_source_stop();
+#endif
 #if PORT_ISOLATION
     /* Back to the default map for the plain code that follows. */
     port_mpu_off();
@@ -1339,10 +1369,24 @@ void SysTick_Handler(void)
         sq_kernel_tick(ticks);
     }
 #else
-    port_tick_irqs++;
-    sq_kernel_tick(1u);
+    sq_port_tick_isr();
 #endif
 }
+
+void sq_port_tick_isr(void)
+{
+    /* A board's timer may still interrupt once the kernel stopped. */
+    if (port_ticking) {
+        port_tick_irqs++;
+        sq_kernel_tick(1u);
+    }
+}
+
+#if !PORT_SYSTICK
+__attribute__((weak)) void sq_port_tick_source_stop(void)
+{
+}
+#endif
 
 /* ---- Soft interrupt ----------------------------------------------------- */
 

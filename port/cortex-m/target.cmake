@@ -40,6 +40,11 @@ function(squall_target_image name src)
         FAIL_REGULAR_EXPRESSION "FAIL|[1-9][0-9]* failed")
 endfunction()
 
+# The application tick source (SQUALL_PORT_TICK_SOURCE=app) on an MPS2
+# board: every image gets the CMSDK timer 0 tick source of the tests.
+if(SQUALL_PORT_TICK_SOURCE STREQUAL "app" AND NOT SQUALL_BOARD)
+    list(APPEND SQUALL_BOARD_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/support/sq_app_tick.c)
+endif()
 file(GLOB SQUALL_TARGET_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_*.c)
 list(APPEND SQUALL_TARGET_TESTS ${SQUALL_BOARD_TESTS})
 # test_tickless runs under -icount (below).
@@ -68,21 +73,44 @@ function(squall_icount_test name)
     set_tests_properties(${name} PROPERTIES TIMEOUT 300
         FAIL_REGULAR_EXPRESSION "FAIL|[1-9][0-9]* failed")
 endfunction()
+# The port built with the application tick source (an object in place of
+# libsquall's port.c.obj, as for tickless idle below), its ticks from CMSDK
+# timer 0 (tests/support/sq_app_tick.c): tick_source_app checks that
+# SysTick stays off, tick_app_kernel runs the kernel suite on those ticks.
+# MPS2 boards only (the timer).
+function(squall_port_variant name)
+    add_library(${name} OBJECT ${SQUALL_PORT_DIR}/port.c)
+    target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
+        $<TARGET_PROPERTY:squall,INCLUDE_DIRECTORIES>)
+    target_compile_definitions(${name} PRIVATE ${ARGN} $<TARGET_PROPERTY:squall,COMPILE_DEFINITIONS>)
+    set_target_properties(${name} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+    target_compile_options(${name} PRIVATE -Wall -Wextra -Werror -pedantic)
+endfunction()
+if(NOT SQUALL_BOARD AND NOT SQUALL_PORT_TICKLESS)
+    if(NOT SQUALL_PORT_TICK_SOURCE STREQUAL "app")
+        squall_port_variant(squall_port_tick_app SQ_PORT_TICK_SOURCE=1)
+    endif()
+    foreach(pair "tick_source_app|tests/tick_source_app.c" "tick_app_kernel|tests/test_kernel.c")
+        string(REPLACE "|" ";" pair ${pair})
+        list(GET pair 0 name)
+        list(GET pair 1 src)
+        squall_target_image(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${src})
+        target_compile_definitions(${name}.elf PRIVATE SQ_TEST_TARGET)
+        target_include_directories(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
+        if(NOT SQUALL_PORT_TICK_SOURCE STREQUAL "app")
+            target_sources(${name}.elf PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support/sq_app_tick.c)
+            target_link_libraries(${name}.elf PRIVATE squall_port_tick_app)
+        endif()
+    endforeach()
+endif()
 # MPS2 boards only: the test's reference clock is a CMSDK timer, which a
-# board of its own (SQUALL_BOARD) does not have.
-if(NOT SQUALL_BOARD)
+# board of its own (SQUALL_BOARD) does not have; and SysTick the tick.
+if(NOT SQUALL_BOARD AND NOT SQUALL_PORT_TICK_SOURCE STREQUAL "app")
     if(SQUALL_PORT_TICKLESS)
         squall_icount_test(test_tickless SQ_TEST_TICKLESS)
     else()
         squall_icount_test(test_tickless)
-        add_library(squall_port_tickless OBJECT ${SQUALL_PORT_DIR}/port.c)
-        target_include_directories(squall_port_tickless PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
-            $<TARGET_PROPERTY:squall,INCLUDE_DIRECTORIES>)
-        target_compile_definitions(squall_port_tickless PRIVATE SQ_PORT_TICKLESS=1
-            $<TARGET_PROPERTY:squall,COMPILE_DEFINITIONS>)
-        set_target_properties(squall_port_tickless PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON
-            C_EXTENSIONS OFF)
-        target_compile_options(squall_port_tickless PRIVATE -Wall -Wextra -Werror -pedantic)
+        squall_port_variant(squall_port_tickless SQ_PORT_TICKLESS=1)
         squall_icount_test(tickless_idle SQ_TEST_TICKLESS)
         target_link_libraries(tickless_idle.elf PRIVATE squall_port_tickless)
         foreach(suite kernel timeout tick)

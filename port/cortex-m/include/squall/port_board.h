@@ -60,11 +60,40 @@ void sq_port_console(const char *text, size_t len);
  * progress starts over).
  * SQ_ERR_RANGE if `hz` / SQ_CONFIG_TICK_HZ is not between 2 and 2^24 (the
  * 24-bit reload; with tickless idle, 34 and 2^23: a tick must hold the
- * restart margin twice and a period two ticks); then nothing changed.
+ * restart margin twice and a period two ticks; with the application's
+ * tick source, only below 1); then nothing changed.
  */
 sq_status_t sq_port_set_cpu_hz(uint32_t hz);
 
 /** The clock SysTick counts, in Hz (see sq_port_set_cpu_hz). */
 uint32_t sq_port_cpu_hz(void);
+
+/* ---- The tick source (docs/PORTING.md, "Tick source") ---------------- */
+
+/** Values of SQ_PORT_TICK_SOURCE (CMake's SQUALL_PORT_TICK_SOURCE,
+ *  `systick` or `app`): SysTick, the default, or a timer of the
+ *  application's, which then drives the tick through the two functions
+ *  below while the port leaves SysTick alone. */
+#define SQ_PORT_TICK_SYSTICK 0
+#define SQ_PORT_TICK_APP 1
+#ifndef SQ_PORT_TICK_SOURCE
+#define SQ_PORT_TICK_SOURCE SQ_PORT_TICK_SYSTICK
+#endif
+
+/** SQ_PORT_TICK_APP: the board's, called by sq_kernel_run as the kernel
+ *  starts (interrupts masked): start a periodic interrupt at `tick_hz`
+ *  (SQ_CONFIG_TICK_HZ) whose handler calls sq_port_tick_isr, at a
+ *  priority in the kernel band (numerically at or above
+ *  SQ_PORT_KERNEL_IRQ_PRIO). */
+void sq_port_tick_source_start(uint32_t tick_hz);
+
+/** SQ_PORT_TICK_APP: the board's, called as the kernel stops: stop that
+ *  interrupt. A weak empty one in the port for a board whose timer may
+ *  keep running (sq_port_tick_isr ignores it then). */
+void sq_port_tick_source_stop(void);
+
+/** SQ_PORT_TICK_APP: one tick, from the board's timer interrupt handler
+ *  (what SysTick_Handler does with SysTick). */
+void sq_port_tick_isr(void);
 
 #endif /* SQUALL_PORT_BOARD_H */

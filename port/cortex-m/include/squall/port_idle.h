@@ -35,8 +35,9 @@ void sq_port_idle_hook(uint32_t ticks);
 /**
  * SysTick expiries since boot (mod 2^32): every tick without tickless
  * idle; with it, one per tick while a thread runs and one per long sleep
- * (or per 2^24 counts of it) while the board idles. An idle-current
- * proxy for tests and statistics.
+ * (or per 2^24 counts of it) while the board idles. With the application's
+ * tick source (SQ_PORT_TICK_APP), its sq_port_tick_isr calls while the
+ * kernel runs. An idle-current proxy for tests and statistics.
  */
 uint32_t sq_port_tick_interrupts(void);
 
