@@ -520,6 +520,15 @@ __attribute__((always_inline)) static inline uintptr_t port_stack_floor(const sq
     return (uintptr_t)t->stack;
 }
 
+/* Whether the bottom word of `t`'s stack (not NULL) lost the fill pattern
+ * sq_port_thread_prepare painted: the stack reached it, at least. */
+static bool port_bottom_worn(const sq_thread_t *t)
+{
+    uint32_t bottom;
+    memcpy(&bottom, t->stack, sizeof bottom);
+    return bottom != SQ_PORT_STACK_FILL * 0x01010101u;
+}
+
 /* The running thread's floor, set as it is switched in: the switch checks
  * the outgoing thread's saved registers against it, and the guard sits
  * right below it. */
@@ -811,9 +820,7 @@ static uintptr_t port_save_area(sq_thread_t *t, uintptr_t psp, uint32_t exc_retu
     /* Without a guard or a limit, a privileged thread whose stack's bottom
      * word lost the fill pattern has reached it, at least. */
     if (t->stack != NULL && (t->options & SQ_THREAD_USER) == 0u) {
-        uint32_t bottom;
-        memcpy(&bottom, t->stack, sizeof bottom);
-        overflow = overflow || bottom != SQ_PORT_STACK_FILL * 0x01010101u;
+        overflow = overflow || port_bottom_worn(t);
     }
 #endif
     if (overflow) {
@@ -1551,10 +1558,7 @@ static bool port_overflowed(const sq_thread_t *t, uint32_t cfsr, uintptr_t mmfar
     if ((cfsr & MMFSR_MMARVALID) != 0u && mmfar >= (uintptr_t)t->stack && mmfar < floor) {
         return true;
     }
-    uint32_t bottom;
-    memcpy(&bottom, t->stack, sizeof bottom);
-    return sp <= floor + sizeof(struct port_hw_frame) ||
-           bottom != SQ_PORT_STACK_FILL * 0x01010101u;
+    return sp <= floor + sizeof(struct port_hw_frame) || port_bottom_worn(t);
 }
 
 /*
