@@ -16,6 +16,10 @@
  *     to a few bytes above the floor and requests a switch: the hardware
  *     frame fits, the registers the switch saves below it would not, and
  *     the switch reports it (from PendSV) instead of writing them.
+ * On ARMv7-M built without a guard (SQUALL_PORT_STACK_GUARD=0) nothing
+ * faults as the stack runs out, so the first way in is replaced: the
+ * thread writes its stack's bottom word (as a call chain that reached it
+ * would) and requests a switch, which finds the fill pattern gone.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,9 +36,23 @@
 void _exit(int status) __attribute__((noreturn));
 
 #if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+#define PSPLIM 1
 #define GUARD 0u /* PSPLIM: the floor is the stack's bottom */
+#elif defined(SQ_PORT_STACK_GUARD)
+#define PSPLIM 0
+#define GUARD SQ_PORT_STACK_GUARD /* the library's configuration (PUBLIC) */
 #else
+#define PSPLIM 0
 #define GUARD 32u /* SQ_PORT_STACK_GUARD's default */
+#endif
+
+/* Nothing faults when the stack runs out on ARMv7-M without a guard: only
+ * the switch can tell, from the saved registers' place or the bottom
+ * word's fill pattern, so both ways in end in PendSV's report. */
+#if defined(SQ_OVERFLOW_AT_SWITCH) || (GUARD == 0u && !PSPLIM)
+#define AT_SWITCH 1
+#else
+#define AT_SWITCH 0
 #endif
 
 #define CANARY 0x5a17c0deu
@@ -48,7 +66,6 @@ static struct {
 } __attribute__((aligned(32))) mem;
 
 sq_thread_t victim = {.stack = (uint8_t *)mem.stack, .stack_size = sizeof mem.stack};
-static volatile uint32_t sink;
 
 static bool failed;
 static void check(bool ok, const char *what)
@@ -87,12 +104,12 @@ void sq_fault_hook(const sq_fault_report_t *r)
         filled = filled && bottom[i] == 0xa5u;
     }
     check(filled, "the stack's bytes below the guard hold the fill pattern");
-#if defined(SQ_OVERFLOW_AT_SWITCH)
+#if AT_SWITCH
     check(r->exception == 14u, "caught by the switch (PendSV)");
     check(r->frame_valid, "the frame was stacked");
     snprintf(want, sizeof want, "stack overflow in thread 0x%08lx (PendSV)\n",
              (unsigned long)(uintptr_t)&victim);
-#elif GUARD == 0u
+#elif PSPLIM
     check(r->exception == 6u && (r->cfsr & (1u << 20)) != 0u, "UsageFault STKOF");
     snprintf(want, sizeof want, "stack overflow in thread 0x%08lx (UsageFault)\n",
              (unsigned long)(uintptr_t)&victim);
@@ -109,7 +126,9 @@ void sq_fault_hook(const sq_fault_report_t *r)
     _exit(failed ? 1 : 0);
 }
 
-#if !defined(SQ_OVERFLOW_AT_SWITCH)
+#if !AT_SWITCH
+static volatile uint32_t sink;
+
 /* Not a tail call (the add after it); a real frame (the volatile array),
  * small enough that consecutive stores stay within the guard's 32 bytes. */
 __attribute__((noinline)) static uint32_t recurse(uint32_t depth)
@@ -139,6 +158,17 @@ static void victim_entry(void *arg)
                      "1: b 1b"
                      :
                      : "r"(sp), "r"(0xe000ed04u), "r"(1u << 28)
+                     : "memory");
+#elif AT_SWITCH
+    /* No guard on ARMv7-M: a call chain that reached the stack's bottom
+     * word (written here) is caught when the thread is switched out. */
+    mem.stack[0] = 0u;
+    __asm__ volatile("str  %1, [%0]         \n\t"
+                     "dsb                   \n\t"
+                     "isb                   \n\t"
+                     "1: b 1b"
+                     :
+                     : "r"(0xe000ed04u), "r"(1u << 28)
                      : "memory");
 #else
     sink = recurse(0u);
