@@ -27,7 +27,19 @@ does not carry: `--type FN:N=SYMBOL` names the `const sq_p3_type_t` (defined
 by the embedder) of position N of function FN. An import the script does
 not know, or whose core signature is not the one the ABI gives, is an error.
 
-usage: wasm_glue.py OUT.c HEADER... [--type FN:N=SYMBOL]...
+Calls and task.return (docs/WASM.md "Calls between guests"):
+`--call FN=EXPORT[:ret][:I=SYMBOL]...` binds every `[async-lower]FN` import
+to the callee's `const sq_p3_export_t EXPORT` (the embedder's): `ret` when
+the function has a result (the last core parameter is then its place in
+the caller's memory), `I=SYMBOL` for a parameter I that is a stream<T> or
+future<T> end (T's sq_p3_type_t), moved into the callee. `--return
+FN=RESULT[:I=SYMBOL]...` gives `[task-return]FN` the result's
+`sq_p3_type_t` (task.return's type immediate) and the ends among the flat
+results, moved into the caller. Both lower the flat i32 values into the
+guest's scratch block (sq_wasm_guest_set_scratch), as one word each: squall
+takes parameters and results in memory.
+
+usage: wasm_glue.py OUT.c HEADER... [--type FN:N=SYMBOL]... [--call ...]... [--return ...]...
 
 One output for all the modules linked into one image: wasm2c's import
 symbols are global, so two modules importing the same `$root` built-in
@@ -121,6 +133,57 @@ def copy_builtin(field, types):
     return ("u32", "void", "CALL(%s(t, %s, a0));" % (f, ty))
 
 
+def binding(spec):
+    """FN=SYMBOL[:ret][:I=SYMBOL]... -> (FN, (SYMBOL, has_ret, {I: SYMBOL}))."""
+    fn, rest = spec.split("=", 1)
+    parts = rest.split(":")
+    ends = dict((int(i), sym) for i, sym in (p.split("=", 1) for p in parts[1:] if "=" in p))
+    return fn, (parts[0], "ret" in parts[1:], ends)
+
+
+def flat_call(params, ends, n, call):
+    """The body lowering a0..a(n-1) (ends at their positions) into `call`."""
+    if n == 0:
+        return ["    " + call % ("NULL", "NULL")]
+    if any(p != "u32" for p in params[:n]):
+        sys.exit("wasm_glue: %s: flat values other than i32 are not lowered" % call.split("(")[0])
+    for i in ends:
+        if i >= n:
+            sys.exit("wasm_glue: end at position %d of %d flat values" % (i, n))
+    types = ", ".join(("&" + ends[i]) if i in ends else "NULL" for i in range(n))
+    return ["    static const sq_p3_type_t *const ends[] = {%s};" % types,
+            "    const uint32_t flat[] = {%s};" % ", ".join("a%d" % i for i in range(n)),
+            "    " + call % ("flat", "ends")]
+
+
+def call_builtin(module, field, params, ret, calls, returns):
+    """[async-lower]FN of an imported function, [task-return]FN of an
+    exported one: (params, result, body lines), or None."""
+    if module.startswith("[export]") and field.startswith("[task-return]"):
+        fn = field[len("[task-return]"):]
+        if fn not in returns and params:
+            sys.exit("wasm_glue: %s needs --return %s=RESULT" % (field, fn))
+        result, _, ends = returns.get(fn, ("NULL", False, {}))
+        result = result if result == "NULL" else "&" + result
+        body = flat_call(params, ends, len(params),
+                         "sq_wasm_task_return(sq_wasm_guest_of(inst), %s, %%s, %%s, %du);"
+                         % (result, len(params)))
+        return (" ".join(params), "void", body)
+    if field.startswith("[async-lower]") and not module.startswith("[export]") and \
+            not COPY.match(field) and field != "[async-lower][subtask-cancel]":
+        fn = field[len("[async-lower]"):]
+        if fn not in calls:
+            sys.exit("wasm_glue: %s needs --call %s=EXPORT" % (field, fn))
+        export, has_ret, ends = calls[fn]
+        n = len(params) - (1 if has_ret else 0)
+        retptr = "a%d" % n if has_ret else "0u"
+        body = flat_call(params, ends, n,
+                         "return sq_wasm_async_lower(sq_wasm_guest_of(inst), &%s, %%s, %%s, %du, %s);"
+                         % (export, n, retptr))
+        return (" ".join(["u32"] * len(params)), "u32", body)
+    return None
+
+
 def read_header(path):
     """The module's (prefix, type, import structs, init, exports) and its
     imports (ret, name, struct, params, (module, field))."""
@@ -152,7 +215,18 @@ def read_header(path):
     return inst + (init, exports), imports
 
 
-def glue_function(ret, name, struct, params, module, field, types):
+def glue_function(ret, name, struct, params, module, field, types, calls, returns):
+    formals = "".join(", %s a%d" % (p, i) for i, p in enumerate(params))
+    head = ["/* %s %s */" % (module, field),
+            "%s %s(struct %s *inst%s)" % (ret, name, struct, formals),
+            "{"]
+    spec = call_builtin(module, field, params, ret, calls, returns)
+    if spec is not None:
+        if spec[0].split() != params or spec[1] != ret:
+            sys.exit("wasm_glue: import %r %r has core type (%s) -> %s, not i32 values%s"
+                     % (module, field, ", ".join(params), ret,
+                        " returning i32" if spec[1] == "u32" else ""))
+        return head + spec[2] + ["}", ""]
     spec = ROOT.get(field) if module == "$root" else None
     spec = spec or (EXPORTED.get(field) if module.startswith("[export]") else None)
     spec = spec or copy_builtin(field, types)
@@ -163,12 +237,8 @@ def glue_function(ret, name, struct, params, module, field, types):
         sys.exit("wasm_glue: import %r %r has core type (%s) -> %s, the ABI's is (%s) -> %s"
                  % (module, field, ", ".join(params), ret, ", ".join(want_params.split()),
                     want_ret))
-    formals = "".join(", %s a%d" % (p, i) for i, p in enumerate(params))
-    out = ["/* %s %s */" % (module, field),
-           "%s %s(struct %s *inst%s)" % (ret, name, struct, formals),
-           "{",
-           "    sq_wasm_guest_t *g = sq_wasm_guest_of(inst);",
-           "    sq_p3_thread_t *t = g->current;"]
+    out = head + ["    sq_wasm_guest_t *g = sq_wasm_guest_of(inst);",
+                  "    sq_p3_thread_t *t = g->current;"]
     if ret != "void":
         out.append("    %s out = 0;" % ("uint64_t" if ret == "u64" else "uint32_t"))
     out.append("    " + body)
@@ -182,14 +252,25 @@ def main():
     ap.add_argument("out")
     ap.add_argument("headers", nargs="+")
     ap.add_argument("--type", action="append", default=[], metavar="FN:N=SYMBOL")
+    ap.add_argument("--call", action="append", default=[], metavar="FN=EXPORT[:ret][:I=SYMBOL]")
+    ap.add_argument("--return", dest="returns", action="append", default=[],
+                    metavar="FN=RESULT[:I=SYMBOL]")
     args = ap.parse_args()
     types = dict(t.split("=", 1) for t in args.type)
+    calls = dict(binding(c) for c in args.call)
+    returns = dict(binding(r) for r in args.returns)
 
     out = ["/* Generated by tools/wasm_glue.py: do not edit. */"]
     out += ['#include "%s"' % h.rsplit("/", 1)[-1] for h in args.headers]
     out += ['#include "wasm_host.h"', ""]
     out += ['#include "%s.h"' % args.out.rsplit("/", 1)[-1].rsplit(".", 1)[0]]
-    out += ["extern const sq_p3_type_t %s;" % sym for sym in sorted(set(types.values()))]
+    syms = set(types.values())
+    for fn, (first, _, ends) in returns.items():
+        syms |= set(ends.values()) | ({first} - {"NULL"})
+    syms |= set(sym for _, _, ends in calls.values() for sym in ends.values())
+    out += ["extern const sq_p3_type_t %s;" % sym for sym in sorted(syms)]
+    out += ["extern const sq_p3_export_t %s;" % sym
+            for sym in sorted(set(c[0] for c in calls.values()))]
     out += ["",
             "#define CALL(x) do { sq_status_t st_ = (x); if (st_ != SQ_OK) { sq_wasm_fail(g, st_); } } while (0)",
             ""]
@@ -206,7 +287,8 @@ def main():
                     sys.exit("wasm_glue: %s imported with two core types" % name)
                 continue
             done[name] = (ret, params)
-            out += glue_function(ret, name, struct, params, module, field, types)
+            out += glue_function(ret, name, struct, params, module, field, types, calls,
+                                 returns)
     hdr = ["/* Generated by tools/wasm_glue.py: do not edit. The embedder's names",
            " * for the modules, whatever wasm2c's mangling. */",
            "#ifndef SQ_WASM_GLUE_H", "#define SQ_WASM_GLUE_H"]

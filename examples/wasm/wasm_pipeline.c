@@ -1,0 +1,295 @@
+/*
+ * Guest-to-guest calls through the control plane, all three parties real
+ * wasm or C playing an instance, on one kernel thread:
+ *   host (C) --async call--> tally.wasm --async call--> filter.wasm
+ * The host calls tally(1000, 0); tally returns a future<summary> at once
+ * (task.return), calls the filter with a stream<reading> it feeds
+ * (`[async-lower]run`, generated glue: the stream's end moves into the
+ * filter), gets the filter's output stream back through the filter's
+ * task.return, and in the callback loop feeds readings 0..999 through the
+ * filter (which keeps those with value >= 0) and counts what comes out.
+ * Finally tally writes its summary into the future, which the host reads.
+ * Every copy goes straight between two linear memories.
+ *
+ * Written here by hand, as in wasm_call.c: the two exports' core
+ * functions and callback entries and the realloc hooks; the glue
+ * (tools/wasm_glue.py --call/--return) does the guests' async lower and
+ * task.return.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <squall/p3_runtime.h>
+#include "glue.h"
+
+#define PAGE 65536u
+#define MEM 256u
+#define READINGS 1000u
+#define THRESHOLD 0
+
+SQ_P3_RUNTIME_DEFINE(rt, 4u, 4u, 4u, 1u);
+SQ_P3_INSTANCE_DEFINE(host, &rt, 8u);
+SQ_P3_INSTANCE_DEFINE(tally_p3, &rt, 8u);
+SQ_P3_INSTANCE_DEFINE(filter_p3, &rt, 8u);
+SQ_P3_TASKS_DEFINE(tasks, 2u);
+SQ_CALLBACK_TABLE_DEFINE(tally_callbacks, 7u);
+SQ_CALLBACK_TABLE_DEFINE(filter_callbacks, 7u);
+/* The element types and blocks (the glue names them, --type/--return). */
+SQ_P3_TYPE_DEFINE(reading_type, SQ_P3_ELEM_PLAIN, 8u, 4u);
+SQ_P3_TYPE_DEFINE(summary_type, SQ_P3_ELEM_PLAIN, 16u, 4u);
+SQ_P3_TYPE_DEFINE(two_params, SQ_P3_ELEM_PLAIN, 8u, 4u);
+SQ_P3_TYPE_DEFINE(stream_result, SQ_P3_ELEM_PLAIN, 4u, 4u);
+SQ_P3_TYPE_DEFINE(future_result, SQ_P3_ELEM_PLAIN, 4u, 4u);
+
+static uint8_t host_mem[MEM];
+static sq_p3_thread_t host_thread;
+static _Alignas(8) uint8_t tally_memory[PAGE], filter_memory[PAGE];
+static wasm_rt_funcref_t tally_table[4], filter_table[4];
+SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_tally);
+SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_filter);
+static sq_wasm_tally_t tally;
+static sq_wasm_filter_t filter;
+static sq_wasm_guest_t tally_g, filter_g;
+static unsigned failures;
+
+static void check(int ok, const char *what)
+{
+    if (!ok) {
+        printf("wasm pipeline: FAILED: %s\n", what);
+        failures++;
+    }
+}
+
+static uint32_t load(const uint8_t *at)
+{
+    uint32_t v;
+    memcpy(&v, at, sizeof v);
+    return v;
+}
+
+/* ---- the glue between the control plane and the guests' exports ---- */
+
+struct entry {
+    uint32_t a, b, c, d; /* an export's core arguments */
+    uint32_t result;
+};
+
+static void enter_tally(void *ctx)
+{
+    struct entry *e = ctx;
+    e->result = sq_wasm_tally_async_lift_example_pipe_tally_tally(&tally, e->a, e->b);
+}
+
+static void enter_tally_callback(void *ctx)
+{
+    struct entry *e = ctx;
+    e->result = sq_wasm_tally_callback_async_lift_example_pipe_tally_tally(&tally, e->a, e->b,
+                                                                          e->c);
+}
+
+static void enter_filter(void *ctx)
+{
+    struct entry *e = ctx;
+    e->result = sq_wasm_filter_async_lift_example_pipe_filter_run(&filter, e->a, e->b);
+}
+
+static void enter_filter_callback(void *ctx)
+{
+    struct entry *e = ctx;
+    e->result = sq_wasm_filter_callback_async_lift_example_pipe_filter_run(&filter, e->a, e->b,
+                                                                          e->c);
+}
+
+static void enter_tally_realloc(void *ctx)
+{
+    struct entry *e = ctx;
+    e->result = sq_wasm_tally_cabi_realloc(&tally, e->a, e->b, e->c, e->d);
+}
+
+static void enter_filter_realloc(void *ctx)
+{
+    struct entry *e = ctx;
+    e->result = sq_wasm_filter_cabi_realloc(&filter, e->a, e->b, e->c, e->d);
+}
+
+/* An export's core function: its two flat parameters from the block at
+ * `args` in the guest's memory, the guest entered as the task's thread. */
+static uint32_t core(sq_wasm_guest_t *g, void (*enter)(void *), sq_p3_task_t *task,
+                     uint32_t args)
+{
+    struct entry e = {load(g->memory->data + args), load(g->memory->data + args + 4u), 0u, 0u,
+                      SQ_CALLBACK_EXIT};
+    (void)sq_wasm_call_as(g, sq_p3_task_thread(task), enter, &e);
+    return e.result;
+}
+
+static uint32_t tally_core(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    return core(ctx, enter_tally, task, args);
+}
+
+static uint32_t filter_core(void *ctx, sq_p3_task_t *task, uint32_t args)
+{
+    return core(ctx, enter_filter, task, args);
+}
+
+/* A callback entry: the event, as the task whose core code runs now. */
+static uint32_t callback(sq_wasm_guest_t *g, void (*enter)(void *), const sq_wait_event_t *ev)
+{
+    struct entry e = {ev->code, ev->join_id, ev->payload, 0u, SQ_CALLBACK_EXIT};
+    (void)sq_wasm_call_as(g, sq_p3_current(g->instance), enter, &e);
+    return e.result;
+}
+
+static uint32_t tally_callback(void *ctx, const sq_wait_event_t *ev)
+{
+    return callback(ctx, enter_tally_callback, ev);
+}
+
+static uint32_t filter_callback(void *ctx, const sq_wait_event_t *ev)
+{
+    return callback(ctx, enter_filter_callback, ev);
+}
+
+/* The realloc hook (the guest's cabi_realloc): NO_MEMORY when it fails. */
+static uint32_t guest_realloc(sq_wasm_guest_t *g, void (*enter)(void *), uint32_t align,
+                              uint32_t size)
+{
+    struct entry e = {0u, 0u, align, size, 0u};
+    return sq_wasm_call(g, enter, &e) == SQ_OK && e.result != 0u ? e.result : SQ_P3_NO_MEMORY;
+}
+
+static uint32_t tally_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
+                              uint32_t new_size)
+{
+    (void)old_ptr;
+    (void)old_size;
+    return guest_realloc(ctx, enter_tally_realloc, align, new_size);
+}
+
+static uint32_t filter_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
+                               uint32_t new_size)
+{
+    (void)old_ptr;
+    (void)old_size;
+    return guest_realloc(ctx, enter_filter_realloc, align, new_size);
+}
+
+static const sq_p3_export_t tally_export = {&tally_p3, SQ_P3_LIFT_CALLBACK, true, &two_params,
+                                            &future_result, tally_core, &tally_g,
+                                            &tally_callbacks};
+/* The export the tally's `[async-lower]run` calls (--call run=...). */
+const sq_p3_export_t filter_run_export = {&filter_p3, SQ_P3_LIFT_CALLBACK, true, &two_params,
+                                          &stream_result, filter_core, &filter_g,
+                                          &filter_callbacks};
+
+/* A guest: its instance, memory, module, realloc hook, callback table,
+ * and the glue's scratch block (16 bytes from its cabi_realloc). */
+static bool guest_setup(sq_wasm_guest_t *g, sq_p3_instance_t *inst, uint8_t *memory,
+                        wasm_rt_funcref_t *table, uint32_t *depth, sq_p3_realloc_fn hook,
+                        sq_callback_table_t *callbacks, sq_callback_fn *on_event)
+{
+    bool ok = sq_wasm_guest_init(g, inst, memory, PAGE, table, 4u, depth) == SQ_OK &&
+              sq_p3_instance_set_realloc(inst, hook, g) == SQ_OK;
+    for (uint32_t code = SQ_WAIT_EVENT_NONE; ok && code <= SQ_WAIT_EVENT_CANCELLED; code++) {
+        ok = sq_callback_register(callbacks, code, SQ_CALLBACK_ANY_ID, on_event, g) == SQ_OK;
+    }
+    return ok && sq_callback_seal(callbacks) == SQ_OK;
+}
+
+static bool setup(void)
+{
+    bool ok = sq_kernel_init() == SQ_OK && sq_p3_runtime_init(&rt) == SQ_OK &&
+              sq_p3_runtime_tasks(&rt, tasks, tasks_ready, 2u) == SQ_OK &&
+              sq_p3_instance_init(&host, &rt, host_slots, 8u, host_mem, MEM) == SQ_OK &&
+              sq_p3_thread_init(&host_thread, &host) == SQ_OK &&
+              guest_setup(&tally_g, &tally_p3, tally_memory, tally_table, &sq_wasm_depth_tally,
+                          tally_realloc, &tally_callbacks, tally_callback) &&
+              guest_setup(&filter_g, &filter_p3, filter_memory, filter_table,
+                          &sq_wasm_depth_filter, filter_realloc, &filter_callbacks,
+                          filter_callback);
+    wasm_rt_init();
+    sq_wasm_tally_init_module();
+    sq_wasm_filter_init_module();
+    sq_wasm_instantiate_begin(&tally_g);
+    sq_wasm_tally_instantiate(&tally, &tally_g);
+    ok = ok && sq_wasm_instantiate_end(&tally_g) == SQ_OK;
+    sq_wasm_instantiate_begin(&filter_g);
+    sq_wasm_filter_instantiate(&filter, &filter_g);
+    ok = ok && sq_wasm_instantiate_end(&filter_g) == SQ_OK;
+    return ok &&
+           sq_wasm_guest_set_scratch(&tally_g, tally_realloc(&tally_g, 0u, 0u, 4u, 16u), 16u) ==
+               SQ_OK &&
+           sq_wasm_guest_set_scratch(&filter_g, filter_realloc(&filter_g, 0u, 0u, 4u, 16u),
+                                     16u) == SQ_OK;
+}
+
+int main(void)
+{
+    if (!setup()) {
+        printf("wasm pipeline: set-up failed\n");
+        return 1;
+    }
+    printf("squall control plane, guest to guest: the host calls tally.wasm, which calls\n"
+           "filter.wasm and feeds it %u readings; tally's summary comes back in a future\n",
+           READINGS);
+    /* What the filter must let through: value >= THRESHOLD. */
+    uint32_t count = 0u;
+    int32_t sum = 0, min = 0x7fffffff, max = -0x7fffffff - 1;
+    for (uint32_t seq = 0u; seq < READINGS; seq++) {
+        int32_t v = (int32_t)(seq * 37u % 2000u) - 1000;
+        if (v >= THRESHOLD) {
+            count++;
+            sum += v;
+            min = v < min ? v : min;
+            max = v > max ? v : max;
+        }
+    }
+    uint32_t params[2] = {READINGS, (uint32_t)THRESHOLD};
+    uint32_t word = 0u, result = 0u, code = 0u, set = 0u, steps = 0u;
+    memcpy(host_mem + 16, params, sizeof params);
+    check(sq_p3_call(&host_thread, &tally_export, 16u, 32u, true, &word) == SQ_OK, "call");
+    printf("host: async call tally(%u, %d) -> %u (RETURNED: the future came back at once)\n",
+           READINGS, THRESHOLD, (unsigned)word);
+    check(word == SQ_P3_SUBTASK_RETURNED, "RETURNED");
+    uint32_t future = load(host_mem + 32);
+    check(sq_p3_waitable_set_new(&host_thread, &set) == SQ_OK &&
+              sq_p3_waitable_join(&host_thread, future, set) == SQ_OK,
+          "host set");
+    check(sq_p3_future_read(&host_thread, &summary_type, future, 64u, true, &result) == SQ_OK,
+          "future read");
+    while (result == SQ_P3_BLOCKED && failures == 0u) {
+        sq_status_t st = sq_p3_loop_step(&rt);
+        if (st != SQ_OK) {
+            check(0, "loop step");
+            break;
+        }
+        steps++;
+        check(sq_p3_waitable_set_poll(&host_thread, set, 0u, &code) == SQ_OK, "host poll");
+        if (code == SQ_P3_EVENT_FUTURE_READ) {
+            result = load(host_mem + 4);
+        }
+    }
+    check(result == SQ_P3_COPY_COMPLETED, "future COMPLETED");
+    printf("host: the future resolved after %u steps of the callback loop\n", (unsigned)steps);
+    printf("tally: %u readings kept by the filter, sum %d, min %d, max %d\n",
+           (unsigned)load(host_mem + 64), (int)load(host_mem + 68), (int)load(host_mem + 72),
+           (int)load(host_mem + 76));
+    check(load(host_mem + 64) == count && (int32_t)load(host_mem + 68) == sum &&
+              (int32_t)load(host_mem + 72) == min && (int32_t)load(host_mem + 76) == max,
+          "the summary is what the filter had to keep");
+    while (sq_p3_loop_step(&rt) == SQ_OK) {
+        steps++;
+    }
+    check(sq_p3_future_drop_readable(&host_thread, &summary_type, future) == SQ_OK &&
+              sq_p3_waitable_set_drop(&host_thread, set) == SQ_OK,
+          "host drops");
+    check(sq_p3_handle_count(&host.handles) == 0u && sq_p3_handle_count(&tally_p3.handles) == 0u &&
+              sq_p3_handle_count(&filter_p3.handles) == 0u,
+          "no handle left");
+    check(rt.tasks.used == 0u, "no task left");
+    check(sq_p3_instance_trap(&tally_p3) == SQ_P3_TRAP_NONE &&
+              sq_p3_instance_trap(&filter_p3) == SQ_P3_TRAP_NONE,
+          "no trap");
+    printf("wasm pipeline: %s\n", failures == 0u ? "ok" : "FAILED");
+    return failures == 0u ? 0 : 1;
+}
