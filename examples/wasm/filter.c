@@ -8,7 +8,10 @@
  * it reads `in` eight readings at a time and writes those whose value is
  * at least `threshold` to its output, each copy async, returning WAIT on
  * its set whenever one blocks. When `in` is dropped it drops its ends and
- * exits. `cabi_realloc` places the call's parameter block and gives the
+ * exits. A threshold below -1000 (no reading is that low) is a caller's
+ * bug: the filter traps at once, before it returns, on its caller's
+ * kernel thread (wasm_pipeline shows that only the innermost guest
+ * unwinds). `cabi_realloc` places the call's parameter block and gives the
  * glue its scratch block.
  */
 #include <squall/wasm_guest.h>
@@ -76,6 +79,9 @@ static uint32_t step(void)
 SQ_WASM_ASYNC_LIFT(FILTER, "run")
 uint32_t filter_run(uint32_t in_end, int32_t at_least)
 {
+    if (at_least < -1000) {
+        __builtin_trap();
+    }
     uint64_t ends = out_new();
     input = in_end;
     output = SQ_WASM_WRITABLE(ends);

@@ -10,6 +10,11 @@
  * filter (which keeps those with value >= 0) and counts what comes out.
  * Finally tally writes its summary into the future, which the host reads.
  * Every copy goes straight between two linear memories.
+ * Then the host calls tally(10, -2000): the filter traps on that threshold
+ * inside tally's async lower, on the same kernel thread, and the trap
+ * unwinds the filter (the innermost guest entered) first; tally's lower
+ * then fails, which traps tally in turn (a callee's trap traps its caller,
+ * as the reference's store does); the host's instance is untouched.
  *
  * Written here by hand, as in wasm_call.c: the two exports' core
  * functions and callback entries and the realloc hooks; the glue
@@ -202,11 +207,14 @@ static bool setup(void)
               sq_p3_runtime_tasks(&rt, tasks, tasks_ready, 2u) == SQ_OK &&
               sq_p3_instance_init(&host, &rt, host_slots, 8u, host_mem, MEM) == SQ_OK &&
               sq_p3_thread_init(&host_thread, &host) == SQ_OK &&
-              guest_setup(&tally_g, &tally_p3, tally_memory, tally_table, &sq_wasm_depth_tally,
-                          tally_realloc, &tally_callbacks, tally_callback) &&
+              /* The filter's set up first: the runtime's guest list then
+               * has tally ahead of it, so a trap lookup that took the first
+               * entered guest would unwind tally for the filter's trap. */
               guest_setup(&filter_g, &filter_p3, filter_memory, filter_table,
                           &sq_wasm_depth_filter, filter_realloc, &filter_callbacks,
-                          filter_callback);
+                          filter_callback) &&
+              guest_setup(&tally_g, &tally_p3, tally_memory, tally_table, &sq_wasm_depth_tally,
+                          tally_realloc, &tally_callbacks, tally_callback);
     wasm_rt_init();
     sq_wasm_tally_init_module();
     sq_wasm_filter_init_module();
@@ -221,6 +229,44 @@ static bool setup(void)
                SQ_OK &&
            sq_wasm_guest_set_scratch(&filter_g, filter_realloc(&filter_g, 0u, 0u, 4u, 16u),
                                      16u) == SQ_OK;
+}
+
+static const char *wasm_trap_name(uint32_t code)
+{
+    return code == WASM_RT_TRAP_NONE ? "none" : code == WASM_RT_TRAP_UNREACHABLE ? "unreachable"
+                                                                                 : "other";
+}
+
+/* The filter traps inside tally's lower, both guests entered on this
+ * kernel thread. */
+static void nested_trap(void)
+{
+    uint32_t params[2] = {10u, (uint32_t)-2000};
+    uint32_t word = 0u;
+    memcpy(host_mem + 16, params, sizeof params);
+    sq_status_t st = sq_p3_call(&host_thread, &tally_export, 16u, 32u, true, &word);
+    printf("host: async call tally(10, -2000) -> %s\n", sq_status_str(st));
+    printf("filter: trapped (wasm: %s, P3 instance: %s)\n", wasm_trap_name(filter_g.wasm_trap),
+           sq_p3_instance_trap(&filter_p3) == SQ_P3_TRAP_GUEST ? "GUEST" : "other");
+    printf("tally: trapped (wasm: %s, P3 instance: %s)\n", wasm_trap_name(tally_g.wasm_trap),
+           sq_p3_instance_trap(&tally_p3) == SQ_P3_TRAP_GUEST ? "GUEST" : "other");
+    check(st == SQ_ERR_STATE && filter_g.wasm_trap == WASM_RT_TRAP_UNREACHABLE &&
+              sq_p3_instance_trap(&filter_p3) == SQ_P3_TRAP_GUEST &&
+              tally_g.wasm_trap == WASM_RT_TRAP_NONE &&
+              sq_p3_instance_trap(&tally_p3) == SQ_P3_TRAP_GUEST,
+          "the filter's trap unwinds the filter, then tally");
+    /* tally's task.return had moved the future into the host before the
+     * filter was called: the host has it, no subtask. */
+    uint32_t future = load(host_mem + 32);
+    printf("host: holds the future tally returned before its call failed (end %u); drops it\n",
+           (unsigned)future);
+    check(sq_p3_handle_count(&host.handles) == 1u &&
+              sq_p3_future_drop_readable(&host_thread, &summary_type, future) == SQ_OK &&
+              sq_p3_handle_count(&host.handles) == 0u &&
+              sq_p3_instance_trap(&host) == SQ_P3_TRAP_NONE,
+          "the host untouched, the future its only handle");
+    check(rt.tasks.used == 0u, "both tasks back in the pool");
+    printf("host: untouched; both tasks back in the pool\n");
 }
 
 int main(void)
@@ -290,6 +336,7 @@ int main(void)
     check(sq_p3_instance_trap(&tally_p3) == SQ_P3_TRAP_NONE &&
               sq_p3_instance_trap(&filter_p3) == SQ_P3_TRAP_NONE,
           "no trap");
+    nested_trap();
     printf("wasm pipeline: %s\n", failures == 0u ? "ok" : "FAILED");
     return failures == 0u ? 0 : 1;
 }
