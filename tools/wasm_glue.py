@@ -184,6 +184,63 @@ def call_builtin(module, field, params, ret, calls, returns):
     return None
 
 
+def trampoline(name, mtype, sym, n):
+    """body(entry) calling export `sym` with n words of the entry."""
+    actuals = "".join(", e->a[%d]" % i for i in range(n))
+    return ["static void %s(void *entry)" % name,
+            "{",
+            "    sq_wasm_entry_t *e = entry;",
+            "    e->result = %s((%s *)e->module%s);" % (sym, mtype, actuals),
+            "}", ""]
+
+
+def callee_side(c, mtype, exports):
+    """The control plane's entries into module `c`: for each callback-lifted
+    export `[async-lift]I#F` with i32 parameters (and its callback), the
+    core function sq_wasm_<c>_<F>_core and the callback entry
+    sq_wasm_<c>_<F>_on_event; for `cabi_realloc`, the realloc hook
+    sq_wasm_<c>_realloc. (code, header declarations)."""
+    by_name = dict((export, (sym, ret, params)) for sym, export, ret, params in exports)
+    code, decls = [], []
+    for export, (sym, ret, params) in sorted(by_name.items()):
+        if not export.startswith("[async-lift]") or "#" not in export:
+            continue
+        cb = by_name.get("[callback]" + export)
+        if cb is None or ret != "u32" or cb[1:] != ("u32", ["u32"] * 3) or \
+                any(p != "u32" for p in params) or len(params) > 16:
+            continue
+        f = re.sub(r"\W+", "_", export.rsplit("#", 1)[1]).strip("_")
+        base = "sq_wasm_%s_%s" % (c, f)
+        code += ["/* %s: the control plane's core function and callback entry */" % export]
+        code += trampoline(base + "_enter", mtype, sym, len(params))
+        code += trampoline(base + "_enter_callback", mtype, cb[0], 3)
+        code += ["uint32_t %s_core(void *ctx, sq_p3_task_t *task, uint32_t args)" % base,
+                 "{",
+                 "    return sq_wasm_core_entry(ctx, task, args, %du, %s_enter);"
+                 % (len(params), base),
+                 "}", "",
+                 "uint32_t %s_on_event(void *ctx, const sq_wait_event_t *ev)" % base,
+                 "{",
+                 "    return sq_wasm_callback_entry(ctx, ev, %s_enter_callback);" % base,
+                 "}", ""]
+        decls += ["uint32_t %s_core(void *ctx, sq_p3_task_t *task, uint32_t args);" % base,
+                  "uint32_t %s_on_event(void *ctx, const sq_wait_event_t *ev);" % base]
+    if by_name.get("cabi_realloc", (None, None, None))[1:] == ("u32", ["u32"] * 4):
+        base = "sq_wasm_%s_realloc" % c
+        code += ["/* cabi_realloc: the instance's realloc hook (ctx: the guest) */"]
+        code += trampoline(base + "_enter", mtype, by_name["cabi_realloc"][0], 4)
+        code += ["uint32_t %s(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,"
+                 % base,
+                 "    uint32_t new_size)",
+                 "{",
+                 "    return sq_wasm_realloc_entry(ctx, old_ptr, old_size, align, new_size, "
+                 "%s_enter);" % base,
+                 "}", ""]
+        decls += ["uint32_t %s(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,"
+                  " uint32_t new_size);" % base]
+    return code, decls + ([""] if decls else [])
+
+
 def read_header(path):
     """The module's (prefix, type, import structs, init, exports) and its
     imports (ret, name, struct, params, (module, field))."""
@@ -211,7 +268,8 @@ def read_header(path):
         m = EXPORT_NOTE.match(note)
         e = EXPORT.match(line)
         if m and e and e.group(3) == inst[1]:
-            exports.append((e.group(2), m.group(1)))
+            exports.append((e.group(2), m.group(1), e.group(1),
+                            e.group(4).replace(",", " ").split()))
     return inst + (init, exports), imports
 
 
@@ -300,21 +358,27 @@ def main():
                 "#define sq_wasm_%s_init_module() %s" % (c, init + "()" if init else "((void)0)"),
                 "#define sq_wasm_%s_instantiate %s_instantiate_guest" % (c, prefix),
                 "void %s_instantiate_guest(%s *m, sq_wasm_guest_t *g);" % (prefix, mtype)]
-        for sym, export in exports:
+        for sym, export, _, _ in exports:
             if export == "memory":
                 continue
             hdr.append("#define sq_wasm_%s_%s %s" % (c, re.sub(r"\W+", "_", export).strip("_"), sym))
         hdr.append("")
     hdr.append("#endif")
-    with open(args.out.rsplit(".", 1)[0] + ".h", "w") as f:
-        f.write("\n".join(hdr) + "\n")
+    hdr_callee = []
     for prefix, mtype, structs, init, exports in modules:
         actuals = "".join(", (struct %s *)(void *)g" % s for s in structs)
         out += ["/* Instantiate with `g` as the instance of every import module. */",
                 "void %s_instantiate_guest(%s *m, sq_wasm_guest_t *g)" % (prefix, mtype),
                 "{",
+                "    g->module = m;",
                 "    %s_instantiate(m%s);" % (prefix, actuals),
                 "}", ""]
+        c = re.sub(r"\W", "_", module_name(prefix))
+        code, decls = callee_side(c, mtype, exports)
+        out += code
+        hdr_callee += decls
+    with open(args.out.rsplit(".", 1)[0] + ".h", "w") as f:
+        f.write("\n".join(hdr[:-1] + hdr_callee + hdr[-1:]) + "\n")
     with open(args.out, "w") as f:
         f.write("\n".join(out))
 

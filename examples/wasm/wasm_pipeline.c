@@ -16,10 +16,10 @@
  * then fails, which traps tally in turn (a callee's trap traps its caller,
  * as the reference's store does); the host's instance is untouched.
  *
- * Written here by hand, as in wasm_call.c: the two exports' core
- * functions and callback entries and the realloc hooks; the glue
- * (tools/wasm_glue.py --call/--return) does the guests' async lower and
- * task.return.
+ * The glue (tools/wasm_glue.py) writes the exports' core functions,
+ * callback entries and realloc hooks, and (--call/--return) the guests'
+ * async lower and task.return; the embedder describes the exports
+ * (sq_p3_export_t) and gives each guest its scratch block.
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,120 +71,14 @@ static uint32_t load(const uint8_t *at)
     return v;
 }
 
-/* ---- the glue between the control plane and the guests' exports ---- */
-
-struct entry {
-    uint32_t a, b, c, d; /* an export's core arguments */
-    uint32_t result;
-};
-
-static void enter_tally(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_tally_async_lift_example_pipe_tally_tally(&tally, e->a, e->b);
-}
-
-static void enter_tally_callback(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_tally_callback_async_lift_example_pipe_tally_tally(&tally, e->a, e->b,
-                                                                          e->c);
-}
-
-static void enter_filter(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_filter_async_lift_example_pipe_filter_run(&filter, e->a, e->b);
-}
-
-static void enter_filter_callback(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_filter_callback_async_lift_example_pipe_filter_run(&filter, e->a, e->b,
-                                                                          e->c);
-}
-
-static void enter_tally_realloc(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_tally_cabi_realloc(&tally, e->a, e->b, e->c, e->d);
-}
-
-static void enter_filter_realloc(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_filter_cabi_realloc(&filter, e->a, e->b, e->c, e->d);
-}
-
-/* An export's core function: its two flat parameters from the block at
- * `args` in the guest's memory, the guest entered as the task's thread. */
-static uint32_t core(sq_wasm_guest_t *g, void (*enter)(void *), sq_p3_task_t *task,
-                     uint32_t args)
-{
-    struct entry e = {load(g->memory->data + args), load(g->memory->data + args + 4u), 0u, 0u,
-                      SQ_CALLBACK_EXIT};
-    (void)sq_wasm_call_as(g, sq_p3_task_thread(task), enter, &e);
-    return e.result;
-}
-
-static uint32_t tally_core(void *ctx, sq_p3_task_t *task, uint32_t args)
-{
-    return core(ctx, enter_tally, task, args);
-}
-
-static uint32_t filter_core(void *ctx, sq_p3_task_t *task, uint32_t args)
-{
-    return core(ctx, enter_filter, task, args);
-}
-
-/* A callback entry: the event, as the task whose core code runs now. */
-static uint32_t callback(sq_wasm_guest_t *g, void (*enter)(void *), const sq_wait_event_t *ev)
-{
-    struct entry e = {ev->code, ev->join_id, ev->payload, 0u, SQ_CALLBACK_EXIT};
-    (void)sq_wasm_call_as(g, sq_p3_current(g->instance), enter, &e);
-    return e.result;
-}
-
-static uint32_t tally_callback(void *ctx, const sq_wait_event_t *ev)
-{
-    return callback(ctx, enter_tally_callback, ev);
-}
-
-static uint32_t filter_callback(void *ctx, const sq_wait_event_t *ev)
-{
-    return callback(ctx, enter_filter_callback, ev);
-}
-
-/* The realloc hook (the guest's cabi_realloc): NO_MEMORY when it fails. */
-static uint32_t guest_realloc(sq_wasm_guest_t *g, void (*enter)(void *), uint32_t align,
-                              uint32_t size)
-{
-    struct entry e = {0u, 0u, align, size, 0u};
-    return sq_wasm_call(g, enter, &e) == SQ_OK && e.result != 0u ? e.result : SQ_P3_NO_MEMORY;
-}
-
-static uint32_t tally_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
-                              uint32_t new_size)
-{
-    (void)old_ptr;
-    (void)old_size;
-    return guest_realloc(ctx, enter_tally_realloc, align, new_size);
-}
-
-static uint32_t filter_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
-                               uint32_t new_size)
-{
-    (void)old_ptr;
-    (void)old_size;
-    return guest_realloc(ctx, enter_filter_realloc, align, new_size);
-}
-
+/* The exports as the control plane calls them (the glue's generated core
+ * functions, callback entries and realloc hooks). */
 static const sq_p3_export_t tally_export = {&tally_p3, SQ_P3_LIFT_CALLBACK, true, &two_params,
-                                            &future_result, tally_core, &tally_g,
+                                            &future_result, sq_wasm_tally_tally_core, &tally_g,
                                             &tally_callbacks};
 /* The export the tally's `[async-lower]run` calls (--call run=...). */
 const sq_p3_export_t filter_run_export = {&filter_p3, SQ_P3_LIFT_CALLBACK, true, &two_params,
-                                          &stream_result, filter_core, &filter_g,
+                                          &stream_result, sq_wasm_filter_run_core, &filter_g,
                                           &filter_callbacks};
 
 /* A guest: its instance, memory, module, realloc hook, callback table,
@@ -193,12 +87,9 @@ static bool guest_setup(sq_wasm_guest_t *g, sq_p3_instance_t *inst, uint8_t *mem
                         wasm_rt_funcref_t *table, uint32_t *depth, sq_p3_realloc_fn hook,
                         sq_callback_table_t *callbacks, sq_callback_fn *on_event)
 {
-    bool ok = sq_wasm_guest_init(g, inst, memory, PAGE, table, 4u, depth) == SQ_OK &&
-              sq_p3_instance_set_realloc(inst, hook, g) == SQ_OK;
-    for (uint32_t code = SQ_WAIT_EVENT_NONE; ok && code <= SQ_WAIT_EVENT_CANCELLED; code++) {
-        ok = sq_callback_register(callbacks, code, SQ_CALLBACK_ANY_ID, on_event, g) == SQ_OK;
-    }
-    return ok && sq_callback_seal(callbacks) == SQ_OK;
+    return sq_wasm_guest_init(g, inst, memory, PAGE, table, 4u, depth) == SQ_OK &&
+           sq_p3_instance_set_realloc(inst, hook, g) == SQ_OK &&
+           sq_wasm_callbacks_seal(callbacks, on_event, g) == SQ_OK;
 }
 
 static bool setup(void)
@@ -211,10 +102,10 @@ static bool setup(void)
                * has tally ahead of it, so a trap lookup that took the first
                * entered guest would unwind tally for the filter's trap. */
               guest_setup(&filter_g, &filter_p3, filter_memory, filter_table,
-                          &sq_wasm_depth_filter, filter_realloc, &filter_callbacks,
-                          filter_callback) &&
+                          &sq_wasm_depth_filter, sq_wasm_filter_realloc, &filter_callbacks,
+                          sq_wasm_filter_run_on_event) &&
               guest_setup(&tally_g, &tally_p3, tally_memory, tally_table, &sq_wasm_depth_tally,
-                          tally_realloc, &tally_callbacks, tally_callback);
+                          sq_wasm_tally_realloc, &tally_callbacks, sq_wasm_tally_tally_on_event);
     wasm_rt_init();
     sq_wasm_tally_init_module();
     sq_wasm_filter_init_module();
@@ -225,9 +116,10 @@ static bool setup(void)
     sq_wasm_filter_instantiate(&filter, &filter_g);
     ok = ok && sq_wasm_instantiate_end(&filter_g) == SQ_OK;
     return ok &&
-           sq_wasm_guest_set_scratch(&tally_g, tally_realloc(&tally_g, 0u, 0u, 4u, 16u), 16u) ==
-               SQ_OK &&
-           sq_wasm_guest_set_scratch(&filter_g, filter_realloc(&filter_g, 0u, 0u, 4u, 16u),
+           sq_wasm_guest_set_scratch(&tally_g, sq_wasm_tally_realloc(&tally_g, 0u, 0u, 4u, 16u),
+                                     16u) == SQ_OK &&
+           sq_wasm_guest_set_scratch(&filter_g,
+                                     sq_wasm_filter_realloc(&filter_g, 0u, 0u, 4u, 16u),
                                      16u) == SQ_OK;
 }
 

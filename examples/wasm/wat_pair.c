@@ -34,48 +34,15 @@ static sq_wasm_caller_t caller;
 static sq_wasm_callee_t callee;
 static sq_wasm_guest_t caller_g, callee_g;
 
-struct entry {
-    uint32_t a, b, c;
-    uint32_t result;
-};
-
-static void enter_run(void *ctx)
+static void enter_run(void *entry)
 {
-    struct entry *e = ctx;
-    e->result = sq_wasm_caller_run(&caller, e->a);
-}
-
-static void enter_f(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_callee_async_lift_example_wat_callee_f(&callee);
-}
-
-static void enter_callback(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result =
-        sq_wasm_callee_callback_async_lift_example_wat_callee_f(&callee, e->a, e->b, e->c);
-}
-
-static uint32_t callee_core(void *ctx, sq_p3_task_t *task, uint32_t args)
-{
-    struct entry e = {args, 0u, 0u, SQ_CALLBACK_EXIT};
-    (void)sq_wasm_call_as(ctx, sq_p3_task_thread(task), enter_f, &e);
-    return e.result;
-}
-
-static uint32_t callee_callback(void *ctx, const sq_wait_event_t *ev)
-{
-    sq_wasm_guest_t *g = ctx;
-    struct entry e = {ev->code, ev->join_id, ev->payload, SQ_CALLBACK_EXIT};
-    (void)sq_wasm_call_as(g, sq_p3_current(g->instance), enter_callback, &e);
-    return e.result;
+    sq_wasm_entry_t *e = entry;
+    e->result = sq_wasm_caller_run(e->module, e->a[0]);
 }
 
 /* The caller's `[async-lower]f` calls this (--call f=callee_f:ret). */
 const sq_p3_export_t callee_f = {&callee_p3, SQ_P3_LIFT_CALLBACK, true, NULL, &callee_result,
-                                 callee_core, &callee_g, &callbacks};
+                                 sq_wasm_callee_f_core, &callee_g, &callbacks};
 
 static bool setup(void)
 {
@@ -85,11 +52,7 @@ static bool setup(void)
                                  &sq_wasm_depth_caller) == SQ_OK &&
               sq_wasm_guest_init(&callee_g, &callee_p3, callee_memory, PAGE, callee_table, 4u,
                                  &sq_wasm_depth_callee) == SQ_OK;
-    for (uint32_t code = SQ_WAIT_EVENT_NONE; ok && code <= SQ_WAIT_EVENT_CANCELLED; code++) {
-        ok = sq_callback_register(&callbacks, code, SQ_CALLBACK_ANY_ID, callee_callback,
-                                  &callee_g) == SQ_OK;
-    }
-    ok = ok && sq_callback_seal(&callbacks) == SQ_OK;
+    ok = ok && sq_wasm_callbacks_seal(&callbacks, sq_wasm_callee_f_on_event, &callee_g) == SQ_OK;
     wasm_rt_init();
     sq_wasm_caller_init_module();
     sq_wasm_callee_init_module();
@@ -109,10 +72,10 @@ int main(void)
         printf("%s: set-up failed\n", name);
         return 1;
     }
-    struct entry e = {0u, 0u, 0u, STEP};
-    for (; e.result == STEP; e.a++) {
-        if (e.a != 0u && sq_p3_loop_step(&runtime) != SQ_OK) {
-            printf("%s: no loop step before phase %u\n", name, (unsigned)e.a);
+    sq_wasm_entry_t e = {&caller, {0u}, STEP};
+    for (; e.result == STEP; e.a[0]++) {
+        if (e.a[0] != 0u && sq_p3_loop_step(&runtime) != SQ_OK) {
+            printf("%s: no loop step before phase %u\n", name, (unsigned)e.a[0]);
             return 1;
         }
         if (sq_wasm_call(&caller_g, enter_run, &e) != SQ_OK) {

@@ -314,3 +314,42 @@ void sq_wasm_task_return(sq_wasm_guest_t *g, const sq_p3_type_t *result, const u
         sq_wasm_fail(g, st);
     }
 }
+
+uint32_t sq_wasm_core_entry(sq_wasm_guest_t *g, sq_p3_task_t *task, uint32_t args, uint32_t n,
+                            void (*body)(void *entry))
+{
+    sq_wasm_entry_t e = {g->module, {0u}, SQ_CALLBACK_EXIT};
+    if (n > SQ_WASM_ENTRY_WORDS || args > g->memory->size || g->memory->size - args < 4u * n) {
+        (void)sq_p3_instance_abort(g->instance);
+        return SQ_CALLBACK_EXIT;
+    }
+    memcpy(e.a, g->memory->data + args, 4u * n);
+    (void)sq_wasm_call_as(g, sq_p3_task_thread(task), body, &e);
+    return e.result;
+}
+
+uint32_t sq_wasm_callback_entry(sq_wasm_guest_t *g, const sq_wait_event_t *ev,
+                                void (*body)(void *entry))
+{
+    sq_wasm_entry_t e = {g->module, {ev->code, ev->join_id, ev->payload}, SQ_CALLBACK_EXIT};
+    (void)sq_wasm_call_as(g, sq_p3_current(g->instance), body, &e);
+    return e.result;
+}
+
+uint32_t sq_wasm_realloc_entry(sq_wasm_guest_t *g, uint32_t old_ptr, uint32_t old_size,
+                               uint32_t align, uint32_t new_size, void (*body)(void *entry))
+{
+    sq_wasm_entry_t e = {g->module, {old_ptr, old_size, align, new_size}, 0u};
+    return sq_wasm_call(g, body, &e) == SQ_OK && e.result != 0u ? e.result : SQ_P3_NO_MEMORY;
+}
+
+sq_status_t sq_wasm_callbacks_seal(sq_callback_table_t *t, sq_callback_fn *fn, sq_wasm_guest_t *g)
+{
+    for (uint32_t code = SQ_WAIT_EVENT_NONE; code <= SQ_WAIT_EVENT_CANCELLED; code++) {
+        sq_status_t st = sq_callback_register(t, code, SQ_CALLBACK_ANY_ID, fn, g);
+        if (st != SQ_OK) {
+            return st;
+        }
+    }
+    return sq_callback_seal(t);
+}
