@@ -165,8 +165,9 @@ if(SQUALL_WASM_ENABLED)
                 -DEXPECTED=${wasm_ex}/wasm_call.expected -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_call PROPERTIES TIMEOUT 300)
 endif()
-# The sensor, sink and rogue guests' linear memories (about 560 KiB) fit
-# the MPS2 boards' RAM, not a board that sets SQUALL_BOARD_WASM_SENSOR off.
+# The sensor, sink and rogue guests' linear memories (about 560 KiB), and
+# wasm_pipeline's two (128 KiB), fit the MPS2 boards' RAM, not a board that
+# sets SQUALL_BOARD_WASM_SENSOR off.
 if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
     squall_target_image(wasm_sensor_sink ${wasm_ex}/sensor_sink.c NO_TEST)
     target_sources(wasm_sensor_sink.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c
