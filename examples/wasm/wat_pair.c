@@ -7,8 +7,9 @@
  * for phase 0, 1, ...: it returns 0 when its checks passed, 255 to have
  * the callback loop make one step before the next phase, or the number of
  * the check that failed. Then no handle, task or trap may be left and
- * the loop must be idle. The callee's words 1024..1039 are the glue's
- * scratch block (task.return's result). Built once per scenario with
+ * the loop must be idle. Each guest's words 1024..1039 are the glue's
+ * scratch block (the caller's lowered parameters, the callee's
+ * task.return result). Built once per scenario with
  * -DWAT_PAIR=<name>; prints "<name>: ok".
  */
 #include <stdio.h>
@@ -40,8 +41,18 @@ static void enter_run(void *entry)
     e->result = sq_wasm_caller_run(e->module, e->a[0]);
 }
 
-/* The caller's `[async-lower]f` calls this (--call f=callee_f:ret). */
-const sq_p3_export_t callee_f = {&callee_p3, SQ_P3_LIFT_CALLBACK, true, NULL, &callee_result,
+#ifdef WAT_PAIR_STREAM
+/* f(s: stream<u8>): one word of parameters, placed by the callee's
+ * cabi_realloc. */
+SQ_P3_TYPE_DEFINE(elem_u8, SQ_P3_ELEM_NUMBER, 1u, 1u);
+SQ_P3_TYPE_DEFINE(one_param, SQ_P3_ELEM_PLAIN, 4u, 4u);
+#define PARAMS (&one_param)
+#else
+#define PARAMS NULL
+#endif
+
+/* The caller's `[async-lower]f` calls this (--call f=callee_f:ret...). */
+const sq_p3_export_t callee_f = {&callee_p3, SQ_P3_LIFT_CALLBACK, true, PARAMS, &callee_result,
                                  sq_wasm_callee_f_core, &callee_g, &callbacks};
 
 static bool setup(void)
@@ -53,6 +64,9 @@ static bool setup(void)
               sq_wasm_guest_init(&callee_g, &callee_p3, callee_memory, PAGE, callee_table, 4u,
                                  &sq_wasm_depth_callee) == SQ_OK;
     ok = ok && sq_wasm_callbacks_seal(&callbacks, sq_wasm_callee_f_on_event, &callee_g) == SQ_OK;
+#ifdef WAT_PAIR_STREAM
+    ok = ok && sq_p3_instance_set_realloc(&callee_p3, sq_wasm_callee_realloc, &callee_g) == SQ_OK;
+#endif
     wasm_rt_init();
     sq_wasm_caller_init_module();
     sq_wasm_callee_init_module();
@@ -62,6 +76,7 @@ static bool setup(void)
     sq_wasm_instantiate_begin(&callee_g);
     sq_wasm_callee_instantiate(&callee, &callee_g);
     return ok && sq_wasm_instantiate_end(&callee_g) == SQ_OK &&
+           sq_wasm_guest_set_scratch(&caller_g, 1024u, 16u) == SQ_OK &&
            sq_wasm_guest_set_scratch(&callee_g, 1024u, 16u) == SQ_OK;
 }
 
