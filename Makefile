@@ -52,6 +52,7 @@ demo: deps build
 	$(BUILD)/host/examples/p3_call
 	$(BUILD)/host/examples/wasm/sensor_sink
 	$(BUILD)/host/examples/wasm/wasm_call
+	$(BUILD)/host/examples/wasm/wasm_pipeline
 	cmake -S . -B $(BUILD)/target-m3 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m3.cmake \
 	    -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
 	cmake --build $(BUILD)/target-m3 -j$(JOBS) --target isolated_pair.elf

@@ -95,10 +95,11 @@ function(squall_wasm_guest name source outdir)
         COMPILE_DEFINITIONS "wasm_rt_call_stack_depth=sq_wasm_depth_${name};WASM_RT_MAX_CALL_STACK_DEPTH=200")
 endfunction()
 
-# squall_wasm_glue(outdir GUESTS g... TYPES fn:n=symbol...): outdir/glue.c
-# and glue.h for the guests linked into one image.
+# squall_wasm_glue(outdir GUESTS g... TYPES fn:n=symbol... [CALLS ...]
+# [RETURNS ...]): outdir/glue.c and glue.h for the guests linked into one
+# image (CALLS and RETURNS: tools/wasm_glue.py's --call and --return).
 function(squall_wasm_glue outdir)
-    cmake_parse_arguments(arg "" "" "GUESTS;TYPES" ${ARGN})
+    cmake_parse_arguments(arg "" "" "GUESTS;TYPES;CALLS;RETURNS" ${ARGN})
     set(headers "")
     foreach(g ${arg_GUESTS})
         list(APPEND headers ${outdir}/${g}_w2c.h)
@@ -106,6 +107,12 @@ function(squall_wasm_glue outdir)
     set(types "")
     foreach(t ${arg_TYPES})
         list(APPEND types --type ${t})
+    endforeach()
+    foreach(c ${arg_CALLS})
+        list(APPEND types --call ${c})
+    endforeach()
+    foreach(r ${arg_RETURNS})
+        list(APPEND types --return ${r})
     endforeach()
     add_custom_command(
         OUTPUT ${outdir}/glue.c ${outdir}/glue.h
@@ -127,4 +134,13 @@ function(squall_wasm_example_sources outdir)
     file(MAKE_DIRECTORY ${outdir}/call)
     squall_wasm_guest(squares ${ex}/squares.c ${outdir}/call)
     squall_wasm_glue(${outdir}/call GUESTS squares TYPES squares:0=u32_type)
+    # wasm_pipeline's: tally calls filter (docs/WASM.md "Calls between guests").
+    file(MAKE_DIRECTORY ${outdir}/pipe)
+    foreach(g tally filter)
+        squall_wasm_guest(${g} ${ex}/${g}.c ${outdir}/pipe)
+    endforeach()
+    squall_wasm_glue(${outdir}/pipe GUESTS tally filter
+                     TYPES run:0=reading_type run:1=reading_type tally:0=summary_type
+                     CALLS run=filter_run_export:ret:0=reading_type
+                     RETURNS run=stream_result:0=reading_type tally=future_result:0=summary_type)
 endfunction()

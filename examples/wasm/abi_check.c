@@ -12,6 +12,7 @@ SQ_WASM_STREAM_IMPORTS(s, "[export]" IFACE, "f", 0);
 SQ_WASM_FUTURE_IMPORTS(fu, IFACE, "g", 1);
 SQ_WASM_TASK_RETURN(ret_f, IFACE, "f", uint32_t value);
 SQ_WASM_TASK_CANCEL(cancel, IFACE);
+SQ_WASM_ASYNC_IMPORT(call_g, IFACE, "g", uint32_t a, uint32_t *result);
 
 static sq_wasm_event_t ev;
 static uint32_t sink;
@@ -47,6 +48,7 @@ uint32_t check_f(uint32_t x)
     fu_drop_writable(x);
     ret_f(sink);
     cancel();
+    sink += SQ_WASM_SUBTASK_STATE(call_g(x, &sink)) + SQ_WASM_SUBTASK_INDEX(sink);
     return SQ_WASM_CALLBACK_WAIT(set);
 }
 
@@ -57,3 +59,5 @@ uint32_t check_f_cb(uint32_t event, uint32_t p1, uint32_t p2)
 }
 
 SQ_WASM_EXPORT_SYNC(IFACE, "h") uint32_t check_h(void) { return sink; }
+
+SQ_WASM_BUMP_REALLOC(64)

@@ -10,10 +10,8 @@
  * and calls task.cancel, and subtask.cancel returns
  * CANCELLED_BEFORE_RETURNED (4). The next read sees DROPPED.
  *
- * The export's core function and its callback entry, the glue between the
- * control plane's C calls and the guest's two exports, are written here
- * by hand (the generator does not write them yet, docs/WASM.md), as is the
- * realloc hook that calls the guest's cabi_realloc.
+ * The export's core function, its callback entry and the realloc hook
+ * are the glue's (tools/wasm_glue.py); the embedder describes the export.
  */
 #include <stdio.h>
 #include <string.h>
@@ -54,63 +52,13 @@ static uint32_t load(const uint8_t *at)
     return v;
 }
 
-/* ---- the glue between the control plane and the guest's exports ---- */
-
-struct entry {
-    uint32_t a, b, c; /* the export's core arguments */
-    uint32_t result;
-};
-
-static void enter_squares(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_squares_async_lift_example_squares_api_squares(&server, e->a);
-}
-
-static void enter_callback(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_squares_callback_async_lift_example_squares_api_squares(&server, e->a,
-                                                                               e->b, e->c);
-}
-
-static void enter_realloc(void *ctx)
-{
-    struct entry *e = ctx;
-    e->result = sq_wasm_squares_cabi_realloc(&server, 0u, 0u, e->a, e->b);
-}
-
-/* The core function: the flat parameter from the block at `args` (in the
- * guest's memory, checked by the call), the guest entered as the task's
- * thread. A trap poisons the instance; the call then fails. */
-static uint32_t squares_core(void *ctx, sq_p3_task_t *task, uint32_t args)
-{
-    sq_wasm_guest_t *g = ctx;
-    struct entry e = {load(g->memory->data + args), 0u, 0u, SQ_CALLBACK_EXIT};
-    (void)sq_wasm_call_as(g, sq_p3_task_thread(task), enter_squares, &e);
-    return e.result;
-}
-
-static uint32_t squares_callback(void *ctx, const sq_wait_event_t *ev)
-{
-    sq_wasm_guest_t *g = ctx;
-    struct entry e = {ev->code, ev->join_id, ev->payload, SQ_CALLBACK_EXIT};
-    (void)sq_wasm_call_as(g, sq_p3_current(g->instance), enter_callback, &e);
-    return e.result;
-}
-
-static uint32_t server_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
-                               uint32_t new_size)
-{
-    (void)old_ptr;
-    (void)old_size;
-    struct entry e = {align, new_size, 0u, SQ_P3_NO_MEMORY};
-    return sq_wasm_call(ctx, enter_realloc, &e) == SQ_OK && e.result != 0u ? e.result
-                                                                            : SQ_P3_NO_MEMORY;
-}
-
+/* The export as the control plane calls it: the glue's generated core
+ * function (reads the flat parameter from the block at `args` in the
+ * guest's memory and enters the guest as the task's thread), callback
+ * entry and realloc hook (the guest's cabi_realloc). */
 static const sq_p3_export_t squares_export = {&server_p3, SQ_P3_LIFT_CALLBACK, true, &u32_type,
-                                              NULL, squares_core, &server_g, &server_callbacks};
+                                              NULL, sq_wasm_squares_squares_core, &server_g,
+                                              &server_callbacks};
 
 static void get_readable(void *ctx)
 {
@@ -153,17 +101,16 @@ static bool setup(void)
               sq_p3_thread_init(&client_thread, &client) == SQ_OK &&
               sq_wasm_guest_init(&server_g, &server_p3, server_memory, PAGE, server_table, 4u,
                                  &sq_wasm_depth_squares) == SQ_OK &&
-              sq_p3_instance_set_realloc(&server_p3, server_realloc, &server_g) == SQ_OK;
+              sq_p3_instance_set_realloc(&server_p3, sq_wasm_squares_realloc, &server_g) ==
+                  SQ_OK &&
+              sq_wasm_callbacks_seal(&server_callbacks, sq_wasm_squares_squares_on_event,
+                                     &server_g) == SQ_OK;
     wasm_rt_init();
     sq_wasm_squares_init_module();
     sq_wasm_instantiate_begin(&server_g);
     sq_wasm_squares_instantiate(&server, &server_g);
     ok = ok && sq_wasm_instantiate_end(&server_g) == SQ_OK;
-    for (uint32_t code = SQ_WAIT_EVENT_NONE; ok && code <= SQ_WAIT_EVENT_CANCELLED; code++) {
-        ok = sq_callback_register(&server_callbacks, code, SQ_CALLBACK_ANY_ID, squares_callback,
-                                  &server_g) == SQ_OK;
-    }
-    return ok && sq_callback_seal(&server_callbacks) == SQ_OK;
+    return ok;
 }
 
 int main(void)

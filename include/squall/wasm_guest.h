@@ -43,6 +43,13 @@
 #define SQ_WASM_EVENT_FUTURE_WRITE 5u
 #define SQ_WASM_EVENT_TASK_CANCELLED 6u
 
+/* An async lower's word: a subtask state (STARTING 0, STARTED 1, RETURNED
+ * 2, ...) and, unless RETURNED, the new subtask's index. */
+#define SQ_WASM_SUBTASK_STARTED 1u
+#define SQ_WASM_SUBTASK_RETURNED 2u
+#define SQ_WASM_SUBTASK_STATE(word) ((word) & 0xfu)
+#define SQ_WASM_SUBTASK_INDEX(word) ((word) >> 4)
+
 /* A callback-lifted export's return code. */
 #define SQ_WASM_CALLBACK_EXIT 0u
 #define SQ_WASM_CALLBACK_YIELD 1u
@@ -162,6 +169,14 @@ void sq_wasm_error_context_drop(uint32_t handle);
 #define SQ_WASM_TASK_CANCEL(cname, iface)                                      \
     SQ_WASM_IMPORT("[export]" iface, "[task-cancel]") void cname(void)
 
+/* An async-lowered call of imported function `fn` of `iface` ("$root":
+ * world level), declared with its flat core parameters (at most 4, then a
+ * pointer to its result's place if it has one): returns the lower's word
+ * (SQ_WASM_SUBTASK_STATE / SQ_WASM_SUBTASK_INDEX split it). */
+#define SQ_WASM_ASYNC_IMPORT(cname, iface, fn, ...)                            \
+    SQ_WASM_IMPORT(iface, "[async-lower]" fn)                                  \
+    uint32_t cname(__VA_ARGS__)
+
 /* A synchronous export `iface#fn` ("fn" alone at world level). */
 #define SQ_WASM_EXPORT_SYNC(iface, fn) SQ_WASM_EXPORT(iface "#" fn)
 
@@ -177,5 +192,26 @@ void sq_wasm_error_context_drop(uint32_t handle);
 #define SQ_WASM_ASYNC_LIFT(iface, fn) SQ_WASM_EXPORT("[async-lift]" iface "#" fn)
 #define SQ_WASM_ASYNC_CALLBACK(iface, fn)                                      \
     SQ_WASM_EXPORT("[callback][async-lift]" iface "#" fn)
+
+/* `cabi_realloc` over a static arena of `bytes`, each block taken for
+ * good (nothing is freed): for a guest that is called a few times, whose
+ * blocks are the glue's scratch block and one parameter block per call.
+ * A request past the arena returns 0 (the caller traps NO_MEMORY). */
+#define SQ_WASM_BUMP_REALLOC(bytes)                                            \
+    static _Alignas(8) uint8_t sq_wasm_arena_[(bytes)];                        \
+    static uint32_t sq_wasm_arena_used_;                                       \
+    SQ_WASM_EXPORT("cabi_realloc")                                             \
+    void *cabi_realloc(void *old, uint32_t old_size, uint32_t align,           \
+                       uint32_t new_size)                                      \
+    {                                                                          \
+        uint32_t at = (sq_wasm_arena_used_ + align - 1u) & ~(align - 1u);      \
+        (void)old;                                                             \
+        (void)old_size;                                                        \
+        if (align == 0u || align > 8u || at > (bytes) || new_size > (bytes) - at) { \
+            return (void *)0;                                                  \
+        }                                                                      \
+        sq_wasm_arena_used_ = at + new_size;                                   \
+        return sq_wasm_arena_ + at;                                            \
+    }
 
 #endif /* SQUALL_WASM_GUEST_H */

@@ -165,8 +165,9 @@ if(SQUALL_WASM_ENABLED)
                 -DEXPECTED=${wasm_ex}/wasm_call.expected -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_call PROPERTIES TIMEOUT 300)
 endif()
-# The sensor, sink and rogue guests' linear memories (about 560 KiB) fit
-# the MPS2 boards' RAM, not a board that sets SQUALL_BOARD_WASM_SENSOR off.
+# The sensor, sink and rogue guests' linear memories (about 560 KiB), and
+# wasm_pipeline's two (128 KiB), fit the MPS2 boards' RAM, not a board that
+# sets SQUALL_BOARD_WASM_SENSOR off.
 if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
     squall_target_image(wasm_sensor_sink ${wasm_ex}/sensor_sink.c NO_TEST)
     target_sources(wasm_sensor_sink.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c
@@ -180,6 +181,19 @@ if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
                 "-DCOMMAND=${SQUALL_QEMU_COMMAND};-kernel;$<TARGET_FILE:wasm_sensor_sink.elf>"
                 -DEXPECTED=${wasm_ex}/sensor_sink.expected -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_sensor_sink PROPERTIES TIMEOUT 300)
+    # Guest-to-guest calls (two 64 KiB linear memories: not on the small boards).
+    squall_target_image(wasm_pipeline ${wasm_ex}/wasm_pipeline.c NO_TEST)
+    target_sources(wasm_pipeline.elf PRIVATE ${wasm_gen}/pipe/glue.c ${wasm_gen}/pipe/tally_w2c.c
+                   ${wasm_gen}/pipe/filter_w2c.c)
+    target_include_directories(wasm_pipeline.elf PRIVATE ${wasm_gen}/pipe)
+    target_link_libraries(wasm_pipeline.elf PRIVATE squall_wasm_rt)
+    set_source_files_properties(${wasm_gen}/pipe/tally_w2c.c ${wasm_gen}/pipe/filter_w2c.c
+        PROPERTIES COMPILE_OPTIONS "-w")
+    add_test(NAME wasm_pipeline
+        COMMAND ${CMAKE_COMMAND}
+                "-DCOMMAND=${SQUALL_QEMU_COMMAND};-kernel;$<TARGET_FILE:wasm_pipeline.elf>"
+                -DEXPECTED=${wasm_ex}/wasm_pipeline.expected -P ${wasm_ex}/expect_output.cmake)
+    set_tests_properties(wasm_pipeline PROPERTIES TIMEOUT 300)
     # The per-reading cost under -icount (bench/wasm_bench.sh runs it).
     squall_target_image(wasm_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/wasm_host_bench.c NO_TEST)
     target_sources(wasm_bench.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c

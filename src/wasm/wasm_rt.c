@@ -34,16 +34,21 @@ void wasm_rt_free(void)
 {
 }
 
-/* The guest that the calling kernel thread runs, or NULL. */
-static sq_wasm_guest_t *running(void)
+/* The guest that the calling kernel thread runs, innermost first (a
+ * guest's async lower runs the callee's core code on the same kernel
+ * thread: both are entered), or NULL. `*entered`: how many are entered. */
+static sq_wasm_guest_t *running(uint32_t *entered)
 {
     const sq_thread_t *self = sq_thread_self();
+    sq_wasm_guest_t *inner = NULL;
+    *entered = 0u;
     for (sq_wasm_guest_t *g = guests; g != NULL; g = g->next) {
         if (atomic_load_explicit(&g->runner, memory_order_relaxed) == self) {
-            return g;
+            (*entered)++;
+            inner = inner == NULL || g->nest > inner->nest ? g : inner;
         }
     }
-    return NULL;
+    return inner;
 }
 
 static WASM_RT_NO_RETURN void unwind(sq_wasm_guest_t *g)
@@ -53,7 +58,8 @@ static WASM_RT_NO_RETURN void unwind(sq_wasm_guest_t *g)
 
 void wasm_rt_trap(wasm_rt_trap_t code)
 {
-    sq_wasm_guest_t *g = running();
+    uint32_t entered;
+    sq_wasm_guest_t *g = running(&entered);
     if (g == NULL) {
         /* A trap outside any guest call (instantiation): nothing to
          * unwind to, and the embedder's state is unknown. */
@@ -228,6 +234,8 @@ sq_status_t sq_wasm_call_as(sq_wasm_guest_t *g, sq_p3_thread_t *t, void (*body)(
     depth = *g->depth;
     g->current = t;
     g->unwind = &here;
+    (void)running(&g->nest);
+    g->nest++;
     atomic_store_explicit(&g->runner, sq_thread_self(), memory_order_relaxed);
     if (setjmp(here) != 0) {
         /* The frames unwound never ran their epilogues. */
@@ -243,4 +251,105 @@ sq_status_t sq_wasm_call_as(sq_wasm_guest_t *g, sq_p3_thread_t *t, void (*body)(
 sq_status_t sq_wasm_call(sq_wasm_guest_t *g, void (*body)(void *ctx), void *ctx)
 {
     return sq_wasm_call_as(g, g == NULL ? NULL : &g->thread, body, ctx);
+}
+
+sq_status_t sq_wasm_guest_set_scratch(sq_wasm_guest_t *g, uint32_t offset, uint32_t bytes)
+{
+    if (g == NULL || g->memory == NULL) {
+        return SQ_ERR_NULL;
+    }
+    if (offset % 4u != 0u || offset > g->memory->size || bytes > g->memory->size - offset) {
+        return SQ_ERR_RANGE;
+    }
+    g->scratch = offset;
+    g->scratch_bytes = bytes;
+    return SQ_OK;
+}
+
+/* Lower n flat words into g's scratch block, moving each end among them
+ * (ends[i] not NULL) from `from` into instance `to` first: the block. */
+static uint32_t lower_flat(sq_wasm_guest_t *g, sq_p3_thread_t *from, sq_p3_instance_t *to,
+                           const uint32_t *flat, const sq_p3_type_t *const *ends, uint32_t n)
+{
+    if (n > g->scratch_bytes / 4u) {
+        sq_wasm_fail(g, SQ_ERR_RANGE);
+    }
+    for (uint32_t i = 0u; i < n; i++) {
+        uint32_t word = flat[i];
+        if (ends[i] != NULL) {
+            sq_status_t st = sq_p3_end_transfer(from, to, ends[i], flat[i], &word);
+            if (st != SQ_OK) {
+                sq_wasm_fail(g, st);
+            }
+        }
+        memcpy(g->memory->data + g->scratch + 4u * i, &word, sizeof word);
+    }
+    return g->scratch;
+}
+
+uint32_t sq_wasm_async_lower(sq_wasm_guest_t *g, const sq_p3_export_t *ex, const uint32_t *flat,
+                             const sq_p3_type_t *const *ends, uint32_t n, uint32_t retptr)
+{
+    uint32_t word = 0u;
+    uint32_t args = lower_flat(g, g->current, ex->instance, flat, ends, n);
+    sq_status_t st = sq_p3_call(g->current, ex, n == 0u ? 0u : args, retptr, true, &word);
+    if (st != SQ_OK) {
+        sq_wasm_fail(g, st);
+    }
+    return word;
+}
+
+void sq_wasm_task_return(sq_wasm_guest_t *g, const sq_p3_type_t *result, const uint32_t *flat,
+                         const sq_p3_type_t *const *ends, uint32_t n)
+{
+    sq_p3_thread_t *t = g->current;
+    if (t->task == NULL) {
+        sq_wasm_fail(g, SQ_ERR_INVALID); /* not a task's thread: task.return's own refusal */
+    }
+    /* The caller's instance: squall's task has no public accessor for it
+     * (docs/WASM.md), its subtask's owner is the caller. */
+    uint32_t ptr = lower_flat(g, t, t->task->sub.owner, flat, ends, n);
+    sq_status_t st = sq_p3_task_return(t, result, n == 0u ? 0u : ptr);
+    if (st != SQ_OK) {
+        sq_wasm_fail(g, st);
+    }
+}
+
+uint32_t sq_wasm_core_entry(sq_wasm_guest_t *g, sq_p3_task_t *task, uint32_t args, uint32_t n,
+                            void (*body)(void *entry))
+{
+    sq_wasm_entry_t e = {g->module, {0u}, SQ_CALLBACK_EXIT};
+    if (n > SQ_WASM_ENTRY_WORDS || args > g->memory->size || g->memory->size - args < 4u * n) {
+        (void)sq_p3_instance_abort(g->instance);
+        return SQ_CALLBACK_EXIT;
+    }
+    memcpy(e.a, g->memory->data + args, 4u * n);
+    (void)sq_wasm_call_as(g, sq_p3_task_thread(task), body, &e);
+    return e.result;
+}
+
+uint32_t sq_wasm_callback_entry(sq_wasm_guest_t *g, const sq_wait_event_t *ev,
+                                void (*body)(void *entry))
+{
+    sq_wasm_entry_t e = {g->module, {ev->code, ev->join_id, ev->payload}, SQ_CALLBACK_EXIT};
+    (void)sq_wasm_call_as(g, sq_p3_current(g->instance), body, &e);
+    return e.result;
+}
+
+uint32_t sq_wasm_realloc_entry(sq_wasm_guest_t *g, uint32_t old_ptr, uint32_t old_size,
+                               uint32_t align, uint32_t new_size, void (*body)(void *entry))
+{
+    sq_wasm_entry_t e = {g->module, {old_ptr, old_size, align, new_size}, 0u};
+    return sq_wasm_call(g, body, &e) == SQ_OK && e.result != 0u ? e.result : SQ_P3_NO_MEMORY;
+}
+
+sq_status_t sq_wasm_callbacks_seal(sq_callback_table_t *t, sq_callback_fn *fn, sq_wasm_guest_t *g)
+{
+    for (uint32_t code = SQ_WAIT_EVENT_NONE; code <= SQ_WAIT_EVENT_CANCELLED; code++) {
+        sq_status_t st = sq_callback_register(t, code, SQ_CALLBACK_ANY_ID, fn, g);
+        if (st != SQ_OK) {
+            return st;
+        }
+    }
+    return sq_callback_seal(t);
 }
