@@ -194,6 +194,7 @@ __attribute__((noreturn)) static void finish(void)
     }
 }
 
+/* Blocks for good (nobody gives fill_sem); a task must not return. */
 static void filler_entry(void *arg)
 {
     (void)arg;
@@ -203,7 +204,8 @@ static void filler_entry(void *arg)
 
 /* From the controller: the measuring tasks a (first to run: higher
  * priority, or the same and created first) and b, and `n_fillers`
- * fillers, which run before both and block at once; back when a is done. */
+ * fillers, which run before both and block at once; back when the task
+ * that reports has called finish(). */
 static void run(TaskFunction_t entry_a, UBaseType_t prio_a, TaskFunction_t entry_b,
                 UBaseType_t prio_b, uint32_t n_fillers)
 {
