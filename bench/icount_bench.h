@@ -103,6 +103,9 @@ static inline void report(const char *name, uint32_t threads, int64_t counts, in
            (unsigned long)(mag / 100u), (unsigned long)(mag % 100u));
 }
 
+/* Set when a measurement could not be made (the image then fails). */
+static bool failed;
+
 /* ---- Latency samples ---------------------------------------------------- */
 
 /* SysTick just before the operation starts, and the kernel tick read
@@ -110,36 +113,35 @@ static inline void report(const char *name, uint32_t threads, int64_t counts, in
 static volatile uint32_t stamp;
 static volatile BENCH_TICK_T stamp_tick;
 
-/* The SysTick counts between the start and the end of the samples kept,
- * and how many were kept and dropped. */
-struct latency {
-    uint32_t sum, n, dropped;
-};
-
-/* One sample from `start` to `end`, SysTick readings with the kernel tick
- * `tick` read before the start: dropped when a tick has fallen since. */
-static inline void latency_record(struct latency *l, uint32_t start, uint32_t end,
-                                  BENCH_TICK_T tick)
+/* Whether a sample from `start` to `end`, SysTick readings with the kernel
+ * tick `tick` read before the start, is kept: not when a tick has fallen
+ * since. */
+static inline bool latency_kept(uint32_t start, uint32_t end, BENCH_TICK_T tick)
 {
     /* A down-counter: end <= start unless it reloaded, which is a tick. */
-    if (BENCH_TICKS() == tick && end <= start) {
-        l->sum += start - end;
-        l->n++;
-    } else {
-        l->dropped++;
-    }
+    return BENCH_TICKS() == tick && end <= start;
 }
 
 /* ---- Give -> take: a giver stamps, a taker records ------------------------- */
 
 /* The two latencies: from a give in the giver's thread, and from a give
  * in an interrupt handler the giver triggers, to the taker's return from
- * its take. The taker records into lat[phase] while `recording`, and
- * leaves its loop when `stop` is set. */
+ * its take. The taker records phase `phase` while `recording`, and leaves
+ * its loop when `stop` is set. */
 enum phase { PHASE_GIVE, PHASE_IRQ, PHASES };
 static volatile bool recording, stop;
 static volatile enum phase phase;
-static struct latency lat[PHASES];
+static uint32_t lat_sum[PHASES], lat_n[PHASES], lat_dropped[PHASES];
+
+static inline void latency_record(enum phase p, uint32_t start, uint32_t end, BENCH_TICK_T tick)
+{
+    if (latency_kept(start, end, tick)) {
+        lat_sum[p] += start - end;
+        lat_n[p]++;
+    } else {
+        lat_dropped[p]++;
+    }
+}
 
 /* The giver, before stamping sample `i` of phase `p` (the first `warmup`
  * are not recorded): the phase, the tick, the dither. */
@@ -159,44 +161,68 @@ static inline bool latency_taken(uint32_t end)
         return false;
     }
     if (recording) {
-        latency_record(&lat[phase], stamp, end, stamp_tick);
+        latency_record(phase, stamp, end, stamp_tick);
     }
     return true;
 }
 
-/* `samples` baseline samples: `sample_end` sets `stamp`, makes an empty
- * call and returns the reading after it, both shaped like the measured
- * operation's readings; each is preceded by the dither. */
-static inline struct latency latency_base(uint32_t (*sample_end)(void), uint32_t samples)
+/* The including image's baseline sample for phase `p`: sets `stamp`, makes
+ * an empty call shaped like the phase's operation and returns the reading
+ * after it, shaped like the taker's. */
+static uint32_t latency_base_sample(enum phase p);
+
+/* The SysTick counts of the baseline samples kept, and how many. */
+struct samples {
+    uint32_t sum, n;
+};
+
+/* SAMPLES baseline samples of phase `p`, each after the dither. */
+static struct samples latency_base(enum phase p)
 {
-    struct latency b = {0u, 0u, 0u};
-    for (uint32_t i = 0; i < samples; i++) {
+    struct samples b = {0u, 0u};
+    for (uint32_t i = 0; i < SAMPLES; i++) {
         BENCH_TICK_T tick = BENCH_TICKS();
         dither();
-        uint32_t end = sample_end();
-        latency_record(&b, stamp, end, tick);
+        uint32_t end = latency_base_sample(p);
+        uint32_t start = stamp;
+        if (latency_kept(start, end, tick)) {
+            b.sum += start - end;
+            b.n++;
+        }
     }
     return b;
 }
 
-/* Print the mean of `l` minus the mean of `base` (false and a FAIL line
- * unless `samples` samples were taken and some of each kept). */
-static inline bool latency_report(const char *name, uint32_t threads, const struct latency *l,
-                                  const struct latency *base, uint32_t samples)
+/* Print phase `p`'s mean minus the baseline's (a FAIL line and `failed`
+ * unless the taker saw all SAMPLES and some of each were kept), and the
+ * samples behind it. */
+static void latency_report(const char *name, uint32_t threads, enum phase p, struct samples base)
 {
-    if (l->n + l->dropped != samples || l->n == 0u || base->n == 0u) {
-        printf("FAIL %s: %lu wake-ups recorded for %lu operations\n", name,
-               (unsigned long)(l->n + l->dropped), (unsigned long)samples);
-        return false;
+    uint32_t base_sum = base.sum, base_n = base.n;
+    /* Every give must have woken the taker once. */
+    if (lat_n[p] + lat_dropped[p] != SAMPLES || lat_n[p] == 0u || base_n == 0u) {
+        printf("FAIL %s: %lu wake-ups recorded for %lu gives\n", name,
+               (unsigned long)(lat_n[p] + lat_dropped[p]), (unsigned long)SAMPLES);
+        failed = true;
+        return;
     }
-    /* sum / n - base sum / base n, over a common denominator. */
-    report(name, threads, (int64_t)l->sum * base->n - (int64_t)base->sum * l->n,
-           (int64_t)l->n * base->n);
-    printf("INFO %s_samples %lu kept %lu dropped\n", name, (unsigned long)l->n,
-           (unsigned long)l->dropped);
-    printf("INFO %s_raw %lu/%lu counts, baseline %lu/%lu counts\n", name, (unsigned long)l->sum,
-           (unsigned long)l->n, (unsigned long)base->sum, (unsigned long)base->n);
-    return true;
+    /* sum / n - base_sum / base_n, over a common denominator. */
+    report(name, threads, (int64_t)lat_sum[p] * base_n - (int64_t)base_sum * lat_n[p],
+           (int64_t)lat_n[p] * base_n);
+    printf("INFO %s_samples %lu kept %lu dropped\n", name, (unsigned long)lat_n[p],
+           (unsigned long)lat_dropped[p]);
+    printf("INFO %s_raw %lu/%lu counts, baseline %lu/%lu counts\n", name,
+           (unsigned long)lat_sum[p], (unsigned long)lat_n[p], (unsigned long)base_sum,
+           (unsigned long)base_n);
+}
+
+/* Ready for a new give -> take run. */
+static inline void latency_reset(void)
+{
+    stop = false;
+    for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
+        lat_sum[p] = lat_n[p] = lat_dropped[p] = 0u;
+    }
 }
 
 #endif

@@ -115,8 +115,6 @@ SQ_SHARED_STREAM_DEFINE(stream, record_t, 16u);
 static sq_sem_t fill_sem;  /* the fillers wait here */
 static sq_sem_t sem;       /* the measured semaphore */
 
-static bool failed;
-
 /* ---- Loops: the operation and its empty twin run the same code ------- */
 
 typedef sq_status_t sem_fn(sq_sem_t *s);
@@ -378,14 +376,9 @@ NOIPA static uint32_t stamp_irq_end(irq_fn *fn, sq_sem_t *s)
     return SYST_CVR;
 }
 
-static uint32_t give_base_sample(void)
+static uint32_t latency_base_sample(enum phase p)
 {
-    return stamp_give_end(empty_sem, &sem);
-}
-
-static uint32_t irq_base_sample(void)
-{
-    return stamp_irq_end(empty_irq, &sem);
+    return p != PHASE_GIVE ? stamp_irq_end(empty_irq, &sem) : stamp_give_end(empty_sem, &sem);
 }
 
 static void giver_entry(void *arg)
@@ -417,12 +410,8 @@ static void giver_entry(void *arg)
             }
         }
     }
-    static const char *const latency_name[PHASES] = {"sem_give_to_take", "irq_give_to_take"};
-    uint32_t (*const base_sample[PHASES])(void) = {give_base_sample, irq_base_sample};
-    for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
-        struct latency base = latency_base(base_sample[p], SAMPLES);
-        failed = !latency_report(latency_name[p], threads, &lat[p], &base, SAMPLES) || failed;
-    }
+    latency_report("sem_give_to_take", threads, PHASE_GIVE, latency_base(PHASE_GIVE));
+    latency_report("irq_give_to_take", threads, PHASE_IRQ, latency_base(PHASE_IRQ));
     stop = true;
     (void)sq_sem_give(&sem);
     release_fillers();
@@ -568,10 +557,7 @@ int main(void)
 #if defined(__ARM_FP)
         run(fp_yield_a, PRIO_LOW, fp_yield_b, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
 #endif
-        stop = false;
-        for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
-            lat[p] = (struct latency){0u, 0u, 0u};
-        }
+        latency_reset();
         (void)sq_sem_init(&sem, 0u, 1u);
         run(taker_entry, PRIO_HIGH, giver_entry, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
         /* The supervisor and its workers. */
