@@ -8,7 +8,8 @@
  *   BENCH <name> <threads> <instructions per operation, two decimals>
  *   INFO <what> <value>
  *
- * and "FAIL <why>" (exit status 1) when it cannot measure.
+ * and "FAIL <why>" (exit status 1) when it cannot measure. The method's
+ * code is bench/icount_bench.h, shared with bench/peers/freertos_bench.c.
  *
  * The clock. With -icount shift=0, QEMU advances its virtual clock by
  * exactly 1 ns per guest instruction executed, and its timers, SysTick
@@ -67,21 +68,12 @@
 #include <squall/mpu.h>
 #include <squall/sem.h>
 #include <squall/shared_stream.h>
-#include "systick_clock.h"
 #include <squall/thread.h>
 #include <squall/user.h>
 
-/* Operations per amortised window, and latency samples (overridable for a
- * short traced run). */
-#ifndef ITERATIONS
-#define ITERATIONS 20000u
-#endif
-#ifndef SAMPLES
-#define SAMPLES 20000u
-#endif
-/* Iterations run before a window opens, so that every thread is already in
- * its loop (no thread start-up inside a window). */
-#define WARMUP 16u
+#define BENCH_TICK_T sq_tick_t
+#define BENCH_TICKS() sq_kernel_now()
+#include "icount_bench.h"
 
 #define STACK_BYTES 4096u /* printf runs on it */
 #define FILLER_STACK_BYTES 512u
@@ -122,75 +114,6 @@ SQ_SHARED_STREAM_DEFINE(stream, record_t, 16u);
 
 static sq_sem_t fill_sem;  /* the fillers wait here */
 static sq_sem_t sem;       /* the measured semaphore */
-
-/* Instructions per SysTick count, from the calibration. */
-static uint32_t ipc;
-static bool failed;
-
-/* ---- Clock ------------------------------------------------------------ */
-
-/* 3n instructions (n >= 1): SUBS, NOP, BNE. */
-static void spin3(uint32_t n)
-{
-    __asm__ volatile("1: subs %0, %0, #1\n\t"
-                     "nop\n\t"
-                     "bne 1b"
-                     : "+r"(n)
-                     :
-                     : "cc");
-}
-
-#define CALIBRATION_LOOPS 1000000u
-
-static bool calibrate(void)
-{
-    uint32_t c0 = clock_now();
-    spin2(CALIBRATION_LOOPS);
-    uint32_t counts = clock_now() - c0;
-    /* A few hundred instructions besides the loop (calls, one or two
-     * kernel ticks) are in the window too: a few per mille of a count at
-     * most; 20 per mille off a whole number is not icount. */
-    uint32_t per_mille = (uint32_t)((2ull * CALIBRATION_LOOPS * 1000u + counts / 2u) / counts);
-    ipc = (per_mille + 500u) / 1000u;
-    printf("INFO calibration_instructions %lu\n", (unsigned long)(2u * CALIBRATION_LOOPS));
-    printf("INFO calibration_counts %lu\n", (unsigned long)counts);
-    printf("INFO instructions_per_count %lu\n", (unsigned long)ipc);
-    uint32_t off = per_mille > ipc * 1000u ? per_mille - ipc * 1000u : ipc * 1000u - per_mille;
-    if (ipc == 0u || off > 20u) {
-        printf("FAIL SysTick does not count whole instructions (%lu per mille per count): "
-               "run under qemu -icount shift=0\n", (unsigned long)per_mille);
-        return false;
-    }
-    if (ipc % 3u == 0u) {
-        printf("FAIL %lu instructions per count is a multiple of the dither step 3\n",
-               (unsigned long)ipc);
-        return false;
-    }
-    return true;
-}
-
-/* xorshift32: the dither's pseudo-random numbers (deterministic runs). */
-static uint32_t rng = 0x2545f491u;
-
-static void dither(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    spin3(rng % ipc + 1u);
-}
-
-/* Print `counts` SysTick counts over `ops` operations (ops > 0) as
- * instructions per operation, rounded to two decimals. */
-static void report(const char *name, uint32_t threads, int64_t counts, int64_t ops)
-{
-    int64_t x100 = counts * (int64_t)ipc * 100;
-    x100 = (x100 >= 0 ? x100 + ops / 2 : x100 - ops / 2) / ops;
-    const char *sign = x100 < 0 ? "-" : "";
-    uint32_t mag = (uint32_t)(x100 < 0 ? -x100 : x100);
-    printf("BENCH %s %lu %s%lu.%02lu\n", name, (unsigned long)threads, sign,
-           (unsigned long)(mag / 100u), (unsigned long)(mag % 100u));
-}
 
 /* ---- Loops: the operation and its empty twin run the same code ------- */
 
@@ -410,40 +333,15 @@ static void fp_yield_b(void *arg)
 
 /* Give -> take. The taker (a, higher priority) first serves the
  * amortised round trips, then records latencies until told to stop. */
-enum phase { PHASE_GIVE, PHASE_IRQ, PHASES };
-static volatile uint32_t stamp;       /* SysTick just before the give */
-static volatile sq_tick_t stamp_tick; /* kernel tick before the stamp */
-static volatile bool recording, stop;
-static volatile enum phase phase;
-static uint32_t lat_sum[PHASES], lat_n[PHASES], lat_dropped[PHASES];
-
-static void record(enum phase p, uint32_t start, uint32_t end, sq_tick_t tick)
-{
-    /* A down-counter: end <= start unless it reloaded, which is a tick. */
-    if (sq_kernel_now() == tick && end <= start) {
-        lat_sum[p] += start - end;
-        lat_n[p]++;
-    } else {
-        lat_dropped[p]++;
-    }
-}
-
 static void taker_entry(void *arg)
 {
     (void)arg;
     /* The round trips: the giver's warm-up and window, and the first give
      * of its next phase. */
     repeat_take(sq_sem_take, &sem, SQ_FOREVER, 2u * (WARMUP + ITERATIONS) + 1u);
-    for (;;) {
+    do {
         (void)sq_sem_take(&sem, SQ_FOREVER);
-        uint32_t end = SYST_CVR;
-        if (stop) {
-            break;
-        }
-        if (recording) {
-            record(phase, stamp, end, stamp_tick);
-        }
-    }
+    } while (latency_taken(SYST_CVR));
 }
 
 static void give_from_isr(void *arg)
@@ -478,44 +376,9 @@ NOIPA static uint32_t stamp_irq_end(irq_fn *fn, sq_sem_t *s)
     return SYST_CVR;
 }
 
-struct samples {
-    uint32_t sum, n;
-};
-
-static struct samples latency_base(bool irq)
+static uint32_t latency_base_sample(enum phase p)
 {
-    struct samples b = {0u, 0u};
-    for (uint32_t i = 0; i < SAMPLES; i++) {
-        sq_tick_t tick = sq_kernel_now();
-        dither();
-        uint32_t end = irq ? stamp_irq_end(empty_irq, &sem) : stamp_give_end(empty_sem, &sem);
-        uint32_t start = stamp;
-        if (sq_kernel_now() == tick && end <= start) {
-            b.sum += start - end;
-            b.n++;
-        }
-    }
-    return b;
-}
-
-static void report_latency(const char *name, uint32_t threads, enum phase p, struct samples base)
-{
-    uint32_t base_sum = base.sum, base_n = base.n;
-    /* Every give must have woken the taker once. */
-    if (lat_n[p] + lat_dropped[p] != SAMPLES || lat_n[p] == 0u || base_n == 0u) {
-        printf("FAIL %s: %lu wake-ups recorded for %lu gives\n", name,
-               (unsigned long)(lat_n[p] + lat_dropped[p]), (unsigned long)SAMPLES);
-        failed = true;
-        return;
-    }
-    /* sum / n - base_sum / base_n, over a common denominator. */
-    report(name, threads, (int64_t)lat_sum[p] * base_n - (int64_t)base_sum * lat_n[p],
-           (int64_t)lat_n[p] * base_n);
-    printf("INFO %s_samples %lu kept %lu dropped\n", name, (unsigned long)lat_n[p],
-           (unsigned long)lat_dropped[p]);
-    printf("INFO %s_raw %lu/%lu counts, baseline %lu/%lu counts\n", name,
-           (unsigned long)lat_sum[p], (unsigned long)lat_n[p], (unsigned long)base_sum,
-           (unsigned long)base_n);
+    return p != PHASE_GIVE ? stamp_irq_end(empty_irq, &sem) : stamp_give_end(empty_sem, &sem);
 }
 
 static void giver_entry(void *arg)
@@ -539,10 +402,7 @@ static void giver_entry(void *arg)
      * loop, so it is never recorded. */
     for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
         for (uint32_t i = 0; i < WARMUP + SAMPLES; i++) {
-            phase = p;
-            recording = i >= WARMUP;
-            stamp_tick = sq_kernel_now();
-            dither();
+            latency_sample_start(p, i, WARMUP);
             if (p == PHASE_GIVE) {
                 stamp_give(sq_sem_give, &sem);
             } else {
@@ -550,8 +410,8 @@ static void giver_entry(void *arg)
             }
         }
     }
-    report_latency("sem_give_to_take", threads, PHASE_GIVE, latency_base(false));
-    report_latency("irq_give_to_take", threads, PHASE_IRQ, latency_base(true));
+    latency_report("sem_give_to_take", threads, PHASE_GIVE, latency_base(PHASE_GIVE));
+    latency_report("irq_give_to_take", threads, PHASE_IRQ, latency_base(PHASE_IRQ));
     stop = true;
     (void)sq_sem_give(&sem);
     release_fillers();
@@ -697,10 +557,7 @@ int main(void)
 #if defined(__ARM_FP)
         run(fp_yield_a, PRIO_LOW, fp_yield_b, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
 #endif
-        stop = false;
-        for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
-            lat_sum[p] = lat_n[p] = lat_dropped[p] = 0u;
-        }
+        latency_reset();
         (void)sq_sem_init(&sem, 0u, 1u);
         run(taker_entry, PRIO_HIGH, giver_entry, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
         /* The supervisor and its workers. */

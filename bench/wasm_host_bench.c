@@ -145,6 +145,8 @@ static void setup(void)
 /* The target image links the example's glue, which also covers rogue.wasm. */
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_rogue);
 
+#define BENCH_TICK_T sq_tick_t
+#define BENCH_TICKS() sq_kernel_now()
 #include "systick_clock.h"
 
 SQ_THREAD_DEFINE(bench_thread, 8192u);
