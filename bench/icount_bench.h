@@ -127,8 +127,9 @@ static inline bool latency_kept(uint32_t start, uint32_t end, BENCH_TICK_T tick)
 /* The two latencies: from a give in the giver's thread, and from a give
  * in an interrupt handler the giver triggers, to the taker's return from
  * its take. The taker records phase `phase` while `recording`, and leaves
- * its loop when `stop` is set. */
-enum phase { PHASE_GIVE, PHASE_IRQ, PHASES };
+ * its loop when `stop` is set. A third, squall's alone (kernel_bench.c):
+ * from a work submit to the start of its handler on the queue's worker. */
+enum phase { PHASE_GIVE, PHASE_IRQ, PHASE_WORK, PHASES };
 static volatile bool recording, stop;
 static volatile enum phase phase;
 static uint32_t lat_sum[PHASES], lat_n[PHASES], lat_dropped[PHASES];

@@ -32,7 +32,9 @@
  *   P / N per operation.
  *
  * - Latency (from the call of sq_sem_give, or sq_kernel_soft_irq, in one
- *   thread to the return of sq_sem_take in another): one SysTick reading
+ *   thread to the return of sq_sem_take in another; from the call of
+ *   sq_work_submit to the first instruction of the work item's handler on
+ *   the queue's worker, of a higher priority): one SysTick reading
  *   just before the call, one just after the taker's return, averaged over
  *   SAMPLES wake-ups, minus the same two readings around an empty call.
  *   Each reading is only good to P instructions, so before each sample a
@@ -70,6 +72,7 @@
 #include <squall/shared_stream.h>
 #include <squall/thread.h>
 #include <squall/user.h>
+#include <squall/work.h>
 
 #define BENCH_TICK_T sq_tick_t
 #define BENCH_TICKS() sq_kernel_now()
@@ -376,9 +379,47 @@ NOIPA static uint32_t stamp_irq_end(irq_fn *fn, sq_sem_t *s)
     return SYST_CVR;
 }
 
+/* Work submit -> handler: the submitter (PRIO_LOW) queues `work` on
+ * `work_queue`, whose worker (PRIO_HIGH) preempts it and runs the
+ * handler, which reads SysTick first. */
+typedef sq_status_t submit_fn(sq_work_queue_t *q, sq_work_t *w);
+static void work_handler(sq_work_t *w);
+static SQ_WORK_QUEUE_DEFINE(work_queue, 2u);
+static SQ_WORK_DEFINE(work, work_handler);
+
+static void work_handler(sq_work_t *w)
+{
+    uint32_t end = SYST_CVR;
+    (void)w;
+    if (recording) {
+        latency_record(PHASE_WORK, stamp, end, stamp_tick);
+    }
+}
+
+NOIPA static sq_status_t empty_submit(sq_work_queue_t *q, sq_work_t *w)
+{
+    (void)q;
+    (void)w;
+    return SQ_OK;
+}
+
+NOIPA static void stamp_submit(submit_fn *fn, sq_work_t *w)
+{
+    stamp = SYST_CVR;
+    (void)fn(&work_queue, w);
+}
+
+NOIPA static uint32_t stamp_submit_end(submit_fn *fn, sq_work_t *w)
+{
+    stamp_submit(fn, w);
+    return SYST_CVR;
+}
+
 static uint32_t latency_base_sample(enum phase p)
 {
-    return p != PHASE_GIVE ? stamp_irq_end(empty_irq, &sem) : stamp_give_end(empty_sem, &sem);
+    return p == PHASE_WORK  ? stamp_submit_end(empty_submit, &work)
+           : p == PHASE_IRQ ? stamp_irq_end(empty_irq, &sem)
+                            : stamp_give_end(empty_sem, &sem);
 }
 
 static void giver_entry(void *arg)
@@ -400,7 +441,7 @@ static void giver_entry(void *arg)
 
     /* Latencies. The first give wakes the taker out of its round-trip
      * loop, so it is never recorded. */
-    for (enum phase p = PHASE_GIVE; p < PHASES; p++) {
+    for (enum phase p = PHASE_GIVE; p <= PHASE_IRQ; p++) {
         for (uint32_t i = 0; i < WARMUP + SAMPLES; i++) {
             latency_sample_start(p, i, WARMUP);
             if (p == PHASE_GIVE) {
@@ -415,6 +456,31 @@ static void giver_entry(void *arg)
     stop = true;
     (void)sq_sem_give(&sem);
     release_fillers();
+}
+
+/* The submitter; th_b is the queue's worker. The run ends with
+ * sq_kernel_stop: the worker waits for work for good. */
+static void submitter_entry(void *arg)
+{
+    (void)arg;
+    sq_status_t st = sq_work_queue_init(&work_queue, work_queue.slots, 2u);
+    st = st != SQ_OK ? st : sq_work_init(&work, work_handler);
+    st = st != SQ_OK ? st : sq_work_queue_start(&work_queue, &th_b, PRIO_HIGH);
+    if (st != SQ_OK) {
+        printf("FAIL work queue set-up: status %d\n", (int)st);
+        failed = true;
+    }
+    uint32_t threads = sq_thread_count();
+    for (uint32_t i = 0; i < WARMUP + SAMPLES && !failed; i++) {
+        latency_sample_start(PHASE_WORK, i, WARMUP);
+        stamp_submit(sq_work_submit, &work);
+    }
+    recording = false;
+    if (!failed) {
+        latency_report("work_submit_to_handler", threads, PHASE_WORK, latency_base(PHASE_WORK));
+    }
+    release_fillers();
+    (void)sq_kernel_stop();
 }
 
 /* Isolation. A worker's job lives in flash (const), which the code region
@@ -560,6 +626,7 @@ int main(void)
         latency_reset();
         (void)sq_sem_init(&sem, 0u, 1u);
         run(taker_entry, PRIO_HIGH, giver_entry, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
+        run(submitter_entry, PRIO_LOW, NULL, 0u, full ? FILLERS_MAX - 1u : 0u);
         /* The supervisor and its workers. */
         for (iso_workers = 1u; iso_workers <= 2u && !failed; iso_workers++) {
             run(isolation_entry, PRIO_HIGH, NULL, 0u, full ? FILLERS_MAX - iso_workers : 0u);

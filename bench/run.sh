@@ -153,6 +153,7 @@ target_table <<'ROWS'
 yield_switch|3|context switch: `sq_thread_yield` to the other of two equal-priority threads
 sem_give_to_take|3|`sq_sem_give` in a thread -> the higher-priority taker it wakes returns from `sq_sem_take`
 irq_give_to_take|3|`sq_kernel_soft_irq` whose handler gives -> the woken taker returns from `sq_sem_take`
+work_submit_to_handler|3|`sq_work_submit` in a thread -> the handler starts on the higher-priority worker it wakes
 sem_round_trip|3|give -> taker wakes, takes again and blocks -> giver resumes (two switches)
 irq_round_trip|3|the same, the give made by a `sq_kernel_soft_irq` handler
 sem_give_no_waiter|2|`sq_sem_give`, nobody waiting

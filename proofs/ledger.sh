@@ -119,6 +119,12 @@ the run took from the cache and how many it computed.
 | SL05 | no slab arithmetic overflows (every unsigned-overflow guard proven) |
 | SL06 | the slab's high-water mark (sq_mem_slab_max_used) is at least the blocks allocated now, falls only at init, and grows only by an alloc that leaves every touched block allocated |
 | NLW04 | no lost wake-up (memory slab): whenever the lock is free, a waiter implies every block is allocated |
+| WQ01 | work queue order: a submit puts the item after every queued entry, which keep their order; the worker takes the oldest entry, and the others move up in order |
+| WQ02 | a work item is in a queue's ring at most once: a submit adds only an item not queued, the item taken by the worker is no longer in the ring |
+| WQ03 | a refused submit (queue not initialised, no handler, item pending or running on another queue, ring full) changes nothing |
+| WQ04 | a cancelled work item is neither queued nor delayed, and no longer in its queue's ring; cancel reports whether it was pending |
+| WQ05 | no work queue arithmetic overflows and the ring never holds more than its capacity (every unsigned-overflow guard proven); init leaves an empty ring |
+| WQ06 | a submit or schedule is accepted exactly when the queue is initialised, the item has a handler, is not queued, not delayed (submit) and not running on another queue |
 | PL01 | a poll event starts not-ready |
 | PL02 | a poll event's state changes only in sq_poll |
 | PL03 | "semaphore available" is ready iff the semaphore's count > 0 |
@@ -309,6 +315,17 @@ cat <<'MID'
   (`n * z`): a definition, so it adds nothing that could be false; it is
   declared that way because CVC4 does not see two equal products as equal
   across a write (hand-over), which it does for a function's applications.
+- Work queue (work.c): WP proves the decisions, each a function taken under
+  the kernel lock (sq_work_refusal, sq_work_push_locked,
+  sq_work_pop_locked, sq_work_cancel_locked, sq_work_ring_reset) and
+  sq_work_init and sq_work_state whole. The calls that give the queue's
+  semaphore, start or stop an item's timer, start the worker and run
+  handlers through their pointers are skipped (prove.sh) and run by
+  tests/test_work.c. The ring's invariant (sq_wq_ok) assumes, as
+  preconditions, that a submitted item overlaps no other item in the ring
+  (sq_wq_apart: distinct C objects) and, for cancel, that a queued item's
+  recorded queue and slot are where push put it (sq_work_placed; push
+  ensures it; the kernel keeps no list of items to state it over).
 - The port functions (src/kernel/port.h) are assumed to meet their contracts
   (`assigns \nothing` for lock, unlock, switch request, in-ISR, idle, stop
   and the soft interrupt; the context words for prepare and start). These

@@ -35,7 +35,7 @@
 # -warn-unsigned-overflow adds are reported per function under the
 # "no overflow" property of their object: RB08 (rings), TO05 (tick and
 # timeouts), SC08 (scheduler and threads), P09 (semaphore), TM08 (timers),
-# SL05 (memory slabs).
+# SL05 (memory slabs), WQ05 (work queues).
 #
 # The kernel functions in $skipped are not given to WP: they call through
 # function pointers (thread entry, expiry functions, registered
@@ -87,7 +87,7 @@ sources=(src/ring/ring_core.c src/ring/ring_buf.c src/ring/typed_ring_buf.c src/
          src/p3/instance.c src/p3/runtime.c src/p3/stream.c src/p3/waitable.c
          src/p3/error_context.c src/p3/rfc46.c src/p3/control.c src/kernel/status.c
          src/p3/task.c src/kernel/irq.c
-         src/kernel/mem_slab.c)
+         src/kernel/mem_slab.c src/kernel/work.c)
 skipped=sq_kernel_init,sq_kernel_run,sq_kernel_tick,sq_kernel_soft_irq,sq_sched_wait_expired,sq_timer_expired,sq_thread_main,sq_thread_exit,sq_callback_dispatch,sq_callback_run,sq_poll,sq_poll_as_sem,sq_poll_as_event,sq_poll_as_ring,sq_poll_as_typed,sq_poll_as_signal,sq_waitable_set_wait,sq_shared_stream_sys_wait,sq_shared_stream_sys_notify,sq_syscall,sq_user_yield,sq_user_sleep,sq_user_exit,stream_call,sq_stream_writer_wait,sq_stream_reader_wait,sq_stream_writer_notify,sq_stream_reader_notify,stream_for_call
 skipped+=,sq_p3_end_event,sq_p3_end_writes,sq_p3_end_finish,sq_p3_host_end,sq_p3_host_ring_offer,sq_p3_move_host,sq_p3_move_guests,sq_p3_same_instance_ok,sq_p3_copy_start,sq_p3_type_usable,sq_p3_channel_setup,sq_p3_channel_new,sq_p3_stream_new,sq_p3_future_new,sq_p3_end_lookup,sq_p3_refuse,sq_p3_end_ready,sq_p3_end_take,sq_p3_copy,sq_p3_stream_read,sq_p3_stream_write,sq_p3_future_read,sq_p3_future_write,sq_p3_cancel,sq_p3_stream_cancel_read,sq_p3_stream_cancel_write,sq_p3_future_cancel_read,sq_p3_future_cancel_write,sq_p3_channel_release,sq_p3_drop,sq_p3_stream_drop_readable,sq_p3_stream_drop_writable,sq_p3_future_drop_readable,sq_p3_future_drop_writable,sq_p3_end_transfer,sq_p3_host_stream_new,sq_p3_host_call,sq_p3_host_stream_notify,sq_p3_host_stream_close,sq_p3_waitable_setup,sq_p3_waitable_has_event,sq_p3_waitable_raise,sq_p3_waitable_consume,sq_p3_waitable_leave_set,sq_p3_handle_free,sq_p3_block_check,sq_p3_block_on,sq_p3_waitable_block,sq_p3_move_wait,sq_p3_move_done,sq_p3_set_lookup,sq_p3_waitable_set_new,sq_p3_member_end,sq_p3_set_moving,sq_p3_set_settle,sq_p3_set_deliver,sq_p3_set_take,sq_p3_waitable_set_wait,sq_p3_waitable_set_poll,sq_p3_waitable_set_drop,sq_p3_waitable_join,rfc46_ok,context0_get,context0_set,waitable_set_new,waitable_join,rfc46_word,rfc46_take,waitable_set_wait,waitable_set_poll,sq_rfc46_stream_new,rfc46_guest_offset,rfc46_copy,sq_rfc46_stream_read,sq_rfc46_stream_write
 skipped+=,pool_link,pool_valid,pool_reset,sq_p3_runtime_init,sq_p3_pool_take,sq_p3_pool_index,sq_p3_pool_give,sq_p3_error_context_new,sq_p3_error_context_debug_message,sq_p3_error_context_drop
@@ -116,6 +116,12 @@ skipped+=,task_id,task_of,sub_task,callee_of,fifo_push,fifo_pop,loop_join,loop_p
 # costs the timeout twice (two provers), which at 60 s made these
 # functions most of the run. A goal failing there is reported exactly as in
 # the first stage (known-unproven or the run fails).
+# The work queue's calls (src/kernel/work.c) that lock and then give the
+# queue's semaphore, init it, start, restart or stop an item's timer, start
+# the worker thread, or run a handler through its pointer (the worker loop,
+# the timer's expiry): each decision they take is a proven *_locked function
+# or sq_work_refusal (WQ01-WQ06); tests/test_work.c runs them.
+skipped+=,sq_work_queue_init,sq_work_worker,sq_work_queue_start,sq_work_submit,sq_work_expired,sq_work_schedule,sq_work_cancel
 frame_heavy=sq_p3_insert,sq_mem_domain_allows,sq_mem_domain_remove_locked,sq_thread_end_locked,sq_waitable_join_locked,sq_waitable_leave_locked
 timeout=${SQ_WP_TIMEOUT:-60}
 cache_mode=${SQ_WP_CACHE:-update}
@@ -221,7 +227,8 @@ function proven(st) { return st == "Valid" || st ~ /^Valid under/ }
     }
     ovid = file ~ /ring/ ? "RB08" : file ~ /(tick|timeout)\.c/ ? "TO05" : \
            file ~ /(sched|thread)\.c/ ? "SC08" : file ~ /sem\.c/ ? "P09" : \
-           file ~ /timer\.c/ ? "TM08" : file ~ /mem_slab\.c/ ? "SL05" : ""
+           file ~ /timer\.c/ ? "TM08" : file ~ /mem_slab\.c/ ? "SL05" : \
+           file ~ /work\.c/ ? "WQ05" : ""
     if (kind == "unsigned_overflow" && ovid != "") {
         key = file ":" $4
         if (!(key in ovn)) { order[++n_ovl] = key; ovname[key] = ovid }
