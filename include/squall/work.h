@@ -5,6 +5,8 @@
  *
  * A work item is a handler and its state; the caller owns it and may embed
  * it in a larger object (the handler gets the item's address back). The
+ * worker writes the item once more after its handler returns: the item
+ * must stay valid until then (do not free its memory in the handler). The
  * queue is a caller-sized ring of item pointers: a submit puts the item at
  * the tail, the worker takes the head. An item is in a queue at most once
  * (WQ02): submitting one that is pending (queued, or waiting out a delay)
