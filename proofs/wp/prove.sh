@@ -37,6 +37,27 @@
 # timeouts), SC08 (scheduler and threads), P09 (semaphore), TM08 (timers),
 # SL05 (memory slabs), WQ05 (work queues).
 #
+# What a change costs. A goal's cache key is the digest of the whole text
+# WP sends the prover, and that text carries, besides what the goal uses,
+# every lemma stated outside an axiomatic that declares a logic symbol
+# (WP's "proof context"), with the records and field offsets those lemmas
+# read. Six such lemmas exist today (ring_core.h: sq_mul_mono,
+# sq_mul_split, sq_ring_free_outside; mem_domain_rules.h:
+# sq_stacks_same_trans, sq_off_stack_kept; shared_stream.c:
+# sq_grant_in_kept); they read struct sq_kernel, struct sq_armed_timeout,
+# sq_thread_t's stack and stack_size, struct sq_ring_core and the memory
+# domain's records. So a field inserted before those fields, any change to
+# struct sq_kernel, or a new struct type in an existing verified header
+# changes every goal's key (a full re-proof: about two hours on two
+# cores), while a field appended at the end of sq_thread_t changes only
+# the goals that read a thread, and a new source appended at the end of
+# $sources changes none. Put a new lemma inside an axiomatic together
+# with the predicate or function it is about (an axiomatic of lemmas
+# alone is proof context too). Wrapping the six lemmas that way costs one
+# full re-proof and makes every later struct change cost only the goals
+# that read the struct: do it in the same run as the next change that
+# forces a full re-proof anyway.
+#
 # The kernel functions in $skipped are not given to WP: they call through
 # function pointers (thread entry, expiry functions, registered
 # callbacks, the init hook of the layer above: sq_kernel_init, whose reset
