@@ -187,12 +187,19 @@ if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
                    ${wasm_gen}/pipe/filter_w2c.c)
     target_include_directories(wasm_pipeline.elf PRIVATE ${wasm_gen}/pipe)
     target_link_libraries(wasm_pipeline.elf PRIVATE squall_wasm_rt)
+    # Each guest's linear memory in its own MPU partition, and the stray
+    # stores the MPU stops (wasm_pipeline_mpu.expected, after the host's).
+    target_compile_definitions(wasm_pipeline.elf PRIVATE SQ_WASM_MPU)
+    # The two 64 KiB-aligned memories (M3, PMSAv7) first in .bss, each
+    # variable its own section sorted by alignment: no hole between them.
+    target_compile_options(wasm_pipeline.elf PRIVATE -fdata-sections)
+    target_link_options(wasm_pipeline.elf PRIVATE -Wl,--sort-section=alignment)
     set_source_files_properties(${wasm_gen}/pipe/tally_w2c.c ${wasm_gen}/pipe/filter_w2c.c
         PROPERTIES COMPILE_OPTIONS "-w")
     add_test(NAME wasm_pipeline
         COMMAND ${CMAKE_COMMAND}
                 "-DCOMMAND=${SQUALL_QEMU_COMMAND};-kernel;$<TARGET_FILE:wasm_pipeline.elf>"
-                -DEXPECTED=${wasm_ex}/wasm_pipeline.expected -P ${wasm_ex}/expect_output.cmake)
+                "-DEXPECTED=${wasm_ex}/wasm_pipeline.expected;${wasm_ex}/wasm_pipeline_mpu.expected" -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_pipeline PROPERTIES TIMEOUT 300)
     # The per-reading cost under -icount (bench/wasm_bench.sh runs it).
     squall_target_image(wasm_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/wasm_host_bench.c NO_TEST)
