@@ -208,4 +208,21 @@ if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
     target_include_directories(wasm_bench.elf PRIVATE ${wasm_gen})
     target_compile_definitions(wasm_bench.elf PRIVATE SQ_WASM_BENCH_TARGET)
     target_link_libraries(wasm_bench.elf PRIVATE squall_wasm_rt)
+    # The WAT scenarios, as on the host (examples/wasm/CMakeLists.txt): one
+    # image each, its output matched by the same expression.
+    squall_wasm_wat_sources(${wasm_gen}/wat)
+    foreach(scenario ${SQUALL_WAT_SCENARIOS})
+        squall_target_image(${scenario} ${SQUALL_WAT_RUNNER_${scenario}} NO_TEST)
+        target_sources(${scenario}.elf PRIVATE ${SQUALL_WAT_SOURCES_${scenario}})
+        target_include_directories(${scenario}.elf PRIVATE ${SQUALL_WAT_DIR_${scenario}})
+        target_compile_definitions(${scenario}.elf PRIVATE ${SQUALL_WAT_DEFS_${scenario}})
+        target_link_libraries(${scenario}.elf PRIVATE squall_wasm_rt)
+        list(FILTER SQUALL_WAT_SOURCES_${scenario} EXCLUDE REGEX "glue\\.c$")
+        set_source_files_properties(${SQUALL_WAT_SOURCES_${scenario}} PROPERTIES
+            COMPILE_OPTIONS "-w")
+        add_test(NAME wasm_${scenario}
+            COMMAND ${SQUALL_QEMU_COMMAND} -kernel $<TARGET_FILE:${scenario}.elf>)
+        set_tests_properties(wasm_${scenario} PROPERTIES TIMEOUT 300
+            PASS_REGULAR_EXPRESSION "${SQUALL_WAT_PASS_${scenario}}")
+    endforeach()
 endif()
