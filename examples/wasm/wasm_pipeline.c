@@ -16,11 +16,12 @@
  * then fails, which traps tally in turn (a callee's trap traps its caller,
  * as the reference's store does); the host's instance is untouched.
  *
- * Each guest's linear memory is one memory-domain partition (a 64 KiB
- * region aligned to its size, as PMSAv7 wants). With SQ_WASM_MPU (the
- * Cortex-M images) a thread in one guest's domain then stores into the
- * other guest's memory, and the MPU stops it (SQ_FAULT_DATA); the host
- * records the domains but enforces nothing (docs/ISOLATION.md).
+ * With SQ_WASM_MPU (the Cortex-M images) each guest's linear memory is
+ * the one partition of a memory domain of its own, set before the guests
+ * run; afterwards a thread in one guest's domain stores into the other
+ * guest's memory, and the MPU stops it (SQ_FAULT_DATA). Not on the host,
+ * which enforces nothing and whose arrays lie above 4 GiB
+ * (docs/ISOLATION.md).
  *
  * The glue (tools/wasm_glue.py) writes the exports' core functions,
  * callback entries and realloc hooks, and (--call/--return) the guests'
@@ -183,8 +184,7 @@ static SQ_MEM_DOMAIN_DEFINE(filter_domain);
 /* Each guest's linear memory as the only partition of its domain, before
  * the guests run: a thread in one domain may touch that guest's memory and
  * not the other's (what the MPU enforces for an unprivileged thread; the
- * runtime's copies between the two memories run privileged). On a 64-bit
- * host the arrays lie above 4 GiB, which a domain refuses (MD06). */
+ * runtime's copies between the two memories run privileged). */
 static void memory_domains(void)
 {
     sq_mem_partition_t tally_part = SQ_MEM_PARTITION(tally_memory, PAGE, SQ_MEM_RW);
