@@ -55,9 +55,11 @@ demo: deps build
 	$(BUILD)/host/examples/wasm/wasm_pipeline
 	cmake -S . -B $(BUILD)/target-m3 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m3.cmake \
 	    -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
-	cmake --build $(BUILD)/target-m3 -j$(JOBS) --target isolated_pair.elf
+	cmake --build $(BUILD)/target-m3 -j$(JOBS) --target isolated_pair.elf wasm_pipeline.elf
 	qemu-system-arm -M mps2-an385 -nographic -monitor none -serial none \
 	    -semihosting-config enable=on,target=native -kernel $(BUILD)/target-m3/isolated_pair.elf
+	qemu-system-arm -M mps2-an385 -nographic -monitor none -serial none \
+	    -semihosting-config enable=on,target=native -kernel $(BUILD)/target-m3/wasm_pipeline.elf
 
 test: build
 	ctest --test-dir $(BUILD)/host --output-on-failure

@@ -144,3 +144,79 @@ function(squall_wasm_example_sources outdir)
                      CALLS run=filter_run_export:ret:0=reading_type
                      RETURNS run=stream_result:0=reading_type tally=future_result:0=summary_type)
 endfunction()
+
+# The WAT scenarios (examples/wasm/wat; docs/WASM.md "WAT guests"), for the
+# host and the Cortex-M images: each guest through wat2wasm, wasm2c and
+# the glue, in outdir/<name> (one guest, run by wat_runner.c) or
+# outdir/pair/<name> (a caller and a callee, run by wat_pair.c). Sets, in
+# the caller's scope, SQUALL_WAT_SCENARIOS (wat_<name>, wat_pair_<name>)
+# and for each scenario s: SQUALL_WAT_RUNNER_s, SQUALL_WAT_SOURCES_s (the
+# glue and wasm2c's C), SQUALL_WAT_DIR_s (their include directory),
+# SQUALL_WAT_DEFS_s (compile definitions) and SQUALL_WAT_PASS_s (the
+# regular expression its output matches when it passes).
+function(squall_wasm_wat_sources outdir)
+    set(ex ${SQUALL_WASM_ROOT}/examples/wasm)
+    # One guest: its export `run` checks the scenario and returns 0; the
+    # glue's element types (--type) and, for a scenario that ends in a
+    # trap of the built-ins, its reason.
+    set(types_handles f:0=elem_unit g:0=elem_u32)
+    set(types_accumulate f:0=elem_u8)
+    set(types_cancel f:0=elem_u8)
+    set(types_dropped f:0=elem_u8)
+    set(types_future g:0=elem_u32)
+    set(types_poll f:0=elem_u8)
+    set(types_trap_done g:0=elem_u32)
+    set(trap_trap_done SQ_P3_TRAP_DONE)
+    set(types_drop_busy f:0=elem_u8)
+    set(trap_drop_busy SQ_P3_TRAP_BUSY)
+    set(types_sync_in_set f:0=elem_u8)
+    set(trap_sync_in_set SQ_P3_TRAP_SYNC_IN_SET)
+    set(types_unwritten g:0=elem_u32)
+    set(trap_unwritten SQ_P3_TRAP_FUTURE_UNWRITTEN)
+    set(types_same_instance f:0=elem_record)
+    set(trap_same_instance SQ_P3_TRAP_SAME_INSTANCE)
+    set(scenarios "")
+    foreach(wat handles accumulate cancel dropped future poll trap_done drop_busy sync_in_set
+            unwritten same_instance)
+        set(dir ${outdir}/${wat})
+        file(MAKE_DIRECTORY ${dir})
+        squall_wasm_guest(${wat} ${ex}/wat/${wat}.wat ${dir})
+        squall_wasm_glue(${dir} GUESTS ${wat} TYPES ${types_${wat}})
+        set(s wat_${wat})
+        list(APPEND scenarios ${s})
+        set(SQUALL_WAT_RUNNER_${s} ${ex}/wat_runner.c PARENT_SCOPE)
+        set(SQUALL_WAT_SOURCES_${s} ${dir}/glue.c ${dir}/${wat}_w2c.c PARENT_SCOPE)
+        set(SQUALL_WAT_DIR_${s} ${dir} PARENT_SCOPE)
+        set(defs WAT_MODULE=${wat})
+        if(trap_${wat})
+            list(APPEND defs WAT_EXPECT_TRAP=${trap_${wat}})
+        endif()
+        set(SQUALL_WAT_DEFS_${s} ${defs} PARENT_SCOPE)
+        set(SQUALL_WAT_PASS_${s} "^${wat}: (ok|trapped [0-9]+ as expected)\n$" PARENT_SCOPE)
+    endforeach()
+    # Two guests: wat/pair/<name>_caller.wat calls <name>_callee.wat's f
+    # through the control plane; `stream`'s f takes a stream<u8> (its end
+    # moved by the glue).
+    set(flags_stream TYPES f:0=elem_u8 CALLS f=callee_f:ret:0=elem_u8)
+    set(defs_stream WAT_PAIR_STREAM)
+    foreach(pair cancel event queued stream)
+        set(dir ${outdir}/pair/${pair})
+        file(MAKE_DIRECTORY ${dir})
+        foreach(side caller callee)
+            squall_wasm_guest(${side} ${ex}/wat/pair/${pair}_${side}.wat ${dir})
+        endforeach()
+        if(NOT flags_${pair})
+            set(flags_${pair} CALLS f=callee_f:ret)
+        endif()
+        squall_wasm_glue(${dir} GUESTS caller callee ${flags_${pair}} RETURNS f=callee_result)
+        set(s wat_pair_${pair})
+        list(APPEND scenarios ${s})
+        set(SQUALL_WAT_RUNNER_${s} ${ex}/wat_pair.c PARENT_SCOPE)
+        set(SQUALL_WAT_SOURCES_${s} ${dir}/glue.c ${dir}/caller_w2c.c ${dir}/callee_w2c.c
+            PARENT_SCOPE)
+        set(SQUALL_WAT_DIR_${s} ${dir} PARENT_SCOPE)
+        set(SQUALL_WAT_DEFS_${s} WAT_PAIR=${pair} ${defs_${pair}} PARENT_SCOPE)
+        set(SQUALL_WAT_PASS_${s} "^${pair}: ok\n$" PARENT_SCOPE)
+    endforeach()
+    set(SQUALL_WAT_SCENARIOS ${scenarios} PARENT_SCOPE)
+endfunction()

@@ -16,6 +16,13 @@
  * then fails, which traps tally in turn (a callee's trap traps its caller,
  * as the reference's store does); the host's instance is untouched.
  *
+ * With SQ_WASM_MPU (the Cortex-M images) each guest's linear memory is
+ * the one partition of a memory domain of its own, set before the guests
+ * run; afterwards a thread in one guest's domain stores into the other
+ * guest's memory, and the MPU stops it (SQ_FAULT_DATA). Not on the host,
+ * which enforces nothing and whose arrays lie above 4 GiB
+ * (docs/ISOLATION.md).
+ *
  * The glue (tools/wasm_glue.py) writes the exports' core functions,
  * callback entries and realloc hooks, and (--call/--return) the guests'
  * async lower and task.return; the embedder describes the exports
@@ -23,7 +30,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <squall/mem_domain.h>
 #include <squall/p3_runtime.h>
+#include <squall/thread.h>
 #include "glue.h"
 
 #define PAGE 65536u
@@ -47,7 +56,14 @@ SQ_P3_TYPE_DEFINE(future_result, SQ_P3_ELEM_PLAIN, 4u, 4u);
 
 static uint8_t host_mem[MEM];
 static sq_p3_thread_t host_thread;
-static _Alignas(8) uint8_t tally_memory[PAGE], filter_memory[PAGE];
+/* One MPU region each (PAGE is a power of two and a multiple of 32):
+ * PMSAv7 (ARMv7-M) wants it aligned to its size, PMSAv8 to 32 bytes. */
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+#define LINEAR_ALIGN PAGE
+#else
+#define LINEAR_ALIGN SQ_MPU_GRANULE
+#endif
+static _Alignas(LINEAR_ALIGN) uint8_t tally_memory[PAGE], filter_memory[PAGE];
 static wasm_rt_funcref_t tally_table[4], filter_table[4];
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_tally);
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_filter);
@@ -161,12 +177,102 @@ static void nested_trap(void)
     printf("host: untouched; both tasks back in the pool\n");
 }
 
+#ifdef SQ_WASM_MPU
+static SQ_MEM_DOMAIN_DEFINE(tally_domain);
+static SQ_MEM_DOMAIN_DEFINE(filter_domain);
+
+/* Each guest's linear memory as the only partition of its domain, before
+ * the guests run: a thread in one domain may touch that guest's memory and
+ * not the other's (what the MPU enforces for an unprivileged thread; the
+ * runtime's copies between the two memories run privileged). */
+static void memory_domains(void)
+{
+    sq_mem_partition_t tally_part = SQ_MEM_PARTITION(tally_memory, PAGE, SQ_MEM_RW);
+    sq_mem_partition_t filter_part = SQ_MEM_PARTITION(filter_memory, PAGE, SQ_MEM_RW);
+    check(sq_mem_domain_add(&tally_domain, &tally_part) == SQ_OK &&
+              sq_mem_domain_add(&filter_domain, &filter_part) == SQ_OK,
+          "each linear memory one partition");
+}
+
+/* A thread of one guest's domain (unprivileged; it runs the embedder's
+ * code, not the guest's: the guests' code runs privileged, see
+ * docs/WASM.md) writes a word at the end of its own guest's memory, then
+ * one into the other guest's. The plans are const: in the code image,
+ * which an unprivileged thread may read. */
+#define OWN_WORD (PAGE - 4u)
+#define STRAY_WORD (PAGE / 2u)
+#define MARK 0x5a5a5a5au
+typedef struct {
+    uint8_t *own;
+    uint8_t *other;
+} stray_plan_t;
+static const stray_plan_t tally_plan = {tally_memory + OWN_WORD, filter_memory + STRAY_WORD};
+static const stray_plan_t filter_plan = {filter_memory + OWN_WORD, tally_memory + STRAY_WORD};
+SQ_USER_THREAD_DEFINE(tally_side, 512u);
+SQ_USER_THREAD_DEFINE(filter_side, 512u);
+SQ_THREAD_DEFINE(supervisor, 2048u);
+
+static void stray_store(void *arg)
+{
+    const stray_plan_t *plan = arg;
+    *(volatile uint32_t *)(void *)plan->own = MARK;
+    *(volatile uint32_t *)(void *)plan->other = MARK;
+}
+
+/* Run `side` in domain `d` with `plan`; true when its own store landed and
+ * the MPU stopped the stray one at its address, which kept its value. */
+static bool stray_caught(sq_thread_t *side, sq_mem_domain_t *d, const stray_plan_t *plan,
+                         const char *who, const char *other)
+{
+    uint32_t before = load(plan->other);
+    sq_fault_t cause = SQ_FAULT_NONE;
+    uintptr_t addr = 0u;
+    bool ok = sq_mem_domain_add_thread(d, side) == SQ_OK &&
+              sq_mem_domain_allows(side, (uintptr_t)plan->own, 4u, SQ_MEM_RW) &&
+              !sq_mem_domain_allows(side, (uintptr_t)plan->other, 4u, SQ_MEM_RW) &&
+              sq_thread_start(side, stray_store, (void *)plan, 5u, SQ_THREAD_USER) == SQ_OK &&
+              sq_thread_join(side, SQ_FOREVER) == SQ_OK &&
+              sq_thread_fault(side, &cause, &addr) == SQ_OK;
+    printf("%s's domain: a store into its own memory %s; one into %s's memory: fault %s at "
+           "%s's +0x%lx\n",
+           who, load(plan->own) == MARK ? "lands" : "LOST",
+           other, cause == SQ_FAULT_DATA ? "DATA" : "none (NOT CAUGHT)", other,
+           (unsigned long)(addr - ((uintptr_t)plan->other - STRAY_WORD)));
+    return ok && load(plan->own) == MARK && cause == SQ_FAULT_DATA &&
+           addr == (uintptr_t)plan->other && load(plan->other) == before;
+}
+
+static void supervisor_main(void *arg)
+{
+    (void)arg;
+    check(stray_caught(&tally_side, &tally_domain, &tally_plan, "tally", "filter"),
+          "the MPU stops tally's side in the filter's memory");
+    check(stray_caught(&filter_side, &filter_domain, &filter_plan, "filter", "tally"),
+          "the MPU stops the filter's side in tally's memory");
+}
+
+/* After the guests ran: the stray stores, under the kernel (user threads). */
+static void mpu_scenario(void)
+{
+    printf("tally.wasm, filter.wasm: each linear memory (%u KiB) one MPU partition of its own "
+           "domain\n",
+           PAGE / 1024u);
+    check(sq_thread_start(&supervisor, supervisor_main, NULL, 2u, 0u) == SQ_OK &&
+              sq_kernel_run() == SQ_OK,
+          "kernel run");
+    printf("wasm pipeline, MPU: %s\n", failures == 0u ? "ok" : "FAILED");
+}
+#endif
+
 int main(void)
 {
     if (!setup()) {
         printf("wasm pipeline: set-up failed\n");
         return 1;
     }
+#ifdef SQ_WASM_MPU
+    memory_domains();
+#endif
     printf("squall control plane, guest to guest: the host calls tally.wasm, which calls\n"
            "filter.wasm and feeds it %u readings; tally's summary comes back in a future\n",
            READINGS);
@@ -230,5 +336,8 @@ int main(void)
           "no trap");
     nested_trap();
     printf("wasm pipeline: %s\n", failures == 0u ? "ok" : "FAILED");
+#ifdef SQ_WASM_MPU
+    mpu_scenario();
+#endif
     return failures == 0u ? 0 : 1;
 }

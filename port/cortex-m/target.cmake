@@ -187,12 +187,19 @@ if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
                    ${wasm_gen}/pipe/filter_w2c.c)
     target_include_directories(wasm_pipeline.elf PRIVATE ${wasm_gen}/pipe)
     target_link_libraries(wasm_pipeline.elf PRIVATE squall_wasm_rt)
+    # Each guest's linear memory in its own MPU partition, and the stray
+    # stores the MPU stops (wasm_pipeline_mpu.expected, after the host's).
+    target_compile_definitions(wasm_pipeline.elf PRIVATE SQ_WASM_MPU)
+    # The two 64 KiB-aligned memories (M3, PMSAv7) first in .bss, each
+    # variable its own section sorted by alignment: no hole between them.
+    target_compile_options(wasm_pipeline.elf PRIVATE -fdata-sections)
+    target_link_options(wasm_pipeline.elf PRIVATE -Wl,--sort-section=alignment)
     set_source_files_properties(${wasm_gen}/pipe/tally_w2c.c ${wasm_gen}/pipe/filter_w2c.c
         PROPERTIES COMPILE_OPTIONS "-w")
     add_test(NAME wasm_pipeline
         COMMAND ${CMAKE_COMMAND}
                 "-DCOMMAND=${SQUALL_QEMU_COMMAND};-kernel;$<TARGET_FILE:wasm_pipeline.elf>"
-                -DEXPECTED=${wasm_ex}/wasm_pipeline.expected -P ${wasm_ex}/expect_output.cmake)
+                "-DEXPECTED=${wasm_ex}/wasm_pipeline.expected;${wasm_ex}/wasm_pipeline_mpu.expected" -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_pipeline PROPERTIES TIMEOUT 300)
     # The per-reading cost under -icount (bench/wasm_bench.sh runs it).
     squall_target_image(wasm_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/wasm_host_bench.c NO_TEST)
@@ -201,4 +208,21 @@ if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
     target_include_directories(wasm_bench.elf PRIVATE ${wasm_gen})
     target_compile_definitions(wasm_bench.elf PRIVATE SQ_WASM_BENCH_TARGET)
     target_link_libraries(wasm_bench.elf PRIVATE squall_wasm_rt)
+    # The WAT scenarios, as on the host (examples/wasm/CMakeLists.txt): one
+    # image each, its output matched by the same expression.
+    squall_wasm_wat_sources(${wasm_gen}/wat)
+    foreach(scenario ${SQUALL_WAT_SCENARIOS})
+        squall_target_image(${scenario} ${SQUALL_WAT_RUNNER_${scenario}} NO_TEST)
+        target_sources(${scenario}.elf PRIVATE ${SQUALL_WAT_SOURCES_${scenario}})
+        target_include_directories(${scenario}.elf PRIVATE ${SQUALL_WAT_DIR_${scenario}})
+        target_compile_definitions(${scenario}.elf PRIVATE ${SQUALL_WAT_DEFS_${scenario}})
+        target_link_libraries(${scenario}.elf PRIVATE squall_wasm_rt)
+        list(FILTER SQUALL_WAT_SOURCES_${scenario} EXCLUDE REGEX "glue\\.c$")
+        set_source_files_properties(${SQUALL_WAT_SOURCES_${scenario}} PROPERTIES
+            COMPILE_OPTIONS "-w")
+        add_test(NAME wasm_${scenario}
+            COMMAND ${SQUALL_QEMU_COMMAND} -kernel $<TARGET_FILE:${scenario}.elf>)
+        set_tests_properties(wasm_${scenario} PROPERTIES TIMEOUT 300
+            PASS_REGULAR_EXPRESSION "${SQUALL_WAT_PASS_${scenario}}")
+    endforeach()
 endif()
