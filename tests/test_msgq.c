@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <squall/irq.h>
 #include <squall/msgq.h>
 #include <squall/thread.h>
 #include "sq_test.h"
@@ -207,7 +208,9 @@ static void test_msgq_producers_consumers(void **state)
 
 /* MQ04: getters waiting on an empty queue are served by priority, then
  * arrival; each gets the messages in put order. MQ05: the putter cannot
- * take back, or see, a message promised to a woken getter. */
+ * take back, or see, a message promised to a woken getter. The putter runs
+ * below the getters, so they all wait when it starts; its first calls run
+ * under the critical section, so the woken getter runs only after them. */
 static void getter(void *arg)
 {
     char c = 0;
@@ -219,8 +222,8 @@ static void getter(void *arg)
 static void three_puts(void *arg)
 {
     (void)arg;
-    (void)sq_thread_sleep(2u);   /* the getters wait meanwhile */
     char c = 'x';
+    sq_irq_key_t key = sq_irq_lock();
     results[0] = sq_msgq_put(&one_mq, &c, SQ_NO_WAIT);   /* promised to b */
     results[1] = sq_msgq_get(&one_mq, &c, SQ_NO_WAIT);   /* not ours to take */
     results[2] = sq_msgq_peek(&one_mq, &c);
@@ -230,13 +233,8 @@ static void three_puts(void *arg)
     c = 'y';
     results[6] = sq_msgq_put(&one_mq, &c, SQ_NO_WAIT);   /* full until b runs */
     note('P');
-}
-static void putter_after(void *arg)
-{
-    (void)arg;
-    /* Wakes once b has taken its message: two more, to a then c. */
-    (void)sq_thread_sleep(4u);
-    char c = 'y';
+    sq_irq_unlock(key);
+    /* b has taken x; two more, to a then c. */
     results[7] = sq_msgq_put(&one_mq, &c, SQ_FOREVER);
     c = 'z';
     results[8] = sq_msgq_put(&one_mq, &c, SQ_FOREVER);
@@ -246,11 +244,10 @@ static void test_msgq_getter_order(void **state)
     (void)state;
     reset_all();
     SQ_CHECK_EQ(sq_msgq_init(&one_mq, one_mq.buffer, 1u, 1u), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_d, three_puts, NULL, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_d, three_puts, NULL, 6, 0), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_a, getter, "a", 4, 0), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_b, getter, "b", 2, 0), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_c, getter, "c", 4, 0), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_e, putter_after, NULL, 3, 0), SQ_OK);
     SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
     SQ_CHECK(strcmp(trail_text(), "Pbxaycz") == 0);
     SQ_CHECK_EQ(results[0], SQ_OK);
@@ -280,15 +277,16 @@ static void putter(void *arg)
 static void drainer(void *arg)
 {
     (void)arg;
-    (void)sq_thread_sleep(2u);   /* the putters wait meanwhile */
-    for (int i = 0; i < 4; i++) {
+    /* Below the putters: they all wait when it starts. */
+    sq_irq_key_t key = sq_irq_lock();
+    results[0] = sq_msgq_get(&one_mq, &got[0], SQ_NO_WAIT);
+    /* The slot freed is b's: nobody else may fill it. */
+    char c = 'q';
+    results[4] = sq_msgq_put(&one_mq, &c, SQ_NO_WAIT);
+    results[5] = (int)sq_msgq_num_free(&one_mq);
+    sq_irq_unlock(key);
+    for (int i = 1; i < 4; i++) {
         results[i] = sq_msgq_get(&one_mq, &got[i], SQ_FOREVER);
-        if (i == 0) {
-            /* The slot freed is b's: nobody else may fill it. */
-            char c = 'q';
-            results[4] = sq_msgq_put(&one_mq, &c, SQ_NO_WAIT);
-            results[5] = (int)sq_msgq_num_free(&one_mq);
-        }
     }
 }
 static void test_msgq_putter_order(void **state)
@@ -298,13 +296,12 @@ static void test_msgq_putter_order(void **state)
     SQ_CHECK_EQ(sq_msgq_init(&one_mq, one_mq.buffer, 1u, 1u), SQ_OK);
     char c = 'o';
     SQ_CHECK_EQ(sq_msgq_put(&one_mq, &c, SQ_NO_WAIT), SQ_OK);
-    SQ_CHECK_EQ(sq_thread_start(&th_d, drainer, NULL, 1, 0), SQ_OK);
+    SQ_CHECK_EQ(sq_thread_start(&th_d, drainer, NULL, 6, 0), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_a, putter, "a", 4, 0), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_b, putter, "b", 2, 0), SQ_OK);
     SQ_CHECK_EQ(sq_thread_start(&th_c, putter, "c", 4, 0), SQ_OK);
     SQ_CHECK_EQ(sq_kernel_run(), SQ_OK);
-    /* Each put completes before the drainer's next get returns: the
-     * drainer waits on the empty queue and the put hands over. */
+    /* Each woken putter stores before the drainer, below it, gets again. */
     SQ_CHECK(strcmp(trail_text(), "bacBAC") == 0);
     for (int i = 0; i < 4; i++) {
         SQ_CHECK_EQ(results[i], SQ_OK);

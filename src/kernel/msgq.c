@@ -62,8 +62,10 @@
            \separated(sq_kernel.threads[i],
                       q->buffer + (0 .. sq_msgq_bytes(q->max_msgs, q->msg_size) - 1)));
 
-    // The slot `k` places after the head.
-    logic integer sq_msgq_slot(sq_msgq_t *q, integer k) = (q->head + k) % q->max_msgs;
+    // The slot `k` places after slot `head` in a ring of `max` slots. Of
+    // integers, not of the queue, so that states that differ in other
+    // fields give the same term.
+    logic integer sq_msgq_slot(integer head, integer max, integer k) = (head + k) % max;
 
     // A caller's message buffer of msg_size bytes, apart from the queue,
     // its slots and the threads.
@@ -76,6 +78,7 @@
         \separated(m + (0 .. q->msg_size - 1), sq_kernel.threads[i]);
     predicate sq_msgq_user_read(sq_msgq_t *q, char *m) =
       \valid_read(m + (0 .. q->msg_size - 1)) &&
+      \separated(m + (0 .. q->msg_size - 1), q) &&
       \separated(m + (0 .. q->msg_size - 1),
                  q->buffer + (0 .. sq_msgq_bytes(q->max_msgs, q->msg_size) - 1));
 */
@@ -85,15 +88,52 @@
              sq_msgq_counts(q);
     requires k < q->max_msgs;
     assigns \nothing;
-    ensures MQ01: \result == sq_msgq_slot(q, k) * q->msg_size &&
+    ensures MQ01: \result == sq_msgq_slot(q->head, q->max_msgs, k) * q->msg_size &&
       \result + q->msg_size <= sq_msgq_bytes(q->max_msgs, q->msg_size);
 */
 static uint32_t sq_msgq_offset(const sq_msgq_t *q, uint32_t k)
 {
     /* head + k without passing 32 bits: both are below max_msgs. */
     uint32_t slot = q->head < q->max_msgs - k ? q->head + k : q->head - (q->max_msgs - k);
-    /*@ assert slot == sq_msgq_slot(q, k) && slot < q->max_msgs; */
+    /*@ assert slot == sq_msgq_slot(q->head, q->max_msgs, k) && slot < q->max_msgs; */
     return slot * q->msg_size;
+}
+
+/* Copy n bytes from src to dst, both outside the kernel's threads. A
+ * function of its own so that the kernel invariants are carried across the
+ * copy from the state just before it, in a small context (as
+ * sq_mem_slab_give does across its pointer write). */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires \valid(dst + (0 .. n - 1)) && \valid_read(src + (0 .. n - 1));
+    requires \separated(dst + (0 .. n - 1), src + (0 .. n - 1));
+    requires \forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==>
+      \separated(dst + (0 .. n - 1), sq_kernel.threads[i]);
+    assigns dst[0 .. n - 1];
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures MQ02: \forall integer b; 0 <= b < n ==> dst[b] == src[b];
+*/
+static void sq_msgq_copy(char *dst, const char *src, uint32_t n)
+{
+    /*@ assert copy_apart: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+               0 <= j < sq_kernel.thread_count && i != j ==>
+               sq_kernel.threads[i] != sq_kernel.threads[j] &&
+               \separated(sq_kernel.threads[i], sq_kernel.threads[j]); */
+    /*@ assert copy_pre: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+               0 <= j < sq_kernel.thread_count && i != j &&
+               sq_kernel.threads[i]->queue != \null && sq_kernel.threads[j]->queue != \null ==>
+               sq_kernel.threads[i]->ticket != sq_kernel.threads[j]->ticket; */
+    sq_copy_bytes(dst, src, n);
+    /*@ assert copy_kept: \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+               sq_kernel.threads[i]->queue == \at(sq_kernel.threads[i]->queue, Pre); */
+    /*@ assert \forall integer i; 0 <= i < sq_kernel.thread_count ==>
+               sq_thread_inv(sq_kernel.threads[i]); */
+    /*@ assert copy_tickets: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+               0 <= j < sq_kernel.thread_count && i != j &&
+               sq_kernel.threads[i]->queue != \null && sq_kernel.threads[j]->queue != \null ==>
+               sq_kernel.threads[i]->ticket != sq_kernel.threads[j]->ticket; */
+    /*@ assert copy_distinct: \forall integer i, j; 0 <= i < sq_kernel.thread_count &&
+               0 <= j < sq_kernel.thread_count && i != j ==>
+               sq_distinct(sq_kernel.threads[i], sq_kernel.threads[j]); */
 }
 
 /* Store `msg` behind the stored messages; a getter waiting gets it
@@ -111,7 +151,7 @@ static uint32_t sq_msgq_offset(const sq_msgq_t *q, uint32_t k)
     ensures MQ06: sq_msgq_nlw(q);
     ensures MQ02: q->used == \old(q->used) + 1 && q->head == \old(q->head) &&
       \forall integer b; 0 <= b < q->msg_size ==>
-        q->buffer[sq_msgq_slot(q, \old(q->used)) * q->msg_size + b] == msg[b];
+        q->buffer[sq_msgq_slot(q->head, q->max_msgs, \old(q->used)) * q->msg_size + b] == msg[b];
     behavior hand_over:
       assumes sq_has_waiter(&q->getters);
       ensures MQ04: q->promised == \old(q->promised) + 1 &&
@@ -130,12 +170,22 @@ static uint32_t sq_msgq_offset(const sq_msgq_t *q, uint32_t k)
 */
 static void sq_msgq_append(sq_msgq_t *q, const char *msg)
 {
+    /* The wake first, so that the copy's bytes need not be carried across
+     * it (all in one critical section: the order is not observable).
+     * Getters wait only while every stored message is promised (MQ06):
+     * otherwise the scan of the thread table is skipped. */
+    int32_t w = q->used == q->promised ? sq_queue_wake_first(&q->getters, SQ_OK) : -1;
+    /*@ assert append_fields: q->magic == \at(q->magic, Pre) && q->head == \at(q->head, Pre) &&
+               q->used == \at(q->used, Pre) && q->promised == \at(q->promised, Pre) &&
+               q->reserved == \at(q->reserved, Pre) && q->buffer == \at(q->buffer, Pre) &&
+               q->msg_size == \at(q->msg_size, Pre) && q->max_msgs == \at(q->max_msgs, Pre); */
     uint32_t off = sq_msgq_offset(q, q->used);
-    sq_copy_bytes(q->buffer + off, msg, q->msg_size);
     q->used++;
-    if (sq_queue_wake_first(&q->getters, SQ_OK) > 0) {
+    if (w > 0) {
         q->promised++;
     }
+    /* The copy last: its bytes are the call's result as they stand. */
+    sq_msgq_copy(q->buffer + off, msg, q->msg_size);
 }
 
 /* Move the head message into `buf`; a putter waiting gets the slot
@@ -150,9 +200,10 @@ static void sq_msgq_append(sq_msgq_t *q, const char *msg)
     ensures sq_kernel_ok && sq_timeouts_ok;
     ensures MQ01: sq_msgq_ok(q);
     ensures MQ06: sq_msgq_nlw(q);
-    ensures MQ02: q->used == \old(q->used) - 1 && q->head == \old(sq_msgq_slot(q, 1)) &&
+    ensures MQ02: q->used == \old(q->used) - 1 &&
+      q->head == \old(sq_msgq_slot(q->head, q->max_msgs, 1)) &&
       \forall integer b; 0 <= b < q->msg_size ==>
-        buf[b] == \old(q->buffer[q->head * q->msg_size + b]);
+        buf[b] == q->buffer[\old(q->head) * q->msg_size + b];
     behavior hand_over:
       assumes sq_has_waiter(&q->putters);
       ensures MQ04: q->reserved == \old(q->reserved) + 1 &&
@@ -171,23 +222,81 @@ static void sq_msgq_append(sq_msgq_t *q, const char *msg)
 */
 static void sq_msgq_take(sq_msgq_t *q, char *buf)
 {
+    /* The wake first, as in sq_msgq_append; putters wait only while every
+     * free slot is reserved. */
+    int32_t w = q->used + q->reserved == q->max_msgs ?
+                sq_queue_wake_first(&q->putters, SQ_OK) : -1;
+    /*@ assert take_fields: q->magic == \at(q->magic, Pre) && q->head == \at(q->head, Pre) &&
+               q->used == \at(q->used, Pre) && q->promised == \at(q->promised, Pre) &&
+               q->reserved == \at(q->reserved, Pre) && q->buffer == \at(q->buffer, Pre) &&
+               q->msg_size == \at(q->msg_size, Pre) && q->max_msgs == \at(q->max_msgs, Pre); */
     uint32_t off = sq_msgq_offset(q, 0u);
-    sq_copy_bytes(buf, q->buffer + off, q->msg_size);
     q->head = q->head + 1u == q->max_msgs ? 0u : q->head + 1u;
     q->used--;
-    if (sq_queue_wake_first(&q->putters, SQ_OK) > 0) {
+    if (w > 0) {
         q->reserved++;
     }
+    sq_msgq_copy(buf, q->buffer + off, q->msg_size);
+}
+
+/* A put or get that found no room or no message: refused with SQ_NO_WAIT
+ * or from an interrupt, else the caller waits on `wq`. */
+/*@ requires sq_kernel_ok && sq_timeouts_ok;
+    requires wq != \null && wq != &sq_ready_queue;
+    requires sq_kernel.current->state == SQ_THREAD_READY;
+    requires !sq_armed(&sq_kernel.current->timeout);
+    requires sq_kernel.now <= SQ_TICK_MAX;
+    assigns sq_kernel.current->queue, sq_kernel.current->ticket,
+            sq_kernel.current->state, sq_kernel.current->wait_result,
+            sq_kernel.next_ticket,
+            sq_kernel.armed[0 .. SQ_CONFIG_MAX_TIMEOUTS - 1], sq_kernel.armed_count,
+            sq_kernel.next_deadline;
+    ensures sq_kernel_ok && sq_timeouts_ok;
+    ensures MQ06: \forall integer i; 0 <= i < sq_kernel.thread_count &&
+      sq_kernel.threads[i] != sq_kernel.current ==>
+      sq_kernel.threads[i]->queue == \old(sq_kernel.threads[i]->queue);
+    ensures MQ06: sq_kernel.current->queue == wq || sq_kernel.current->queue == &sq_ready_queue;
+    behavior busy:
+      assumes timeout == SQ_NO_WAIT;
+      assigns \nothing;
+      ensures MQ03: \result == SQ_ERR_BUSY;
+    behavior isr:
+      assumes timeout != SQ_NO_WAIT && in_isr;
+      assigns \nothing;
+      ensures MQ03: \result == SQ_ERR_IN_ISR;
+    behavior wait:
+      assumes timeout != SQ_NO_WAIT && !in_isr;
+      ensures MQ04: \result == SQ_WAITING ==>
+        sq_kernel.current->state == SQ_THREAD_PENDING && sq_kernel.current->queue == wq &&
+        \forall integer j; 0 <= j < sq_kernel.thread_count &&
+          sq_kernel.threads[j] != sq_kernel.current && sq_kernel.threads[j]->queue != \null ==>
+          sq_kernel.threads[j]->ticket < sq_kernel.current->ticket;
+      ensures MQ03: \result != SQ_WAITING ==>
+        (\result == SQ_ERR_FULL || \result == SQ_ERR_STATE) &&
+        sq_kernel.current->queue == &sq_ready_queue;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sq_status_t sq_msgq_wait(sq_wait_queue_t *wq, sq_timeout_t timeout, bool in_isr)
+{
+    if (timeout == SQ_NO_WAIT) {
+        return SQ_ERR_BUSY;
+    }
+    if (in_isr) {
+        return SQ_ERR_IN_ISR;
+    }
+    return sq_sched_pend(wq, timeout);
 }
 
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires q == \null || (\valid(q) && sq_msgq_ok(q) && sq_msgq_apart(q));
     requires q != \null && buffer != \null && 0 < msg_size && 0 < max_msgs &&
              max_msgs * msg_size <= 0xffffffff ==>
-      \valid((char *)buffer + (0 .. max_msgs * msg_size - 1)) &&
-      \separated((char *)buffer + (0 .. max_msgs * msg_size - 1), q) &&
+      \valid((char *)buffer + (0 .. sq_msgq_bytes(max_msgs, msg_size) - 1)) &&
+      \separated((char *)buffer + (0 .. sq_msgq_bytes(max_msgs, msg_size) - 1), q) &&
       \forall integer i; 0 <= i < SQ_CONFIG_MAX_THREADS ==>
-        \separated(sq_kernel.threads[i], (char *)buffer + (0 .. max_msgs * msg_size - 1));
+        \separated(sq_kernel.threads[i],
+                   (char *)buffer + (0 .. sq_msgq_bytes(max_msgs, msg_size) - 1));
     assigns *q;
     ensures sq_kernel_ok && sq_timeouts_ok;
     behavior null_arg:
@@ -297,7 +406,7 @@ sq_status_t sq_msgq_init(sq_msgq_t *q, void *buffer, uint32_t msg_size, uint32_t
       ensures MQ02: \result == SQ_OK && q->used == \old(q->used) + 1 &&
         q->head == \old(q->head) &&
         \forall integer b; 0 <= b < q->msg_size ==>
-          q->buffer[sq_msgq_slot(q, \old(q->used)) * q->msg_size + b] == msg[b];
+          q->buffer[sq_msgq_slot(q->head, q->max_msgs, \old(q->used)) * q->msg_size + b] == msg[b];
     behavior busy:
       assumes q->magic == SQ_MSGQ_MAGIC && q->used + q->reserved == q->max_msgs;
       assumes timeout == SQ_NO_WAIT;
@@ -332,13 +441,7 @@ static sq_status_t sq_msgq_put_locked(sq_msgq_t *q, const char *msg, sq_timeout_
         sq_msgq_append(q, msg);
         return SQ_OK;
     }
-    if (timeout == SQ_NO_WAIT) {
-        return SQ_ERR_BUSY;
-    }
-    if (in_isr) {
-        return SQ_ERR_IN_ISR;
-    }
-    return sq_sched_pend(&q->putters, timeout);
+    return sq_msgq_wait(&q->putters, timeout, in_isr);
 }
 
 /* The put of a putter a get woke: it stores into the slot kept for it. */
@@ -355,7 +458,7 @@ static sq_status_t sq_msgq_put_locked(sq_msgq_t *q, const char *msg, sq_timeout_
       ensures MQ05: \result == SQ_OK && q->reserved == \old(q->reserved) - 1;
       ensures MQ02: q->used == \old(q->used) + 1 && q->head == \old(q->head) &&
         \forall integer b; 0 <= b < q->msg_size ==>
-          q->buffer[sq_msgq_slot(q, \old(q->used)) * q->msg_size + b] == msg[b];
+          q->buffer[sq_msgq_slot(q->head, q->max_msgs, \old(q->used)) * q->msg_size + b] == msg[b];
     behavior none:
       assumes !(q->magic == SQ_MSGQ_MAGIC && q->reserved > 0);
       assigns \nothing;
@@ -395,9 +498,9 @@ static sq_status_t sq_msgq_put_kept_locked(sq_msgq_t *q, const char *msg)
     behavior take:
       assumes q->magic == SQ_MSGQ_MAGIC && q->promised < q->used;
       ensures MQ02: \result == SQ_OK && q->used == \old(q->used) - 1 &&
-        q->head == \old(sq_msgq_slot(q, 1)) &&
+        q->head == \old(sq_msgq_slot(q->head, q->max_msgs, 1)) &&
         \forall integer b; 0 <= b < q->msg_size ==>
-          buf[b] == \old(q->buffer[q->head * q->msg_size + b]);
+          buf[b] == q->buffer[\old(q->head) * q->msg_size + b];
       ensures MQ05: q->promised == \old(q->promised);
     behavior busy:
       assumes q->magic == SQ_MSGQ_MAGIC && q->promised == q->used && timeout == SQ_NO_WAIT;
@@ -431,13 +534,7 @@ static sq_status_t sq_msgq_get_locked(sq_msgq_t *q, char *buf, sq_timeout_t time
         sq_msgq_take(q, buf);
         return SQ_OK;
     }
-    if (timeout == SQ_NO_WAIT) {
-        return SQ_ERR_BUSY;
-    }
-    if (in_isr) {
-        return SQ_ERR_IN_ISR;
-    }
-    return sq_sched_pend(&q->getters, timeout);
+    return sq_msgq_wait(&q->getters, timeout, in_isr);
 }
 
 /* The get of a getter a put woke: it takes the head message, which no
@@ -453,9 +550,10 @@ static sq_status_t sq_msgq_get_locked(sq_msgq_t *q, char *buf, sq_timeout_t time
     behavior kept:
       assumes q->magic == SQ_MSGQ_MAGIC && q->promised > 0;
       ensures MQ05: \result == SQ_OK && q->promised == \old(q->promised) - 1;
-      ensures MQ02: q->used == \old(q->used) - 1 && q->head == \old(sq_msgq_slot(q, 1)) &&
+      ensures MQ02: q->used == \old(q->used) - 1 &&
+      q->head == \old(sq_msgq_slot(q->head, q->max_msgs, 1)) &&
         \forall integer b; 0 <= b < q->msg_size ==>
-          buf[b] == \old(q->buffer[q->head * q->msg_size + b]);
+          buf[b] == q->buffer[\old(q->head) * q->msg_size + b];
     behavior none:
       assumes !(q->magic == SQ_MSGQ_MAGIC && q->promised > 0);
       assigns \nothing;
@@ -536,7 +634,8 @@ sq_status_t sq_msgq_get(sq_msgq_t *q, void *buf, sq_timeout_t timeout)
       assumes q != \null && buf != \null && q->magic == SQ_MSGQ_MAGIC && q->promised < q->used;
       ensures MQ02: \result == SQ_OK &&
         \forall integer b; 0 <= b < q->msg_size ==>
-          ((char *)buf)[b] == q->buffer[sq_msgq_slot(q, q->promised) * q->msg_size + b];
+          ((char *)buf)[b] ==
+            q->buffer[sq_msgq_slot(q->head, q->max_msgs, q->promised) * q->msg_size + b];
     complete behaviors;
     disjoint behaviors;
 */
@@ -551,7 +650,7 @@ sq_status_t sq_msgq_peek(sq_msgq_t *q, void *buf)
         st = SQ_ERR_EMPTY;
         if (q->promised < q->used) {
             /* The first message not promised: the one the next get takes. */
-            sq_copy_bytes((char *)buf, q->buffer + sq_msgq_offset(q, q->promised), q->msg_size);
+            sq_msgq_copy((char *)buf, q->buffer + sq_msgq_offset(q, q->promised), q->msg_size);
             st = SQ_OK;
         }
     }
