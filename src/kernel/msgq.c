@@ -90,6 +90,7 @@
     assigns \nothing;
     ensures MQ01: \result == sq_msgq_slot(q->head, q->max_msgs, k) * q->msg_size &&
       \result + q->msg_size <= sq_msgq_bytes(q->max_msgs, q->msg_size);
+    ensures MQ01: k == 0 ==> \result == q->head * q->msg_size;
 */
 static uint32_t sq_msgq_offset(const sq_msgq_t *q, uint32_t k)
 {
@@ -201,7 +202,7 @@ static void sq_msgq_append(sq_msgq_t *q, const char *msg)
     ensures MQ01: sq_msgq_ok(q);
     ensures MQ06: sq_msgq_nlw(q);
     ensures MQ02: q->used == \old(q->used) - 1 &&
-      q->head == \old(sq_msgq_slot(q->head, q->max_msgs, 1)) &&
+      q->head == (\old(q->head) + 1 == q->max_msgs ? 0 : \old(q->head) + 1) &&
       \forall integer b; 0 <= b < q->msg_size ==>
         buf[b] == q->buffer[\old(q->head) * q->msg_size + b];
     behavior hand_over:
@@ -498,7 +499,7 @@ static sq_status_t sq_msgq_put_kept_locked(sq_msgq_t *q, const char *msg)
     behavior take:
       assumes q->magic == SQ_MSGQ_MAGIC && q->promised < q->used;
       ensures MQ02: \result == SQ_OK && q->used == \old(q->used) - 1 &&
-        q->head == \old(sq_msgq_slot(q->head, q->max_msgs, 1)) &&
+        q->head == (\old(q->head) + 1 == q->max_msgs ? 0 : \old(q->head) + 1) &&
         \forall integer b; 0 <= b < q->msg_size ==>
           buf[b] == q->buffer[\old(q->head) * q->msg_size + b];
       ensures MQ05: q->promised == \old(q->promised);
@@ -551,7 +552,7 @@ static sq_status_t sq_msgq_get_locked(sq_msgq_t *q, char *buf, sq_timeout_t time
       assumes q->magic == SQ_MSGQ_MAGIC && q->promised > 0;
       ensures MQ05: \result == SQ_OK && q->promised == \old(q->promised) - 1;
       ensures MQ02: q->used == \old(q->used) - 1 &&
-      q->head == \old(sq_msgq_slot(q->head, q->max_msgs, 1)) &&
+      q->head == (\old(q->head) + 1 == q->max_msgs ? 0 : \old(q->head) + 1) &&
         \forall integer b; 0 <= b < q->msg_size ==>
           buf[b] == q->buffer[\old(q->head) * q->msg_size + b];
     behavior none:
