@@ -240,13 +240,16 @@ static void sq_msgq_take(sq_msgq_t *q, char *buf)
     sq_msgq_copy(buf, q->buffer + off, q->msg_size);
 }
 
-/* A put or get that found no room or no message: refused with SQ_NO_WAIT
- * or from an interrupt, else the caller waits on `wq`. */
+/* The wait of a put or get that found no room or no message. The two
+ * refusals sq_sched_pend would make (the idle thread; no timeout slot) are
+ * made here, so that the one call left is a wait: pend's contract states
+ * what its refusals leave unchanged per behavior, which WP does not carry
+ * to the caller, and the no-lost-wake-up property needs the caller's queue. */
 /*@ requires sq_kernel_ok && sq_timeouts_ok;
     requires wq != \null && wq != &sq_ready_queue;
     requires sq_kernel.current->state == SQ_THREAD_READY;
     requires !sq_armed(&sq_kernel.current->timeout);
-    requires sq_kernel.now <= SQ_TICK_MAX;
+    requires timeout != SQ_NO_WAIT && sq_kernel.now <= SQ_TICK_MAX;
     assigns sq_kernel.current->queue, sq_kernel.current->ticket,
             sq_kernel.current->state, sq_kernel.current->wait_result,
             sq_kernel.next_ticket,
@@ -256,36 +259,26 @@ static void sq_msgq_take(sq_msgq_t *q, char *buf)
     ensures MQ06: \forall integer i; 0 <= i < sq_kernel.thread_count &&
       sq_kernel.threads[i] != sq_kernel.current ==>
       sq_kernel.threads[i]->queue == \old(sq_kernel.threads[i]->queue);
-    ensures MQ06: sq_kernel.current->queue == wq || sq_kernel.current->queue == &sq_ready_queue;
-    behavior busy:
-      assumes timeout == SQ_NO_WAIT;
-      assigns \nothing;
-      ensures MQ03: \result == SQ_ERR_BUSY;
-    behavior isr:
-      assumes timeout != SQ_NO_WAIT && in_isr;
-      assigns \nothing;
-      ensures MQ03: \result == SQ_ERR_IN_ISR;
-    behavior wait:
-      assumes timeout != SQ_NO_WAIT && !in_isr;
-      ensures MQ04: \result == SQ_WAITING ==>
-        sq_kernel.current->state == SQ_THREAD_PENDING && sq_kernel.current->queue == wq &&
-        \forall integer j; 0 <= j < sq_kernel.thread_count &&
-          sq_kernel.threads[j] != sq_kernel.current && sq_kernel.threads[j]->queue != \null ==>
-          sq_kernel.threads[j]->ticket < sq_kernel.current->ticket;
-      ensures MQ03: \result != SQ_WAITING ==>
-        (\result == SQ_ERR_FULL || \result == SQ_ERR_STATE) &&
-        sq_kernel.current->queue == &sq_ready_queue;
-    complete behaviors;
-    disjoint behaviors;
+    ensures MQ04: \result == SQ_WAITING ==>
+      sq_kernel.current->state == SQ_THREAD_PENDING && sq_kernel.current->queue == wq &&
+      \forall integer j; 0 <= j < sq_kernel.thread_count &&
+        sq_kernel.threads[j] != sq_kernel.current && sq_kernel.threads[j]->queue != \null ==>
+        sq_kernel.threads[j]->ticket < sq_kernel.current->ticket;
+    ensures MQ03: \result != SQ_WAITING ==>
+      (\result == SQ_ERR_FULL || \result == SQ_ERR_STATE) &&
+      sq_kernel.current->queue == \old(sq_kernel.current->queue);
 */
-static sq_status_t sq_msgq_wait(sq_wait_queue_t *wq, sq_timeout_t timeout, bool in_isr)
+static sq_status_t sq_msgq_wait(sq_wait_queue_t *wq, sq_timeout_t timeout)
 {
-    if (timeout == SQ_NO_WAIT) {
-        return SQ_ERR_BUSY;
+    if (sq_kernel.current == &sq_idle_thread) {
+        return SQ_ERR_STATE;
     }
-    if (in_isr) {
-        return SQ_ERR_IN_ISR;
+    if (timeout != SQ_FOREVER && sq_kernel.armed_count == SQ_CONFIG_MAX_TIMEOUTS) {
+        return SQ_ERR_FULL;
     }
+    /*@ assert wait_apart: \forall integer i; 0 <= i < sq_kernel.thread_count &&
+               sq_kernel.threads[i] != sq_kernel.current ==>
+               \separated(sq_kernel.threads[i], sq_kernel.current); */
     return sq_sched_pend(wq, timeout);
 }
 
@@ -442,7 +435,13 @@ static sq_status_t sq_msgq_put_locked(sq_msgq_t *q, const char *msg, sq_timeout_
         sq_msgq_append(q, msg);
         return SQ_OK;
     }
-    return sq_msgq_wait(&q->putters, timeout, in_isr);
+    if (timeout == SQ_NO_WAIT) {
+        return SQ_ERR_BUSY;
+    }
+    if (in_isr) {
+        return SQ_ERR_IN_ISR;
+    }
+    return sq_msgq_wait(&q->putters, timeout);
 }
 
 /* The put of a putter a get woke: it stores into the slot kept for it. */
@@ -535,7 +534,13 @@ static sq_status_t sq_msgq_get_locked(sq_msgq_t *q, char *buf, sq_timeout_t time
         sq_msgq_take(q, buf);
         return SQ_OK;
     }
-    return sq_msgq_wait(&q->getters, timeout, in_isr);
+    if (timeout == SQ_NO_WAIT) {
+        return SQ_ERR_BUSY;
+    }
+    if (in_isr) {
+        return SQ_ERR_IN_ISR;
+    }
+    return sq_msgq_wait(&q->getters, timeout);
 }
 
 /* The get of a getter a put woke: it takes the head message, which no
