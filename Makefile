@@ -81,7 +81,7 @@ asan:
 TSAN_SUITES := test_kernel test_gate test_callback_table test_waitable_set test_poll \
                test_mem_domain test_shared_stream test_isolation test_p3_stream test_p3_waitable \
                test_p3_conformance test_p3_rfc46 test_p3_host_stream host_p3_move test_irq \
-               test_mem_slab test_work
+               test_mem_slab test_work test_msgq
 tsan:
 	CC=clang cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_C_FLAGS="-fsanitize=thread" >/dev/null

@@ -68,6 +68,7 @@
 #include <squall/kernel.h>
 #include <squall/mem_domain.h>
 #include <squall/mpu.h>
+#include <squall/msgq.h>
 #include <squall/sem.h>
 #include <squall/shared_stream.h>
 #include <squall/thread.h>
@@ -115,6 +116,13 @@ typedef struct record {
 } record_t;
 SQ_SHARED_STREAM_DEFINE(stream, record_t, 16u);
 
+/* The measured message queue: 8-byte messages, MQ_DEPTH of them. */
+#define MQ_MSG 8u
+#define MQ_DEPTH 64u
+static SQ_MSGQ_DEFINE(mq, MQ_MSG, MQ_DEPTH);
+static uint32_t mq_out[MQ_MSG / 4u];
+static const uint32_t mq_in[MQ_MSG / 4u] = {1u, 2u};
+
 static sq_sem_t fill_sem;  /* the fillers wait here */
 static sq_sem_t sem;       /* the measured semaphore */
 
@@ -146,6 +154,39 @@ NOIPA static sq_status_t empty_irq(void (*handler)(void *arg), void *arg)
     (void)handler;
     (void)arg;
     return SQ_OK;
+}
+
+typedef sq_status_t put_fn(sq_msgq_t *q, const void *msg, sq_timeout_t timeout);
+typedef sq_status_t get_fn(sq_msgq_t *q, void *buf, sq_timeout_t timeout);
+
+NOIPA static sq_status_t empty_put(sq_msgq_t *q, const void *msg, sq_timeout_t timeout)
+{
+    (void)q;
+    (void)msg;
+    (void)timeout;
+    return SQ_OK;
+}
+
+NOIPA static sq_status_t empty_get(sq_msgq_t *q, void *buf, sq_timeout_t timeout)
+{
+    (void)q;
+    (void)buf;
+    (void)timeout;
+    return SQ_OK;
+}
+
+NOIPA static void repeat_put(put_fn *fn, sq_timeout_t timeout, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        (void)fn(&mq, mq_in, timeout);
+    }
+}
+
+NOIPA static void repeat_get(get_fn *fn, sq_timeout_t timeout, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        (void)fn(&mq, mq_out, timeout);
+    }
 }
 
 typedef sq_status_t status_fn(void);
@@ -209,6 +250,33 @@ static uint32_t window_take(take_fn *fn, sq_sem_t *s, sq_timeout_t timeout, uint
     uint32_t c0 = clock_now();
     repeat_take(fn, s, timeout, n);
     return clock_now() - c0;
+}
+
+static uint32_t window_put(put_fn *fn, sq_timeout_t timeout, uint32_t n)
+{
+    uint32_t c0 = clock_now();
+    repeat_put(fn, timeout, n);
+    return clock_now() - c0;
+}
+
+static uint32_t window_get(get_fn *fn, sq_timeout_t timeout, uint32_t n)
+{
+    uint32_t c0 = clock_now();
+    repeat_get(fn, timeout, n);
+    return clock_now() - c0;
+}
+
+/* Uncontended put and get with SQ_NO_WAIT: ITERATIONS of each, MQ_DEPTH
+ * puts then as many gets per round, so the queue never fills or empties;
+ * counts summed into *put and *get. */
+static void msgq_windows(put_fn *put, get_fn *get, uint32_t *put_counts, uint32_t *get_counts)
+{
+    *put_counts = 0u;
+    *get_counts = 0u;
+    for (uint32_t r = 0; r < ITERATIONS / MQ_DEPTH; r++) {
+        *put_counts += window_put(put, SQ_NO_WAIT, MQ_DEPTH);
+        *get_counts += window_get(get, SQ_NO_WAIT, MQ_DEPTH);
+    }
 }
 
 static uint32_t window_irq(irq_fn *fn, void (*handler)(void *arg), void *arg, uint32_t n)
@@ -285,6 +353,16 @@ static void uncontended_entry(void *arg)
     uint32_t irq_base = window_irq(empty_irq, empty_handler, NULL, ITERATIONS);
     uint32_t irq = window_irq(sq_kernel_soft_irq, empty_handler, NULL, ITERATIONS);
     report("soft_irq_empty", threads, (int64_t)irq - irq_base, ITERATIONS);
+    uint32_t put_base, get_base, put, get;
+    msgq_windows(empty_put, empty_get, &put_base, &get_base);
+    msgq_windows(sq_msgq_put, sq_msgq_get, &put, &get);
+    if (sq_msgq_num_used(&mq) != 0u || mq_out[0] != mq_in[0] || mq_out[1] != mq_in[1]) {
+        printf("FAIL uncontended: message queue not drained\n");
+        failed = true;
+    }
+    const int64_t mq_ops = (int64_t)(ITERATIONS / MQ_DEPTH * MQ_DEPTH);
+    report("msgq_put_no_waiter", threads, (int64_t)put - put_base, mq_ops);
+    report("msgq_get_available", threads, (int64_t)get - get_base, mq_ops);
     release_fillers();
 }
 
@@ -483,6 +561,32 @@ static void submitter_entry(void *arg)
     (void)sq_kernel_stop();
 }
 
+/* A put that wakes a getter: the getter (higher priority) waits on the
+ * empty queue; each put hands it the message, it runs, copies it out, waits
+ * again and switches back. Baseline: an empty put loop and an empty get
+ * loop (the getter's loop iteration), as for sem_round_trip. */
+static void mq_getter_entry(void *arg)
+{
+    (void)arg;
+    repeat_get(sq_msgq_get, SQ_FOREVER, WARMUP + ITERATIONS);
+}
+
+static void mq_putter_entry(void *arg)
+{
+    (void)arg;
+    uint32_t threads = sq_thread_count();
+    repeat_put(sq_msgq_put, SQ_NO_WAIT, WARMUP);
+    uint32_t rt = window_put(sq_msgq_put, SQ_NO_WAIT, ITERATIONS);
+    uint32_t base_put = window_put(empty_put, SQ_NO_WAIT, ITERATIONS);
+    uint32_t base_get = window_get(empty_get, SQ_FOREVER, ITERATIONS);
+    if (sq_msgq_num_used(&mq) != 0u) {
+        printf("FAIL msgq round trip: %lu messages left\n", (unsigned long)sq_msgq_num_used(&mq));
+        failed = true;
+    }
+    report("msgq_put_to_get", threads, (int64_t)rt - base_put - base_get, ITERATIONS);
+    release_fillers();
+}
+
 /* Isolation. A worker's job lives in flash (const), which the code region
  * lets a user thread read; kernel and benchmark memory it cannot. */
 struct job {
@@ -627,6 +731,7 @@ int main(void)
         (void)sq_sem_init(&sem, 0u, 1u);
         run(taker_entry, PRIO_HIGH, giver_entry, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
         run(submitter_entry, PRIO_LOW, NULL, 0u, full ? FILLERS_MAX - 1u : 0u);
+        run(mq_getter_entry, PRIO_HIGH, mq_putter_entry, PRIO_LOW, full ? FILLERS_MAX - 1u : 0u);
         /* The supervisor and its workers. */
         for (iso_workers = 1u; iso_workers <= 2u && !failed; iso_workers++) {
             run(isolation_entry, PRIO_HIGH, NULL, 0u, full ? FILLERS_MAX - iso_workers : 0u);

@@ -125,6 +125,14 @@ the run took from the cache and how many it computed.
 | WQ04 | a cancelled work item is neither queued nor delayed, and no longer in its queue's ring; cancel reports whether it was pending |
 | WQ05 | no work queue arithmetic overflows and the ring never holds more than its capacity (every unsigned-overflow guard proven); init leaves an empty ring |
 | WQ06 | a submit or schedule is accepted exactly when the queue is initialised, the item has a handler, is not queued, not delayed (submit) and not running on another queue |
+| MQ01 | message queue bookkeeping: head below max_msgs, promised <= used, used + reserved <= max_msgs after every call; each slot's bytes lie inside the buffer; num_used is used - promised, num_free max_msgs - used - reserved |
+| MQ02 | message queue order: a put copies the message into the slot after the stored ones, a get copies out the head slot's bytes and moves the head on by one (modulo max_msgs), a peek copies the slot the next get takes; so messages leave in the order they came, none lost or duplicated |
+| MQ03 | a refused message queue call (bad geometry, busy re-init, not initialised, full or empty with SQ_NO_WAIT, a wait from an interrupt, no timeout slot) changes nothing |
+| MQ04 | a message queue waiter joins behind every queued thread; a put with getters waiting, a get with putters waiting, wakes the first waiter by priority, then arrival |
+| MQ05 | hand-over by promise: a woken getter's message and a woken putter's slot are counted (promised, reserved); calls not woken leave them, so the woken thread's get or put completes |
+| MQ06 | no lost wake-up (message queue): whenever the lock is free, a getter waiting implies every stored message is promised, a putter waiting implies every free slot is reserved |
+| MQ07 | purge drops every message not promised, keeps the promised ones at the head, and wakes every waiting putter with SQ_ERR_AGAIN |
+| MQ08 | no message queue arithmetic overflows (every unsigned-overflow guard proven) |
 | PL01 | a poll event starts not-ready |
 | PL02 | a poll event's state changes only in sq_poll |
 | PL03 | "semaphore available" is ready iff the semaphore's count > 0 |
@@ -291,7 +299,7 @@ cat <<'MID'
   the stored bytes it speaks of are the ones still stored.
 
 - Kernel (sched.c, timeout.c, thread.c, sem.c, event.c, timer.c,
-  mem_slab.c, irq.c): WP proves
+  mem_slab.c, irq.c, msgq.c): WP proves
   each call's critical section as sequential code. Every kernel function
   requires and ensures the kernel invariants `sq_kernel_ok` and
   `sq_timeouts_ok` (src/kernel/sched.h); `sq_kernel_init`'s reset
@@ -326,6 +334,16 @@ cat <<'MID'
   (sq_wq_apart: distinct C objects) and, for cancel, that a queued item's
   recorded queue and slot are where push put it (sq_work_placed; push
   ensures it; the kernel keeps no list of items to state it over).
+- Message queue (msgq.c): it follows the slab's protocol; its contracts
+  assume (sq_msgq_apart, sq_msgq_user) that the queue object, its buffer
+  and the caller's message buffer overlap no thread control block, and
+  that the caller's buffer is apart from the queue's. Its size in bytes is
+  `sq_msgq_bytes` with its definition as an axiom, as for the slab; the
+  lemma beside it, `sq_msgq_slot_inside` ((s + 1) * z <= n * z for
+  0 <= s < n and z > 0), is proven by WP like the function goals. sq_msgq_put and sq_msgq_get are skipped: a woken thread
+  completes its call in a second critical section with what its waker
+  kept for it (MQ05), which WP cannot follow across the switch; both
+  critical sections are proven, tests/test_msgq.c runs the waits.
 - The port functions (src/kernel/port.h) are assumed to meet their contracts
   (`assigns \nothing` for lock, unlock, switch request, in-ISR, idle, stop
   and the soft interrupt; the context words for prepare and start). These

@@ -51,6 +51,7 @@ static const uint32_t SQ_MEM_SLAB_MAGIC = 1397506609u;
 static const uint32_t SQ_MEM_SLAB_ALIGN = 8u;
 static const uint32_t SQ_MEM_SLAB_MAX_BLOCKS = 65535u;
 static const uint32_t SQ_MPU_V8_MAIR0 = 255u;
+static const uint32_t SQ_MSGQ_MAGIC = 1297303377u;
 static const uint32_t SQ_P3_MAX_HANDLES = 268435455u;
 static const uint32_t SQ_P3_KINDS_WAITABLE = 158u;
 static const uint32_t SQ_P3_NO_MEMORY = 4294967295u;
@@ -106,6 +107,7 @@ static const uint32_t SQ_SIZEOF_sq_mem_domain_t = 112u;
 static const uint32_t SQ_SIZEOF_sq_mem_slab_t = 48u;
 static const uint32_t SQ_SIZEOF_sq_mpu_v7_region_t = 8u;
 static const uint32_t SQ_SIZEOF_sq_mpu_v8_region_t = 8u;
+static const uint32_t SQ_SIZEOF_sq_msgq_t = 40u;
 static const uint32_t SQ_SIZEOF_sq_p3_kind_t = 4u;
 static const uint32_t SQ_SIZEOF_sq_p3_handle_slot_t = 16u;
 static const uint32_t SQ_SIZEOF_sq_p3_handle_table_t = 24u;
@@ -382,6 +384,25 @@ sq_status_t sq_mpu_v7_encode(const sq_mem_domain_t *d, sq_mpu_v7_region_t *out, 
 sq_status_t sq_mpu_v8_encode(const sq_mem_domain_t *d, sq_mpu_v8_region_t *out, uint32_t room, uint32_t *count);
 sq_status_t sq_mpu_v7_region(uintptr_t base, uint32_t size, uint32_t access, sq_mpu_v7_region_t *out);
 sq_status_t sq_mpu_v8_region(uintptr_t base, uint32_t size, uint32_t access, sq_mpu_v8_region_t *out);
+typedef struct sq_msgq {
+    char *buffer;
+    uint32_t msg_size;
+    uint32_t max_msgs;
+    uint32_t head;
+    uint32_t used;
+    uint32_t promised;
+    uint32_t reserved;
+    uint32_t magic;
+    sq_wait_queue_t getters;
+    sq_wait_queue_t putters;
+} sq_msgq_t;
+sq_status_t sq_msgq_init(sq_msgq_t *q, void *buffer, uint32_t msg_size, uint32_t max_msgs);
+sq_status_t sq_msgq_put(sq_msgq_t *q, const void *msg, sq_timeout_t timeout);
+sq_status_t sq_msgq_get(sq_msgq_t *q, void *buf, sq_timeout_t timeout);
+sq_status_t sq_msgq_peek(sq_msgq_t *q, void *buf);
+sq_status_t sq_msgq_purge(sq_msgq_t *q);
+uint32_t sq_msgq_num_used(const sq_msgq_t *q);
+uint32_t sq_msgq_num_free(const sq_msgq_t *q);
 typedef enum sq_p3_kind {
     SQ_P3_KIND_FREE = 0,
     SQ_P3_KIND_STREAM_READABLE = 1,
