@@ -4,7 +4,10 @@
 # glue) next to C calling the same built-ins on the same instances
 # (bench/wasm_host_bench.c): on the host with callgrind on the null port,
 # only bench_loop counted, and as wasm_bench.elf under QEMU -icount on
-# mps2-an385 (M3) and mps2-an505 (M33); and the text size of the wasm
+# mps2-an385 (M3) and mps2-an505 (M33); the same transfer with each side
+# on a kernel thread of its own (the images' `-threads` lines, and on the
+# host wasm_host_threads_bench on the host port, callgrind counting both
+# threads' side_round); and the text size of the wasm
 # runtime and the glue on Cortex-M3 (arm-none-eabi-gcc -Os). Prints
 # markdown tables and the images' lines; output in build/bench/wasm. Run
 # from the top of the tree.
@@ -30,20 +33,34 @@ done
 gcc "${common[@]}" -Wall -Wextra -Werror -pedantic -o "$out/wasm_host_bench" \
     bench/wasm_host_bench.c bench/null_port.c "$out/glue.c" src/wasm/wasm_rt.c "${objs[@]}" \
     src/ring/*.c src/kernel/*.c src/tasks/*.c src/isolation/*.c src/p3/*.c
+# The two sides on kernel threads of their own need a port that switches
+# stacks: the host port, each kernel thread a pthread.
+gcc "${common[@]}" -Wall -Wextra -Werror -pedantic -pthread -DSQ_WASM_BENCH_THREADS \
+    -o "$out/wasm_host_threads_bench" bench/wasm_host_bench.c port/host/port.c "$out/glue.c" \
+    src/wasm/wasm_rt.c "${objs[@]}" src/ring/*.c src/kernel/*.c src/tasks/*.c \
+    src/isolation/*.c src/p3/*.c
 
+# instructions <program> <counted function> <c|wasm> <batch>: per reading,
+# summed over the program's threads.
 instructions() {
-    local file="$out/callgrind.$1.$2"
-    valgrind --tool=callgrind --toggle-collect=bench_loop --callgrind-out-file="$file" \
-        "$out/wasm_host_bench" "$1" "$2" > /dev/null 2> "$file.log" || { cat "$file.log" >&2; exit 1; }
+    local file="$out/callgrind.$1.$3.$4"
+    valgrind --tool=callgrind --toggle-collect="$2" --callgrind-out-file="$file" \
+        "$out/$1" "$3" "$4" > /dev/null 2> "$file.log" || { cat "$file.log" >&2; exit 1; }
     awk '/^totals:/ { printf "%.1f", $2 / 65536 }' "$file"
 }
-echo "| batch | C calling the built-ins | wasm guests | ratio |"
-echo "| --- | --- | --- | --- |"
-for batch in 1 16 256; do
-    c=$(instructions c "$batch")
-    w=$(instructions wasm "$batch")
-    echo "| $batch | $c | $w | $(awk -v a="$w" -v b="$c" 'BEGIN { printf "%.2f", a / b }')x |"
-done
+# table <program> <counted function> <table's first column>
+table() {
+    echo "| $3 | C calling the built-ins | wasm guests | ratio |"
+    echo "| --- | --- | --- | --- |"
+    for batch in 1 16 256; do
+        c=$(instructions "$1" "$2" c "$batch")
+        w=$(instructions "$1" "$2" wasm "$batch")
+        echo "| $batch | $c | $w | $(awk -v a="$w" -v b="$c" 'BEGIN { printf "%.2f", a / b }')x |"
+    done
+}
+table wasm_host_bench bench_loop batch
+echo
+table wasm_host_threads_bench side_round "batch, two threads"
 
 # Cortex-M3 text of the runtime and the glue (the guests' own code apart).
 m3=(-mcpu=cortex-m3 -mthumb -Os -std=c11 -ffunction-sections -fdata-sections -Iinclude -Isrc

@@ -23,12 +23,26 @@ SQ_WASM_STREAM_IMPORTS(out, "[export]" SOURCE, "open", 0);
 
 static uint32_t writable;
 static reading_t batch[BATCH];
-/* push's buffer (bench/wasm_host_bench.c): up to 256 readings. */
+/* push's and send's buffer (bench/wasm_host_bench.c): up to 256 readings;
+ * send's waitable set, made by its first call. */
 static reading_t pushed[256];
+static uint32_t send_set;
 
 static int32_t measure(uint32_t seq)
 {
     return (int32_t)(seq * 37u % 2000u) - 1000;
+}
+
+/* The result word of the blocked write on `writable`, whose event `set`
+ * delivers next. */
+static uint32_t await_write(uint32_t set)
+{
+    sq_wasm_event_t ev;
+    if (sq_wasm_waitable_set_wait(set, &ev) != SQ_WASM_EVENT_STREAM_WRITE ||
+        ev.waitable != writable) {
+        __builtin_trap();
+    }
+    return ev.payload;
 }
 
 SQ_WASM_EXPORT_SYNC(SOURCE, "open")
@@ -56,12 +70,7 @@ uint32_t sensor_run(uint32_t n)
         while (off < k) {
             uint32_t word = out_write(writable, &batch[off], k - off);
             if (word == SQ_WASM_BLOCKED) {
-                sq_wasm_event_t ev;
-                if (sq_wasm_waitable_set_wait(set, &ev) != SQ_WASM_EVENT_STREAM_WRITE ||
-                    ev.waitable != writable) {
-                    __builtin_trap();
-                }
-                word = ev.payload;
+                word = await_write(set);
             }
             off += SQ_WASM_COPY_COUNT(word);
             if (SQ_WASM_COPY_RESULT(word) == SQ_WASM_DROPPED) {
@@ -83,4 +92,29 @@ SQ_WASM_EXPORT_SYNC(SOURCE, "push")
 uint32_t sensor_push(uint32_t k)
 {
     return out_write(writable, pushed, k);
+}
+
+/* The bench's writer on a kernel thread of its own: `total` readings in
+ * async writes of k, waiting for each write the sink has not read yet;
+ * the sink reads k at a time, so every write completes whole. Returns the
+ * readings sent. */
+SQ_WASM_EXPORT_SYNC(SOURCE, "send")
+uint32_t sensor_send(uint32_t total, uint32_t k)
+{
+    if (send_set == 0u) {
+        send_set = sq_wasm_waitable_set_new();
+        sq_wasm_waitable_join(writable, send_set);
+    }
+    uint32_t sent = 0u;
+    while (sent < total) {
+        uint32_t word = out_write(writable, pushed, k);
+        if (word == SQ_WASM_BLOCKED) {
+            word = await_write(send_set);
+        }
+        if (SQ_WASM_COPY_RESULT(word) != SQ_WASM_COMPLETED || SQ_WASM_COPY_COUNT(word) != k) {
+            __builtin_trap();
+        }
+        sent += k;
+    }
+    return sent;
 }

@@ -16,11 +16,17 @@
  * its reason, poisons only that instance, and the sensor and sink then run
  * as if nothing had happened. The rogues have a P3 runtime of their own,
  * so the pair's pools are checked for leaks on their own.
+ *
+ * With SQ_WASM_MPU (the Cortex-M images) each of the eight linear memories
+ * is the one partition of a memory domain of its own, and at the end an
+ * unprivileged thread in each guest's domain in turn stores into the next
+ * guest's memory, which the MPU stops (linear_mpu.c).
  */
 #include <stdio.h>
 #include <squall/p3_runtime.h>
 #include <squall/thread.h>
 #include "glue.h"
+#include "linear_mpu.h"
 
 #define PAGE 65536u
 #define HANDLES 8u
@@ -32,8 +38,9 @@ SQ_P3_INSTANCE_DEFINE(sink_p3, &runtime, HANDLES);
 /* record reading { seq: u32, value: s32 } */
 SQ_P3_TYPE_DEFINE(reading_type, SQ_P3_ELEM_PLAIN, 8u, 4u);
 
-static _Alignas(8) uint8_t sensor_memory[PAGE];
-static _Alignas(8) uint8_t sink_memory[PAGE];
+/* One MPU region each on Cortex-M (linear_mpu.h). */
+static _Alignas(LINEAR_ALIGN) uint8_t sensor_memory[PAGE];
+static _Alignas(LINEAR_ALIGN) uint8_t sink_memory[PAGE];
 static wasm_rt_funcref_t sensor_table[TABLE_SLOTS], sink_table[TABLE_SLOTS];
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_sensor);
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_sink);
@@ -42,7 +49,7 @@ SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_sink);
 SQ_P3_RUNTIME_DEFINE(rogue_runtime, ROGUES, 1u, 1u, 1u);
 static sq_p3_instance_t rogue_p3[ROGUES];
 static sq_p3_handle_slot_t rogue_slots[ROGUES][HANDLES];
-static _Alignas(8) uint8_t rogue_memory[ROGUES][PAGE];
+static _Alignas(LINEAR_ALIGN) uint8_t rogue_memory[ROGUES][PAGE];
 static wasm_rt_funcref_t rogue_table[ROGUES][TABLE_SLOTS];
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_rogue);
 static sq_wasm_rogue_t rogue[ROGUES];
@@ -190,12 +197,72 @@ static bool instantiate(void)
     return sq_wasm_instantiate_end(&sink_g) == SQ_OK;
 }
 
+#ifdef SQ_WASM_MPU
+/* Each guest's linear memory the only partition of a domain of its own,
+ * before the guests run (docs/WASM.md "Each linear memory an MPU
+ * partition"); after them, an unprivileged thread in each guest's domain
+ * in turn stores into its own memory and into the next guest's. */
+#define GUESTS (2u + ROGUES)
+static sq_mem_domain_t guest_domain[GUESTS];
+static const char *const guest_name[GUESTS] = {"sensor", "sink",    "rogue 0", "rogue 1",
+                                               "rogue 2", "rogue 3", "rogue 4", "rogue 5"};
+static uint8_t *const guest_memory[GUESTS] = {sensor_memory,   sink_memory,     rogue_memory[0],
+                                              rogue_memory[1], rogue_memory[2], rogue_memory[3],
+                                              rogue_memory[4], rogue_memory[5]};
+/* const: in the code image, which the unprivileged side may read. */
+static const stray_plan_t ring_plan[GUESTS] = {
+    STRAY_PLAN(sensor_memory, sink_memory),       STRAY_PLAN(sink_memory, rogue_memory[0]),
+    STRAY_PLAN(rogue_memory[0], rogue_memory[1]), STRAY_PLAN(rogue_memory[1], rogue_memory[2]),
+    STRAY_PLAN(rogue_memory[2], rogue_memory[3]), STRAY_PLAN(rogue_memory[3], rogue_memory[4]),
+    STRAY_PLAN(rogue_memory[4], rogue_memory[5]), STRAY_PLAN(rogue_memory[5], sensor_memory)};
+SQ_USER_THREAD_DEFINE(side, 512u);
+SQ_THREAD_DEFINE(supervisor, 2048u);
+static bool ring_ok;
+
+static bool memory_domains(void)
+{
+    bool ok = true;
+    for (uint32_t i = 0u; i < GUESTS; i++) {
+        ok = ok && linear_domain(&guest_domain[i], guest_memory[i]);
+    }
+    return ok;
+}
+
+static void supervisor_main(void *arg)
+{
+    (void)arg;
+    ring_ok = true;
+    for (uint32_t i = 0u; i < GUESTS; i++) {
+        ring_ok = stray_caught(&side, &guest_domain[i], &ring_plan[i], guest_name[i],
+                               guest_name[(i + 1u) % GUESTS]) &&
+                  ring_ok;
+    }
+}
+
+/* A second run of the kernel, after the guests': the stray stores. */
+static bool mpu_scenario(void)
+{
+    printf("every guest's linear memory (%u KiB) one MPU partition of its own domain\n",
+           PAGE / 1024u);
+    bool ok = sq_kernel_init() == SQ_OK &&
+              sq_thread_start(&supervisor, supervisor_main, NULL, 2u, 0u) == SQ_OK &&
+              sq_kernel_run() == SQ_OK && ring_ok;
+    printf("sensor_sink, MPU: %s\n", ok ? "ok" : "FAILED");
+    return ok;
+}
+#endif
+
 int main(void)
 {
     printf("squall wasm guests: sensor.wasm, sink.wasm and rogue.wasm (clang --target=wasm32,\n"
            "wasm2c); every instance has a P3 instance and 64 KiB of linear memory of its\n"
            "own, and the sensor and the sink each run on a kernel thread of their own\n");
-    if (sq_kernel_init() != SQ_OK) {
+#ifdef SQ_WASM_MPU
+    bool domains = memory_domains();
+#else
+    bool domains = true;
+#endif
+    if (sq_kernel_init() != SQ_OK || !domains) {
         printf("set-up failed\n");
         return 1;
     }
@@ -232,5 +299,8 @@ int main(void)
                (int)sink_status, (unsigned)sq_p3_instance_trap(&sink_p3),
                (unsigned)sink_g.wasm_trap);
     }
+#ifdef SQ_WASM_MPU
+    ok = mpu_scenario() && ok;
+#endif
     return ok ? 0 : 1;
 }

@@ -93,3 +93,23 @@ SQ_WASM_EXPORT_SYNC(SINK, "collect") uint32_t sink_collect(void)
     }
     return ev.payload;
 }
+
+/* The bench's reader on a kernel thread of its own: `total` readings in
+ * async reads of k, waiting for each read the sensor has not written yet.
+ * Returns the readings taken. */
+SQ_WASM_EXPORT_SYNC(SINK, "take")
+uint32_t sink_take(uint32_t total, uint32_t k)
+{
+    uint32_t taken = 0u;
+    while (taken < total) {
+        uint32_t word = sink_post(k);
+        if (word == SQ_WASM_BLOCKED) {
+            word = sink_collect();
+        }
+        if (SQ_WASM_COPY_RESULT(word) != SQ_WASM_COMPLETED || SQ_WASM_COPY_COUNT(word) != k) {
+            __builtin_trap();
+        }
+        taken += k;
+    }
+    return taken;
+}

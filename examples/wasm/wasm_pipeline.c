@@ -34,6 +34,7 @@
 #include <squall/p3_runtime.h>
 #include <squall/thread.h>
 #include "glue.h"
+#include "linear_mpu.h"
 
 #define PAGE 65536u
 #define MEM 256u
@@ -56,13 +57,7 @@ SQ_P3_TYPE_DEFINE(future_result, SQ_P3_ELEM_PLAIN, 4u, 4u);
 
 static uint8_t host_mem[MEM];
 static sq_p3_thread_t host_thread;
-/* One MPU region each (PAGE is a power of two and a multiple of 32):
- * PMSAv7 (ARMv7-M) wants it aligned to its size, PMSAv8 to 32 bytes. */
-#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
-#define LINEAR_ALIGN PAGE
-#else
-#define LINEAR_ALIGN SQ_MPU_GRANULE
-#endif
+/* One MPU region each on Cortex-M (linear_mpu.h). */
 static _Alignas(LINEAR_ALIGN) uint8_t tally_memory[PAGE], filter_memory[PAGE];
 static wasm_rt_funcref_t tally_table[4], filter_table[4];
 SQ_WASM_DEPTH_DEFINE(sq_wasm_depth_tally);
@@ -187,60 +182,16 @@ static SQ_MEM_DOMAIN_DEFINE(filter_domain);
  * runtime's copies between the two memories run privileged). */
 static void memory_domains(void)
 {
-    sq_mem_partition_t tally_part = SQ_MEM_PARTITION(tally_memory, PAGE, SQ_MEM_RW);
-    sq_mem_partition_t filter_part = SQ_MEM_PARTITION(filter_memory, PAGE, SQ_MEM_RW);
-    check(sq_mem_domain_add(&tally_domain, &tally_part) == SQ_OK &&
-              sq_mem_domain_add(&filter_domain, &filter_part) == SQ_OK,
+    check(linear_domain(&tally_domain, tally_memory) &&
+              linear_domain(&filter_domain, filter_memory),
           "each linear memory one partition");
 }
 
-/* A thread of one guest's domain (unprivileged; it runs the embedder's
- * code, not the guest's: the guests' code runs privileged, see
- * docs/WASM.md) writes a word at the end of its own guest's memory, then
- * one into the other guest's. The plans are const: in the code image,
- * which an unprivileged thread may read. */
-#define OWN_WORD (PAGE - 4u)
-#define STRAY_WORD (PAGE / 2u)
-#define MARK 0x5a5a5a5au
-typedef struct {
-    uint8_t *own;
-    uint8_t *other;
-} stray_plan_t;
-static const stray_plan_t tally_plan = {tally_memory + OWN_WORD, filter_memory + STRAY_WORD};
-static const stray_plan_t filter_plan = {filter_memory + OWN_WORD, tally_memory + STRAY_WORD};
+static const stray_plan_t tally_plan = STRAY_PLAN(tally_memory, filter_memory);
+static const stray_plan_t filter_plan = STRAY_PLAN(filter_memory, tally_memory);
 SQ_USER_THREAD_DEFINE(tally_side, 512u);
 SQ_USER_THREAD_DEFINE(filter_side, 512u);
 SQ_THREAD_DEFINE(supervisor, 2048u);
-
-static void stray_store(void *arg)
-{
-    const stray_plan_t *plan = arg;
-    *(volatile uint32_t *)(void *)plan->own = MARK;
-    *(volatile uint32_t *)(void *)plan->other = MARK;
-}
-
-/* Run `side` in domain `d` with `plan`; true when its own store landed and
- * the MPU stopped the stray one at its address, which kept its value. */
-static bool stray_caught(sq_thread_t *side, sq_mem_domain_t *d, const stray_plan_t *plan,
-                         const char *who, const char *other)
-{
-    uint32_t before = load(plan->other);
-    sq_fault_t cause = SQ_FAULT_NONE;
-    uintptr_t addr = 0u;
-    bool ok = sq_mem_domain_add_thread(d, side) == SQ_OK &&
-              sq_mem_domain_allows(side, (uintptr_t)plan->own, 4u, SQ_MEM_RW) &&
-              !sq_mem_domain_allows(side, (uintptr_t)plan->other, 4u, SQ_MEM_RW) &&
-              sq_thread_start(side, stray_store, (void *)plan, 5u, SQ_THREAD_USER) == SQ_OK &&
-              sq_thread_join(side, SQ_FOREVER) == SQ_OK &&
-              sq_thread_fault(side, &cause, &addr) == SQ_OK;
-    printf("%s's domain: a store into its own memory %s; one into %s's memory: fault %s at "
-           "%s's +0x%lx\n",
-           who, load(plan->own) == MARK ? "lands" : "LOST",
-           other, cause == SQ_FAULT_DATA ? "DATA" : "none (NOT CAUGHT)", other,
-           (unsigned long)(addr - ((uintptr_t)plan->other - STRAY_WORD)));
-    return ok && load(plan->own) == MARK && cause == SQ_FAULT_DATA &&
-           addr == (uintptr_t)plan->other && load(plan->other) == before;
-}
 
 static void supervisor_main(void *arg)
 {

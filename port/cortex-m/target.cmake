@@ -171,20 +171,26 @@ endif()
 if(SQUALL_WASM_ENABLED AND SQUALL_BOARD_WASM_SENSOR)
     squall_target_image(wasm_sensor_sink ${wasm_ex}/sensor_sink.c NO_TEST)
     target_sources(wasm_sensor_sink.elf PRIVATE ${wasm_gen}/glue.c ${wasm_gen}/sensor_w2c.c
-                   ${wasm_gen}/sink_w2c.c ${wasm_gen}/rogue_w2c.c)
+                   ${wasm_gen}/sink_w2c.c ${wasm_gen}/rogue_w2c.c ${wasm_ex}/linear_mpu.c)
     target_include_directories(wasm_sensor_sink.elf PRIVATE ${wasm_gen})
     target_link_libraries(wasm_sensor_sink.elf PRIVATE squall_wasm_rt)
+    # The eight guests' memories as MPU partitions, as wasm_pipeline's below
+    # (sensor_sink_mpu.expected after the host's output).
+    target_compile_definitions(wasm_sensor_sink.elf PRIVATE SQ_WASM_MPU)
+    target_compile_options(wasm_sensor_sink.elf PRIVATE -fdata-sections)
+    target_link_options(wasm_sensor_sink.elf PRIVATE -Wl,--sort-section=alignment)
     set_source_files_properties(${wasm_gen}/sensor_w2c.c ${wasm_gen}/sink_w2c.c
         ${wasm_gen}/rogue_w2c.c PROPERTIES COMPILE_OPTIONS "-w")
     add_test(NAME wasm_sensor_sink
         COMMAND ${CMAKE_COMMAND}
                 "-DCOMMAND=${SQUALL_QEMU_COMMAND};-kernel;$<TARGET_FILE:wasm_sensor_sink.elf>"
-                -DEXPECTED=${wasm_ex}/sensor_sink.expected -P ${wasm_ex}/expect_output.cmake)
+                "-DEXPECTED=${wasm_ex}/sensor_sink.expected;${wasm_ex}/sensor_sink_mpu.expected"
+                -P ${wasm_ex}/expect_output.cmake)
     set_tests_properties(wasm_sensor_sink PROPERTIES TIMEOUT 300)
     # Guest-to-guest calls (two 64 KiB linear memories: not on the small boards).
     squall_target_image(wasm_pipeline ${wasm_ex}/wasm_pipeline.c NO_TEST)
     target_sources(wasm_pipeline.elf PRIVATE ${wasm_gen}/pipe/glue.c ${wasm_gen}/pipe/tally_w2c.c
-                   ${wasm_gen}/pipe/filter_w2c.c)
+                   ${wasm_gen}/pipe/filter_w2c.c ${wasm_ex}/linear_mpu.c)
     target_include_directories(wasm_pipeline.elf PRIVATE ${wasm_gen}/pipe)
     target_link_libraries(wasm_pipeline.elf PRIVATE squall_wasm_rt)
     # Each guest's linear memory in its own MPU partition, and the stray
