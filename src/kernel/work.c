@@ -152,6 +152,9 @@ static sq_status_t sq_work_push_locked(sq_work_queue_t *q, sq_work_t *w)
                (\at(sq_wq_live(q, p), Pre) || p == tail); */
     /*@ assert push_kept: \forall integer p; \at(sq_wq_live(q, p), Pre) ==>
                q->slots[p] == \at(q->slots[p], Pre); */
+    /*@ assert push_order: \forall integer i; 0 <= i < \at(q->count, Pre) ==>
+               \at(sq_wq_live(q, sq_wq_pos(q, i)), Pre) &&
+               q->slots[sq_wq_pos(q, i)] == \at(sq_wq_at(q, i), Pre); */
     /*@ assert push_apart: \forall integer p; \at(sq_wq_live(q, p), Pre) && q->slots[p] != \null ==>
                q->slots[p] != w && \separated(w, q->slots[p]); */
     w->queued = true;
@@ -165,6 +168,8 @@ static sq_status_t sq_work_push_locked(sq_work_queue_t *q, sq_work_t *w)
                q->slots[p1] != \null && q->slots[p2] != \null ==>
                \separated(q->slots[p1], q->slots[p2]); */
     /*@ assert push_ok: sq_wq_ok(q); */
+    /*@ assert push_fifo: \forall integer i; 0 <= i < \at(q->count, Pre) ==>
+               sq_wq_at(q, i) == \at(sq_wq_at(q, i), Pre); */
     return SQ_OK;
 }
 
