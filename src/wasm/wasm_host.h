@@ -46,7 +46,7 @@ typedef struct sq_wasm_guest {
     const sq_thread_t *_Atomic runner;
     jmp_buf *unwind;
     void *module;                 /**< its wasm2c module instance (the glue's _instantiate_guest) */
-    uint32_t nest;                /**< guests entered on runner before it, plus 1 */
+    uint32_t entry;               /**< when runner entered it (wasm_rt.c's entry count) */
     uint32_t scratch;             /**< the glue's block in its memory (sq_wasm_guest_set_scratch) */
     uint32_t scratch_bytes;
     uint32_t wasm_trap;           /**< a wasm_rt_trap_t: the guest's own trap, NONE otherwise */

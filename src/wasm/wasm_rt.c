@@ -34,18 +34,22 @@ void wasm_rt_free(void)
 {
 }
 
-/* The guest that the calling kernel thread runs, innermost first (a
- * guest's async lower runs the callee's core code on the same kernel
- * thread: both are entered), or NULL. `*entered`: how many are entered. */
-static sq_wasm_guest_t *running(uint32_t *entered)
+/* Guest entries so far (wrapping), from every kernel thread: each entry
+ * takes the next, so a guest entered inside another's call on the same
+ * thread has the later one. */
+static _Atomic uint32_t entries;
+
+/* The guest that the calling kernel thread runs, or NULL; when it runs
+ * several (a guest's async lower runs the callee's core code on the same
+ * kernel thread), the innermost: the one entered last. */
+static sq_wasm_guest_t *running(void)
 {
     const sq_thread_t *self = sq_thread_self();
     sq_wasm_guest_t *inner = NULL;
-    *entered = 0u;
     for (sq_wasm_guest_t *g = guests; g != NULL; g = g->next) {
-        if (atomic_load_explicit(&g->runner, memory_order_relaxed) == self) {
-            (*entered)++;
-            inner = inner == NULL || g->nest > inner->nest ? g : inner;
+        if (atomic_load_explicit(&g->runner, memory_order_relaxed) == self &&
+            (inner == NULL || (int32_t)(g->entry - inner->entry) > 0)) {
+            inner = g;
         }
     }
     return inner;
@@ -58,8 +62,7 @@ static WASM_RT_NO_RETURN void unwind(sq_wasm_guest_t *g)
 
 void wasm_rt_trap(wasm_rt_trap_t code)
 {
-    uint32_t entered;
-    sq_wasm_guest_t *g = running(&entered);
+    sq_wasm_guest_t *g = running();
     if (g == NULL) {
         /* A trap outside any guest call (instantiation): nothing to
          * unwind to, and the embedder's state is unknown. */
@@ -234,8 +237,7 @@ sq_status_t sq_wasm_call_as(sq_wasm_guest_t *g, sq_p3_thread_t *t, void (*body)(
     depth = *g->depth;
     g->current = t;
     g->unwind = &here;
-    (void)running(&g->nest);
-    g->nest++;
+    g->entry = atomic_fetch_add_explicit(&entries, 1u, memory_order_relaxed);
     atomic_store_explicit(&g->runner, sq_thread_self(), memory_order_relaxed);
     if (setjmp(here) != 0) {
         /* The frames unwound never ran their epilogues. */
