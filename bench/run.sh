@@ -160,6 +160,9 @@ irq_round_trip|3|the same, the give made by a `sq_kernel_soft_irq` handler
 sem_give_no_waiter|2|`sq_sem_give`, nobody waiting
 sem_take_available|2|`sq_sem_take`, count > 0
 soft_irq_empty|2|`sq_kernel_soft_irq` with an empty handler (no switch)
+msgq_put_no_waiter|2|`sq_msgq_put` of an 8-byte message, nobody waiting
+msgq_get_available|2|`sq_msgq_get` of an 8-byte message, one stored
+msgq_put_to_get|3|`sq_msgq_put` that wakes a waiting getter -> the getter returns, waits again, the putter resumes
 ROWS
 target_rows=$rows
 
